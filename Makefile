@@ -1,0 +1,76 @@
+# inferd: the two commands that matter are `make run` and `make test`.
+#   make run    install what is missing, build, write the example models if absent,
+#               and serve them on http://localhost:8000
+#   make test   the same set-up, then every test: unit tests (ctest), end-to-end
+#               tests (pytest) against the real binary, and both again under
+#               AddressSanitizer + UndefinedBehaviorSanitizer.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+JOBS ?= $(shell nproc)
+EXAMPLES ?= example-models
+HTTP_PORT ?= 8000
+SETUP_ENV := build/.setup.env
+
+.PHONY: setup build build-asan run examples test unit-test e2e-test asan-test format format-check clean
+
+$(SETUP_ENV): scripts/setup.sh scripts/fetch_onnxruntime.sh requirements-dev.txt
+	@mkdir -p build
+	scripts/setup.sh > $(SETUP_ENV).tmp && mv $(SETUP_ENV).tmp $(SETUP_ENV)
+
+setup:
+	@rm -f $(SETUP_ENV)
+	@$(MAKE) --no-print-directory $(SETUP_ENV)
+
+# Every target re-reads the paths setup found.
+define with_env
+	set -a; source $(SETUP_ENV); set +a;
+endef
+
+build: $(SETUP_ENV)
+	@$(with_env) cmake -S . -B build -G Ninja -DINFERD_ORT_ROOT="$$ORT_ROOT" > /dev/null
+	cmake --build build -j $(JOBS)
+
+build-asan: $(SETUP_ENV)
+	@$(with_env) cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINFERD_SANITIZE=ON \
+	  -DINFERD_ORT_ROOT="$$ORT_ROOT" > /dev/null
+	cmake --build build-asan -j $(JOBS)
+
+$(EXAMPLES)/.complete: examples/make_example_models.py $(SETUP_ENV)
+	@$(with_env) "$$VENV/bin/python" examples/make_example_models.py $(EXAMPLES)
+	@touch $@
+
+examples: $(EXAMPLES)/.complete
+
+run: build examples
+	./build/inferd serve --model-repository $(EXAMPLES) --http-port $(HTTP_PORT)
+
+unit-test: build
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+
+e2e-test: build examples
+	@$(with_env) INFERD_BIN=$(CURDIR)/build/inferd INFERD_EXAMPLE_REPO=$(CURDIR)/$(EXAMPLES) \
+	  "$$VENV/bin/python" -m pytest tests/e2e -q
+
+asan-test: build-asan examples
+	ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+	@$(with_env) ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  INFERD_BIN=$(CURDIR)/build-asan/inferd INFERD_EXAMPLE_REPO=$(CURDIR)/$(EXAMPLES) \
+	  INFERD_SOAK_SECONDS=5 INFERD_STARTUP_TIMEOUT=120 \
+	  "$$VENV/bin/python" -m pytest tests/e2e -q
+
+ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
+
+test: unit-test e2e-test asan-test
+	@echo "make test: all suites passed"
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build build-asan $(EXAMPLES)

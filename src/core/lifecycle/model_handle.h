@@ -1,0 +1,51 @@
+// A loaded, servable model version and the handle that pins it.
+//
+// A LoadedModel is immutable once published. Every request holds a
+// ModelHandle (a shared pointer) for as long as it runs, so a version that is
+// replaced or unloaded is destroyed only after its last request is done.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/backend.h"
+#include "core/model_signature.h"
+#include "model_config.pb.h"
+
+namespace inferd {
+
+struct LoadedModel {
+  std::string name;
+  int64_t version = 0;
+  inference::ModelConfig config;  // completed
+  // Inputs and outputs the model serves, as listed by the completed config
+  // (outputs may be a subset of the engine's), with class labels.
+  ModelSignature signature;
+  // For each signature output, its index in the backend's signature.
+  std::vector<size_t> backend_output_index;
+  // For each backend input, its index in signature.inputs.
+  std::vector<size_t> input_order;
+  std::unique_ptr<Backend> backend;
+};
+
+using ModelHandle = std::shared_ptr<const LoadedModel>;
+
+enum class ModelState { kLoading, kReady, kUnavailable, kUnloading };
+std::string_view ModelStateName(ModelState state);  // "READY", "UNAVAILABLE", ...
+
+struct VersionStatus {
+  int64_t version = 0;
+  ModelState state = ModelState::kLoading;
+  std::string reason;  // why it is not ready, when it is not
+};
+
+struct ModelStatus {
+  std::string name;
+  std::vector<VersionStatus> versions;  // ascending
+  // A model-level failure (e.g. a config that does not parse); versions may be empty then.
+  std::string reason;
+};
+
+}  // namespace inferd

@@ -1,0 +1,97 @@
+#include "core/lifecycle/model_loader.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/model_config.h"
+#include "observability/log.h"
+
+namespace inferd {
+
+std::string_view ModelStateName(ModelState state) {
+  switch (state) {
+    case ModelState::kLoading: return "LOADING";
+    case ModelState::kReady: return "READY";
+    case ModelState::kUnavailable: return "UNAVAILABLE";
+    case ModelState::kUnloading: return "UNLOADING";
+  }
+  return "UNKNOWN";
+}
+
+StatusOr<ParsedModelConfig> ModelLoader::ReadConfig(const std::filesystem::path& model_dir,
+                                                    const std::string& model_name) const {
+  const auto path = model_dir / "config.pbtxt";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return ParsedModelConfig{};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Unavailable("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = ParseModelConfigText(text.str());
+  if (!parsed.ok()) return parsed.status();
+  for (const auto& warning : parsed->warnings) {
+    LogWarn("config field ignored", {{"model", model_name}, {"detail", warning}});
+  }
+  return parsed;
+}
+
+StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& model_name,
+                                                         int64_t version,
+                                                         const std::filesystem::path& version_dir,
+                                                         const ParsedModelConfig& config) const {
+  const std::string file_name = config.config.default_model_filename().empty()
+                                    ? std::string("model.onnx")
+                                    : config.config.default_model_filename();
+  const auto model_file = version_dir / file_name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model_file, ec)) {
+    return Unavailable("model file " + model_file.string() + " not found");
+  }
+  INFERD_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
+                          factory_->Load(model_file, options_.backend));
+
+  ParsedModelConfig completed = config;
+  INFERD_RETURN_IF_ERROR(CompleteModelConfig(backend->signature(), model_name,
+                                             options_.autocomplete, completed));
+  if (completed.config.has_dynamic_batching()) {
+    LogWarn("dynamic_batching is accepted but not applied yet; requests run as they come",
+            {{"model", model_name}});
+  }
+
+  auto loaded = std::make_shared<LoadedModel>();
+  loaded->name = model_name;
+  loaded->version = version;
+  loaded->config = std::move(completed.config);
+  const ModelSignature& engine = backend->signature();
+  const bool batched = loaded->config.max_batch_size() > 0;
+  auto full_shape = [batched](const auto& dims) {
+    Shape shape;
+    if (batched) shape.push_back(-1);
+    shape.insert(shape.end(), dims.begin(), dims.end());
+    return shape;
+  };
+  // The config lists every engine input; order the served inputs as the
+  // config does and remember where each engine input comes from.
+  for (const auto& input : loaded->config.input()) {
+    loaded->signature.inputs.push_back(
+        {input.name(), FromConfigDataType(input.data_type()), full_shape(input.dims()), {}});
+  }
+  for (const auto& spec : engine.inputs) {
+    for (size_t i = 0; i < loaded->signature.inputs.size(); ++i) {
+      if (loaded->signature.inputs[i].name == spec.name) loaded->input_order.push_back(i);
+    }
+  }
+  for (const auto& output : loaded->config.output()) {
+    for (size_t i = 0; i < engine.outputs.size(); ++i) {
+      if (engine.outputs[i].name != output.name()) continue;
+      loaded->signature.outputs.push_back({output.name(), FromConfigDataType(output.data_type()),
+                                           full_shape(output.dims()),
+                                           engine.outputs[i].class_labels});
+      loaded->backend_output_index.push_back(i);
+    }
+  }
+  loaded->backend = std::move(backend);
+  return loaded;
+}
+
+}  // namespace inferd

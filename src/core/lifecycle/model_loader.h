@@ -1,0 +1,38 @@
+// Turns one version directory into a LoadedModel: reads config.pbtxt, loads
+// the model with the backend, completes and checks the config, and warms the
+// model up. Stateless; safe to call from several threads.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "backends/backend.h"
+#include "core/lifecycle/model_handle.h"
+#include "core/model_config.h"
+
+namespace inferd {
+
+struct ModelLoaderOptions {
+  AutoCompleteOptions autocomplete;
+  BackendOptions backend;
+};
+
+class ModelLoader {
+ public:
+  ModelLoader(BackendFactory* factory, ModelLoaderOptions options)
+      : factory_(factory), options_(options) {}
+
+  // Reads <model_dir>/config.pbtxt when present; warnings are logged.
+  StatusOr<ParsedModelConfig> ReadConfig(const std::filesystem::path& model_dir,
+                                         const std::string& model_name) const;
+
+  StatusOr<std::shared_ptr<LoadedModel>> Load(const std::string& model_name, int64_t version,
+                                              const std::filesystem::path& version_dir,
+                                              const ParsedModelConfig& config) const;
+
+ private:
+  BackendFactory* factory_;
+  ModelLoaderOptions options_;
+};
+
+}  // namespace inferd

@@ -1,0 +1,43 @@
+// Model configuration: Triton's config.pbtxt, parsed, auto-completed from the
+// model's own signature, and checked against it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model_signature.h"
+#include "core/status.h"
+#include "model_config.pb.h"
+
+namespace inferd {
+
+struct ParsedModelConfig {
+  inference::ModelConfig config;
+  bool max_batch_size_set = false;  // proto3 cannot tell 0 from absent
+  std::vector<std::string> warnings;  // one per ignored (unknown) field
+};
+
+// Parses config.pbtxt text. Fields inferd does not know are skipped and named
+// in `warnings`; syntax errors and wrong value types are errors.
+StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text);
+
+struct AutoCompleteOptions {
+  // max_batch_size given to a model whose config does not set it and whose
+  // inputs and outputs all have a dynamic first dim.
+  int default_max_batch_size = 1024;
+};
+
+// Fills what the config leaves out from the model's signature (name, platform,
+// max_batch_size, inputs, outputs, version policy, instance groups) and rejects
+// a config that contradicts the model, with the reason.
+Status CompleteModelConfig(const ModelSignature& signature, std::string_view model_name,
+                           const AutoCompleteOptions& options, ParsedModelConfig& parsed);
+
+// The config as Triton renders it in JSON (snake_case names, int64 as numbers).
+std::string ModelConfigToJson(const inference::ModelConfig& config);
+
+DataType FromConfigDataType(inference::DataType type);
+inference::DataType ToConfigDataType(DataType type);
+
+}  // namespace inferd

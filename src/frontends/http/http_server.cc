@@ -1,0 +1,270 @@
+#include "frontends/http/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace inferd::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::delete_: return Method::kDelete;
+    case bhttp::verb::head: return Method::kHead;
+    default: return Method::kOther;
+  }
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes a path; false when an escape is malformed.
+bool DecodePath(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    const int hi = HexValue(in[i + 1]);
+    const int lo = HexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, const Router* router)
+      : options_(std::move(options)), router_(router), acceptor_(asio::make_strand(ioc_)) {}
+
+  Status Start();
+  void Accept();
+  void BeginShutdown();
+  bool WaitIdle(std::chrono::milliseconds timeout);
+  void Stop();
+
+  void RequestStarted() { in_flight_.fetch_add(1); }
+  void RequestFinished() {
+    if (in_flight_.fetch_sub(1) == 1) {
+      std::lock_guard lock(idle_mu_);
+      idle_cv_.notify_all();
+    }
+  }
+
+  HttpServerOptions options_;
+  const Router* router_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> in_flight_{0};
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+  uint16_t port_ = 0;
+};
+
+namespace {
+
+// One connection: read a request, dispatch it, write the answer, repeat.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl* server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+ private:
+  void Read() {
+    if (server_->stopping_.load()) return Close();
+    parser_.emplace();
+    parser_->body_limit(server_->options_.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(server_->options_.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec) {
+      // The request cannot be read to its end: answer and drop the connection.
+      keep_alive_ = false;
+      const bool too_large = ec == bhttp::error::body_limit;
+      const bool header_read = parser_->is_header_done();
+      if (!header_read && buffer_.size() == 0 && !too_large) return Close();
+      server_->RequestStarted();
+      return Write(too_large ? JsonError(413, "request body exceeds the limit of " +
+                                                  std::to_string(server_->options_.max_body_bytes) +
+                                                  " bytes")
+                             : JsonError(400, "malformed HTTP request: " + ec.message()));
+    }
+    auto message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    head_ = message.method() == bhttp::verb::head;
+
+    auto request = std::make_shared<HttpRequest>();
+    request->method = ToMethod(message.method());
+    const std::string_view target(message.target().data(), message.target().size());
+    const size_t q = target.find('?');
+    if (!DecodePath(target.substr(0, q), request->path)) {
+      server_->RequestStarted();
+      return Write(JsonError(400, "malformed percent-escape in the request path"));
+    }
+    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
+    request->headers.reserve(16);
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request->headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    *request->body = std::move(message.body());
+    beast::error_code addr_ec;
+    const auto remote = stream_.socket().remote_endpoint(addr_ec);
+    request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
+
+    server_->RequestStarted();
+    auto self = shared_from_this();
+    // Keeps the request alive until the handler has answered.
+    server_->router_->Dispatch(*request, [self, request](HttpResponse response) {
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
+    });
+  }
+
+  void Write(HttpResponse response) {
+    auto reply = std::make_shared<bhttp::response<bhttp::string_body>>();
+    reply->version(11);
+    reply->result(response.status);
+    reply->set(bhttp::field::server, "inferd");
+    if (!response.body.empty() || response.status != 200) {
+      reply->set(bhttp::field::content_type, response.content_type);
+    }
+    for (auto& [name, value] : response.headers) reply->set(name, value);
+    const bool keep = keep_alive_ && !server_->stopping_.load();
+    reply->keep_alive(keep);
+    reply->body() = std::move(response.body);
+    reply->prepare_payload();
+    if (head_) reply->body().clear();
+    stream_.expires_after(server_->options_.idle_timeout);
+    bhttp::async_write(stream_, *reply,
+                       [self = shared_from_this(), reply, keep](beast::error_code ec, size_t) {
+                         self->server_->RequestFinished();
+                         if (ec || !keep) return self->Close();
+                         self->Read();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl* server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool head_ = false;
+};
+
+}  // namespace
+
+Status HttpServer::Impl::Start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(options_.address, ec);
+  if (ec) return InvalidArgument("invalid HTTP address '" + options_.address + "'");
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("cannot listen on " + options_.address + ":" +
+                       std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  Accept();
+  const int n = std::max(1, options_.io_threads);
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  return Status::Ok();
+}
+
+void HttpServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      beast::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
+      std::make_shared<Session>(std::move(socket), this)->Run();
+    }
+    Accept();
+  });
+}
+
+void HttpServer::Impl::BeginShutdown() {
+  stopping_.store(true);
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+bool HttpServer::Impl::WaitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(idle_mu_);
+  return idle_cv_.wait_for(lock, timeout, [this] { return in_flight_.load() == 0; });
+}
+
+void HttpServer::Impl::Stop() {
+  ioc_.stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+HttpServer::HttpServer(HttpServerOptions options, const Router* router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+HttpServer::~HttpServer() { impl_->Stop(); }
+Status HttpServer::Start() { return impl_->Start(); }
+uint16_t HttpServer::port() const { return impl_->port_; }
+void HttpServer::BeginShutdown() { impl_->BeginShutdown(); }
+bool HttpServer::WaitIdle(std::chrono::milliseconds timeout) { return impl_->WaitIdle(timeout); }
+void HttpServer::Stop() { impl_->Stop(); }
+int64_t HttpServer::in_flight() const { return impl_->in_flight_.load(); }
+
+}  // namespace inferd::http

@@ -1,0 +1,55 @@
+// Asynchronous HTTP/1.1 server: a few I/O threads serve many keep-alive
+// connections; handlers answer through a Responder from any thread, so an
+// inference never occupies an I/O thread while it runs.
+//
+// Thread-safety: Start/BeginShutdown/WaitIdle/Stop are called from one control
+// thread; everything else runs on the I/O threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "frontends/http/router.h"
+
+namespace inferd::http {
+
+struct HttpServerOptions {
+  std::string address = "0.0.0.0";
+  uint16_t port = 8000;  // 0: pick a free port
+  int io_threads = 2;
+  uint64_t max_body_bytes = 64ull << 20;
+  std::chrono::seconds idle_timeout{60};  // also bounds a slow request or reader
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, const Router* router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the I/O threads.
+  Status Start();
+  uint16_t port() const;
+
+  // Stops accepting; requests already read are still answered, and their
+  // connections close after the answer.
+  void BeginShutdown();
+  // Waits until no request is in flight, up to `timeout`; false on time-out.
+  bool WaitIdle(std::chrono::milliseconds timeout);
+  // Closes everything and joins the I/O threads.
+  void Stop();
+
+  int64_t in_flight() const;
+
+  class Impl;  // opaque; public only so the connection code can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace inferd::http

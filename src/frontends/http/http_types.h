@@ -1,0 +1,49 @@
+// Protocol-neutral HTTP request and response, as the HTTP server hands them to
+// route handlers. Handlers never see the network library.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace inferd::http {
+
+enum class Method { kGet, kPost, kPut, kDelete, kHead, kOther };
+
+class HttpRequest {
+ public:
+  Method method = Method::kOther;
+  std::string path;   // percent-decoded path, without the query
+  std::string query;  // raw query string, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  // The body; shared so decoded tensors can borrow its bytes without copying.
+  std::shared_ptr<std::string> body = std::make_shared<std::string>();
+  bool remote_is_loopback = false;
+  // Path parameters filled by the router ("model", "version", ...).
+  std::map<std::string, std::string, std::less<>> params;
+
+  // The first header with this (lower-case) name, or "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
+  bool HasHeader(std::string_view lower_name) const;
+  std::string_view Param(std::string_view name) const;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Sends the response; call exactly once, from any thread.
+using Responder = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(HttpRequest& request, Responder respond)>;
+
+// A JSON body {"error": message} with the given status.
+HttpResponse JsonError(unsigned status, std::string_view message);
+
+}  // namespace inferd::http

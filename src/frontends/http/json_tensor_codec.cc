@@ -1,0 +1,190 @@
+#include "frontends/http/json_tensor_codec.h"
+
+#include <rapidjson/error/en.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace inferd::http {
+namespace {
+
+// Collects the leaves of a nested array in row-major order.
+Status Flatten(const rapidjson::Value& value, std::vector<const rapidjson::Value*>& out,
+               int depth) {
+  if (depth > 64) return InvalidArgument("tensor data is nested too deeply");
+  if (!value.IsArray()) {
+    out.push_back(&value);
+    return Status::Ok();
+  }
+  for (const auto& item : value.GetArray()) INFERD_RETURN_IF_ERROR(Flatten(item, out, depth + 1));
+  return Status::Ok();
+}
+
+Status ElementError(const Tensor& t, size_t index, const char* expected) {
+  return InvalidArgument("input '" + t.name() + "' element " + std::to_string(index) +
+                         " is not " + expected + " (datatype " +
+                         std::string(DataTypeName(t.dtype())) + ")");
+}
+
+template <typename T>
+Status DecodeIntegers(const std::vector<const rapidjson::Value*>& leaves, Tensor& t) {
+  T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const rapidjson::Value& v = *leaves[i];
+    if constexpr (std::is_signed_v<T>) {
+      if (!v.IsInt64()) return ElementError(t, i, "an integer in range");
+      const int64_t x = v.GetInt64();
+      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) {
+        return ElementError(t, i, "an integer in range");
+      }
+      out[i] = static_cast<T>(x);
+    } else {
+      if (!v.IsUint64()) return ElementError(t, i, "a non-negative integer in range");
+      const uint64_t x = v.GetUint64();
+      if (x > std::numeric_limits<T>::max()) return ElementError(t, i, "an integer in range");
+      out[i] = static_cast<T>(x);
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename T, typename Convert>
+Status DecodeFloats(const std::vector<const rapidjson::Value*>& leaves, Tensor& t,
+                    Convert convert) {
+  T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    if (!leaves[i]->IsNumber()) return ElementError(t, i, "a number");
+    out[i] = convert(leaves[i]->GetDouble());
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+void WriteIntegers(const Tensor& t, size_t count, JsonWriter& w) {
+  const T* p = t.data_as<T>();
+  for (size_t i = 0; i < count; ++i) {
+    if constexpr (std::is_signed_v<T>) {
+      w.Int64(static_cast<int64_t>(p[i]));
+    } else {
+      w.Uint64(static_cast<uint64_t>(p[i]));
+    }
+  }
+}
+
+}  // namespace
+
+Status DecodeJsonTensorData(const rapidjson::Value& data, Tensor& t) {
+  INFERD_ASSIGN_OR_RETURN(int64_t count, ElementCount(t.shape()));
+  std::vector<const rapidjson::Value*> leaves;
+  INFERD_RETURN_IF_ERROR(Flatten(data, leaves, 0));
+  if (static_cast<int64_t>(leaves.size()) != count) {
+    return InvalidArgument("input '" + t.name() + "' has " + std::to_string(leaves.size()) +
+                           " elements but shape " + ShapeToString(t.shape()) + " needs " +
+                           std::to_string(count));
+  }
+  switch (t.dtype()) {
+    case DataType::kBool: {
+      auto* out = reinterpret_cast<uint8_t*>(t.Allocate(leaves.size()));
+      for (size_t i = 0; i < leaves.size(); ++i) {
+        if (!leaves[i]->IsBool()) return ElementError(t, i, "true or false");
+        out[i] = leaves[i]->GetBool() ? 1 : 0;
+      }
+      return Status::Ok();
+    }
+    case DataType::kUint8: return DecodeIntegers<uint8_t>(leaves, t);
+    case DataType::kUint16: return DecodeIntegers<uint16_t>(leaves, t);
+    case DataType::kUint32: return DecodeIntegers<uint32_t>(leaves, t);
+    case DataType::kUint64: return DecodeIntegers<uint64_t>(leaves, t);
+    case DataType::kInt8: return DecodeIntegers<int8_t>(leaves, t);
+    case DataType::kInt16: return DecodeIntegers<int16_t>(leaves, t);
+    case DataType::kInt32: return DecodeIntegers<int32_t>(leaves, t);
+    case DataType::kInt64: return DecodeIntegers<int64_t>(leaves, t);
+    case DataType::kFp16:
+      return DecodeFloats<uint16_t>(leaves, t,
+                                    [](double d) { return FloatToHalf(static_cast<float>(d)); });
+    case DataType::kBf16:
+      return DecodeFloats<uint16_t>(leaves, t,
+                                    [](double d) { return FloatToBf16(static_cast<float>(d)); });
+    case DataType::kFp32:
+      return DecodeFloats<float>(leaves, t, [](double d) { return static_cast<float>(d); });
+    case DataType::kFp64:
+      return DecodeFloats<double>(leaves, t, [](double d) { return d; });
+    case DataType::kBytes: {
+      std::vector<std::byte> buffer;
+      size_t total = 0;
+      for (size_t i = 0; i < leaves.size(); ++i) {
+        if (!leaves[i]->IsString()) return ElementError(t, i, "a string");
+        total += 4 + leaves[i]->GetStringLength();
+      }
+      buffer.reserve(total);
+      for (const auto* leaf : leaves) {
+        AppendBytesElement(buffer, std::string_view(leaf->GetString(), leaf->GetStringLength()));
+      }
+      t.Adopt(std::move(buffer));
+      return Status::Ok();
+    }
+    case DataType::kInvalid: break;
+  }
+  return InvalidArgument("input '" + t.name() + "' has no valid datatype");
+}
+
+void WriteJsonTensorData(const Tensor& t, JsonWriter& w) {
+  const size_t count = [&] {
+    auto n = ElementCount(t.shape());
+    return n.ok() ? static_cast<size_t>(*n) : 0;
+  }();
+  w.StartArray();
+  switch (t.dtype()) {
+    case DataType::kBool: {
+      const auto* p = t.data_as<uint8_t>();
+      for (size_t i = 0; i < count; ++i) w.Bool(p[i] != 0);
+      break;
+    }
+    case DataType::kUint8: WriteIntegers<uint8_t>(t, count, w); break;
+    case DataType::kUint16: WriteIntegers<uint16_t>(t, count, w); break;
+    case DataType::kUint32: WriteIntegers<uint32_t>(t, count, w); break;
+    case DataType::kUint64: WriteIntegers<uint64_t>(t, count, w); break;
+    case DataType::kInt8: WriteIntegers<int8_t>(t, count, w); break;
+    case DataType::kInt16: WriteIntegers<int16_t>(t, count, w); break;
+    case DataType::kInt32: WriteIntegers<int32_t>(t, count, w); break;
+    case DataType::kInt64: WriteIntegers<int64_t>(t, count, w); break;
+    case DataType::kFp16: {
+      const auto* p = t.data_as<uint16_t>();
+      for (size_t i = 0; i < count; ++i) w.Double(HalfToFloat(p[i]));
+      break;
+    }
+    case DataType::kBf16: {
+      const auto* p = t.data_as<uint16_t>();
+      for (size_t i = 0; i < count; ++i) w.Double(Bf16ToFloat(p[i]));
+      break;
+    }
+    case DataType::kFp32: {
+      const auto* p = t.data_as<float>();
+      for (size_t i = 0; i < count; ++i) w.Double(p[i]);
+      break;
+    }
+    case DataType::kFp64: {
+      const auto* p = t.data_as<double>();
+      for (size_t i = 0; i < count; ++i) w.Double(p[i]);
+      break;
+    }
+    case DataType::kBytes: {
+      auto elements = SplitBytesElements(t.bytes(), static_cast<int64_t>(count));
+      if (elements.ok()) {
+        for (auto e : *elements) w.String(e.data(), static_cast<rapidjson::SizeType>(e.size()));
+      }
+      break;
+    }
+    case DataType::kInvalid: break;
+  }
+  w.EndArray();
+}
+
+std::string JsonParseErrorMessage(const rapidjson::Document& doc) {
+  return std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) + ": " +
+         rapidjson::GetParseError_En(doc.GetParseError());
+}
+
+}  // namespace inferd::http

@@ -1,0 +1,242 @@
+#include "frontends/kserve/kserve_http.h"
+
+#include "core/model_config.h"
+#include "frontends/http/json_tensor_codec.h"
+#include "frontends/kserve/kserve_infer_codec.h"
+
+namespace inferd::kserve {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::JsonWriter;
+using http::Method;
+using http::Responder;
+
+HttpResponse ErrorResponse(const Status& status) {
+  return http::JsonError(HttpStatusFor(status), status.message());
+}
+
+HttpResponse JsonResponse(const rapidjson::StringBuffer& buffer) {
+  HttpResponse response;
+  response.body.assign(buffer.GetString(), buffer.GetSize());
+  return response;
+}
+
+void WriteString(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void WriteTensorSpecs(JsonWriter& w, const std::vector<TensorSpec>& specs) {
+  w.StartArray();
+  for (const TensorSpec& spec : specs) {
+    w.StartObject();
+    w.Key("name");
+    WriteString(w, spec.name);
+    w.Key("datatype");
+    WriteString(w, DataTypeName(spec.dtype));
+    w.Key("shape");
+    w.StartArray();
+    for (int64_t d : spec.shape) w.Int64(d);
+    w.EndArray();
+    if (!spec.class_labels.empty()) {
+      w.Key("parameters");
+      w.StartObject();
+      w.Key("class_labels");
+      w.StartArray();
+      for (const auto& label : spec.class_labels) WriteString(w, label);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+class KServeHttp {
+ public:
+  explicit KServeHttp(ServerCore* core) : core_(core) {}
+
+  void Live(HttpRequest&, Responder respond) {
+    respond(core_->IsLive() ? HttpResponse{200, "", "", {}}
+                            : http::JsonError(400, "server is not live"));
+  }
+
+  void Ready(HttpRequest&, Responder respond) {
+    respond(core_->IsReady() ? HttpResponse{200, "", "", {}}
+                             : http::JsonError(400, "server is not ready"));
+  }
+
+  void ServerMetadata(HttpRequest&, Responder respond) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("name");
+    WriteString(w, ServerCore::Name());
+    w.Key("version");
+    WriteString(w, ServerCore::Version());
+    w.Key("extensions");
+    w.StartArray();
+    for (const char* ext : {"binary_tensor_data", "model_configuration"}) w.String(ext);
+    w.EndArray();
+    w.EndObject();
+    respond(JsonResponse(buffer));
+  }
+
+  void ModelMetadata(HttpRequest& req, Responder respond) {
+    auto model = core_->GetModel(req.Param("model"), req.Param("version"));
+    if (!model.ok()) return respond(ErrorResponse(model.status()));
+    const LoadedModel& m = **model;
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("name");
+    WriteString(w, m.name);
+    w.Key("versions");
+    w.StartArray();
+    for (const ModelStatus& status : core_->ModelStatuses()) {
+      if (status.name != m.name) continue;
+      for (const auto& v : status.versions) {
+        if (v.state == ModelState::kReady) WriteString(w, std::to_string(v.version));
+      }
+    }
+    w.EndArray();
+    w.Key("platform");
+    WriteString(w, m.config.platform());
+    w.Key("inputs");
+    WriteTensorSpecs(w, m.signature.inputs);
+    w.Key("outputs");
+    WriteTensorSpecs(w, m.signature.outputs);
+    w.EndObject();
+    respond(JsonResponse(buffer));
+  }
+
+  void ModelReady(HttpRequest& req, Responder respond) {
+    auto model = core_->GetModel(req.Param("model"), req.Param("version"));
+    if (model.ok()) return respond(HttpResponse{200, "", "", {}});
+    const unsigned code = model.status().code() == StatusCode::kNotFound ? 404 : 400;
+    respond(http::JsonError(code, model.status().message()));
+  }
+
+  void ModelConfig(HttpRequest& req, Responder respond) {
+    auto model = core_->GetModel(req.Param("model"), req.Param("version"));
+    if (!model.ok()) return respond(ErrorResponse(model.status()));
+    HttpResponse response;
+    response.body = ModelConfigToJson((*model)->config);
+    respond(std::move(response));
+  }
+
+  void RepositoryIndex(HttpRequest& req, Responder respond) {
+    bool ready_only = false;
+    if (!req.body->empty()) {
+      rapidjson::Document doc;
+      doc.Parse<http::kJsonParseFlags>(req.body->data(), req.body->size());
+      if (doc.HasParseError()) {
+        return respond(http::JsonError(400, http::JsonParseErrorMessage(doc)));
+      }
+      if (!doc.IsObject()) return respond(http::JsonError(400, "the body must be a JSON object"));
+      if (auto it = doc.FindMember("ready"); it != doc.MemberEnd()) {
+        if (!it->value.IsBool()) return respond(http::JsonError(400, "\"ready\" must be a bool"));
+        ready_only = it->value.GetBool();
+      }
+    }
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartArray();
+    for (const ModelStatus& model : core_->ModelStatuses()) {
+      if (model.versions.empty() && !ready_only) {
+        w.StartObject();
+        w.Key("name");
+        WriteString(w, model.name);
+        w.Key("state");
+        w.String("UNAVAILABLE");
+        w.Key("reason");
+        WriteString(w, model.reason);
+        w.EndObject();
+      }
+      for (const VersionStatus& v : model.versions) {
+        if (ready_only && v.state != ModelState::kReady) continue;
+        w.StartObject();
+        w.Key("name");
+        WriteString(w, model.name);
+        w.Key("version");
+        WriteString(w, std::to_string(v.version));
+        w.Key("state");
+        WriteString(w, ModelStateName(v.state));
+        w.Key("reason");
+        WriteString(w, v.reason);
+        w.EndObject();
+      }
+    }
+    w.EndArray();
+    respond(JsonResponse(buffer));
+  }
+
+  void Infer(HttpRequest& req, Responder respond) {
+    int64_t header_length = -1;
+    if (req.HasHeader("inference-header-content-length")) {
+      const std::string_view value = req.Header("inference-header-content-length");
+      int64_t parsed = 0;
+      bool valid = !value.empty() && value.size() <= 18;
+      for (char c : value) {
+        if (c < '0' || c > '9') valid = false;
+        parsed = parsed * 10 + (c - '0');
+      }
+      if (!valid) {
+        return respond(http::JsonError(400, "Inference-Header-Content-Length must be a "
+                                            "non-negative integer"));
+      }
+      header_length = parsed;
+    }
+    auto decoded = DecodeInferRequest(req.body, header_length);
+    if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
+    InferRequest& request = decoded->request;
+    request.model_name = std::string(req.Param("model"));
+    request.model_version = std::string(req.Param("version"));
+    core_->Infer(std::move(request), [encoding = std::move(decoded->encoding),
+                                      respond](StatusOr<InferResponse> result) {
+      if (!result.ok()) return respond(ErrorResponse(result.status()));
+      respond(EncodeInferResponse(*result, encoding));
+    });
+  }
+
+ private:
+  ServerCore* core_;
+};
+
+}  // namespace
+
+unsigned HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kUnsupported: return 501;
+    case StatusCode::kInternal: return 500;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kDeadlineExceeded: return 504;
+    default: return 400;
+  }
+}
+
+void AddKServeHttpRoutes(ServerCore* core, http::Router& router) {
+  auto api = std::make_shared<KServeHttp>(core);
+  auto bind = [api](void (KServeHttp::*method)(HttpRequest&, Responder)) {
+    return [api, method](HttpRequest& req, Responder respond) {
+      ((*api).*method)(req, std::move(respond));
+    };
+  };
+  router.Add(Method::kGet, "/v2/health/live", bind(&KServeHttp::Live));
+  router.Add(Method::kGet, "/v2/health/ready", bind(&KServeHttp::Ready));
+  router.Add(Method::kGet, "/v2", bind(&KServeHttp::ServerMetadata));
+  router.Add(Method::kPost, "/v2/repository/index", bind(&KServeHttp::RepositoryIndex));
+  for (const char* prefix : {"/v2/models/{model}", "/v2/models/{model}/versions/{version}"}) {
+    const std::string p(prefix);
+    router.Add(Method::kGet, p, bind(&KServeHttp::ModelMetadata));
+    router.Add(Method::kGet, p + "/ready", bind(&KServeHttp::ModelReady));
+    router.Add(Method::kGet, p + "/config", bind(&KServeHttp::ModelConfig));
+    router.Add(Method::kPost, p + "/infer", bind(&KServeHttp::Infer));
+  }
+}
+
+}  // namespace inferd::kserve

@@ -1,0 +1,29 @@
+// inferd: the command line. `inferd serve` wires the core, the backends and
+// the frontends together and runs until SIGTERM/SIGINT.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "main/serve_command.h"
+#include "core/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"inferd: a model server for ONNX models, speaking KServe v2 (Triton) over HTTP",
+               "inferd"};
+  app.set_version_flag("--version", std::string("inferd ") + inferd::kInferdVersion);
+  app.require_subcommand(1);
+
+  inferd::ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the models of a model repository");
+  inferd::AddServeFlags(*serve_cmd, serve);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (serve_cmd->parsed()) return inferd::RunServe(serve);
+  return 0;
+}

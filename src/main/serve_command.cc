@@ -1,0 +1,138 @@
+#include "main/serve_command.h"
+
+#include <csignal>
+#include <chrono>
+#include <thread>
+
+#include "backends/onnxruntime/ort_backend.h"
+#include "core/server_core.h"
+#include "frontends/http/http_server.h"
+#include "frontends/kserve/kserve_http.h"
+#include "observability/log.h"
+
+namespace inferd {
+
+void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
+  cmd.add_option("--model-repository,--model-store", o.model_repository,
+                 "Directory holding <model>/<version>/model.onnx (and optional "
+                 "<model>/config.pbtxt)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd.add_option("--http-address", o.http_address, "Address the HTTP server binds")
+      ->capture_default_str();
+  cmd.add_option("--http-port", o.http_port, "HTTP port (0 picks a free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd.add_option("--grpc-port", o.grpc_port, "gRPC port (reserved; gRPC is not served yet)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd.add_option("--log-format", o.log_format, "Log line format")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd.add_flag("--log-verbose", o.log_verbose, "Log debug messages too");
+  cmd.add_option("--max-body-bytes", o.max_body_bytes,
+                 "Largest request body accepted; larger ones get 413")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--http-threads", o.http_threads, "HTTP I/O threads (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--execution-threads", o.execution_threads,
+                 "Threads running inferences (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--intra-op-threads", o.intra_op_threads,
+                 "ONNX Runtime threads inside one inference")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--default-max-batch-size", o.default_max_batch_size,
+                 "max_batch_size given to batchable models whose config does not set it")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--strict-readiness", o.strict_readiness,
+                 "Ready only when every model in the repository is ready")
+      ->capture_default_str();
+  cmd.add_option("--shutdown-timeout", o.shutdown_timeout_secs,
+                 "Seconds to let requests in flight finish after SIGTERM")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+
+namespace {
+
+int CoreCount() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+// Blocks until SIGTERM or SIGINT arrives.
+int WaitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& o) {
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  InitLogging(o.log_format == "json" ? LogFormat::kJson : LogFormat::kText, o.log_verbose);
+  const auto start = std::chrono::steady_clock::now();
+  LogInfo("starting", {{"version", ServerCore::Version()},
+                       {"model_repository", o.model_repository},
+                       {"http_port", o.http_port}});
+
+  ServerCoreOptions core_options;
+  core_options.model_repository = o.model_repository;
+  core_options.execution_threads = o.execution_threads > 0 ? o.execution_threads : CoreCount();
+  core_options.loader.autocomplete.default_max_batch_size = o.default_max_batch_size;
+  core_options.loader.backend.intra_op_threads = o.intra_op_threads;
+  core_options.strict_readiness = o.strict_readiness;
+  ServerCore core(core_options, MakeOrtBackendFactory());
+
+  http::Router router;
+  kserve::AddKServeHttpRoutes(&core, router);
+  http::HttpServerOptions http_options;
+  http_options.address = o.http_address;
+  http_options.port = static_cast<uint16_t>(o.http_port);
+  http_options.io_threads = o.http_threads > 0 ? o.http_threads : CoreCount();
+  http_options.max_body_bytes = o.max_body_bytes;
+  http::HttpServer http_server(http_options, &router);
+
+  if (Status s = core.Start(); !s.ok()) {
+    LogError("cannot start", {{"reason", s.message()}});
+    return 1;
+  }
+  if (Status s = http_server.Start(); !s.ok()) {
+    LogError("cannot start", {{"reason", s.message()}});
+    return 1;
+  }
+  const double ready_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  LogInfo("serving", {{"http_port", http_server.port()},
+                      {"ready", core.IsReady() ? "true" : "false"},
+                      {"startup_ms", ready_ms}});
+
+  const int signal = WaitForStopSignal();
+  LogInfo("stopping", {{"signal", signal}, {"in_flight", http_server.in_flight()}});
+  http_server.BeginShutdown();
+  const bool drained = http_server.WaitIdle(std::chrono::seconds(o.shutdown_timeout_secs));
+  if (!drained) {
+    LogWarn("shutdown timeout passed with requests in flight",
+            {{"in_flight", http_server.in_flight()}});
+  }
+  http_server.Stop();
+  core.Shutdown();
+  LogInfo("stopped", {{"drained", drained ? "true" : "false"}});
+  return 0;
+}
+
+}  // namespace inferd

@@ -1,0 +1,31 @@
+// `inferd serve`: flags (Triton's names where Triton has them) and the run loop.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace inferd {
+
+struct ServeOptions {
+  std::string model_repository;
+  std::string http_address = "0.0.0.0";
+  int http_port = 8000;
+  int grpc_port = 8001;
+  std::string log_format = "text";
+  bool log_verbose = false;
+  uint64_t max_body_bytes = 64ull << 20;
+  int http_threads = 0;       // 0: from the core count
+  int execution_threads = 0;  // 0: from the core count
+  int intra_op_threads = 1;
+  int default_max_batch_size = 1024;
+  bool strict_readiness = true;
+  int shutdown_timeout_secs = 30;
+};
+
+void AddServeFlags(CLI::App& cmd, ServeOptions& options);
+
+// Runs the server until a stop signal; returns the process exit code.
+int RunServe(const ServeOptions& options);
+
+}  // namespace inferd
