@@ -122,11 +122,16 @@ Status CompleteTensors(const std::vector<TensorSpec>& model, pb::RepeatedPtrFiel
 }
 
 // The name of a tensor that stops the model from batching along dim 0, or ""
-// when every input and output has a dynamic first dim.
+// when every input and output has a dynamic first dim and no two of those dims
+// carry different symbolic names.
 std::string FirstUnbatchableTensor(const ModelSignature& sig) {
+  std::string symbol;
   for (const auto* list : {&sig.inputs, &sig.outputs}) {
     for (const auto& t : *list) {
       if (t.shape.empty() || t.shape[0] != -1) return t.name;
+      if (t.first_dim_symbol.empty()) continue;
+      if (symbol.empty()) symbol = t.first_dim_symbol;
+      if (t.first_dim_symbol != symbol) return t.name;
     }
   }
   return "";
@@ -211,7 +216,8 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
   if (batched && !unbatchable.empty()) {
     return InvalidArgument("max_batch_size is " + std::to_string(c.max_batch_size()) +
                            " but the model's tensor '" + unbatchable +
-                           "' has no dynamic first (batch) dim; set max_batch_size: 0");
+                           "' does not share a dynamic first (batch) dim with the others; set "
+                           "max_batch_size: 0");
   }
   INFERD_RETURN_IF_ERROR(CompleteTensors(signature.inputs, c.mutable_input(), "input", batched,
                                          /*config_may_be_subset=*/false, parsed.warnings));

@@ -25,7 +25,7 @@ StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text);
 struct AutoCompleteOptions {
   // max_batch_size given to a model whose config does not set it and whose
   // inputs and outputs all have a dynamic first dim.
-  int default_max_batch_size = 1024;
+  int default_max_batch_size = 65536;
 };
 
 // Fills what the config leaves out from the model's signature (name, platform,

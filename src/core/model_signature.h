@@ -20,6 +20,10 @@ struct TensorSpec {
   Shape shape;
   // Class labels, in column order, for such a class-score output.
   std::vector<std::string> class_labels;
+  // The symbolic name of the first dim when the model names it ("N",
+  // "batch_size"); tensors whose first dims carry different names do not share
+  // a batch dim.
+  std::string first_dim_symbol;
 };
 
 struct ModelSignature {

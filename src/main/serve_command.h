@@ -18,7 +18,7 @@ struct ServeOptions {
   int http_threads = 0;       // 0: from the core count
   int execution_threads = 0;  // 0: from the core count
   int intra_op_threads = 1;
-  int default_max_batch_size = 1024;
+  int default_max_batch_size = 65536;
   bool strict_readiness = true;
   int shutdown_timeout_secs = 30;
 };

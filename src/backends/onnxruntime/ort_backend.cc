@@ -44,6 +44,14 @@ Status FromOrtException(const Ort::Exception& e, const std::string& context) {
   }
 }
 
+std::string FirstDimSymbol(const Ort::ConstTensorTypeAndShapeInfo& info) {
+  const size_t rank = info.GetDimensionsCount();
+  if (rank == 0) return "";
+  std::vector<const char*> symbols(rank, nullptr);
+  info.GetSymbolicDimensions(symbols.data(), rank);
+  return symbols[0] == nullptr ? "" : symbols[0];
+}
+
 // How one engine output becomes a Tensor.
 struct OutputPlan {
   bool zipmap = false;
@@ -113,18 +121,19 @@ Status OrtBackend::ReadSignature(const std::filesystem::path& file) {
       if (dtype == DataType::kInvalid) {
         return Unsupported("input '" + name + "' has an element type inferd does not serve");
       }
-      signature_.inputs.push_back({name, dtype, tensor.GetShape(), {}});
+      signature_.inputs.push_back({name, dtype, tensor.GetShape(), {}, FirstDimSymbol(tensor)});
       input_names_.push_back(std::move(name));
     }
     for (size_t i = 0; i < session_.GetOutputCount(); ++i) {
       std::string name = session_.GetOutputNameAllocated(i, allocator).get();
       Ort::TypeInfo info = session_.GetOutputTypeInfo(i);
       OutputPlan plan;
-      TensorSpec spec{name, DataType::kInvalid, {}, {}};
+      TensorSpec spec{name, DataType::kInvalid, {}, {}, {}};
       if (info.GetONNXType() == ONNX_TYPE_TENSOR) {
         auto tensor = info.GetTensorTypeAndShapeInfo();
         spec.dtype = ort::FromOrtType(tensor.GetElementType());
         spec.shape = tensor.GetShape();
+        spec.first_dim_symbol = FirstDimSymbol(tensor);
       } else if (info.GetONNXType() == ONNX_TYPE_SEQUENCE) {
         Ort::TypeInfo element = info.GetSequenceTypeInfo().GetSequenceElementType();
         if (element.GetONNXType() != ONNX_TYPE_MAP) {

@@ -74,7 +74,7 @@ StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
   // config does and remember where each engine input comes from.
   for (const auto& input : loaded->config.input()) {
     loaded->signature.inputs.push_back(
-        {input.name(), FromConfigDataType(input.data_type()), full_shape(input.dims()), {}});
+        {input.name(), FromConfigDataType(input.data_type()), full_shape(input.dims()), {}, {}});
   }
   for (const auto& spec : engine.inputs) {
     for (size_t i = 0; i < loaded->signature.inputs.size(); ++i) {
@@ -86,7 +86,7 @@ StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
       if (engine.outputs[i].name != output.name()) continue;
       loaded->signature.outputs.push_back({output.name(), FromConfigDataType(output.data_type()),
                                            full_shape(output.dims()),
-                                           engine.outputs[i].class_labels});
+                                           engine.outputs[i].class_labels, {}});
       loaded->backend_output_index.push_back(i);
     }
   }

@@ -193,10 +193,10 @@ class KServeHttp {
     InferRequest& request = decoded->request;
     request.model_name = std::string(req.Param("model"));
     request.model_version = std::string(req.Param("version"));
-    core_->Infer(std::move(request), [encoding = std::move(decoded->encoding),
+    core_->Infer(std::move(request), [options = std::move(decoded->options),
                                       respond](StatusOr<InferResponse> result) {
       if (!result.ok()) return respond(ErrorResponse(result.status()));
-      respond(EncodeInferResponse(*result, encoding));
+      respond(EncodeInferResponse(*result, options));
     });
   }
 

@@ -48,7 +48,7 @@ bool BoolParameter(const Value& holder, const char* key, bool fallback) {
 
 }  // namespace
 
-bool OutputEncoding::IsBinary(std::string_view name) const {
+bool ResponseOptions::IsBinary(std::string_view name) const {
   for (const auto& [n, b] : binary) {
     if (n == name) return b;
   }
@@ -78,11 +78,12 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
   if (auto id = doc.FindMember("id"); id != doc.MemberEnd()) {
     if (!id->value.IsString()) return InvalidArgument("\"id\" must be a string");
     request.id.assign(id->value.GetString(), id->value.GetStringLength());
+    decoded.options.id_given = true;
   }
   if (auto params = doc.FindMember("parameters"); params != doc.MemberEnd()) {
     if (!params->value.IsObject()) return InvalidArgument("\"parameters\" must be an object");
   }
-  decoded.encoding.binary_by_default = BoolParameter(doc, "binary_data_output", false);
+  decoded.options.binary_by_default = BoolParameter(doc, "binary_data_output", false);
 
   auto inputs = doc.FindMember("inputs");
   if (inputs == doc.MemberEnd() || !inputs->value.IsArray()) {
@@ -147,8 +148,8 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
         return InvalidArgument("each requested output needs a string \"name\"");
       }
       std::string out_name(name->value.GetString(), name->value.GetStringLength());
-      decoded.encoding.binary.emplace_back(
-          out_name, BoolParameter(output, "binary_data", decoded.encoding.binary_by_default));
+      decoded.options.binary.emplace_back(
+          out_name, BoolParameter(output, "binary_data", decoded.options.binary_by_default));
       request.requested_outputs.push_back(std::move(out_name));
     }
   }
@@ -156,7 +157,7 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
 }
 
 http::HttpResponse EncodeInferResponse(const InferResponse& response,
-                                       const OutputEncoding& encoding) {
+                                       const ResponseOptions& options) {
   rapidjson::StringBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
@@ -165,7 +166,7 @@ http::HttpResponse EncodeInferResponse(const InferResponse& response,
   w.Key("model_version");
   const std::string version = std::to_string(response.model_version);
   w.String(version.c_str(), static_cast<rapidjson::SizeType>(version.size()));
-  if (!response.id.empty()) {
+  if (options.id_given) {
     w.Key("id");
     w.String(response.id.c_str(), static_cast<rapidjson::SizeType>(response.id.size()));
   }
@@ -183,7 +184,7 @@ http::HttpResponse EncodeInferResponse(const InferResponse& response,
     w.StartArray();
     for (int64_t d : out.shape()) w.Int64(d);
     w.EndArray();
-    if (encoding.IsBinary(out.name())) {
+    if (options.IsBinary(out.name())) {
       w.Key("parameters");
       w.StartObject();
       w.Key("binary_data_size");

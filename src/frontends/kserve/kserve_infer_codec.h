@@ -13,16 +13,18 @@
 
 namespace inferd::kserve {
 
-// How the client asked for each output to be encoded.
-struct OutputEncoding {
-  bool binary_by_default = false;               // request parameter binary_data_output
+// What the client asked of the response's shape: binary or JSON per output,
+// and whether to echo an id (it is echoed when given, even when empty).
+struct ResponseOptions {
+  bool binary_by_default = false;                    // request parameter binary_data_output
   std::vector<std::pair<std::string, bool>> binary;  // per requested output
+  bool id_given = false;
   bool IsBinary(std::string_view name) const;
 };
 
 struct DecodedInfer {
   InferRequest request;
-  OutputEncoding encoding;
+  ResponseOptions options;
 };
 
 // `body` is the whole HTTP body; `header_length` is the value of the
@@ -32,6 +34,6 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
                                           int64_t header_length);
 
 http::HttpResponse EncodeInferResponse(const InferResponse& response,
-                                       const OutputEncoding& encoding);
+                                       const ResponseOptions& options);
 
 }  // namespace inferd::kserve
