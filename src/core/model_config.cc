@@ -1,5 +1,7 @@
 #include "core/model_config.h"
 
+#include "core/config_text_filter.h"
+
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
@@ -171,17 +173,18 @@ inference::DataType ToConfigDataType(DataType type) {
 
 StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text) {
   ParsedModelConfig parsed;
+  FilteredText filtered = RemoveUnknownTextFields(text, inference::ModelConfig::descriptor());
   ConfigErrorCollector errors;
   pb::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  parser.AllowUnknownField(true);
   pb::TextFormat::ParseInfoTree info;
   parser.WriteLocationsTo(&info);
-  if (!parser.ParseFromString(std::string(text), &parsed.config)) {
+  if (!parser.ParseFromString(filtered.text, &parsed.config)) {
     return InvalidArgument(errors.error().empty() ? "config.pbtxt does not parse"
                                                   : errors.error());
   }
-  parsed.warnings = std::move(errors.warnings());
+  parsed.warnings = std::move(filtered.removed);
+  for (auto& warning : errors.warnings()) parsed.warnings.push_back(std::move(warning));
   const auto* field = inference::ModelConfig::descriptor()->FindFieldByName("max_batch_size");
   parsed.max_batch_size_set = info.GetLocation(field, -1).line >= 0;
   return parsed;

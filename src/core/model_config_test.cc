@@ -1,0 +1,166 @@
+#include "core/model_config.h"
+
+#include <gtest/gtest.h>
+
+namespace inferd {
+namespace {
+
+ModelSignature ClassifierSignature() {
+  ModelSignature sig;
+  sig.inputs.push_back({"float_input", DataType::kFp32, {-1, 30}, {}, ""});
+  sig.outputs.push_back({"output_label", DataType::kInt64, {-1}, {}, ""});
+  sig.outputs.push_back({"output_probability", DataType::kFp32, {-1, 2}, {"0", "1"}, ""});
+  return sig;
+}
+
+ParsedModelConfig Parse(std::string_view text) {
+  auto parsed = ParseModelConfigText(text);
+  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+  return parsed.ok() ? std::move(parsed).value() : ParsedModelConfig{};
+}
+
+TEST(ModelConfigTest, AutoCompletesEverythingFromTheModel) {
+  ParsedModelConfig parsed;
+  ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed).ok());
+  const auto& c = parsed.config;
+  EXPECT_EQ(c.name(), "logreg");
+  EXPECT_EQ(c.platform(), "onnxruntime_onnx");
+  EXPECT_EQ(c.max_batch_size(), AutoCompleteOptions{}.default_max_batch_size);
+  ASSERT_EQ(c.input_size(), 1);
+  EXPECT_EQ(c.input(0).data_type(), inference::TYPE_FP32);
+  ASSERT_EQ(c.input(0).dims_size(), 1);
+  EXPECT_EQ(c.input(0).dims(0), 30);
+  ASSERT_EQ(c.output_size(), 2);
+  EXPECT_EQ(c.output(0).dims_size(), 0);  // [-1] without its batch dim
+  EXPECT_EQ(c.version_policy().latest().num_versions(), 1u);
+  ASSERT_EQ(c.instance_group_size(), 1);
+  EXPECT_EQ(c.instance_group(0).count(), 1);
+  EXPECT_EQ(c.instance_group(0).kind(), inference::ModelInstanceGroup::KIND_CPU);
+}
+
+TEST(ModelConfigTest, FixedFirstDimMeansNoBatching) {
+  ModelSignature sig;
+  sig.inputs.push_back({"image", DataType::kFp32, {1, 3, 224, 224}, {}, ""});
+  sig.outputs.push_back({"logits", DataType::kFp32, {1, 1000}, {}, ""});
+  ParsedModelConfig parsed;
+  ASSERT_TRUE(CompleteModelConfig(sig, "cnn", {}, parsed).ok());
+  EXPECT_EQ(parsed.config.max_batch_size(), 0);
+  EXPECT_EQ(parsed.config.input(0).dims_size(), 4);
+}
+
+TEST(ModelConfigTest, DifferentlyNamedFirstDimsMeanNoBatching) {
+  ModelSignature sig;
+  sig.inputs.push_back({"x", DataType::kFp32, {-1, 4}, {}, "N"});
+  sig.inputs.push_back({"indices", DataType::kInt64, {-1}, {}, "M"});
+  sig.outputs.push_back({"y", DataType::kFp32, {-1, -1}, {}, "N"});
+  ParsedModelConfig parsed;
+  ASSERT_TRUE(CompleteModelConfig(sig, "gather", {}, parsed).ok());
+  EXPECT_EQ(parsed.config.max_batch_size(), 0);
+}
+
+TEST(ModelConfigTest, ParsesTritonTextAndWarnsOnUnknownFields) {
+  auto parsed = Parse(R"(
+    name: "logreg"
+    platform: "onnxruntime_onnx"
+    max_batch_size: 8
+    input [ { name: "float_input" data_type: TYPE_FP32 dims: [ 30 ] } ]
+    output [ { name: "output_probability" data_type: TYPE_FP32 dims: [ 2 ] } ]
+    instance_group [ { count: 2 kind: KIND_CPU } ]
+    version_policy: { all { } }
+    optimization { execution_accelerators { cpu_execution_accelerator: [ { name: "openvino" } ] } }
+    model_warmup [ { name: "w" batch_size: 1 } ]
+  )");
+  EXPECT_TRUE(parsed.max_batch_size_set);
+  EXPECT_EQ(parsed.warnings.size(), 2u);
+  ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed).ok());
+  EXPECT_EQ(parsed.config.max_batch_size(), 8);
+  EXPECT_EQ(parsed.config.output_size(), 1);  // a config may serve a subset of outputs
+  EXPECT_EQ(parsed.config.instance_group(0).count(), 2);
+  EXPECT_TRUE(parsed.config.version_policy().has_all());
+}
+
+TEST(ModelConfigTest, ExplicitZeroMaxBatchSizeIsKept) {
+  auto parsed = Parse("max_batch_size: 0");
+  EXPECT_TRUE(parsed.max_batch_size_set);
+  ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed).ok());
+  EXPECT_EQ(parsed.config.max_batch_size(), 0);
+  EXPECT_EQ(parsed.config.input(0).dims_size(), 2);  // full shape [-1, 30]
+}
+
+TEST(ModelConfigTest, SyntaxErrorsNameTheLine) {
+  auto parsed = ParseModelConfigText("name: \"x\"\nmax_batch_size: \"eight\"\n");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("config.pbtxt:2"), std::string::npos)
+      << parsed.status().message();
+}
+
+struct Contradiction {
+  const char* text;
+  const char* reason;
+};
+
+class ContradictionTest : public ::testing::TestWithParam<Contradiction> {};
+
+TEST_P(ContradictionTest, IsRejectedWithItsReason) {
+  auto parsed = Parse(GetParam().text);
+  Status s = CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(GetParam().reason), std::string::npos) << s.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Configs, ContradictionTest,
+    ::testing::Values(
+        Contradiction{"name: \"other\"", "does not match the model directory"},
+        Contradiction{"platform: \"tensorflow_savedmodel\"", "not supported"},
+        Contradiction{"input [ { name: \"nope\" data_type: TYPE_FP32 dims: [30] } ]",
+                      "not in the model"},
+        Contradiction{"input [ { name: \"float_input\" data_type: TYPE_INT32 dims: [30] } ]",
+                      "data_type TYPE_INT32"},
+        Contradiction{"input [ { name: \"float_input\" data_type: TYPE_FP32 dims: [31] } ]",
+                      "dim 0 is 31"},
+        Contradiction{"input [ { name: \"float_input\" dims: [30, 1] } ]", "has 2 dims"},
+        Contradiction{"max_batch_size: -1", "must not be negative"},
+        Contradiction{"instance_group [ { kind: KIND_GPU } ]", "KIND_GPU"},
+        Contradiction{"version_policy: { latest { num_versions: 0 } }", "num_versions"}));
+
+TEST(ModelConfigTest, JsonRendersInt64AsNumbers) {
+  ParsedModelConfig parsed;
+  ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed).ok());
+  const std::string json = ModelConfigToJson(parsed.config);
+  EXPECT_NE(json.find("\"dims\":[30]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"max_batch_size\":65536"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace inferd
+
+namespace inferd {
+namespace {
+
+TEST(ModelConfigTest, UnknownFieldsAtAnyDepthAndInAnySyntaxAreSkipped) {
+  auto parsed = ParseModelConfigText(R"(
+    # a comment
+    backend: "onnxruntime"
+    model_warmup [ { name: "w" batch_size: 1 inputs { key: "x" value: { random_data: true } } } ]
+    dynamic_batching { preferred_batch_size: [ 4, 8 ] future_knob: "a" "b" }
+    input [ { name: "float_input", data_type: TYPE_FP32, dims: [ 30 ], some_flag: true } ]
+    response_cache < enable: true >
+    sequence_batching: { max_sequence_idle_microseconds: 5000000 }
+  )");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->warnings.size(), 5u);
+  EXPECT_NE(parsed->warnings[0].find("'model_warmup'"), std::string::npos) << parsed->warnings[0];
+  EXPECT_NE(parsed->warnings[1].find("'dynamic_batching.future_knob'"), std::string::npos);
+  EXPECT_NE(parsed->warnings[2].find("'input.some_flag'"), std::string::npos);
+  EXPECT_EQ(parsed->config.dynamic_batching().preferred_batch_size_size(), 2);
+  EXPECT_EQ(parsed->config.input(0).dims(0), 30);
+}
+
+TEST(ModelConfigTest, UnknownEnumValueIsAnError) {
+  EXPECT_FALSE(ParseModelConfigText("instance_group [ { kind: KIND_TPU } ]").ok());
+  EXPECT_FALSE(ParseModelConfigText("input [ { name: \"x\" ").ok());
+}
+
+}  // namespace
+}  // namespace inferd
