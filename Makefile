@@ -12,7 +12,10 @@ EXAMPLES ?= example-models
 HTTP_PORT ?= 8000
 SETUP_ENV := build/.setup.env
 
-.PHONY: setup build build-asan run examples test unit-test e2e-test asan-test format format-check clean
+.PHONY: setup build build-asan build-fuzz run examples test unit-test e2e-test asan-test fuzz-test \
+	format format-check clean
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader
 
 $(SETUP_ENV): scripts/setup.sh scripts/fetch_onnxruntime.sh requirements-dev.txt
 	@mkdir -p build
@@ -60,10 +63,27 @@ asan-test: build-asan examples
 	  INFERD_SOAK_SECONDS=5 INFERD_STARTUP_TIMEOUT=120 \
 	  "$$VENV/bin/python" -m pytest tests/e2e -q
 
-ASAN_OPTIONS := detect_leaks=1:abort_on_error=1:suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
+ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
 
-test: unit-test e2e-test asan-test
+# libFuzzer on every parser of untrusted input, ASan+UBSan on, for a bounded time.
+build-fuzz: $(SETUP_ENV)
+	@$(with_env) cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+	  -DINFERD_SANITIZE=ON -DINFERD_FUZZ=ON -DINFERD_ORT_ROOT="$$ORT_ROOT" > /dev/null
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz-test: build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus/$$t/ ; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=$(ASAN_OPTIONS) ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/ \
+	    build-fuzz/corpus/$$t \
+	    2> build-fuzz/fuzz_$$t.log || { tail -50 build-fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build-fuzz/fuzz_$$t.log; \
+	done
+
+test: unit-test e2e-test asan-test fuzz-test
 	@echo "make test: all suites passed"
 
 format:
@@ -73,4 +93,4 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf build build-asan $(EXAMPLES)
+	rm -rf build build-asan build-fuzz $(EXAMPLES)

@@ -13,7 +13,7 @@ log() { echo "setup: $*" >&2; }
 
 APT_PACKAGES=(
   g++ make cmake ninja-build pkg-config unzip maven
-  libboost-dev rapidjson-dev libspdlog-dev libcli11-dev libgtest-dev
+  libboost-dev rapidjson-dev libsimdjson-dev libspdlog-dev libcli11-dev libgtest-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   clang clang-format libclang-rt-14-dev
   python3 python3-venv

@@ -30,8 +30,7 @@ class Filter {
         name = Identifier();
         if (name.empty()) return false;
       }
-      const google::protobuf::FieldDescriptor* field =
-          type ? type->FindFieldByName(name) : nullptr;
+      const google::protobuf::FieldDescriptor* field = type ? type->FindFieldByName(name) : nullptr;
       const google::protobuf::Descriptor* child =
           field && field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE
               ? field->message_type()
@@ -46,8 +45,8 @@ class Filter {
       SkipSpace();
       if (Peek(',') || Peek(';')) ++pos_;
       if (type != nullptr && field == nullptr) {
-        out_.removed.push_back("line " + std::to_string(LineOf(start)) + ": field '" +
-                               child_path + "' is not supported; ignored");
+        out_.removed.push_back("line " + std::to_string(LineOf(start)) + ": field '" + child_path +
+                               "' is not supported; ignored");
         Blank(start, pos_);
       }
     }
@@ -100,8 +99,8 @@ class Filter {
   bool StringLiteral() {
     const char quote = text_[pos_++];
     while (pos_ < text_.size() && text_[pos_] != quote) {
-      if (text_[pos_] == '\\') ++pos_;
       if (text_[pos_] == '\n') return false;
+      if (text_[pos_] == '\\' && ++pos_ == text_.size()) return false;
       ++pos_;
     }
     if (pos_ >= text_.size()) return false;

@@ -10,10 +10,10 @@ namespace inferd {
 namespace {
 
 TEST(DataTypeTest, NamesRoundTrip) {
-  for (auto type : {DataType::kBool, DataType::kUint8, DataType::kUint16, DataType::kUint32,
-                    DataType::kUint64, DataType::kInt8, DataType::kInt16, DataType::kInt32,
-                    DataType::kInt64, DataType::kFp16, DataType::kFp32, DataType::kFp64,
-                    DataType::kBf16, DataType::kBytes}) {
+  for (auto type :
+       {DataType::kBool, DataType::kUint8, DataType::kUint16, DataType::kUint32, DataType::kUint64,
+        DataType::kInt8, DataType::kInt16, DataType::kInt32, DataType::kInt64, DataType::kFp16,
+        DataType::kFp32, DataType::kFp64, DataType::kBf16, DataType::kBytes}) {
     EXPECT_EQ(DataTypeFromName(DataTypeName(type)), type);
     EXPECT_EQ(DataTypeFromConfigName(DataTypeConfigName(type)), type);
   }
@@ -41,9 +41,9 @@ TEST(DataTypeTest, HalfRoundsToNearestEven) {
   EXPECT_EQ(FloatToHalf(65504.0f), 0x7bff);
   EXPECT_EQ(FloatToHalf(65520.0f), 0x7c00);  // rounds up to infinity
   EXPECT_EQ(FloatToHalf(-2.0f), 0xc000);
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);    // smallest subnormal
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);    // halfway: to even (zero)
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);    // above halfway
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);         // smallest subnormal
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);         // halfway: to even (zero)
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.5f, -25)), 0x0001);         // above halfway
   EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3c00);  // tie to even
   EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(3.0f, -11)), 0x3c02);  // tie to even, up
   EXPECT_EQ(FloatToHalf(std::numeric_limits<float>::infinity()), 0x7c00);

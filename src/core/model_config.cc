@@ -1,7 +1,5 @@
 #include "core/model_config.h"
 
-#include "core/config_text_filter.h"
-
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
@@ -11,6 +9,8 @@
 
 #include <algorithm>
 #include <set>
+
+#include "core/config_text_filter.h"
 
 namespace inferd {
 namespace {
@@ -142,11 +142,13 @@ std::string FirstUnbatchableTensor(const ModelSignature& sig) {
 void NumberifyInt64Strings(rapidjson::Value& value, bool convert) {
   if (value.IsObject()) {
     for (auto& m : value.GetObject()) {
-      static const std::set<std::string_view> kInt64Fields = {
-          "dims",           "shape",
-          "versions",       "max_queue_delay_microseconds",
-          "priority_levels", "default_priority_level",
-          "default_timeout_microseconds"};
+      static const std::set<std::string_view> kInt64Fields = {"dims",
+                                                              "shape",
+                                                              "versions",
+                                                              "max_queue_delay_microseconds",
+                                                              "priority_levels",
+                                                              "default_priority_level",
+                                                              "default_timeout_microseconds"};
       NumberifyInt64Strings(m.value, kInt64Fields.count(m.name.GetString()) > 0);
     }
   } else if (value.IsArray()) {
@@ -180,8 +182,7 @@ StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text) {
   pb::TextFormat::ParseInfoTree info;
   parser.WriteLocationsTo(&info);
   if (!parser.ParseFromString(filtered.text, &parsed.config)) {
-    return InvalidArgument(errors.error().empty() ? "config.pbtxt does not parse"
-                                                  : errors.error());
+    return InvalidArgument(errors.error().empty() ? "config.pbtxt does not parse" : errors.error());
   }
   parsed.warnings = std::move(filtered.removed);
   for (auto& warning : errors.warnings()) parsed.warnings.push_back(std::move(warning));
@@ -224,9 +225,8 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
   }
   INFERD_RETURN_IF_ERROR(CompleteTensors(signature.inputs, c.mutable_input(), "input", batched,
                                          /*config_may_be_subset=*/false, parsed.warnings));
-  INFERD_RETURN_IF_ERROR(CompleteTensors(signature.outputs, c.mutable_output(), "output",
-                                         batched, /*config_may_be_subset=*/true,
-                                         parsed.warnings));
+  INFERD_RETURN_IF_ERROR(CompleteTensors(signature.outputs, c.mutable_output(), "output", batched,
+                                         /*config_may_be_subset=*/true, parsed.warnings));
 
   if (c.version_policy().policy_choice_case() ==
       inference::ModelVersionPolicy::POLICY_CHOICE_NOT_SET) {
@@ -245,8 +245,9 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
       group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
     }
     if (group->kind() == inference::ModelInstanceGroup::KIND_GPU) {
-      return Unsupported("instance_group kind KIND_GPU needs a GPU execution provider, which this "
-                         "server does not have; use KIND_CPU");
+      return Unsupported(
+          "instance_group kind KIND_GPU needs a GPU execution provider, which this "
+          "server does not have; use KIND_CPU");
     }
   }
   if (c.default_model_filename().empty()) c.set_default_model_filename("model.onnx");

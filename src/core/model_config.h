@@ -14,7 +14,7 @@ namespace inferd {
 
 struct ParsedModelConfig {
   inference::ModelConfig config;
-  bool max_batch_size_set = false;  // proto3 cannot tell 0 from absent
+  bool max_batch_size_set = false;    // proto3 cannot tell 0 from absent
   std::vector<std::string> warnings;  // one per ignored (unknown) field
 };
 

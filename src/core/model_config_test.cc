@@ -95,9 +95,14 @@ TEST(ModelConfigTest, SyntaxErrorsNameTheLine) {
 }
 
 struct Contradiction {
+  const char* name;
   const char* text;
   const char* reason;
 };
+
+void PrintTo(const Contradiction& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ContradictionTest : public ::testing::TestWithParam<Contradiction> {};
 
@@ -111,18 +116,22 @@ TEST_P(ContradictionTest, IsRejectedWithItsReason) {
 INSTANTIATE_TEST_SUITE_P(
     Configs, ContradictionTest,
     ::testing::Values(
-        Contradiction{"name: \"other\"", "does not match the model directory"},
-        Contradiction{"platform: \"tensorflow_savedmodel\"", "not supported"},
-        Contradiction{"input [ { name: \"nope\" data_type: TYPE_FP32 dims: [30] } ]",
+        Contradiction{"Name", "name: \"other\"", "does not match the model directory"},
+        Contradiction{"Platform", "platform: \"tensorflow_savedmodel\"", "not supported"},
+        Contradiction{"UnknownInput",
+                      "input [ { name: \"nope\" data_type: TYPE_FP32 dims: [30] } ]",
                       "not in the model"},
-        Contradiction{"input [ { name: \"float_input\" data_type: TYPE_INT32 dims: [30] } ]",
+        Contradiction{"DataType",
+                      "input [ { name: \"float_input\" data_type: TYPE_INT32 dims: [30] } ]",
                       "data_type TYPE_INT32"},
-        Contradiction{"input [ { name: \"float_input\" data_type: TYPE_FP32 dims: [31] } ]",
+        Contradiction{"Dim", "input [ { name: \"float_input\" data_type: TYPE_FP32 dims: [31] } ]",
                       "dim 0 is 31"},
-        Contradiction{"input [ { name: \"float_input\" dims: [30, 1] } ]", "has 2 dims"},
-        Contradiction{"max_batch_size: -1", "must not be negative"},
-        Contradiction{"instance_group [ { kind: KIND_GPU } ]", "KIND_GPU"},
-        Contradiction{"version_policy: { latest { num_versions: 0 } }", "num_versions"}));
+        Contradiction{"Rank", "input [ { name: \"float_input\" dims: [30, 1] } ]", "has 2 dims"},
+        Contradiction{"NegativeBatch", "max_batch_size: -1", "must not be negative"},
+        Contradiction{"Gpu", "instance_group [ { kind: KIND_GPU } ]", "KIND_GPU"},
+        Contradiction{"NoVersions", "version_policy: { latest { num_versions: 0 } }",
+                      "num_versions"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ModelConfigTest, JsonRendersInt64AsNumbers) {
   ParsedModelConfig parsed;
@@ -160,6 +169,18 @@ TEST(ModelConfigTest, UnknownFieldsAtAnyDepthAndInAnySyntaxAreSkipped) {
 TEST(ModelConfigTest, UnknownEnumValueIsAnError) {
   EXPECT_FALSE(ParseModelConfigText("instance_group [ { kind: KIND_TPU } ]").ok());
   EXPECT_FALSE(ParseModelConfigText("input [ { name: \"x\" ").ok());
+}
+
+}  // namespace
+}  // namespace inferd
+
+namespace inferd {
+namespace {
+
+// Found by fuzz_model_config: a backslash at the very end of the text.
+TEST(ModelConfigTest, TruncatedEscapeIsAnErrorNotAnOverread) {
+  EXPECT_FALSE(ParseModelConfigText("unknown_field: \"abc\\").ok());
+  EXPECT_FALSE(ParseModelConfigText("name: \"abc\\").ok());
 }
 
 }  // namespace

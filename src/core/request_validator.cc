@@ -5,7 +5,9 @@
 namespace inferd {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+std::string Quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 std::string ExpectedNames(const std::vector<TensorSpec>& specs) {
   std::string out;
@@ -25,7 +27,8 @@ Status CheckInput(const LoadedModel& model, const TensorSpec& spec, const Tensor
   }
   const Shape& shape = input.shape();
   for (int64_t d : shape) {
-    if (d < 0) return InvalidArgument(where + " has a negative dim in shape " + ShapeToString(shape));
+    if (d < 0)
+      return InvalidArgument(where + " has a negative dim in shape " + ShapeToString(shape));
   }
   if (!ShapeMatches(spec.shape, shape)) {
     return InvalidArgument(where + " has shape " + ShapeToString(shape) +

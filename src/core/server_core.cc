@@ -11,18 +11,24 @@ ServerCore::ServerCore(ServerCoreOptions options, std::unique_ptr<BackendFactory
       manager_(ModelLoader(backends_.get(), options_.loader)),
       pool_(options_.execution_threads) {}
 
-ServerCore::~ServerCore() { Shutdown(); }
+ServerCore::~ServerCore() {
+  Shutdown();
+}
 
-std::string_view ServerCore::Version() { return kInferdVersion; }
+std::string_view ServerCore::Version() {
+  return kInferdVersion;
+}
 
 Status ServerCore::Start() {
-  INFERD_RETURN_IF_ERROR(manager_.LoadRepository(options_.model_repository,
-                                                 std::max(1, options_.execution_threads)));
+  INFERD_RETURN_IF_ERROR(
+      manager_.LoadRepository(options_.model_repository, std::max(1, options_.execution_threads)));
   started_.store(true);
   return Status::Ok();
 }
 
-void ServerCore::Shutdown() { pool_.Shutdown(); }
+void ServerCore::Shutdown() {
+  pool_.Shutdown();
+}
 
 bool ServerCore::IsReady() const {
   if (!started_.load()) return false;

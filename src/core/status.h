@@ -50,14 +50,18 @@ class [[nodiscard]] Status {
 inline Status InvalidArgument(std::string msg) {
   return Status(StatusCode::kInvalidArgument, std::move(msg));
 }
-inline Status NotFound(std::string msg) { return Status(StatusCode::kNotFound, std::move(msg)); }
+inline Status NotFound(std::string msg) {
+  return Status(StatusCode::kNotFound, std::move(msg));
+}
 inline Status Unavailable(std::string msg) {
   return Status(StatusCode::kUnavailable, std::move(msg));
 }
 inline Status Unsupported(std::string msg) {
   return Status(StatusCode::kUnsupported, std::move(msg));
 }
-inline Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+inline Status Internal(std::string msg) {
+  return Status(StatusCode::kInternal, std::move(msg));
+}
 
 // Holds either a value or a non-OK Status.
 template <typename T>
@@ -87,9 +91,9 @@ class [[nodiscard]] StatusOr {
 
 // Returns early from the enclosing function with the Status of `expr` when it
 // is not OK.
-#define INFERD_RETURN_IF_ERROR(expr)       \
-  do {                                     \
-    ::inferd::Status inferd_status_ = (expr); \
+#define INFERD_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::inferd::Status inferd_status_ = (expr);        \
     if (!inferd_status_.ok()) return inferd_status_; \
   } while (0)
 

@@ -61,15 +61,15 @@ void AppendBytesElement(std::vector<std::byte>& out, std::string_view element) {
   const auto len = static_cast<uint32_t>(element.size());
   const size_t at = out.size();
   out.resize(at + 4 + element.size());
-  const unsigned char prefix[4] = {static_cast<unsigned char>(len), static_cast<unsigned char>(len >> 8),
-                                   static_cast<unsigned char>(len >> 16),
-                                   static_cast<unsigned char>(len >> 24)};
+  const unsigned char prefix[4] = {
+      static_cast<unsigned char>(len), static_cast<unsigned char>(len >> 8),
+      static_cast<unsigned char>(len >> 16), static_cast<unsigned char>(len >> 24)};
   std::memcpy(out.data() + at, prefix, 4);
   if (!element.empty()) std::memcpy(out.data() + at + 4, element.data(), element.size());
 }
 
 StatusOr<std::vector<std::string_view>> SplitBytesElements(std::span<const std::byte> buffer,
-                                                          int64_t count) {
+                                                           int64_t count) {
   std::vector<std::string_view> elements;
   if (count < 0 || static_cast<uint64_t>(count) > buffer.size() / 4) {
     return InvalidArgument("BYTES data of " + std::to_string(buffer.size()) +
@@ -80,10 +80,11 @@ StatusOr<std::vector<std::string_view>> SplitBytesElements(std::span<const std::
   for (int64_t i = 0; i < count; ++i) {
     if (buffer.size() - pos < 4) return InvalidArgument("BYTES data ends inside a length prefix");
     const auto* p = reinterpret_cast<const unsigned char*>(buffer.data() + pos);
-    const uint32_t len = uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) |
-                         (uint32_t{p[3]} << 24);
+    const uint32_t len =
+        uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
     pos += 4;
-    if (buffer.size() - pos < len) return InvalidArgument("BYTES element length runs past the data");
+    if (buffer.size() - pos < len)
+      return InvalidArgument("BYTES element length runs past the data");
     elements.emplace_back(reinterpret_cast<const char*>(buffer.data() + pos), len);
     pos += len;
   }

@@ -70,6 +70,6 @@ void AppendBytesElement(std::vector<std::byte>& out, std::string_view element);
 // Splits a serialized BYTES buffer into exactly `count` elements; an error when
 // the lengths do not add up to the buffer.
 StatusOr<std::vector<std::string_view>> SplitBytesElements(std::span<const std::byte> buffer,
-                                                          int64_t count);
+                                                           int64_t count);
 
 }  // namespace inferd

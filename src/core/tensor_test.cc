@@ -35,11 +35,11 @@ TEST(TensorTest, BytesElementsRoundTrip) {
 TEST(TensorTest, BytesElementsThatDoNotAddUpAreErrors) {
   std::vector<std::byte> buffer;
   AppendBytesElement(buffer, "abc");
-  EXPECT_FALSE(SplitBytesElements(buffer, 2).ok());                                // too few
-  EXPECT_FALSE(SplitBytesElements(buffer, 0).ok());                                // left over
-  EXPECT_FALSE(SplitBytesElements(std::span(buffer).first(5), 1).ok());            // cut short
-  EXPECT_FALSE(SplitBytesElements(std::span(buffer).first(2), 1).ok());            // in prefix
-  EXPECT_FALSE(SplitBytesElements(buffer, int64_t{1} << 40).ok());                 // absurd
+  EXPECT_FALSE(SplitBytesElements(buffer, 2).ok());                      // too few
+  EXPECT_FALSE(SplitBytesElements(buffer, 0).ok());                      // left over
+  EXPECT_FALSE(SplitBytesElements(std::span(buffer).first(5), 1).ok());  // cut short
+  EXPECT_FALSE(SplitBytesElements(std::span(buffer).first(2), 1).ok());  // in prefix
+  EXPECT_FALSE(SplitBytesElements(buffer, int64_t{1} << 40).ok());       // absurd
   std::vector<std::byte> huge_len = {std::byte{0xff}, std::byte{0xff}, std::byte{0xff},
                                      std::byte{0x7f}};
   EXPECT_FALSE(SplitBytesElements(huge_len, 1).ok());

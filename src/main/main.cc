@@ -6,8 +6,8 @@
 #include <iostream>
 #include <thread>
 
-#include "main/serve_command.h"
 #include "core/version.h"
+#include "main/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"inferd: a model server for ONNX models, speaking KServe v2 (Triton) over HTTP",

@@ -1,7 +1,7 @@
 #include "main/serve_command.h"
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "backends/onnxruntime/ort_backend.h"
@@ -60,7 +60,9 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
 
 namespace {
 
-int CoreCount() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+int CoreCount() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 // Blocks until SIGTERM or SIGINT arrives.
 int WaitForStopSignal() {

@@ -33,7 +33,8 @@ bool ReadString(pbio::CodedInputStream& in, std::string& out) {
 }
 
 // Reads one AttributeProto (the stream is limited to it).
-bool ReadAttribute(pbio::CodedInputStream& in, std::string& name, std::vector<std::string>& labels) {
+bool ReadAttribute(pbio::CodedInputStream& in, std::string& name,
+                   std::vector<std::string>& labels) {
   std::vector<std::string> ints;
   std::vector<std::string> strings;
   while (uint32_t tag = in.ReadTag()) {

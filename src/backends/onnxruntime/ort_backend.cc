@@ -38,9 +38,12 @@ Status FromOrtException(const Ort::Exception& e, const std::string& context) {
     case ORT_INVALID_GRAPH:
     case ORT_NO_MODEL:
       return InvalidArgument(std::move(message));
-    case ORT_NO_SUCHFILE: return NotFound(std::move(message));
-    case ORT_NOT_IMPLEMENTED: return Unsupported(std::move(message));
-    default: return Internal(std::move(message));
+    case ORT_NO_SUCHFILE:
+      return NotFound(std::move(message));
+    case ORT_NOT_IMPLEMENTED:
+      return Unsupported(std::move(message));
+    default:
+      return Internal(std::move(message));
   }
 }
 
@@ -147,7 +150,8 @@ Status OrtBackend::ReadSignature(const std::filesystem::path& file) {
             value.GetONNXType() != ONNX_TYPE_TENSOR ||
             value.GetTensorTypeAndShapeInfo().GetElementType() !=
                 ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
-          return Unsupported("output '" + name + "' is a sequence of maps other than "
+          return Unsupported("output '" + name +
+                             "' is a sequence of maps other than "
                              "map(int64|string, float); not served");
         }
         if (!labels_read) {
@@ -156,7 +160,8 @@ Status OrtBackend::ReadSignature(const std::filesystem::path& file) {
         }
         auto labels = zipmap_labels.find(name);
         if (labels == zipmap_labels.end() || labels->second.empty()) {
-          return Unsupported("output '" + name + "' is a sequence of maps not made by a ZipMap "
+          return Unsupported("output '" + name +
+                             "' is a sequence of maps not made by a ZipMap "
                              "node with class labels; not served");
         }
         plan.zipmap = true;
@@ -193,7 +198,8 @@ Tensor OrtBackend::ConvertZipMap(const std::string& name, const OutputPlan& plan
                                  const Ort::Value& seq) {
   Ort::AllocatorWithDefaultOptions allocator;
   const size_t rows = seq.GetCount();
-  Tensor out(name, DataType::kFp32, {static_cast<int64_t>(rows), static_cast<int64_t>(plan.classes)});
+  Tensor out(name, DataType::kFp32,
+             {static_cast<int64_t>(rows), static_cast<int64_t>(plan.classes)});
   auto* dense = reinterpret_cast<float*>(out.Allocate(rows * plan.classes * sizeof(float)));
   std::fill(dense, dense + rows * plan.classes, 0.0f);
   std::vector<char> key_chars;
@@ -326,6 +332,8 @@ std::unique_ptr<BackendFactory> MakeOrtBackendFactory() {
   return std::make_unique<OrtBackendFactory>();
 }
 
-std::string OrtVersion() { return Ort::GetVersionString(); }
+std::string OrtVersion() {
+  return Ort::GetVersionString();
+}
 
 }  // namespace inferd

@@ -10,10 +10,14 @@ namespace inferd {
 
 std::string_view ModelStateName(ModelState state) {
   switch (state) {
-    case ModelState::kLoading: return "LOADING";
-    case ModelState::kReady: return "READY";
-    case ModelState::kUnavailable: return "UNAVAILABLE";
-    case ModelState::kUnloading: return "UNLOADING";
+    case ModelState::kLoading:
+      return "LOADING";
+    case ModelState::kReady:
+      return "READY";
+    case ModelState::kUnavailable:
+      return "UNAVAILABLE";
+    case ModelState::kUnloading:
+      return "UNLOADING";
   }
   return "UNKNOWN";
 }
@@ -51,8 +55,8 @@ StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
                           factory_->Load(model_file, options_.backend));
 
   ParsedModelConfig completed = config;
-  INFERD_RETURN_IF_ERROR(CompleteModelConfig(backend->signature(), model_name,
-                                             options_.autocomplete, completed));
+  INFERD_RETURN_IF_ERROR(
+      CompleteModelConfig(backend->signature(), model_name, options_.autocomplete, completed));
   if (completed.config.has_dynamic_batching()) {
     LogWarn("dynamic_batching is accepted but not applied yet; requests run as they come",
             {{"model", model_name}});
@@ -84,9 +88,11 @@ StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
   for (const auto& output : loaded->config.output()) {
     for (size_t i = 0; i < engine.outputs.size(); ++i) {
       if (engine.outputs[i].name != output.name()) continue;
-      loaded->signature.outputs.push_back({output.name(), FromConfigDataType(output.data_type()),
+      loaded->signature.outputs.push_back({output.name(),
+                                           FromConfigDataType(output.data_type()),
                                            full_shape(output.dims()),
-                                           engine.outputs[i].class_labels, {}});
+                                           engine.outputs[i].class_labels,
+                                           {}});
       loaded->backend_output_index.push_back(i);
     }
   }

@@ -62,9 +62,9 @@ ModelManager::ModelEntry ModelManager::LoadModel(const ModelDir& dir) const {
     } else {
       const auto start = std::chrono::steady_clock::now();
       auto loaded = loader_.Load(dir.name, version, found->dir, *config);
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       if (loaded.ok()) {
         status.state = ModelState::kReady;
         entry.ready.emplace(version, std::move(loaded).value());

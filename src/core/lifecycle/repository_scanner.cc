@@ -39,7 +39,8 @@ StatusOr<std::vector<ModelDir>> ScanRepository(const std::filesystem::path& root
               [](const VersionDir& a, const VersionDir& b) { return a.version < b.version; });
     models.push_back(std::move(model));
   }
-  if (ec) return Unavailable("cannot read model repository '" + root.string() + "': " + ec.message());
+  if (ec)
+    return Unavailable("cannot read model repository '" + root.string() + "': " + ec.message());
   std::sort(models.begin(), models.end(),
             [](const ModelDir& a, const ModelDir& b) { return a.name < b.name; });
   return models;

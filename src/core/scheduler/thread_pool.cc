@@ -8,7 +8,9 @@ ThreadPool::ThreadPool(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Work(); });
 }
 
-ThreadPool::~ThreadPool() { Shutdown(); }
+ThreadPool::~ThreadPool() {
+  Shutdown();
+}
 
 bool ThreadPool::Submit(std::function<void()> task) {
   {

@@ -21,12 +21,18 @@ using tcp = asio::ip::tcp;
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::head: return Method::kHead;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::head:
+      return Method::kHead;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -259,12 +265,26 @@ void HttpServer::Impl::Stop() {
 
 HttpServer::HttpServer(HttpServerOptions options, const Router* router)
     : impl_(std::make_unique<Impl>(std::move(options), router)) {}
-HttpServer::~HttpServer() { impl_->Stop(); }
-Status HttpServer::Start() { return impl_->Start(); }
-uint16_t HttpServer::port() const { return impl_->port_; }
-void HttpServer::BeginShutdown() { impl_->BeginShutdown(); }
-bool HttpServer::WaitIdle(std::chrono::milliseconds timeout) { return impl_->WaitIdle(timeout); }
-void HttpServer::Stop() { impl_->Stop(); }
-int64_t HttpServer::in_flight() const { return impl_->in_flight_.load(); }
+HttpServer::~HttpServer() {
+  impl_->Stop();
+}
+Status HttpServer::Start() {
+  return impl_->Start();
+}
+uint16_t HttpServer::port() const {
+  return impl_->port_;
+}
+void HttpServer::BeginShutdown() {
+  impl_->BeginShutdown();
+}
+bool HttpServer::WaitIdle(std::chrono::milliseconds timeout) {
+  return impl_->WaitIdle(timeout);
+}
+void HttpServer::Stop() {
+  impl_->Stop();
+}
+int64_t HttpServer::in_flight() const {
+  return impl_->in_flight_.load();
+}
 
 }  // namespace inferd::http

@@ -1,8 +1,5 @@
 #include "frontends/http/json_tensor_codec.h"
 
-#include <rapidjson/error/en.h>
-
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -10,39 +7,48 @@
 namespace inferd::http {
 namespace {
 
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
 // Collects the leaves of a nested array in row-major order.
-Status Flatten(const rapidjson::Value& value, std::vector<const rapidjson::Value*>& out,
-               int depth) {
+Status Flatten(element value, std::vector<element>& out, int depth) {
   if (depth > 64) return InvalidArgument("tensor data is nested too deeply");
-  if (!value.IsArray()) {
-    out.push_back(&value);
+  if (value.type() != element_type::ARRAY) {
+    out.push_back(value);
     return Status::Ok();
   }
-  for (const auto& item : value.GetArray()) INFERD_RETURN_IF_ERROR(Flatten(item, out, depth + 1));
+  for (element item : simdjson::dom::array(value)) {
+    INFERD_RETURN_IF_ERROR(Flatten(item, out, depth + 1));
+  }
   return Status::Ok();
 }
 
 Status ElementError(const Tensor& t, size_t index, const char* expected) {
-  return InvalidArgument("input '" + t.name() + "' element " + std::to_string(index) +
-                         " is not " + expected + " (datatype " +
-                         std::string(DataTypeName(t.dtype())) + ")");
+  return InvalidArgument("input '" + t.name() + "' element " + std::to_string(index) + " is not " +
+                         expected + " (datatype " + std::string(DataTypeName(t.dtype())) + ")");
 }
 
 template <typename T>
-Status DecodeIntegers(const std::vector<const rapidjson::Value*>& leaves, Tensor& t) {
+Status DecodeIntegers(const std::vector<element>& leaves, Tensor& t) {
   T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
   for (size_t i = 0; i < leaves.size(); ++i) {
-    const rapidjson::Value& v = *leaves[i];
+    const element& v = leaves[i];
     if constexpr (std::is_signed_v<T>) {
-      if (!v.IsInt64()) return ElementError(t, i, "an integer in range");
-      const int64_t x = v.GetInt64();
+      if (v.type() != element_type::INT64) return ElementError(t, i, "an integer in range");
+      const int64_t x = int64_t(v);
       if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) {
         return ElementError(t, i, "an integer in range");
       }
       out[i] = static_cast<T>(x);
     } else {
-      if (!v.IsUint64()) return ElementError(t, i, "a non-negative integer in range");
-      const uint64_t x = v.GetUint64();
+      uint64_t x = 0;
+      if (v.type() == element_type::UINT64) {
+        x = uint64_t(v);
+      } else if (v.type() == element_type::INT64 && int64_t(v) >= 0) {
+        x = static_cast<uint64_t>(int64_t(v));
+      } else {
+        return ElementError(t, i, "a non-negative integer in range");
+      }
       if (x > std::numeric_limits<T>::max()) return ElementError(t, i, "an integer in range");
       out[i] = static_cast<T>(x);
     }
@@ -51,12 +57,12 @@ Status DecodeIntegers(const std::vector<const rapidjson::Value*>& leaves, Tensor
 }
 
 template <typename T, typename Convert>
-Status DecodeFloats(const std::vector<const rapidjson::Value*>& leaves, Tensor& t,
-                    Convert convert) {
+Status DecodeFloats(const std::vector<element>& leaves, Tensor& t, Convert convert) {
   T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
   for (size_t i = 0; i < leaves.size(); ++i) {
-    if (!leaves[i]->IsNumber()) return ElementError(t, i, "a number");
-    out[i] = convert(leaves[i]->GetDouble());
+    double d = 0;
+    if (leaves[i].get_double().get(d) != simdjson::SUCCESS) return ElementError(t, i, "a number");
+    out[i] = convert(d);
   }
   return Status::Ok();
 }
@@ -75,9 +81,19 @@ void WriteIntegers(const Tensor& t, size_t count, JsonWriter& w) {
 
 }  // namespace
 
-Status DecodeJsonTensorData(const rapidjson::Value& data, Tensor& t) {
+StatusOr<element> ParseJson(std::string_view text) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  const auto error = parser.parse(text.data(), text.size()).get(root);
+  if (error != simdjson::SUCCESS) {
+    return InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(error));
+  }
+  return root;
+}
+
+Status DecodeJsonTensorData(element data, Tensor& t) {
   INFERD_ASSIGN_OR_RETURN(int64_t count, ElementCount(t.shape()));
-  std::vector<const rapidjson::Value*> leaves;
+  std::vector<element> leaves;
   INFERD_RETURN_IF_ERROR(Flatten(data, leaves, 0));
   if (static_cast<int64_t>(leaves.size()) != count) {
     return InvalidArgument("input '" + t.name() + "' has " + std::to_string(leaves.size()) +
@@ -88,19 +104,27 @@ Status DecodeJsonTensorData(const rapidjson::Value& data, Tensor& t) {
     case DataType::kBool: {
       auto* out = reinterpret_cast<uint8_t*>(t.Allocate(leaves.size()));
       for (size_t i = 0; i < leaves.size(); ++i) {
-        if (!leaves[i]->IsBool()) return ElementError(t, i, "true or false");
-        out[i] = leaves[i]->GetBool() ? 1 : 0;
+        if (leaves[i].type() != element_type::BOOL) return ElementError(t, i, "true or false");
+        out[i] = bool(leaves[i]) ? 1 : 0;
       }
       return Status::Ok();
     }
-    case DataType::kUint8: return DecodeIntegers<uint8_t>(leaves, t);
-    case DataType::kUint16: return DecodeIntegers<uint16_t>(leaves, t);
-    case DataType::kUint32: return DecodeIntegers<uint32_t>(leaves, t);
-    case DataType::kUint64: return DecodeIntegers<uint64_t>(leaves, t);
-    case DataType::kInt8: return DecodeIntegers<int8_t>(leaves, t);
-    case DataType::kInt16: return DecodeIntegers<int16_t>(leaves, t);
-    case DataType::kInt32: return DecodeIntegers<int32_t>(leaves, t);
-    case DataType::kInt64: return DecodeIntegers<int64_t>(leaves, t);
+    case DataType::kUint8:
+      return DecodeIntegers<uint8_t>(leaves, t);
+    case DataType::kUint16:
+      return DecodeIntegers<uint16_t>(leaves, t);
+    case DataType::kUint32:
+      return DecodeIntegers<uint32_t>(leaves, t);
+    case DataType::kUint64:
+      return DecodeIntegers<uint64_t>(leaves, t);
+    case DataType::kInt8:
+      return DecodeIntegers<int8_t>(leaves, t);
+    case DataType::kInt16:
+      return DecodeIntegers<int16_t>(leaves, t);
+    case DataType::kInt32:
+      return DecodeIntegers<int32_t>(leaves, t);
+    case DataType::kInt64:
+      return DecodeIntegers<int64_t>(leaves, t);
     case DataType::kFp16:
       return DecodeFloats<uint16_t>(leaves, t,
                                     [](double d) { return FloatToHalf(static_cast<float>(d)); });
@@ -115,17 +139,18 @@ Status DecodeJsonTensorData(const rapidjson::Value& data, Tensor& t) {
       std::vector<std::byte> buffer;
       size_t total = 0;
       for (size_t i = 0; i < leaves.size(); ++i) {
-        if (!leaves[i]->IsString()) return ElementError(t, i, "a string");
-        total += 4 + leaves[i]->GetStringLength();
+        if (leaves[i].type() != element_type::STRING) return ElementError(t, i, "a string");
+        total += 4 + leaves[i].get_string_length().value_unsafe();
       }
       buffer.reserve(total);
-      for (const auto* leaf : leaves) {
-        AppendBytesElement(buffer, std::string_view(leaf->GetString(), leaf->GetStringLength()));
+      for (const element& leaf : leaves) {
+        AppendBytesElement(buffer, std::string_view(leaf.get_string().value_unsafe()));
       }
       t.Adopt(std::move(buffer));
       return Status::Ok();
     }
-    case DataType::kInvalid: break;
+    case DataType::kInvalid:
+      break;
   }
   return InvalidArgument("input '" + t.name() + "' has no valid datatype");
 }
@@ -142,14 +167,30 @@ void WriteJsonTensorData(const Tensor& t, JsonWriter& w) {
       for (size_t i = 0; i < count; ++i) w.Bool(p[i] != 0);
       break;
     }
-    case DataType::kUint8: WriteIntegers<uint8_t>(t, count, w); break;
-    case DataType::kUint16: WriteIntegers<uint16_t>(t, count, w); break;
-    case DataType::kUint32: WriteIntegers<uint32_t>(t, count, w); break;
-    case DataType::kUint64: WriteIntegers<uint64_t>(t, count, w); break;
-    case DataType::kInt8: WriteIntegers<int8_t>(t, count, w); break;
-    case DataType::kInt16: WriteIntegers<int16_t>(t, count, w); break;
-    case DataType::kInt32: WriteIntegers<int32_t>(t, count, w); break;
-    case DataType::kInt64: WriteIntegers<int64_t>(t, count, w); break;
+    case DataType::kUint8:
+      WriteIntegers<uint8_t>(t, count, w);
+      break;
+    case DataType::kUint16:
+      WriteIntegers<uint16_t>(t, count, w);
+      break;
+    case DataType::kUint32:
+      WriteIntegers<uint32_t>(t, count, w);
+      break;
+    case DataType::kUint64:
+      WriteIntegers<uint64_t>(t, count, w);
+      break;
+    case DataType::kInt8:
+      WriteIntegers<int8_t>(t, count, w);
+      break;
+    case DataType::kInt16:
+      WriteIntegers<int16_t>(t, count, w);
+      break;
+    case DataType::kInt32:
+      WriteIntegers<int32_t>(t, count, w);
+      break;
+    case DataType::kInt64:
+      WriteIntegers<int64_t>(t, count, w);
+      break;
     case DataType::kFp16: {
       const auto* p = t.data_as<uint16_t>();
       for (size_t i = 0; i < count; ++i) w.Double(HalfToFloat(p[i]));
@@ -177,14 +218,10 @@ void WriteJsonTensorData(const Tensor& t, JsonWriter& w) {
       }
       break;
     }
-    case DataType::kInvalid: break;
+    case DataType::kInvalid:
+      break;
   }
   w.EndArray();
-}
-
-std::string JsonParseErrorMessage(const rapidjson::Document& doc) {
-  return std::string("malformed JSON at offset ") + std::to_string(doc.GetErrorOffset()) + ": " +
-         rapidjson::GetParseError_En(doc.GetParseError());
 }
 
 }  // namespace inferd::http

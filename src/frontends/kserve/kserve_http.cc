@@ -129,15 +129,17 @@ class KServeHttp {
   void RepositoryIndex(HttpRequest& req, Responder respond) {
     bool ready_only = false;
     if (!req.body->empty()) {
-      rapidjson::Document doc;
-      doc.Parse<http::kJsonParseFlags>(req.body->data(), req.body->size());
-      if (doc.HasParseError()) {
-        return respond(http::JsonError(400, http::JsonParseErrorMessage(doc)));
+      auto doc = http::ParseJson(*req.body);
+      if (!doc.ok()) return respond(ErrorResponse(doc.status()));
+      if (doc->type() != simdjson::dom::element_type::OBJECT) {
+        return respond(http::JsonError(400, "the body must be a JSON object"));
       }
-      if (!doc.IsObject()) return respond(http::JsonError(400, "the body must be a JSON object"));
-      if (auto it = doc.FindMember("ready"); it != doc.MemberEnd()) {
-        if (!it->value.IsBool()) return respond(http::JsonError(400, "\"ready\" must be a bool"));
-        ready_only = it->value.GetBool();
+      simdjson::dom::element ready;
+      if (simdjson::dom::object(*doc).at_key("ready").get(ready) == simdjson::SUCCESS) {
+        if (ready.type() != simdjson::dom::element_type::BOOL) {
+          return respond(http::JsonError(400, "\"ready\" must be a bool"));
+        }
+        ready_only = bool(ready);
       }
     }
     rapidjson::StringBuffer buffer;
@@ -183,8 +185,9 @@ class KServeHttp {
         parsed = parsed * 10 + (c - '0');
       }
       if (!valid) {
-        return respond(http::JsonError(400, "Inference-Header-Content-Length must be a "
-                                            "non-negative integer"));
+        return respond(http::JsonError(400,
+                                       "Inference-Header-Content-Length must be a "
+                                       "non-negative integer"));
       }
       header_length = parsed;
     }
@@ -193,11 +196,11 @@ class KServeHttp {
     InferRequest& request = decoded->request;
     request.model_name = std::string(req.Param("model"));
     request.model_version = std::string(req.Param("version"));
-    core_->Infer(std::move(request), [options = std::move(decoded->options),
-                                      respond](StatusOr<InferResponse> result) {
-      if (!result.ok()) return respond(ErrorResponse(result.status()));
-      respond(EncodeInferResponse(*result, options));
-    });
+    core_->Infer(std::move(request),
+                 [options = std::move(decoded->options), respond](StatusOr<InferResponse> result) {
+                   if (!result.ok()) return respond(ErrorResponse(result.status()));
+                   respond(EncodeInferResponse(*result, options));
+                 });
   }
 
  private:
@@ -208,14 +211,22 @@ class KServeHttp {
 
 unsigned HttpStatusFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kUnsupported: return 501;
-    case StatusCode::kInternal: return 500;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kDeadlineExceeded: return 504;
-    default: return 400;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kUnsupported:
+      return 501;
+    case StatusCode::kInternal:
+      return 500;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 400;
   }
 }
 

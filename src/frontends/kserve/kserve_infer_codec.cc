@@ -1,49 +1,74 @@
 #include "frontends/kserve/kserve_infer_codec.h"
 
 #include <cstring>
+#include <optional>
 
 #include "frontends/http/json_tensor_codec.h"
 
 namespace inferd::kserve {
 namespace {
 
-using rapidjson::Value;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
 
-StatusOr<Shape> ReadShape(const Value& tensor, const std::string& name) {
-  auto it = tensor.FindMember("shape");
-  if (it == tensor.MemberEnd() || !it->value.IsArray()) {
+// The member `key` of `obj`, or nullopt when absent.
+std::optional<element> Member(object obj, std::string_view key) {
+  element value;
+  if (obj.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
+  return value;
+}
+
+StatusOr<Shape> ReadShape(object tensor, const std::string& name) {
+  auto shape_json = Member(tensor, "shape");
+  if (!shape_json || shape_json->type() != element_type::ARRAY) {
     return InvalidArgument("input '" + name + "' needs a \"shape\" array");
   }
   Shape shape;
-  for (const auto& d : it->value.GetArray()) {
-    if (!d.IsInt64()) return InvalidArgument("input '" + name + "' shape has a non-integer dim");
-    if (d.GetInt64() < 0) return InvalidArgument("input '" + name + "' shape has a negative dim");
-    shape.push_back(d.GetInt64());
+  for (element d : simdjson::dom::array(*shape_json)) {
+    if (d.type() == element_type::INT64 && int64_t(d) < 0) {
+      return InvalidArgument("input '" + name + "' shape has a negative dim");
+    }
+    if (d.type() != element_type::INT64) {
+      return InvalidArgument("input '" + name +
+                             "' shape has a dim that is not an integer in range");
+    }
+    shape.push_back(int64_t(d));
   }
   return shape;
 }
 
-// Reads parameters.binary_data_size (-1 when absent).
-StatusOr<int64_t> BinaryDataSize(const Value& tensor, const std::string& name) {
-  auto params = tensor.FindMember("parameters");
-  if (params == tensor.MemberEnd()) return int64_t{-1};
-  if (!params->value.IsObject()) {
-    return InvalidArgument("input '" + name + "' \"parameters\" must be an object");
-  }
-  auto size = params->value.FindMember("binary_data_size");
-  if (size == params->value.MemberEnd()) return int64_t{-1};
-  if (!size->value.IsUint64()) {
-    return InvalidArgument("input '" + name + "' binary_data_size must be a non-negative integer");
-  }
-  return static_cast<int64_t>(size->value.GetUint64());
+std::optional<object> Parameters(object holder) {
+  auto params = Member(holder, "parameters");
+  if (!params || params->type() != element_type::OBJECT) return std::nullopt;
+  return object(*params);
 }
 
-bool BoolParameter(const Value& holder, const char* key, bool fallback) {
-  auto params = holder.FindMember("parameters");
-  if (params == holder.MemberEnd() || !params->value.IsObject()) return fallback;
-  auto it = params->value.FindMember(key);
-  if (it == params->value.MemberEnd() || !it->value.IsBool()) return fallback;
-  return it->value.GetBool();
+// Reads parameters.binary_data_size (-1 when absent).
+StatusOr<int64_t> BinaryDataSize(object tensor, const std::string& name) {
+  auto params_json = Member(tensor, "parameters");
+  if (!params_json) return int64_t{-1};
+  if (params_json->type() != element_type::OBJECT) {
+    return InvalidArgument("input '" + name + "' \"parameters\" must be an object");
+  }
+  auto size = Member(object(*params_json), "binary_data_size");
+  if (!size) return int64_t{-1};
+  if (size->type() != element_type::INT64 || int64_t(*size) < 0) {
+    return InvalidArgument("input '" + name + "' binary_data_size must be a non-negative integer");
+  }
+  return int64_t(*size);
+}
+
+bool BoolParameter(object holder, std::string_view key, bool fallback) {
+  auto params = Parameters(holder);
+  if (!params) return fallback;
+  auto value = Member(*params, key);
+  if (!value || value->type() != element_type::BOOL) return fallback;
+  return bool(*value);
+}
+
+std::string StringOf(element e) {
+  return std::string(std::string_view(e.get_string().value_unsafe()));
 }
 
 }  // namespace
@@ -65,52 +90,57 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
   const size_t json_size = header_length < 0 ? raw.size() : static_cast<size_t>(header_length);
   if (header_length == 0) {
     return InvalidArgument(
-        "Inference-Header-Content-Length 0 (a raw binary body) needs a model with exactly one "
-        "input; send a JSON header instead");
+        "Inference-Header-Content-Length 0 (a raw binary body) is not supported; send a JSON "
+        "header before the binary data");
   }
-  rapidjson::Document doc;
-  doc.Parse<http::kJsonParseFlags>(raw.data(), json_size);
-  if (doc.HasParseError()) return InvalidArgument(http::JsonParseErrorMessage(doc));
-  if (!doc.IsObject()) return InvalidArgument("the request body must be a JSON object");
+  INFERD_ASSIGN_OR_RETURN(element doc, http::ParseJson(std::string_view(raw.data(), json_size)));
+  if (doc.type() != element_type::OBJECT) {
+    return InvalidArgument("the request body must be a JSON object");
+  }
+  const object root(doc);
 
   DecodedInfer decoded;
   InferRequest& request = decoded.request;
-  if (auto id = doc.FindMember("id"); id != doc.MemberEnd()) {
-    if (!id->value.IsString()) return InvalidArgument("\"id\" must be a string");
-    request.id.assign(id->value.GetString(), id->value.GetStringLength());
+  if (auto id = Member(root, "id")) {
+    if (id->type() != element_type::STRING) return InvalidArgument("\"id\" must be a string");
+    request.id = StringOf(*id);
     decoded.options.id_given = true;
   }
-  if (auto params = doc.FindMember("parameters"); params != doc.MemberEnd()) {
-    if (!params->value.IsObject()) return InvalidArgument("\"parameters\" must be an object");
+  if (auto params = Member(root, "parameters"); params && params->type() != element_type::OBJECT) {
+    return InvalidArgument("\"parameters\" must be an object");
   }
-  decoded.options.binary_by_default = BoolParameter(doc, "binary_data_output", false);
+  decoded.options.binary_by_default = BoolParameter(root, "binary_data_output", false);
 
-  auto inputs = doc.FindMember("inputs");
-  if (inputs == doc.MemberEnd() || !inputs->value.IsArray()) {
+  auto inputs = Member(root, "inputs");
+  if (!inputs || inputs->type() != element_type::ARRAY) {
     return InvalidArgument("the request needs an \"inputs\" array");
   }
   size_t binary_offset = json_size;
-  for (const Value& input : inputs->value.GetArray()) {
-    if (!input.IsObject()) return InvalidArgument("each input must be a JSON object");
-    auto name_it = input.FindMember("name");
-    if (name_it == input.MemberEnd() || !name_it->value.IsString()) {
+  for (element input_json : simdjson::dom::array(*inputs)) {
+    if (input_json.type() != element_type::OBJECT) {
+      return InvalidArgument("each input must be a JSON object");
+    }
+    const object input(input_json);
+    auto name_json = Member(input, "name");
+    if (!name_json || name_json->type() != element_type::STRING) {
       return InvalidArgument("each input needs a string \"name\"");
     }
-    const std::string name(name_it->value.GetString(), name_it->value.GetStringLength());
-    auto type_it = input.FindMember("datatype");
-    if (type_it == input.MemberEnd() || !type_it->value.IsString()) {
+    const std::string name = StringOf(*name_json);
+    auto type_json = Member(input, "datatype");
+    if (!type_json || type_json->type() != element_type::STRING) {
       return InvalidArgument("input '" + name + "' needs a string \"datatype\"");
     }
-    const DataType dtype = DataTypeFromName(type_it->value.GetString());
+    const std::string type_name = StringOf(*type_json);
+    const DataType dtype = DataTypeFromName(type_name);
     if (dtype == DataType::kInvalid) {
-      return InvalidArgument("input '" + name + "' has unknown datatype '" +
-                             std::string(type_it->value.GetString()) + "'");
+      return InvalidArgument("input '" + name + "' has unknown datatype '" + type_name + "'");
     }
     INFERD_ASSIGN_OR_RETURN(Shape shape, ReadShape(input, name));
     INFERD_ASSIGN_OR_RETURN(int64_t binary_size, BinaryDataSize(input, name));
     Tensor tensor(name, dtype, std::move(shape));
+    auto data = Member(input, "data");
     if (binary_size >= 0) {
-      if (input.HasMember("data")) {
+      if (data) {
         return InvalidArgument("input '" + name + "' has both \"data\" and binary_data_size");
       }
       if (header_length < 0) {
@@ -127,11 +157,8 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
                     body);
       binary_offset += static_cast<size_t>(binary_size);
     } else {
-      auto data = input.FindMember("data");
-      if (data == input.MemberEnd()) {
-        return InvalidArgument("input '" + name + "' needs \"data\" or binary_data_size");
-      }
-      INFERD_RETURN_IF_ERROR(http::DecodeJsonTensorData(data->value, tensor));
+      if (!data) return InvalidArgument("input '" + name + "' needs \"data\" or binary_data_size");
+      INFERD_RETURN_IF_ERROR(http::DecodeJsonTensorData(*data, tensor));
     }
     request.inputs.push_back(std::move(tensor));
   }
@@ -140,17 +167,21 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
                            " bytes of binary data that no input claims");
   }
 
-  if (auto outputs = doc.FindMember("outputs"); outputs != doc.MemberEnd()) {
-    if (!outputs->value.IsArray()) return InvalidArgument("\"outputs\" must be an array");
-    for (const Value& output : outputs->value.GetArray()) {
-      auto name = output.IsObject() ? output.FindMember("name") : output.MemberEnd();
-      if (!output.IsObject() || name == output.MemberEnd() || !name->value.IsString()) {
+  if (auto outputs = Member(root, "outputs")) {
+    if (outputs->type() != element_type::ARRAY) {
+      return InvalidArgument("\"outputs\" must be an array");
+    }
+    for (element output_json : simdjson::dom::array(*outputs)) {
+      std::optional<element> out_name;
+      if (output_json.type() == element_type::OBJECT)
+        out_name = Member(object(output_json), "name");
+      if (!out_name || out_name->type() != element_type::STRING) {
         return InvalidArgument("each requested output needs a string \"name\"");
       }
-      std::string out_name(name->value.GetString(), name->value.GetStringLength());
-      decoded.options.binary.emplace_back(
-          out_name, BoolParameter(output, "binary_data", decoded.options.binary_by_default));
-      request.requested_outputs.push_back(std::move(out_name));
+      std::string name = StringOf(*out_name);
+      decoded.options.binary.emplace_back(name, BoolParameter(object(output_json), "binary_data",
+                                                              decoded.options.binary_by_default));
+      request.requested_outputs.push_back(std::move(name));
     }
   }
   return decoded;
@@ -162,7 +193,8 @@ http::HttpResponse EncodeInferResponse(const InferResponse& response,
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("model_name");
-  w.String(response.model_name.c_str(), static_cast<rapidjson::SizeType>(response.model_name.size()));
+  w.String(response.model_name.c_str(),
+           static_cast<rapidjson::SizeType>(response.model_name.size()));
   w.Key("model_version");
   const std::string version = std::to_string(response.model_version);
   w.String(version.c_str(), static_cast<rapidjson::SizeType>(version.size()));

@@ -64,14 +64,16 @@ TEST(KServeInferCodecTest, BinarySizesThatDoNotAddUpAreErrors) {
 }
 
 TEST(KServeInferCodecTest, MalformedRequestsAreErrors) {
-  for (const char* json : {
-           "", "{", "[]", R"({"inputs":{}})", R"({"inputs":[{"datatype":"FP32","shape":[1],"data":[1]}]})",
-           R"({"inputs":[{"name":"x","datatype":"FLOAT","shape":[1],"data":[1]}]})",
-           R"({"inputs":[{"name":"x","datatype":"FP32","shape":[-1],"data":[1]}]})",
-           R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1.5],"data":[1]}]})",
-           R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1]}]})",
-           R"({"id":5,"inputs":[]})", R"({"inputs":[],"outputs":[{"nm":"y"}]})",
-           "{\"inputs\":[{\"name\":\"\xff\xfe\",\"datatype\":\"FP32\",\"shape\":[1],\"data\":[1]}]}"}) {
+  for (const char* json :
+       {"", "{", "[]", R"({"inputs":{}})",
+        R"({"inputs":[{"datatype":"FP32","shape":[1],"data":[1]}]})",
+        R"({"inputs":[{"name":"x","datatype":"FLOAT","shape":[1],"data":[1]}]})",
+        R"({"inputs":[{"name":"x","datatype":"FP32","shape":[-1],"data":[1]}]})",
+        R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1.5],"data":[1]}]})",
+        R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1]}]})", R"({"id":5,"inputs":[]})",
+        R"({"inputs":[],"outputs":[{"nm":"y"}]})",
+        "{\"inputs\":[{\"name\":\"\xff\xfe\",\"datatype\":\"FP32\",\"shape\":[1],\"data\":[1]}]"
+        "}"}) {
     auto body = std::make_shared<std::string>(json);
     EXPECT_FALSE(DecodeInferRequest(body, -1).ok()) << json;
   }
@@ -98,8 +100,9 @@ TEST(KServeInferCodecTest, EncodesBinaryOutputsAfterTheJsonHeader) {
 
   options.binary_by_default = false;
   auto json = EncodeInferResponse(response, options);
-  EXPECT_EQ(json.body,
-            R"({"model_name":"m","model_version":"3","outputs":[{"name":"y","datatype":"INT32","shape":[2],"data":[7,-7]}]})");
+  EXPECT_EQ(
+      json.body,
+      R"({"model_name":"m","model_version":"3","outputs":[{"name":"y","datatype":"INT32","shape":[2],"data":[7,-7]}]})");
 }
 
 }  // namespace
