@@ -83,7 +83,7 @@ fuzz-test: build-fuzz
 	  grep -E '^stat::number_of_executed_units' build-fuzz/fuzz_$$t.log; \
 	done
 
-test: unit-test e2e-test asan-test fuzz-test
+test: format-check unit-test e2e-test asan-test fuzz-test
 	@echo "make test: all suites passed"
 
 format:

@@ -19,6 +19,10 @@ import requests
 
 assert sys.byteorder == "little", "the wire format is little-endian; so is numpy's native order here"
 
+# Loopback traffic must never be sent to a proxy named in the environment.
+for _var in ("NO_PROXY", "no_proxy"):
+    os.environ[_var] = ",".join(filter(None, ["127.0.0.1", "localhost", os.environ.get(_var, "")]))
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "examples"))
 import make_example_models as mem  # noqa: E402

@@ -48,10 +48,12 @@ def test_logreg_metadata(base_url, suffix):
     assert set(outs) == {"output_label", "output_probability"}
     assert outs["output_label"]["datatype"] == "INT64"
     assert outs["output_label"]["shape"] == [-1]
-    prob = outs["output_probability"]
-    assert prob["datatype"] == "FP32"
-    assert prob["shape"] == [-1, 2]
-    assert prob["parameters"]["class_labels"] == ["0", "1"]
+    assert outs["output_probability"] == {
+        "name": "output_probability",
+        "datatype": "FP32",
+        "shape": [-1, 2],
+        "parameters": {"class_labels": ["0", "1"]},
+    }
 
 
 def test_metadata_same_with_and_without_version(base_url):
