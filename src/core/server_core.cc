@@ -39,6 +39,17 @@ StatusOr<ModelHandle> ServerCore::GetModel(std::string_view name, std::string_vi
   return manager_.Get(name, version);
 }
 
+std::vector<int64_t> ServerCore::ReadyVersions(std::string_view model) const {
+  std::vector<int64_t> out;
+  for (const ModelStatus& status : manager_.Statuses()) {
+    if (status.name != model) continue;
+    for (const auto& v : status.versions) {
+      if (v.state == ModelState::kReady) out.push_back(v.version);
+    }
+  }
+  return out;
+}
+
 void ServerCore::Infer(InferRequest request, InferCallback done) {
   auto model = manager_.Get(request.model_name, request.model_version);
   if (!model.ok()) return done(model.status());

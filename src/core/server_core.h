@@ -44,6 +44,8 @@ class ServerCore {
 
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
+  // The versions of `model` that serve now, ascending (empty when none or unknown).
+  std::vector<int64_t> ReadyVersions(std::string_view model) const;
 
   // Validates and runs the request; `done` is called exactly once, on an
   // execution thread (or on the caller's thread for a request that fails

@@ -6,7 +6,9 @@
 
 #include "backends/onnxruntime/ort_backend.h"
 #include "core/server_core.h"
+#include "frontends/grpc/grpc_server.h"
 #include "frontends/http/http_server.h"
+#include "frontends/kserve/kserve_grpc.h"
 #include "frontends/kserve/kserve_http.h"
 #include "observability/log.h"
 
@@ -23,7 +25,7 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--http-port", o.http_port, "HTTP port (0 picks a free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  cmd.add_option("--grpc-port", o.grpc_port, "gRPC port (reserved; gRPC is not served yet)")
+  cmd.add_option("--grpc-port", o.grpc_port, "gRPC port (0 picks a free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   cmd.add_option("--log-format", o.log_format, "Log line format")
@@ -109,24 +111,40 @@ int RunServe(const ServeOptions& o) {
   http_options.max_body_bytes = o.max_body_bytes;
   http::HttpServer http_server(http_options, &router);
 
+  grpcfe::GrpcServerOptions grpc_options;
+  grpc_options.address = o.http_address;
+  grpc_options.port = o.grpc_port;
+  grpcfe::GrpcServer grpc_server(grpc_options);
+  auto kserve_grpc = kserve::MakeKServeGrpcService(&core);
+  grpc_server.AddService(kserve_grpc.get());
+
   if (Status s = core.Start(); !s.ok()) {
     LogError("cannot start", {{"reason", s.message()}});
     return 1;
   }
-  if (Status s = http_server.Start(); !s.ok()) {
-    LogError("cannot start", {{"reason", s.message()}});
-    return 1;
+  for (Status s : {http_server.Start(), grpc_server.Start()}) {
+    if (!s.ok()) {
+      LogError("cannot start", {{"reason", s.message()}});
+      return 1;
+    }
   }
   const double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   LogInfo("serving", {{"http_port", http_server.port()},
+                      {"grpc_port", grpc_server.port()},
                       {"ready", core.IsReady() ? "true" : "false"},
                       {"startup_ms", ready_ms}});
 
   const int signal = WaitForStopSignal();
   LogInfo("stopping", {{"signal", signal}, {"in_flight", http_server.in_flight()}});
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(o.shutdown_timeout_secs);
   http_server.BeginShutdown();
-  const bool drained = http_server.WaitIdle(std::chrono::seconds(o.shutdown_timeout_secs));
+  // gRPC's shutdown stops new calls and waits (bounded) for those in flight.
+  grpc_server.Shutdown(std::chrono::seconds(o.shutdown_timeout_secs));
+  const bool drained =
+      http_server.WaitIdle(std::chrono::duration_cast<std::chrono::milliseconds>(std::max(
+          deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{})));
   if (!drained) {
     LogWarn("shutdown timeout passed with requests in flight",
             {{"in_flight", http_server.in_flight()}});

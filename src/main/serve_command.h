@@ -9,7 +9,7 @@ namespace inferd {
 
 struct ServeOptions {
   std::string model_repository;
-  std::string http_address = "0.0.0.0";
+  std::string http_address = "0.0.0.0";  // also the gRPC address
   int http_port = 8000;
   int grpc_port = 8001;
   std::string log_format = "text";

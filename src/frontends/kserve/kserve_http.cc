@@ -94,12 +94,7 @@ class KServeHttp {
     WriteString(w, m.name);
     w.Key("versions");
     w.StartArray();
-    for (const ModelStatus& status : core_->ModelStatuses()) {
-      if (status.name != m.name) continue;
-      for (const auto& v : status.versions) {
-        if (v.state == ModelState::kReady) WriteString(w, std::to_string(v.version));
-      }
-    }
+    for (int64_t version : core_->ReadyVersions(m.name)) WriteString(w, std::to_string(version));
     w.EndArray();
     w.Key("platform");
     WriteString(w, m.config.platform());

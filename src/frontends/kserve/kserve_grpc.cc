@@ -1,0 +1,230 @@
+#include "frontends/kserve/kserve_grpc.h"
+
+#include <deque>
+#include <mutex>
+
+#include "frontends/grpc/grpc_server.h"
+#include "frontends/kserve/kserve_grpc_codec.h"
+
+namespace inferd::kserve {
+namespace {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+using grpcfe::ToGrpcStatus;
+namespace pb = inference;
+
+ServerUnaryReactor* Answer(CallbackServerContext* context, const grpc::Status& status) {
+  ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+void FillTensorMetadata(
+    const std::vector<TensorSpec>& specs,
+    google::protobuf::RepeatedPtrField<pb::ModelMetadataResponse::TensorMetadata>* out) {
+  for (const TensorSpec& spec : specs) {
+    auto* t = out->Add();
+    t->set_name(spec.name);
+    t->set_datatype(std::string(DataTypeName(spec.dtype)));
+    for (int64_t d : spec.shape) t->add_shape(d);
+  }
+}
+
+// One ModelStreamInfer call: reads requests as they come, runs each, and
+// writes each answer (or its error, in-band) as it completes. Finishes once
+// the client has closed its side and every answer is written.
+class StreamInferReactor
+    : public grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse> {
+ public:
+  explicit StreamInferReactor(ServerCore* core) : core_(core) { StartNextRead(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      std::lock_guard lock(mu_);
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    auto message = std::make_shared<pb::ModelInferRequest>(std::move(request_));
+    StartNextRead();
+    {
+      std::lock_guard lock(mu_);
+      ++pending_;
+    }
+    auto decoded = DecodeGrpcInferRequest(*message, message);
+    if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id());
+    const std::string id = message->id();
+    core_->Infer(std::move(decoded).value(), [this, id](StatusOr<InferResponse> result) {
+      if (!result.ok()) return Complete(result.status(), nullptr, id);
+      Complete(Status::Ok(), &*result, id);
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) broken_ = true;
+    queue_.pop_front();
+    WriteNextLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void StartNextRead() {
+    request_.Clear();
+    StartRead(&request_);
+  }
+
+  void Complete(const Status& status, const InferResponse* response, const std::string& id) {
+    pb::ModelStreamInferResponse out;
+    if (status.ok()) {
+      EncodeGrpcInferResponse(*response, *out.mutable_infer_response());
+    } else {
+      out.set_error_message(status.message());
+      out.mutable_infer_response()->set_id(id);
+    }
+    std::lock_guard lock(mu_);
+    --pending_;
+    queue_.push_back(std::move(out));
+    WriteNextLocked();
+    MaybeFinishLocked();
+  }
+
+  void WriteNextLocked() {
+    if (writing_ || queue_.empty() || broken_) return;
+    writing_ = true;
+    StartWrite(&queue_.front());
+  }
+
+  void MaybeFinishLocked() {
+    if (finished_ || !reads_done_ || pending_ > 0 || writing_) return;
+    if (!queue_.empty() && !broken_) return;
+    finished_ = true;
+    Finish(grpc::Status::OK);
+  }
+
+  ServerCore* core_;
+  pb::ModelInferRequest request_;
+  std::mutex mu_;
+  std::deque<pb::ModelStreamInferResponse> queue_;  // front is being written
+  int pending_ = 0;
+  bool reads_done_ = false;
+  bool writing_ = false;
+  bool broken_ = false;
+  bool finished_ = false;
+};
+
+class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService {
+ public:
+  explicit KServeGrpcService(ServerCore* core) : core_(core) {}
+
+  ServerUnaryReactor* ServerLive(CallbackServerContext* context, const pb::ServerLiveRequest*,
+                                 pb::ServerLiveResponse* response) override {
+    response->set_live(core_->IsLive());
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ServerReady(CallbackServerContext* context, const pb::ServerReadyRequest*,
+                                  pb::ServerReadyResponse* response) override {
+    response->set_ready(core_->IsReady());
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ModelReady(CallbackServerContext* context,
+                                 const pb::ModelReadyRequest* request,
+                                 pb::ModelReadyResponse* response) override {
+    response->set_ready(core_->GetModel(request->name(), request->version()).ok());
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ServerMetadata(CallbackServerContext* context,
+                                     const pb::ServerMetadataRequest*,
+                                     pb::ServerMetadataResponse* response) override {
+    response->set_name(std::string(ServerCore::Name()));
+    response->set_version(std::string(ServerCore::Version()));
+    for (const char* ext : {"binary_tensor_data", "model_configuration"}) {
+      response->add_extensions(ext);
+    }
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ModelMetadata(CallbackServerContext* context,
+                                    const pb::ModelMetadataRequest* request,
+                                    pb::ModelMetadataResponse* response) override {
+    auto model = core_->GetModel(request->name(), request->version());
+    if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
+    const LoadedModel& m = **model;
+    response->set_name(m.name);
+    for (int64_t v : core_->ReadyVersions(m.name)) response->add_versions(std::to_string(v));
+    response->set_platform(m.config.platform());
+    FillTensorMetadata(m.signature.inputs, response->mutable_inputs());
+    FillTensorMetadata(m.signature.outputs, response->mutable_outputs());
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ModelConfig(CallbackServerContext* context,
+                                  const pb::ModelConfigRequest* request,
+                                  pb::ModelConfigResponse* response) override {
+    auto model = core_->GetModel(request->name(), request->version());
+    if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
+    *response->mutable_config() = (*model)->config;
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* RepositoryIndex(CallbackServerContext* context,
+                                      const pb::RepositoryIndexRequest* request,
+                                      pb::RepositoryIndexResponse* response) override {
+    for (const ModelStatus& model : core_->ModelStatuses()) {
+      if (model.versions.empty() && !request->ready()) {
+        auto* entry = response->add_models();
+        entry->set_name(model.name);
+        entry->set_state("UNAVAILABLE");
+        entry->set_reason(model.reason);
+      }
+      for (const VersionStatus& v : model.versions) {
+        if (request->ready() && v.state != ModelState::kReady) continue;
+        auto* entry = response->add_models();
+        entry->set_name(model.name);
+        entry->set_version(std::to_string(v.version));
+        entry->set_state(std::string(ModelStateName(v.state)));
+        entry->set_reason(v.reason);
+      }
+    }
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ModelInfer(CallbackServerContext* context,
+                                 const pb::ModelInferRequest* request,
+                                 pb::ModelInferResponse* response) override {
+    // The request message lives until Finish, and Finish comes after the
+    // inference is done, so raw inputs can borrow from it without an owner.
+    auto decoded = DecodeGrpcInferRequest(*request, nullptr);
+    if (!decoded.ok()) return Answer(context, ToGrpcStatus(decoded.status()));
+    ServerUnaryReactor* reactor = context->DefaultReactor();
+    core_->Infer(std::move(decoded).value(), [reactor, response](StatusOr<InferResponse> result) {
+      if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+      EncodeGrpcInferResponse(*result, *response);
+      reactor->Finish(grpc::Status::OK);
+    });
+    return reactor;
+  }
+
+  grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse>* ModelStreamInfer(
+      CallbackServerContext*) override {
+    return new StreamInferReactor(core_);
+  }
+
+ private:
+  ServerCore* core_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core) {
+  return std::make_unique<KServeGrpcService>(core);
+}
+
+}  // namespace inferd::kserve

@@ -1,0 +1,15 @@
+// KServe v2 over gRPC: inference.GRPCInferenceService with Triton's message
+// numbering. Translates between the wire and the core; decides nothing.
+#pragma once
+
+#include <memory>
+
+#include "core/server_core.h"
+#include "grpc_service.grpc.pb.h"
+
+namespace inferd::kserve {
+
+// The service; register it on a grpcfe::GrpcServer. `core` must outlive it.
+std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core);
+
+}  // namespace inferd::kserve

@@ -1,0 +1,135 @@
+#include "frontends/kserve/kserve_grpc_codec.h"
+
+#include <cstring>
+#include <limits>
+
+namespace inferd::kserve {
+namespace {
+
+using Contents = inference::InferTensorContents;
+
+template <typename To, typename Field>
+Status CopyTyped(const Field& values, Tensor& t, int64_t count) {
+  if (values.size() != count) {
+    return InvalidArgument("input '" + t.name() + "' has " + std::to_string(values.size()) +
+                           " typed values but shape " + ShapeToString(t.shape()) + " needs " +
+                           std::to_string(count));
+  }
+  To* out = reinterpret_cast<To*>(t.Allocate(static_cast<size_t>(count) * sizeof(To)));
+  for (int64_t i = 0; i < count; ++i) {
+    const auto v = values[static_cast<int>(i)];
+    if constexpr (std::is_integral_v<To> && !std::is_same_v<std::remove_cv_t<decltype(v)>, bool>) {
+      if (v < std::numeric_limits<To>::min() || v > std::numeric_limits<To>::max()) {
+        return InvalidArgument("input '" + t.name() + "' value " + std::to_string(v) +
+                               " does not fit " + std::string(DataTypeName(t.dtype())));
+      }
+    }
+    out[i] = static_cast<To>(v);
+  }
+  return Status::Ok();
+}
+
+Status DecodeTyped(const Contents& c, Tensor& t) {
+  INFERD_ASSIGN_OR_RETURN(int64_t count, ElementCount(t.shape()));
+  switch (t.dtype()) {
+    case DataType::kBool:
+      return CopyTyped<uint8_t>(c.bool_contents(), t, count);
+    case DataType::kInt8:
+      return CopyTyped<int8_t>(c.int_contents(), t, count);
+    case DataType::kInt16:
+      return CopyTyped<int16_t>(c.int_contents(), t, count);
+    case DataType::kInt32:
+      return CopyTyped<int32_t>(c.int_contents(), t, count);
+    case DataType::kInt64:
+      return CopyTyped<int64_t>(c.int64_contents(), t, count);
+    case DataType::kUint8:
+      return CopyTyped<uint8_t>(c.uint_contents(), t, count);
+    case DataType::kUint16:
+      return CopyTyped<uint16_t>(c.uint_contents(), t, count);
+    case DataType::kUint32:
+      return CopyTyped<uint32_t>(c.uint_contents(), t, count);
+    case DataType::kUint64:
+      return CopyTyped<uint64_t>(c.uint64_contents(), t, count);
+    case DataType::kFp32:
+      return CopyTyped<float>(c.fp32_contents(), t, count);
+    case DataType::kFp64:
+      return CopyTyped<double>(c.fp64_contents(), t, count);
+    case DataType::kBytes: {
+      if (c.bytes_contents_size() != count) {
+        return InvalidArgument("input '" + t.name() + "' has " +
+                               std::to_string(c.bytes_contents_size()) +
+                               " bytes_contents but its shape needs " + std::to_string(count));
+      }
+      std::vector<std::byte> buffer;
+      for (const std::string& s : c.bytes_contents()) AppendBytesElement(buffer, s);
+      t.Adopt(std::move(buffer));
+      return Status::Ok();
+    }
+    case DataType::kFp16:
+    case DataType::kBf16:
+      return InvalidArgument("input '" + t.name() + "' is " + std::string(DataTypeName(t.dtype())) +
+                             ", which has no typed contents field: send raw_input_contents");
+    case DataType::kInvalid:
+      break;
+  }
+  return InvalidArgument("input '" + t.name() + "' has no valid datatype");
+}
+
+}  // namespace
+
+StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest& message,
+                                              std::shared_ptr<const void> owner) {
+  InferRequest request;
+  request.model_name = message.model_name();
+  request.model_version = message.model_version();
+  request.id = message.id();
+  const bool raw = message.raw_input_contents_size() > 0;
+  if (raw && message.raw_input_contents_size() != message.inputs_size()) {
+    return InvalidArgument("raw_input_contents has " +
+                           std::to_string(message.raw_input_contents_size()) +
+                           " entries but the request has " + std::to_string(message.inputs_size()) +
+                           " inputs; give one per input");
+  }
+  for (int i = 0; i < message.inputs_size(); ++i) {
+    const auto& input = message.inputs(i);
+    const DataType dtype = DataTypeFromName(input.datatype());
+    if (dtype == DataType::kInvalid) {
+      return InvalidArgument("input '" + input.name() + "' has unknown datatype '" +
+                             input.datatype() + "'");
+    }
+    Shape shape(input.shape().begin(), input.shape().end());
+    for (int64_t d : shape) {
+      if (d < 0) return InvalidArgument("input '" + input.name() + "' shape has a negative dim");
+    }
+    Tensor tensor(input.name(), dtype, std::move(shape));
+    if (raw) {
+      if (input.has_contents()) {
+        return InvalidArgument("input '" + input.name() +
+                               "' has typed contents but the request uses raw_input_contents");
+      }
+      const std::string& bytes = message.raw_input_contents(i);
+      tensor.Borrow(std::span(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
+                    owner);
+    } else {
+      INFERD_RETURN_IF_ERROR(DecodeTyped(input.contents(), tensor));
+    }
+    request.inputs.push_back(std::move(tensor));
+  }
+  for (const auto& output : message.outputs()) request.requested_outputs.push_back(output.name());
+  return request;
+}
+
+void EncodeGrpcInferResponse(const InferResponse& response, inference::ModelInferResponse& out) {
+  out.set_model_name(response.model_name);
+  out.set_model_version(std::to_string(response.model_version));
+  out.set_id(response.id);
+  for (const Tensor& t : response.outputs) {
+    auto* tensor = out.add_outputs();
+    tensor->set_name(t.name());
+    tensor->set_datatype(std::string(DataTypeName(t.dtype())));
+    for (int64_t d : t.shape()) tensor->add_shape(d);
+    out.add_raw_output_contents()->assign(reinterpret_cast<const char*>(t.data()), t.byte_size());
+  }
+}
+
+}  // namespace inferd::kserve
