@@ -163,6 +163,19 @@ class InferdServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    @property
+    def grpc_port(self) -> int:
+        """The gRPC port the server picked (it starts with --grpc-port 0), read
+        from its JSON "serving" log line."""
+        for line in self.stderr().splitlines():
+            if '"msg":"serving"' in line:
+                return int(json.loads(line)["grpc_port"])
+        raise RuntimeError(f"no serving line in the log yet\n{self.describe()}")
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
     def stderr(self) -> str:
         try:
             return self.stderr_path.read_text(errors="replace")
