@@ -1,0 +1,23 @@
+// TF Serving's gRPC API: tensorflow.serving.PredictionService (Predict,
+// Classify, Regress, GetModelMetadata; MultiInference is UNIMPLEMENTED) and
+// tensorflow.serving.ModelService (GetModelStatus; HandleReloadConfigRequest
+// is UNIMPLEMENTED), on the same gRPC port as KServe v2. Translates between
+// TF Serving's messages and the core; decides nothing.
+//
+// ModelSpec picks the version by `version`, or by `version_label`, which is
+// NOT_FOUND until labels exist; `signature_name` may be empty or
+// "serving_default". Classify and Regress map examples as tf_examples.h says.
+#pragma once
+
+#include <memory>
+
+#include "core/server_core.h"
+#include "tf_serving_apis.grpc.pb.h"
+
+namespace inferd::tfserving {
+
+// The services; register them on a grpcfe::GrpcServer. `core` must outlive them.
+std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core);
+std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core);
+
+}  // namespace inferd::tfserving
