@@ -1,0 +1,114 @@
+#include "frontends/mlflow/mlflow_http.h"
+
+#include "frontends/http/json_tensor_codec.h"
+#include "frontends/http/model_selection.h"
+#include "frontends/mlflow/mlflow_codec.h"
+
+namespace inferd::mlflow {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Responder;
+
+HttpResponse Error(unsigned code, std::string_view error_code, std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  http::JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("error_code");
+  w.String(error_code.data(), static_cast<rapidjson::SizeType>(error_code.size()));
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  HttpResponse response;
+  response.status = code;
+  response.body.assign(buffer.GetString(), buffer.GetSize());
+  return response;
+}
+
+class MlflowHttp {
+ public:
+  MlflowHttp(ServerCore* core, std::string default_model)
+      : core_(core), default_model_(std::move(default_model)) {}
+
+  void Health(HttpRequest&, Responder respond) {
+    if (!core_->IsReady()) return respond(ErrorResponse(Unavailable("the server is not ready")));
+    respond(HttpResponse{200, "application/json", "\n", {}});
+  }
+
+  void Version(HttpRequest&, Responder respond) {
+    respond(HttpResponse{200, "text/plain", std::string(ServerCore::Version()), {}});
+  }
+
+  void Invocations(HttpRequest& req, Responder respond) {
+    const ContentKind kind = ClassifyContentType(req.Header("content-type"));
+    if (kind == ContentKind::kUnsupported) {
+      return respond(Error(415, "BAD_REQUEST",
+                           "this predictor only supports the content types application/json and "
+                           "text/csv; got '" +
+                               std::string(req.Header("content-type")) + "'"));
+    }
+    auto name =
+        http::SelectModel(*core_, req.Header("x-model"), default_model_, "the X-Model header");
+    if (!name.ok()) return respond(ErrorResponse(name.status()));
+    const std::string version(req.Header("x-model-version"));
+    auto model = core_->GetModel(*name, version);
+    if (!model.ok()) return respond(ErrorResponse(model.status()));
+    ModelHandle handle = std::move(model).value();
+    auto inputs = DecodeInvocation(kind, *req.body, handle->signature);
+    if (!inputs.ok()) return respond(ErrorResponse(inputs.status()));
+    InferRequest request;
+    request.model_name = std::move(name).value();
+    // The version as the client gave it: the core resolves it for the run.
+    request.model_version = version;
+    request.inputs = std::move(inputs).value();
+    request.requested_outputs = OutputsToRequest(handle->signature);
+    core_->Infer(std::move(request), [handle, respond](StatusOr<InferResponse> result) {
+      if (!result.ok()) return respond(ErrorResponse(result.status()));
+      auto body = EncodeInvocationResponse(*result, handle->signature);
+      if (!body.ok()) return respond(ErrorResponse(body.status()));
+      HttpResponse response;
+      response.body = std::move(body).value();
+      respond(std::move(response));
+    });
+  }
+
+ private:
+  ServerCore* core_;
+  std::string default_model_;
+};
+
+}  // namespace
+
+HttpResponse ErrorResponse(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+      return Error(404, "RESOURCE_DOES_NOT_EXIST", status.message());
+    case StatusCode::kUnavailable:
+      return Error(503, "TEMPORARILY_UNAVAILABLE", status.message());
+    case StatusCode::kResourceExhausted:
+      return Error(429, "REQUEST_LIMIT_EXCEEDED", status.message());
+    case StatusCode::kDeadlineExceeded:
+      return Error(504, "DEADLINE_EXCEEDED", status.message());
+    case StatusCode::kUnsupported:
+      return Error(501, "NOT_IMPLEMENTED", status.message());
+    case StatusCode::kInternal:
+      return Error(500, "INTERNAL_ERROR", status.message());
+    default:
+      return Error(400, "BAD_REQUEST", status.message());
+  }
+}
+
+void AddMlflowRoutes(ServerCore* core, std::string default_model, http::Router& router) {
+  auto api = std::make_shared<MlflowHttp>(core, std::move(default_model));
+  auto bind = [api](void (MlflowHttp::*method)(HttpRequest&, Responder)) {
+    return [api, method](HttpRequest& req, Responder respond) {
+      ((*api).*method)(req, std::move(respond));
+    };
+  };
+  router.Add(http::Method::kPost, "/invocations", bind(&MlflowHttp::Invocations));
+  router.Add(http::Method::kGet, "/health", bind(&MlflowHttp::Health));
+  router.Add(http::Method::kGet, "/version", bind(&MlflowHttp::Version));
+}
+
+}  // namespace inferd::mlflow

@@ -1,0 +1,91 @@
+#include "frontends/simple/predict_http.h"
+
+#include "frontends/http/json_tensor_codec.h"
+#include "frontends/http/model_selection.h"
+#include "frontends/simple/predict_codec.h"
+
+namespace inferd::simple {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Responder;
+
+void Predict(ServerCore* core, const std::string& default_model, HttpRequest& req,
+             Responder respond) {
+  SchemaError schema_error;
+  auto body = ParsePredictBody(*req.body, schema_error);
+  if (!body)
+    return respond(HttpResponse{422, "application/json", EncodeSchemaError(schema_error), {}});
+  std::string_view given = req.Header("x-model");
+  if (given.empty()) given = body->model;
+  auto name =
+      http::SelectModel(*core, given, default_model, "the X-Model header or the \"model\" field");
+  if (!name.ok()) return respond(ErrorResponse(name.status()));
+  const std::string version = NormalizeVersion(req.Header("x-model-version"));
+  auto model = core->GetModel(*name, version);
+  if (!model.ok()) return respond(ErrorResponse(model.status()));
+  ModelHandle handle = std::move(model).value();
+  auto inputs = FeaturesToTensors(*body, handle->signature);
+  if (!inputs.ok()) return respond(ErrorResponse(inputs.status()));
+  InferRequest request;
+  request.model_name = std::move(name).value();
+  // The version as the client gave it: the core resolves it for the run.
+  request.model_version = version;
+  request.inputs = std::move(inputs).value();
+  core->Infer(std::move(request), [handle, single = body->single_row,
+                                   respond](StatusOr<InferResponse> result) {
+    if (!result.ok()) return respond(ErrorResponse(result.status()));
+    auto encoded = EncodePredictResponse(*result, handle->signature, single);
+    if (!encoded.ok()) return respond(ErrorResponse(encoded.status()));
+    HttpResponse response;
+    response.body = std::move(encoded).value();
+    response.headers.emplace_back("X-Model-Version", std::to_string(result->model_version));
+    respond(std::move(response));
+  });
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(const Status& status) {
+  unsigned code = 400;
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+      code = 404;
+      break;
+    case StatusCode::kUnavailable:
+      code = 503;
+      break;
+    case StatusCode::kResourceExhausted:
+      code = 429;
+      break;
+    case StatusCode::kDeadlineExceeded:
+      code = 504;
+      break;
+    case StatusCode::kUnsupported:
+      code = 501;
+      break;
+    case StatusCode::kInternal:
+      code = 500;
+      break;
+    default:
+      break;
+  }
+  rapidjson::StringBuffer buffer;
+  http::JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("detail");
+  w.String(status.message().data(), static_cast<rapidjson::SizeType>(status.message().size()));
+  w.EndObject();
+  return HttpResponse{
+      code, "application/json", std::string(buffer.GetString(), buffer.GetSize()), {}};
+}
+
+void AddSimpleRoutes(ServerCore* core, std::string default_model, http::Router& router) {
+  router.Add(http::Method::kPost, "/predict",
+             [core, default_model = std::move(default_model)](HttpRequest& req, Responder respond) {
+               Predict(core, default_model, req, std::move(respond));
+             });
+}
+
+}  // namespace inferd::simple

@@ -1,0 +1,21 @@
+// A minimal multipart/form-data reader (RFC 7578) for untrusted bodies: finds
+// the part a form field name names. Parts are not copied; the views point
+// into the body.
+#pragma once
+
+#include <string_view>
+
+#include "core/status.h"
+
+namespace inferd::torchserve {
+
+// True when the Content-Type's media type is multipart/form-data.
+bool IsMultipartFormData(std::string_view content_type);
+
+// The body of the first part named `name` (Content-Disposition: form-data;
+// name="..."); NotFound when no part has that name, InvalidArgument when the
+// body or the boundary is malformed.
+StatusOr<std::string_view> FindFormField(std::string_view content_type, std::string_view body,
+                                         std::string_view name);
+
+}  // namespace inferd::torchserve

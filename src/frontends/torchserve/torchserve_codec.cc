@@ -1,0 +1,125 @@
+#include "frontends/torchserve/torchserve_codec.h"
+
+#include <memory>
+#include <optional>
+
+#include "frontends/http/json_tensor_codec.h"
+#include "frontends/http/tabular_codec.h"
+#include "frontends/http/tabular_output.h"
+#include "frontends/torchserve/multipart.h"
+
+namespace inferd::torchserve {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+StatusOr<std::vector<Tensor>> ToTensors(const StatusOr<http::JsonRowsTable>& table,
+                                        const ModelSignature& signature) {
+  if (!table.ok()) return table.status();
+  return http::TableToTensors(signature, *table);
+}
+
+StatusOr<std::vector<Tensor>> RecordsToTensors(std::vector<element> records,
+                                               const ModelSignature& signature) {
+  INFERD_ASSIGN_OR_RETURN(http::JsonRecordsTable table,
+                          http::JsonRecordsTable::Make(std::move(records)));
+  return http::TableToTensors(signature, table);
+}
+
+// Rows or one row, told apart by the first element.
+StatusOr<DecodedPrediction> DecodeRowsOrRow(element value, const ModelSignature& signature,
+                                            bool instances) {
+  DecodedPrediction out;
+  if (value.type() == element_type::OBJECT) {
+    if (instances) return InvalidArgument("\"instances\" must be a list of rows");
+    out.single_row = true;
+    INFERD_ASSIGN_OR_RETURN(out.inputs, RecordsToTensors({value}, signature));
+    return out;
+  }
+  if (value.type() != element_type::ARRAY) {
+    return InvalidArgument("the body must be a list of rows, a row, or an object");
+  }
+  auto items = http::ArrayElements(simdjson::dom::array(value));
+  if (items.empty()) return InvalidArgument("no rows given");
+  const element_type first = items[0].type();
+  if (first == element_type::ARRAY) {
+    INFERD_ASSIGN_OR_RETURN(out.inputs,
+                            ToTensors(http::JsonRowsTable::Make(std::move(items)), signature));
+  } else if (first == element_type::OBJECT) {
+    INFERD_ASSIGN_OR_RETURN(out.inputs, RecordsToTensors(std::move(items), signature));
+  } else if (instances) {
+    INFERD_ASSIGN_OR_RETURN(
+        out.inputs, ToTensors(http::JsonRowsTable::Make(std::move(items), {}, true), signature));
+  } else {
+    out.single_row = true;
+    INFERD_ASSIGN_OR_RETURN(out.inputs, ToTensors(http::JsonRowsTable::Make({value}), signature));
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<DecodedPrediction> DecodePredictionBody(std::string_view content_type,
+                                                 std::string_view body,
+                                                 const ModelSignature& signature) {
+  std::string_view json = body;
+  if (IsMultipartFormData(content_type)) {
+    auto field = FindFormField(content_type, body, "data");
+    if (!field.ok()) return InvalidArgument(field.status().message());
+    json = *field;
+  }
+  INFERD_ASSIGN_OR_RETURN(element root, http::ParseJson(json));
+  if (root.type() == element_type::OBJECT) {
+    const simdjson::dom::object object(root);
+    element inner;
+    if (object.at_key("data").get(inner) == simdjson::SUCCESS) {
+      return DecodeRowsOrRow(inner, signature, false);
+    }
+    if (object.at_key("instances").get(inner) == simdjson::SUCCESS) {
+      return DecodeRowsOrRow(inner, signature, true);
+    }
+  }
+  return DecodeRowsOrRow(root, signature, false);
+}
+
+StatusOr<std::string> EncodePredictionResponse(const InferResponse& response,
+                                               const ModelSignature& signature, bool single_row) {
+  const http::ClassifierSpec classifier = http::FindClassifier(signature);
+  const Tensor* probabilities =
+      classifier.probability ? http::FindOutput(response, classifier.probability->name) : nullptr;
+  const Tensor* chosen = probabilities;
+  if (chosen == nullptr) {
+    if (response.outputs.empty()) return Internal("the model returned no outputs");
+    chosen = &response.outputs[0];
+  }
+  INFERD_ASSIGN_OR_RETURN(http::OutputRows rows, http::OutputRows::Make(*chosen));
+  const auto& labels =
+      classifier.probability ? classifier.probability->class_labels : std::vector<std::string>{};
+  if (probabilities != nullptr && rows.per_row() != static_cast<int64_t>(labels.size())) {
+    return Internal("the probability output does not have one column per class label");
+  }
+
+  rapidjson::StringBuffer buffer;
+  http::JsonWriter w(buffer);
+  auto write_row = [&](int64_t r) {
+    if (probabilities == nullptr) return rows.WriteRow(r, w, true);
+    w.StartObject();
+    for (size_t c = 0; c < labels.size(); ++c) {
+      http::WriteJsonString(w, labels[c]);
+      rows.WriteElement(r * rows.per_row() + static_cast<int64_t>(c), w);
+    }
+    w.EndObject();
+  };
+  if (single_row) {
+    if (rows.rows() < 1) return Internal("the model returned no rows");
+    write_row(0);
+  } else {
+    w.StartArray();
+    for (int64_t r = 0; r < rows.rows(); ++r) write_row(r);
+    w.EndArray();
+  }
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace inferd::torchserve
