@@ -15,9 +15,11 @@ SETUP_ENV := build/.setup.env
 .PHONY: setup build build-asan build-fuzz run examples test unit-test e2e-test asan-test fuzz-test \
 	format format-check clean
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader
+FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
+	tfserving_rest tensor_proto
 
-$(SETUP_ENV): scripts/setup.sh scripts/fetch_onnxruntime.sh requirements-dev.txt
+$(SETUP_ENV): scripts/setup.sh scripts/fetch_onnxruntime.sh scripts/fetch_swagger_ui.sh \
+	requirements-dev.txt requirements-tfserving.txt web/swagger-ui/package-lock.json
 	@mkdir -p build
 	scripts/setup.sh > $(SETUP_ENV).tmp && mv $(SETUP_ENV).tmp $(SETUP_ENV)
 
@@ -31,12 +33,12 @@ define with_env
 endef
 
 build: $(SETUP_ENV)
-	@$(with_env) cmake -S . -B build -G Ninja -DINFERD_ORT_ROOT="$$ORT_ROOT" > /dev/null
+	@$(with_env) cmake -S . -B build -G Ninja -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build -j $(JOBS)
 
 build-asan: $(SETUP_ENV)
 	@$(with_env) cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINFERD_SANITIZE=ON \
-	  -DINFERD_ORT_ROOT="$$ORT_ROOT" > /dev/null
+	  -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build-asan -j $(JOBS)
 
 $(EXAMPLES)/.complete: examples/make_example_models.py $(SETUP_ENV)
@@ -69,7 +71,7 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
 # libFuzzer on every parser of untrusted input, ASan+UBSan on, for a bounded time.
 build-fuzz: $(SETUP_ENV)
 	@$(with_env) cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
-	  -DINFERD_SANITIZE=ON -DINFERD_FUZZ=ON -DINFERD_ORT_ROOT="$$ORT_ROOT" > /dev/null
+	  -DINFERD_SANITIZE=ON -DINFERD_FUZZ=ON -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 
 fuzz-test: build-fuzz

@@ -24,6 +24,8 @@ for pkg in "${APT_PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+# npm installs Swagger UI's assets; any Node.js distribution will do.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   SUDO=""
@@ -33,17 +35,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 ort_root=$(scripts/fetch_onnxruntime.sh)
+swagger_ui=$(scripts/fetch_swagger_ui.sh)
 
 # The venv is keyed by the requirements' hash, so a change makes a new one.
-req_hash=$(sha256sum requirements-dev.txt | cut -c1-12)
+req_hash=$(cat requirements-dev.txt requirements-tfserving.txt | sha256sum | cut -c1-12)
 venv="$CACHE/venv-$req_hash"
 if [ ! -f "$venv/.complete" ]; then
   log "creating Python environment $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt >&2
+  # TF Serving's stubs without TensorFlow: --no-deps, in file order (see the file).
+  grep -v '^#' requirements-tfserving.txt | xargs -n1 "$venv/bin/pip" install -q \
+    --disable-pip-version-check --no-deps >&2
   touch "$venv/.complete"
 fi
 
 echo "ORT_ROOT=$ort_root"
+echo "SWAGGER_UI=$swagger_ui"
 echo "VENV=$venv"

@@ -10,6 +10,12 @@
 #include "frontends/http/http_server.h"
 #include "frontends/kserve/kserve_grpc.h"
 #include "frontends/kserve/kserve_http.h"
+#include "frontends/mlflow/mlflow_http.h"
+#include "frontends/openapi/openapi_http.h"
+#include "frontends/simple/predict_http.h"
+#include "frontends/tfserving/tfserving_grpc.h"
+#include "frontends/tfserving/tfserving_http.h"
+#include "frontends/torchserve/torchserve_http.h"
 #include "observability/log.h"
 
 namespace inferd {
@@ -58,6 +64,9 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "Seconds to let requests in flight finish after SIGTERM")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--default-model", o.default_model,
+                 "Model for routes that name none (MLflow /invocations, /predict); "
+                 "default: the repository's only model");
 }
 
 namespace {
@@ -104,6 +113,11 @@ int RunServe(const ServeOptions& o) {
 
   http::Router router;
   kserve::AddKServeHttpRoutes(&core, router);
+  torchserve::AddTorchServeRoutes(&core, router);
+  mlflow::AddMlflowRoutes(&core, o.default_model, router);
+  simple::AddSimpleRoutes(&core, o.default_model, router);
+  tfserving::AddTfServingHttpRoutes(&core, router);
+  openapi::AddOpenApiRoutes(router, openapi::DefaultAssetsDir());
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
   http_options.port = static_cast<uint16_t>(o.http_port);
@@ -117,6 +131,10 @@ int RunServe(const ServeOptions& o) {
   grpcfe::GrpcServer grpc_server(grpc_options);
   auto kserve_grpc = kserve::MakeKServeGrpcService(&core);
   grpc_server.AddService(kserve_grpc.get());
+  auto tf_prediction_grpc = tfserving::MakeTfPredictionService(&core);
+  grpc_server.AddService(tf_prediction_grpc.get());
+  auto tf_model_grpc = tfserving::MakeTfModelService(&core);
+  grpc_server.AddService(tf_model_grpc.get());
 
   if (Status s = core.Start(); !s.ok()) {
     LogError("cannot start", {{"reason", s.message()}});

@@ -21,6 +21,8 @@ struct ServeOptions {
   int default_max_batch_size = 65536;
   bool strict_readiness = true;
   int shutdown_timeout_secs = 30;
+  // The model for routes that name none (MLflow /invocations, /predict).
+  std::string default_model;
 };
 
 void AddServeFlags(CLI::App& cmd, ServeOptions& options);
