@@ -6,16 +6,10 @@
 
 #include "backends/onnxruntime/ort_backend.h"
 #include "core/server_core.h"
+#include "frontends/all_frontends.h"
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/http_server.h"
-#include "frontends/kserve/kserve_grpc.h"
-#include "frontends/kserve/kserve_http.h"
-#include "frontends/mlflow/mlflow_http.h"
 #include "frontends/openapi/openapi_http.h"
-#include "frontends/simple/predict_http.h"
-#include "frontends/tfserving/tfserving_grpc.h"
-#include "frontends/tfserving/tfserving_http.h"
-#include "frontends/torchserve/torchserve_http.h"
 #include "observability/log.h"
 
 namespace inferd {
@@ -112,12 +106,7 @@ int RunServe(const ServeOptions& o) {
   ServerCore core(core_options, MakeOrtBackendFactory());
 
   http::Router router;
-  kserve::AddKServeHttpRoutes(&core, router);
-  torchserve::AddTorchServeRoutes(&core, router);
-  mlflow::AddMlflowRoutes(&core, o.default_model, router);
-  simple::AddSimpleRoutes(&core, o.default_model, router);
-  tfserving::AddTfServingHttpRoutes(&core, router);
-  openapi::AddOpenApiRoutes(router, openapi::DefaultAssetsDir());
+  AddAllHttpRoutes(&core, {o.default_model, openapi::DefaultAssetsDir()}, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
   http_options.port = static_cast<uint16_t>(o.http_port);
@@ -129,12 +118,8 @@ int RunServe(const ServeOptions& o) {
   grpc_options.address = o.http_address;
   grpc_options.port = o.grpc_port;
   grpcfe::GrpcServer grpc_server(grpc_options);
-  auto kserve_grpc = kserve::MakeKServeGrpcService(&core);
-  grpc_server.AddService(kserve_grpc.get());
-  auto tf_prediction_grpc = tfserving::MakeTfPredictionService(&core);
-  grpc_server.AddService(tf_prediction_grpc.get());
-  auto tf_model_grpc = tfserving::MakeTfModelService(&core);
-  grpc_server.AddService(tf_model_grpc.get());
+  const auto grpc_services = MakeAllGrpcServices(&core);
+  for (const auto& service : grpc_services) grpc_server.AddService(service.get());
 
   if (Status s = core.Start(); !s.ok()) {
     LogError("cannot start", {{"reason", s.message()}});

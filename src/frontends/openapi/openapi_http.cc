@@ -80,7 +80,8 @@ void AddOpenApiRoutes(http::Router& router, std::filesystem::path assets_dir) {
                }
                respond(http::JsonError(404, "no documentation asset '" + std::string(file) +
                                                 "' (Swagger UI assets are installed by the build "
-                                                "into " + assets_dir.string() + ")"));
+                                                "into " +
+                                                assets_dir.string() + ")"));
              });
 }
 

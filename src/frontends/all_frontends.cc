@@ -1,0 +1,31 @@
+#include "frontends/all_frontends.h"
+
+#include "frontends/kserve/kserve_grpc.h"
+#include "frontends/kserve/kserve_http.h"
+#include "frontends/mlflow/mlflow_http.h"
+#include "frontends/openapi/openapi_http.h"
+#include "frontends/simple/predict_http.h"
+#include "frontends/tfserving/tfserving_grpc.h"
+#include "frontends/tfserving/tfserving_http.h"
+#include "frontends/torchserve/torchserve_http.h"
+
+namespace inferd {
+
+void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Router& router) {
+  kserve::AddKServeHttpRoutes(core, router);
+  tfserving::AddTfServingHttpRoutes(core, router);
+  torchserve::AddTorchServeRoutes(core, router);
+  mlflow::AddMlflowRoutes(core, options.default_model, router);
+  simple::AddSimpleRoutes(core, options.default_model, router);
+  openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
+}
+
+std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(kserve::MakeKServeGrpcService(core));
+  services.push_back(tfserving::MakeTfPredictionService(core));
+  services.push_back(tfserving::MakeTfModelService(core));
+  return services;
+}
+
+}  // namespace inferd

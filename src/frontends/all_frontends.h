@@ -1,0 +1,29 @@
+// Every protocol inferd speaks, in one list: the HTTP routes of all the
+// translators and all the gRPC services. The server wires these; tests use
+// the same list to check that the OpenAPI document covers every route.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/server_core.h"
+#include "frontends/http/router.h"
+
+namespace inferd {
+
+struct FrontendOptions {
+  std::string default_model;              // for MLflow and /predict
+  std::filesystem::path docs_assets_dir;  // Swagger UI's files
+};
+
+// `core` must outlive the router; it is not used while registering.
+void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Router& router);
+
+std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core);
+
+}  // namespace inferd
