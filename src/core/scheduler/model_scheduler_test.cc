@@ -1,0 +1,147 @@
+#include "core/scheduler/model_scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+#include "core/scheduler/batch_assembly.h"
+
+namespace inferd {
+namespace {
+
+// A backend computing y = 2x row by row, recording the batch sizes it saw.
+class DoublingBackend : public Backend {
+ public:
+  DoublingBackend() {
+    sig_.inputs.push_back({"x", DataType::kFp32, {-1, 2}, {}, ""});
+    sig_.outputs.push_back({"y", DataType::kFp32, {-1, 2}, {}, ""});
+  }
+  const ModelSignature& signature() const override { return sig_; }
+  StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                        std::span<const size_t>) override {
+    const Tensor& x = inputs[0];
+    Tensor y("y", DataType::kFp32, x.shape());
+    auto* out = reinterpret_cast<float*>(y.Allocate(x.byte_size()));
+    for (size_t i = 0; i < x.byte_size() / 4; ++i) out[i] = 2 * x.data_as<float>()[i];
+    std::lock_guard lock(mu_);
+    batches_.push_back(x.shape()[0]);
+    std::vector<Tensor> result;
+    result.push_back(std::move(y));
+    return result;
+  }
+  std::vector<int64_t> batches() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
+ private:
+  ModelSignature sig_;
+  std::mutex mu_;
+  std::vector<int64_t> batches_;
+};
+
+PreparedRequest Rows(int64_t rows, float first) {
+  PreparedRequest r;
+  Tensor x("x", DataType::kFp32, {rows, 2});
+  auto* p = reinterpret_cast<float*>(x.Allocate(static_cast<size_t>(rows) * 8));
+  for (int64_t i = 0; i < rows * 2; ++i) p[i] = first + static_cast<float>(i);
+  r.inputs.push_back(std::move(x));
+  r.outputs = {0};
+  r.served_outputs = {0};
+  return r;
+}
+
+TEST(ModelSchedulerTest, BatchesQueuedRequestsAndSplitsOutputsExactly) {
+  DoublingBackend backend;
+  SchedulerOptions options;
+  options.dynamic_batching = true;
+  options.max_batch_size = 64;
+  // Long enough that only reaching the preferred size can dispatch the batch.
+  options.max_queue_delay = std::chrono::seconds(30);
+  options.preferred_batch_sizes = {6};
+  ModelScheduler scheduler(&backend, options);
+  std::vector<std::promise<StatusOr<std::vector<Tensor>>>> results(3);
+  const int64_t rows[3] = {1, 2, 3};
+  for (int i = 0; i < 3; ++i) {
+    QueuedRequest q;
+    q.prepared = Rows(rows[i], 100.0f * static_cast<float>(i));
+    q.done = [&results, i](StatusOr<std::vector<Tensor>> r) { results[i].set_value(std::move(r)); };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto r = results[i].get_future().get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const Tensor& y = (*r)[0];
+    ASSERT_EQ(y.shape(), (Shape{rows[i], 2}));
+    for (int64_t k = 0; k < rows[i] * 2; ++k) {
+      EXPECT_EQ(y.data_as<float>()[k],
+                2 * (100.0f * static_cast<float>(i) + static_cast<float>(k)));
+    }
+  }
+  EXPECT_EQ(backend.batches(), (std::vector<int64_t>{6}));  // one batch at the preferred size
+}
+
+TEST(ModelSchedulerTest, FullQueueIsUnavailable) {
+  DoublingBackend backend;
+  SchedulerOptions options;
+  options.dynamic_batching = true;
+  options.max_batch_size = 1000;
+  options.max_queue_delay = std::chrono::seconds(5);
+  options.max_queue_size = 2;
+  std::atomic<int> done{0};  // outlives the scheduler, which runs the queue as it stops
+  ModelScheduler scheduler(&backend, options);
+  auto make = [&] {
+    QueuedRequest q;
+    q.prepared = Rows(1, 0);
+    q.done = [&done](StatusOr<std::vector<Tensor>>) { ++done; };
+    return q;
+  };
+  ASSERT_TRUE(scheduler.Enqueue(make()).ok());
+  ASSERT_TRUE(scheduler.Enqueue(make()).ok());
+  Status third = scheduler.Enqueue(make());
+  EXPECT_EQ(third.code(), StatusCode::kUnavailable);
+}
+
+TEST(ModelSchedulerTest, ExpiredRequestsAreNotRun) {
+  DoublingBackend backend;
+  ModelScheduler scheduler(&backend, SchedulerOptions{});
+  std::promise<StatusOr<std::vector<Tensor>>> result;
+  QueuedRequest q;
+  q.prepared = Rows(1, 0);
+  q.deadline = SchedulerClock::now() - std::chrono::milliseconds(1);
+  q.done = [&result](StatusOr<std::vector<Tensor>> r) { result.set_value(std::move(r)); };
+  ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  auto r = result.get_future().get();
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(backend.batches().empty());
+}
+
+TEST(BatchAssemblyTest, BytesOutputsSplitOnElementBoundaries) {
+  std::vector<std::byte> buffer;
+  for (const char* s : {"a", "bb", "", "dddd", "e"}) AppendBytesElement(buffer, s);
+  Tensor t("s", DataType::kBytes, {5});
+  t.Adopt(std::move(buffer));
+  std::vector<Tensor> outputs;
+  outputs.push_back(std::move(t));
+  const int64_t sizes[] = {2, 3};
+  auto pieces = SplitOutputs(std::move(outputs), sizes);
+  ASSERT_TRUE(pieces.ok());
+  auto first = SplitBytesElements((*pieces)[0][0].bytes(), 2);
+  auto second = SplitBytesElements((*pieces)[1][0].bytes(), 3);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ((*first)[1], "bb");
+  EXPECT_EQ((*second)[1], "dddd");
+}
+
+TEST(BatchAssemblyTest, MismatchedOutputIsAnError) {
+  Tensor t("y", DataType::kFp32, {3});
+  t.Allocate(12);
+  std::vector<Tensor> outputs;
+  outputs.push_back(std::move(t));
+  const int64_t sizes[] = {2, 2};
+  EXPECT_FALSE(SplitOutputs(std::move(outputs), sizes).ok());
+}
+
+}  // namespace
+}  // namespace inferd
