@@ -57,13 +57,28 @@ Status DecodeIntegers(const std::vector<element>& leaves, Tensor& t) {
 }
 
 template <typename T, typename Convert>
-Status DecodeFloats(const std::vector<element>& leaves, Tensor& t, Convert convert) {
+Status DecodeFloats(const std::vector<element>& leaves, Tensor& t, const JsonLeafForms& forms,
+                    Convert convert) {
   T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
   for (size_t i = 0; i < leaves.size(); ++i) {
     double d = 0;
-    if (leaves[i].get_double().get(d) != simdjson::SUCCESS) return ElementError(t, i, "a number");
+    const bool read = forms.number ? forms.number(leaves[i], d)
+                                   : leaves[i].get_double().get(d) == simdjson::SUCCESS;
+    if (!read) return ElementError(t, i, "a number");
     out[i] = convert(d);
   }
+  return Status::Ok();
+}
+
+// BYTES leaves in a protocol's own form (forms.bytes is set).
+Status DecodeBytesForm(const std::vector<element>& leaves, Tensor& t, const JsonLeafForms& forms) {
+  std::vector<std::byte> buffer;
+  std::string decoded;
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    if (!forms.bytes(leaves[i], decoded)) return ElementError(t, i, forms.bytes_expected);
+    AppendBytesElement(buffer, decoded);
+  }
+  t.Adopt(std::move(buffer));
   return Status::Ok();
 }
 
@@ -100,6 +115,10 @@ Status DecodeJsonTensorData(element data, Tensor& t) {
                            " elements but shape " + ShapeToString(t.shape()) + " needs " +
                            std::to_string(count));
   }
+  return DecodeJsonLeaves(leaves, t);
+}
+
+Status DecodeJsonLeaves(const std::vector<element>& leaves, Tensor& t, const JsonLeafForms& forms) {
   switch (t.dtype()) {
     case DataType::kBool: {
       auto* out = reinterpret_cast<uint8_t*>(t.Allocate(leaves.size()));
@@ -126,16 +145,17 @@ Status DecodeJsonTensorData(element data, Tensor& t) {
     case DataType::kInt64:
       return DecodeIntegers<int64_t>(leaves, t);
     case DataType::kFp16:
-      return DecodeFloats<uint16_t>(leaves, t,
+      return DecodeFloats<uint16_t>(leaves, t, forms,
                                     [](double d) { return FloatToHalf(static_cast<float>(d)); });
     case DataType::kBf16:
-      return DecodeFloats<uint16_t>(leaves, t,
+      return DecodeFloats<uint16_t>(leaves, t, forms,
                                     [](double d) { return FloatToBf16(static_cast<float>(d)); });
     case DataType::kFp32:
-      return DecodeFloats<float>(leaves, t, [](double d) { return static_cast<float>(d); });
+      return DecodeFloats<float>(leaves, t, forms, [](double d) { return static_cast<float>(d); });
     case DataType::kFp64:
-      return DecodeFloats<double>(leaves, t, [](double d) { return d; });
+      return DecodeFloats<double>(leaves, t, forms, [](double d) { return d; });
     case DataType::kBytes: {
+      if (forms.bytes) return DecodeBytesForm(leaves, t, forms);
       std::vector<std::byte> buffer;
       size_t total = 0;
       for (size_t i = 0; i < leaves.size(); ++i) {

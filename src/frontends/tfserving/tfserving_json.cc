@@ -51,110 +51,28 @@ Status Flatten(element value, const Shape& shape, size_t level, std::vector<elem
   return Status::Ok();
 }
 
-Status LeafError(const Tensor& t, size_t index, const char* expected) {
-  return InvalidArgument("input '" + t.name() + "' value " + std::to_string(index) + " is not " +
-                         expected + " (the model's input is " +
-                         std::string(DataTypeName(t.dtype())) + ")");
-}
-
-template <typename T>
-Status DecodeIntegers(const std::vector<element>& leaves, Tensor& t) {
-  T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
-  for (size_t i = 0; i < leaves.size(); ++i) {
-    int64_t s = 0;
-    uint64_t u = 0;
-    bool fits = false;
-    if (leaves[i].get_int64().get(s) == simdjson::SUCCESS) {
-      fits = std::in_range<T>(s);
-      out[i] = static_cast<T>(s);
-    } else if (leaves[i].get_uint64().get(u) == simdjson::SUCCESS) {
-      fits = std::in_range<T>(u);
-      out[i] = static_cast<T>(u);
+// TF Serving's leaf forms: NaN/Infinity markers where numbers go (when the
+// body had any), and {"b64": ...} or plain strings where bytes go.
+http::JsonLeafForms TfLeafForms(bool nonfinite) {
+  http::JsonLeafForms forms;
+  forms.number = [nonfinite](element leaf, double& out) {
+    return LeafAsDouble(leaf, nonfinite, out);
+  };
+  forms.bytes = [nonfinite](element leaf, std::string& out) {
+    if (IsB64Object(leaf)) {
+      auto decoded = Base64Decode(simdjson::dom::object(leaf)["b64"].get_string().value());
+      if (!decoded) return false;
+      out = std::move(*decoded);
+      return true;
     }
-    if (!fits) return LeafError(t, i, "an integer in range");
-  }
-  return Status::Ok();
-}
-
-template <typename T, typename Convert>
-Status DecodeFloats(const std::vector<element>& leaves, bool nonfinite, Tensor& t,
-                    Convert convert) {
-  T* out = reinterpret_cast<T*>(t.Allocate(leaves.size() * sizeof(T)));
-  for (size_t i = 0; i < leaves.size(); ++i) {
-    double d = 0;
-    if (!LeafAsDouble(leaves[i], nonfinite, d)) return LeafError(t, i, "a number");
-    out[i] = convert(d);
-  }
-  return Status::Ok();
-}
-
-Status DecodeStrings(const std::vector<element>& leaves, bool nonfinite, Tensor& t) {
-  std::vector<std::byte> buffer;
-  for (size_t i = 0; i < leaves.size(); ++i) {
     std::string_view s;
-    if (IsB64Object(leaves[i])) {
-      auto decoded = Base64Decode(simdjson::dom::object(leaves[i])["b64"].get_string().value());
-      if (!decoded) return LeafError(t, i, "valid base64 in its {\"b64\": ...}");
-      AppendBytesElement(buffer, *decoded);
-      continue;
-    }
-    if (leaves[i].get_string().get(s) != simdjson::SUCCESS ||
-        (nonfinite && NonFiniteMarker(s) != NonFinite::kNone)) {
-      return LeafError(t, i, "a string or {\"b64\": ...}");
-    }
-    AppendBytesElement(buffer, s);
-  }
-  t.Adopt(std::move(buffer));
-  return Status::Ok();
-}
-
-Status DecodeLeaves(const std::vector<element>& leaves, bool nonfinite, Tensor& t) {
-  switch (t.dtype()) {
-    case DataType::kBool: {
-      auto* out = reinterpret_cast<uint8_t*>(t.Allocate(leaves.size()));
-      for (size_t i = 0; i < leaves.size(); ++i) {
-        bool b = false;
-        if (leaves[i].get_bool().get(b) != simdjson::SUCCESS) {
-          return LeafError(t, i, "true or false");
-        }
-        out[i] = b ? 1 : 0;
-      }
-      return Status::Ok();
-    }
-    case DataType::kUint8:
-      return DecodeIntegers<uint8_t>(leaves, t);
-    case DataType::kUint16:
-      return DecodeIntegers<uint16_t>(leaves, t);
-    case DataType::kUint32:
-      return DecodeIntegers<uint32_t>(leaves, t);
-    case DataType::kUint64:
-      return DecodeIntegers<uint64_t>(leaves, t);
-    case DataType::kInt8:
-      return DecodeIntegers<int8_t>(leaves, t);
-    case DataType::kInt16:
-      return DecodeIntegers<int16_t>(leaves, t);
-    case DataType::kInt32:
-      return DecodeIntegers<int32_t>(leaves, t);
-    case DataType::kInt64:
-      return DecodeIntegers<int64_t>(leaves, t);
-    case DataType::kFp16:
-      return DecodeFloats<uint16_t>(leaves, nonfinite, t,
-                                    [](double d) { return FloatToHalf(static_cast<float>(d)); });
-    case DataType::kBf16:
-      return DecodeFloats<uint16_t>(leaves, nonfinite, t,
-                                    [](double d) { return FloatToBf16(static_cast<float>(d)); });
-    case DataType::kFp32:
-      return DecodeFloats<float>(leaves, nonfinite, t,
-                                 [](double d) { return static_cast<float>(d); });
-    case DataType::kFp64:
-      return DecodeFloats<double>(leaves, nonfinite, t, [](double d) { return d; });
-    case DataType::kBytes:
-      return DecodeStrings(leaves, nonfinite, t);
-    case DataType::kInvalid:
-      break;
-  }
-  // Not one of the model's inputs: the core rejects it by name.
-  return Status::Ok();
+    if (leaf.get_string().get(s) != simdjson::SUCCESS) return false;
+    if (nonfinite && NonFiniteMarker(s) != NonFinite::kNone) return false;
+    out.assign(s);
+    return true;
+  };
+  forms.bytes_expected = "a string or a valid {\"b64\": ...}";
+  return forms;
 }
 
 DataType InputType(const ModelSignature& signature, std::string_view name) {
@@ -185,7 +103,10 @@ Status AddInput(const std::string& name, const std::vector<element>& values, boo
   if (batch) shape.push_back(static_cast<int64_t>(values.size()));
   shape.insert(shape.end(), item.begin(), item.end());
   Tensor tensor(name, InputType(signature, name), std::move(shape));
-  INFERD_RETURN_IF_ERROR(DecodeLeaves(leaves, nonfinite, tensor));
+  // A name the model lacks has no dtype to decode with; the core rejects it by name.
+  if (tensor.dtype() != DataType::kInvalid) {
+    INFERD_RETURN_IF_ERROR(http::DecodeJsonLeaves(leaves, tensor, TfLeafForms(nonfinite)));
+  }
   request.inputs.push_back(std::move(tensor));
   return Status::Ok();
 }
