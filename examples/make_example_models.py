@@ -24,6 +24,8 @@ Test-only models (--with-test-models, or import the builders):
   engine_fail         Gather(x [N,4], indices INT64 [M], axis=1) -> y [N,M]; an
                       out-of-range index passes every server-side check (dtype,
                       shape) and fails inside ONNX Runtime at Run time.
+  slow_loop           x [N,64], iters INT64 [N,1] -> y: tanh(x W) repeated max(iters)
+                      times, so a test chooses how long a run holds an instance.
   write_corrupt_model writes bytes that are not an ONNX model.
 
 Tests import this module: build_<name>(path) writes one model file, sample_inputs()
@@ -268,6 +270,49 @@ def write_corrupt_model(path) -> Path:
     return path
 
 
+def build_slow_loop(path) -> Path:
+    """y = tanh(... tanh(x W) ... W), repeated max(iters) times: a model whose run
+    time the client chooses, so tests can hold an instance busy and fill a queue.
+    Inputs x FP32 [N,64], iters INT64 [N,1]; output y FP32 [N,64]."""
+    rng = np.random.default_rng(1)
+    w = (rng.standard_normal((64, 64)) * 0.1).astype(np.float32)
+    body = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["state_in", "w"], ["mm"], name="mm"),
+            helper.make_node("Tanh", ["mm"], ["state_out"], name="tanh"),
+            helper.make_node("Identity", ["cond_in"], ["cond_out"], name="cond"),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("state_in", TensorProto.FLOAT, ["N", 64]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("state_out", TensorProto.FLOAT, ["N", 64]),
+        ],
+    )
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMax", ["iters"], ["trips_2d"], keepdims=0, name="max"),
+            helper.make_node("Identity", ["true_const"], ["cond"], name="cond0"),
+            helper.make_node("Loop", ["trips_2d", "cond", "x"], ["y"], body=body, name="loop"),
+        ],
+        "slow_loop",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64]),
+            helper.make_tensor_value_info("iters", TensorProto.INT64, ["N", 1]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 64])],
+        [
+            helper.make_tensor("w", TensorProto.FLOAT, w.shape, w.tobytes(), raw=True),
+            helper.make_tensor("true_const", TensorProto.BOOL, [], [True]),
+        ],
+    )
+    return _save(_onnx_model(graph, "slow_loop"), path)
+
+
 def _onnx_model(graph, name: str) -> onnx.ModelProto:
     model = helper.make_model(
         graph,
@@ -288,7 +333,7 @@ MODEL_BUILDERS = {
     "mlp_fp16": build_mlp_fp16,
     "identity_all_types": build_identity_all_types,
 }
-TEST_MODEL_BUILDERS = {"engine_fail": build_engine_fail}
+TEST_MODEL_BUILDERS = {"engine_fail": build_engine_fail, "slow_loop": build_slow_loop}
 
 
 def model_path(repo, name: str, version: int = 1) -> Path:

@@ -37,9 +37,18 @@ class Backend {
                                                 std::span<const size_t> outputs) = 0;
 };
 
+enum class GraphOptimization { kAll, kExtended, kBasic, kDisabled };
+
+// Engine session settings; the core derives them from the config and the
+// server's defaults (see core/lifecycle/model_runtime_options.h).
 struct BackendOptions {
   int intra_op_threads = 1;
   int inter_op_threads = 1;
+  bool parallel_execution = false;  // run independent graph branches at once
+  bool allow_spinning = false;
+  bool enable_mem_arena = true;
+  bool enable_mem_pattern = true;
+  GraphOptimization graph_optimization = GraphOptimization::kAll;
 };
 
 class BackendFactory {

@@ -4,9 +4,14 @@
 // InferResponse it gets back; nothing here knows about HTTP, JSON or gRPC.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -22,6 +27,16 @@ struct InferRequest {
   std::vector<Tensor> inputs;
   // Names of the outputs to return; empty means all of them.
   std::vector<std::string> requested_outputs;
+
+  // How long the request may wait in the model's queue (KServe's `timeout`
+  // parameter, a gRPC deadline); past it the answer is DEADLINE_EXCEEDED.
+  std::optional<std::chrono::microseconds> timeout;
+  // Triton's priority: 0 the model's default level, 1 the most urgent.
+  uint32_t priority = 0;
+  // The frontend sets it when the client goes away before the answer.
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  // The protocol it came in on, a static name for metrics ("kserve_http", ...).
+  std::string_view protocol = "unknown";
 };
 
 struct InferResponse {

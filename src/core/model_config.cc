@@ -191,6 +191,37 @@ StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text) {
   return parsed;
 }
 
+// Rejects batching settings that cannot be honoured, so a typo does not
+// silently change how the model is scheduled.
+static Status CheckDynamicBatching(const inference::ModelConfig& c) {
+  if (!c.has_dynamic_batching()) return Status::Ok();
+  const auto& db = c.dynamic_batching();
+  for (int32_t size : db.preferred_batch_size()) {
+    if (size <= 0 || (c.max_batch_size() > 0 && size > c.max_batch_size())) {
+      return InvalidArgument("dynamic_batching preferred_batch_size " + std::to_string(size) +
+                             " must be between 1 and max_batch_size (" +
+                             std::to_string(c.max_batch_size()) + ")");
+    }
+  }
+  if (db.priority_levels() > 0 &&
+      (db.default_priority_level() == 0 || db.default_priority_level() > db.priority_levels())) {
+    return InvalidArgument(
+        "dynamic_batching default_priority_level must be between 1 and "
+        "priority_levels (" +
+        std::to_string(db.priority_levels()) + ")");
+  }
+  if (db.priority_levels() == 0 && db.default_priority_level() != 0) {
+    return InvalidArgument("dynamic_batching default_priority_level needs priority_levels");
+  }
+  if (db.priority_levels() > 64) {
+    return InvalidArgument("dynamic_batching priority_levels must be at most 64");
+  }
+  if (db.default_queue_policy().timeout_action() == inference::ModelQueuePolicy::DELAY) {
+    return Unsupported("dynamic_batching timeout_action DELAY is not supported; use REJECT");
+  }
+  return Status::Ok();
+}
+
 Status CompleteModelConfig(const ModelSignature& signature, std::string_view model_name,
                            const AutoCompleteOptions& options, ParsedModelConfig& parsed) {
   inference::ModelConfig& c = parsed.config;
@@ -212,6 +243,7 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
   const std::string unbatchable = FirstUnbatchableTensor(signature);
   if (!parsed.max_batch_size_set) {
     c.set_max_batch_size(unbatchable.empty() ? options.default_max_batch_size : 0);
+    if (c.max_batch_size() > 0 && !c.has_dynamic_batching()) c.mutable_dynamic_batching();
   }
   if (c.max_batch_size() < 0) {
     return InvalidArgument("max_batch_size must not be negative");
@@ -240,7 +272,7 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
     auto* group = c.mutable_instance_group(i);
     if (group->name().empty()) group->set_name(c.name() + "_" + std::to_string(i));
     if (group->count() < 0) return InvalidArgument("instance_group count must not be negative");
-    if (group->count() == 0) group->set_count(1);
+    if (group->count() == 0) group->set_count(std::max(1, options.default_instance_count));
     if (group->kind() == inference::ModelInstanceGroup::KIND_AUTO) {
       group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
     }
@@ -251,6 +283,7 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
     }
   }
   if (c.default_model_filename().empty()) c.set_default_model_filename("model.onnx");
+  INFERD_RETURN_IF_ERROR(CheckDynamicBatching(c));
   return Status::Ok();
 }
 

@@ -26,11 +26,15 @@ struct AutoCompleteOptions {
   // max_batch_size given to a model whose config does not set it and whose
   // inputs and outputs all have a dynamic first dim.
   int default_max_batch_size = 65536;
+  // Instances of a model whose instance_group leaves the count out.
+  int default_instance_count = 1;
 };
 
 // Fills what the config leaves out from the model's signature (name, platform,
 // max_batch_size, inputs, outputs, version policy, instance groups) and rejects
-// a config that contradicts the model, with the reason.
+// a config that contradicts the model, with the reason. As Triton's ONNX
+// Runtime backend does, a max_batch_size found by auto-completion comes with
+// dynamic batching (no added delay) unless the config chose a scheduler.
 Status CompleteModelConfig(const ModelSignature& signature, std::string_view model_name,
                            const AutoCompleteOptions& options, ParsedModelConfig& parsed);
 

@@ -58,6 +58,34 @@ TEST(ModelConfigTest, DifferentlyNamedFirstDimsMeanNoBatching) {
   EXPECT_EQ(parsed.config.max_batch_size(), 0);
 }
 
+TEST(ModelConfigTest, AutoCompletedBatchSizeComesWithDynamicBatching) {
+  ParsedModelConfig parsed;
+  AutoCompleteOptions options;
+  options.default_instance_count = 3;
+  ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", options, parsed).ok());
+  EXPECT_GT(parsed.config.max_batch_size(), 0);
+  EXPECT_TRUE(parsed.config.has_dynamic_batching());
+  EXPECT_EQ(parsed.config.instance_group(0).count(), 3);
+
+  // A config that sets max_batch_size chooses its scheduler itself.
+  auto explicit_size = Parse("max_batch_size: 8");
+  ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, explicit_size).ok());
+  EXPECT_FALSE(explicit_size.config.has_dynamic_batching());
+}
+
+TEST(ModelConfigTest, DynamicBatchingSettingsThatCannotHoldAreErrors) {
+  for (const char* text : {
+           "max_batch_size: 8 dynamic_batching { preferred_batch_size: [ 16 ] }",
+           "max_batch_size: 8 dynamic_batching { preferred_batch_size: [ 0 ] }",
+           "max_batch_size: 8 dynamic_batching { priority_levels: 2 default_priority_level: 3 }",
+           "max_batch_size: 8 dynamic_batching { default_priority_level: 1 }",
+           "max_batch_size: 8 dynamic_batching { default_queue_policy { timeout_action: DELAY } }",
+       }) {
+    auto parsed = Parse(text);
+    EXPECT_FALSE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed).ok()) << text;
+  }
+}
+
 TEST(ModelConfigTest, ParsesTritonTextAndWarnsOnUnknownFields) {
   auto parsed = Parse(R"(
     name: "logreg"
@@ -71,7 +99,11 @@ TEST(ModelConfigTest, ParsesTritonTextAndWarnsOnUnknownFields) {
     model_warmup [ { name: "w" batch_size: 1 } ]
   )");
   EXPECT_TRUE(parsed.max_batch_size_set);
-  EXPECT_EQ(parsed.warnings.size(), 2u);
+  // The CPU accelerators are Triton's and not inferd's; model_warmup is known.
+  ASSERT_EQ(parsed.warnings.size(), 1u);
+  EXPECT_NE(parsed.warnings[0].find("optimization.execution_accelerators"), std::string::npos)
+      << parsed.warnings[0];
+  EXPECT_EQ(parsed.config.model_warmup(0).batch_size(), 1u);
   ASSERT_TRUE(CompleteModelConfig(ClassifierSignature(), "logreg", {}, parsed).ok());
   EXPECT_EQ(parsed.config.max_batch_size(), 8);
   EXPECT_EQ(parsed.config.output_size(), 1);  // a config may serve a subset of outputs
@@ -151,7 +183,7 @@ TEST(ModelConfigTest, UnknownFieldsAtAnyDepthAndInAnySyntaxAreSkipped) {
   auto parsed = ParseModelConfigText(R"(
     # a comment
     backend: "onnxruntime"
-    model_warmup [ { name: "w" batch_size: 1 inputs { key: "x" value: { random_data: true } } } ]
+    model_transaction_policy [ { decoupled: false } ]
     dynamic_batching { preferred_batch_size: [ 4, 8 ] future_knob: "a" "b" }
     input [ { name: "float_input", data_type: TYPE_FP32, dims: [ 30 ], some_flag: true } ]
     response_cache < enable: true >
@@ -159,7 +191,8 @@ TEST(ModelConfigTest, UnknownFieldsAtAnyDepthAndInAnySyntaxAreSkipped) {
   )");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->warnings.size(), 5u);
-  EXPECT_NE(parsed->warnings[0].find("'model_warmup'"), std::string::npos) << parsed->warnings[0];
+  EXPECT_NE(parsed->warnings[0].find("'model_transaction_policy'"), std::string::npos)
+      << parsed->warnings[0];
   EXPECT_NE(parsed->warnings[1].find("'dynamic_batching.future_knob'"), std::string::npos);
   EXPECT_NE(parsed->warnings[2].find("'input.some_flag'"), std::string::npos);
   EXPECT_EQ(parsed->config.dynamic_batching().preferred_batch_size_size(), 2);

@@ -7,14 +7,9 @@
 
 #include "core/infer_request.h"
 #include "core/lifecycle/model_handle.h"
+#include "core/prepared_request.h"
 
 namespace inferd {
-
-struct PreparedRequest {
-  std::vector<Tensor> inputs;          // backend signature order
-  std::vector<size_t> outputs;         // backend output indexes to compute
-  std::vector<size_t> served_outputs;  // matching indexes into LoadedModel::signature.outputs
-};
 
 // Moves the request's inputs into the result; the request is left without them.
 StatusOr<PreparedRequest> PrepareRequest(const LoadedModel& model, InferRequest& request);

@@ -1,6 +1,7 @@
 // The composition root of the serving core: the only object frontends talk
-// to. It owns the model manager and the execution threads, resolves requests
-// to pinned model versions, validates them and runs them.
+// to. It owns the model manager (whose versions each own their scheduler),
+// resolves requests to pinned model versions, validates and queues them, and
+// keeps the statistics and metrics of every protocol in one place.
 //
 // Thread-safety: every public method is thread-safe.
 #pragma once
@@ -13,17 +14,24 @@
 #include "backends/backend.h"
 #include "core/infer_request.h"
 #include "core/lifecycle/model_manager.h"
-#include "core/scheduler/thread_pool.h"
+#include "observability/metrics.h"
+#include "observability/model_statistics.h"
 
 namespace inferd {
 
 struct ServerCoreOptions {
   std::filesystem::path model_repository;
-  int execution_threads = 2;
+  int load_threads = 2;  // models loaded in parallel at start
   ModelLoaderOptions loader;
   // Ready means every model in the repository is ready; when false, ready
   // means the server has started (models that failed are still reported).
   bool strict_readiness = true;
+};
+
+struct VersionStatistics {
+  std::string name;
+  int64_t version = 0;
+  ModelStatisticsSnapshot stats;
 };
 
 class ServerCore {
@@ -33,7 +41,7 @@ class ServerCore {
 
   // Loads the repository. An error only when the repository cannot be read.
   Status Start();
-  // Finishes queued work and stops the execution threads.
+  // Unloads every version: each finishes its queue, then its instances stop.
   void Shutdown();
 
   static std::string_view Name() { return "inferd"; }
@@ -47,16 +55,26 @@ class ServerCore {
   // The versions of `model` that serve now, ascending (empty when none or unknown).
   std::vector<int64_t> ReadyVersions(std::string_view model) const;
 
-  // Validates and runs the request; `done` is called exactly once, on an
-  // execution thread (or on the caller's thread for a request that fails
+  // Statistics of the ready versions: all models (`name` empty), one model,
+  // or one version. NOT_FOUND for a model the server does not know.
+  StatusOr<std::vector<VersionStatistics>> Statistics(std::string_view name,
+                                                      std::string_view version) const;
+  MetricsRegistry& metrics() { return metrics_; }
+
+  // Validates and queues the request; `done` is called exactly once, on a
+  // model instance thread (or on the caller's thread for a request that fails
   // before it is queued).
   void Infer(InferRequest request, InferCallback done);
 
  private:
+  static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
+                                                     MetricsRegistry* metrics);
+  void CollectModelMetrics(MetricsRegistry& registry) const;
+
   ServerCoreOptions options_;
+  MetricsRegistry metrics_;  // before the manager: versions keep series in it
   std::unique_ptr<BackendFactory> backends_;
   ModelManager manager_;
-  ThreadPool pool_;
   std::atomic<bool> started_{false};
 };
 

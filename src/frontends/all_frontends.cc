@@ -2,6 +2,7 @@
 
 #include "frontends/kserve/kserve_grpc.h"
 #include "frontends/kserve/kserve_http.h"
+#include "frontends/metrics/metrics_http.h"
 #include "frontends/mlflow/mlflow_http.h"
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/simple/predict_http.h"
@@ -17,6 +18,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   torchserve::AddTorchServeRoutes(core, router);
   mlflow::AddMlflowRoutes(core, options.default_model, router);
   simple::AddSimpleRoutes(core, options.default_model, router);
+  metrics::AddMetricsRoutes(core, router);
   openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
 }
 

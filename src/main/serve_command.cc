@@ -1,5 +1,7 @@
 #include "main/serve_command.h"
 
+#include <sched.h>
+
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -9,6 +11,7 @@
 #include "frontends/all_frontends.h"
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/http_server.h"
+#include "frontends/metrics/metrics_http.h"
 #include "frontends/openapi/openapi_http.h"
 #include "observability/log.h"
 
@@ -39,14 +42,29 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--http-threads", o.http_threads, "HTTP I/O threads (0: one per core)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--execution-threads", o.execution_threads,
-                 "Threads running inferences (0: one per core)")
+  cmd.add_option("--instances", o.instances,
+                 "Instances (parallel executions) of a model whose config sets no "
+                 "instance_group count (0: one per core)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--intra-op-threads", o.intra_op_threads,
-                 "ONNX Runtime threads inside one inference")
+                 "ONNX Runtime threads inside one execution (0: the cores divided among "
+                 "the model's instances); the config's intra_op_thread_count wins")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--allow-spinning", o.allow_spinning,
+                 "Let idle ONNX Runtime threads spin (lower latency, burns CPU)")
+      ->capture_default_str();
+  cmd.add_option("--default-max-queue-size", o.default_max_queue_size,
+                 "Queue bound of models whose config sets none; a full queue answers "
+                 "503/UNAVAILABLE (0: unbounded)")
+      ->capture_default_str();
+  cmd.add_option("--default-warmup", o.default_warmup,
+                 "Run one zero-filled sample through models whose config has no model_warmup")
+      ->capture_default_str();
+  cmd.add_option("--metrics-port", o.metrics_port,
+                 "Also serve Prometheus /metrics on this port (0 picks a free port)")
+      ->check(CLI::Range(0, 65535));
   cmd.add_option("--default-max-batch-size", o.default_max_batch_size,
                  "max_batch_size given to batchable models whose config does not set it")
       ->capture_default_str()
@@ -65,7 +83,10 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
 
 namespace {
 
+// The cores this process may run on (taskset and cpusets included).
 int CoreCount() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
@@ -99,9 +120,15 @@ int RunServe(const ServeOptions& o) {
 
   ServerCoreOptions core_options;
   core_options.model_repository = o.model_repository;
-  core_options.execution_threads = o.execution_threads > 0 ? o.execution_threads : CoreCount();
+  core_options.load_threads = CoreCount();
   core_options.loader.autocomplete.default_max_batch_size = o.default_max_batch_size;
-  core_options.loader.backend.intra_op_threads = o.intra_op_threads;
+  core_options.loader.autocomplete.default_instance_count =
+      o.instances > 0 ? o.instances : CoreCount();
+  core_options.loader.runtime.cores = CoreCount();
+  core_options.loader.runtime.intra_op_threads = o.intra_op_threads;
+  core_options.loader.runtime.allow_spinning = o.allow_spinning;
+  core_options.loader.runtime.max_queue_size = o.default_max_queue_size;
+  core_options.loader.default_warmup = o.default_warmup;
   core_options.strict_readiness = o.strict_readiness;
   ServerCore core(core_options, MakeOrtBackendFactory());
 
@@ -114,6 +141,17 @@ int RunServe(const ServeOptions& o) {
   http_options.max_body_bytes = o.max_body_bytes;
   http::HttpServer http_server(http_options, &router);
 
+  // An optional second port for scrapers, serving /metrics only.
+  http::Router metrics_router;
+  metrics::AddMetricsRoutes(&core, metrics_router);
+  std::unique_ptr<http::HttpServer> metrics_server;
+  if (o.metrics_port >= 0) {
+    http::HttpServerOptions metrics_options = http_options;
+    metrics_options.port = static_cast<uint16_t>(o.metrics_port);
+    metrics_options.io_threads = 1;
+    metrics_server = std::make_unique<http::HttpServer>(metrics_options, &metrics_router);
+  }
+
   grpcfe::GrpcServerOptions grpc_options;
   grpc_options.address = o.http_address;
   grpc_options.port = o.grpc_port;
@@ -125,7 +163,8 @@ int RunServe(const ServeOptions& o) {
     LogError("cannot start", {{"reason", s.message()}});
     return 1;
   }
-  for (Status s : {http_server.Start(), grpc_server.Start()}) {
+  for (Status s : {http_server.Start(), grpc_server.Start(),
+                   metrics_server ? metrics_server->Start() : Status::Ok()}) {
     if (!s.ok()) {
       LogError("cannot start", {{"reason", s.message()}});
       return 1;
@@ -135,6 +174,7 @@ int RunServe(const ServeOptions& o) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   LogInfo("serving", {{"http_port", http_server.port()},
                       {"grpc_port", grpc_server.port()},
+                      {"metrics_port", metrics_server ? int(metrics_server->port()) : -1},
                       {"ready", core.IsReady() ? "true" : "false"},
                       {"startup_ms", ready_ms}});
 
@@ -153,6 +193,7 @@ int RunServe(const ServeOptions& o) {
             {{"in_flight", http_server.in_flight()}});
   }
   http_server.Stop();
+  if (metrics_server) metrics_server->Stop();
   core.Shutdown();
   LogInfo("stopped", {{"drained", drained ? "true" : "false"}});
   return 0;

@@ -15,9 +15,13 @@ struct ServeOptions {
   std::string log_format = "text";
   bool log_verbose = false;
   uint64_t max_body_bytes = 64ull << 20;
-  int http_threads = 0;       // 0: from the core count
-  int execution_threads = 0;  // 0: from the core count
-  int intra_op_threads = 1;
+  int http_threads = 0;      // 0: from the core count
+  int instances = 0;         // per model without an instance_group count; 0: one per core
+  int intra_op_threads = 0;  // 0: the cores divided among a model's instances
+  bool allow_spinning = false;
+  uint64_t default_max_queue_size = 0;  // 0: unbounded
+  bool default_warmup = true;
+  int metrics_port = -1;  // -1: /metrics on the HTTP port only
   int default_max_batch_size = 65536;
   bool strict_readiness = true;
   int shutdown_timeout_secs = 30;

@@ -88,6 +88,20 @@ class OrtBackend : public Backend {
   std::vector<OutputPlan> plans_;
 };
 
+static GraphOptimizationLevel ToOrtLevel(GraphOptimization level) {
+  switch (level) {
+    case GraphOptimization::kDisabled:
+      return GraphOptimizationLevel::ORT_DISABLE_ALL;
+    case GraphOptimization::kBasic:
+      return GraphOptimizationLevel::ORT_ENABLE_BASIC;
+    case GraphOptimization::kExtended:
+      return GraphOptimizationLevel::ORT_ENABLE_EXTENDED;
+    case GraphOptimization::kAll:
+      break;
+  }
+  return GraphOptimizationLevel::ORT_ENABLE_ALL;
+}
+
 StatusOr<std::unique_ptr<Backend>> OrtBackend::Load(const std::filesystem::path& file,
                                                     const BackendOptions& options) {
   auto backend = std::make_unique<OrtBackend>();
@@ -95,11 +109,15 @@ StatusOr<std::unique_ptr<Backend>> OrtBackend::Load(const std::filesystem::path&
     Ort::SessionOptions so;
     so.SetIntraOpNumThreads(options.intra_op_threads);
     so.SetInterOpNumThreads(options.inter_op_threads);
-    so.SetExecutionMode(ORT_SEQUENTIAL);
-    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-    // A server shares its cores between requests: spinning threads would steal them.
-    so.AddConfigEntry("session.intra_op.allow_spinning", "0");
-    so.AddConfigEntry("session.inter_op.allow_spinning", "0");
+    so.SetExecutionMode(options.parallel_execution ? ORT_PARALLEL : ORT_SEQUENTIAL);
+    so.SetGraphOptimizationLevel(ToOrtLevel(options.graph_optimization));
+    if (!options.enable_mem_arena) so.DisableCpuMemArena();
+    if (!options.enable_mem_pattern) so.DisableMemPattern();
+    // A server shares its cores between requests: spinning threads would steal
+    // them from the other instances, so spinning is off unless asked for.
+    const char* spin = options.allow_spinning ? "1" : "0";
+    so.AddConfigEntry("session.intra_op.allow_spinning", spin);
+    so.AddConfigEntry("session.inter_op.allow_spinning", spin);
     backend->session_ = Ort::Session(Env(), file.c_str(), so);
   } catch (const Ort::Exception& e) {
     return FromOrtException(e, "ONNX Runtime cannot load " + file.string() + ": ");

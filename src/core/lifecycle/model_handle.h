@@ -1,8 +1,10 @@
 // A loaded, servable model version and the handle that pins it.
 //
-// A LoadedModel is immutable once published. Every request holds a
-// ModelHandle (a shared pointer) for as long as it runs, so a version that is
-// replaced or unloaded is destroyed only after its last request is done.
+// A LoadedModel is immutable once published (its scheduler and statistics are
+// internally synchronized). Every request holds a ModelHandle (a shared
+// pointer) for as long as it runs, so a version that is replaced or unloaded
+// is destroyed only after its last request is done, and then on the model
+// manager's reaper thread, never on one of its own instance threads.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +14,9 @@
 
 #include "backends/backend.h"
 #include "core/model_signature.h"
+#include "core/scheduler/model_scheduler.h"
 #include "model_config.pb.h"
+#include "observability/model_statistics.h"
 
 namespace inferd {
 
@@ -28,6 +32,10 @@ struct LoadedModel {
   // For each backend input, its index in signature.inputs.
   std::vector<size_t> input_order;
   std::unique_ptr<Backend> backend;
+  std::unique_ptr<ModelStatistics> stats;
+  // Declared last so it is destroyed first: its instances use the backend and
+  // the statistics until they have finished the queue.
+  std::unique_ptr<ModelScheduler> scheduler;
 };
 
 using ModelHandle = std::shared_ptr<const LoadedModel>;

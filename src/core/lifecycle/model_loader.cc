@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/lifecycle/model_warmup.h"
 #include "core/model_config.h"
 #include "observability/log.h"
 
@@ -39,7 +40,7 @@ StatusOr<ParsedModelConfig> ModelLoader::ReadConfig(const std::filesystem::path&
   return parsed;
 }
 
-StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& model_name,
+StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& model_name,
                                                          int64_t version,
                                                          const std::filesystem::path& version_dir,
                                                          const ParsedModelConfig& config) const {
@@ -51,18 +52,23 @@ StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
   if (!std::filesystem::is_regular_file(model_file, ec)) {
     return Unavailable("model file " + model_file.string() + " not found");
   }
-  INFERD_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
-                          factory_->Load(model_file, options_.backend));
-
+  // The session options depend on the instance count, which only the
+  // user's config sets (completion adds the default count when it is absent).
   ParsedModelConfig completed = config;
+  for (auto& group : *completed.config.mutable_instance_group()) {
+    if (group.count() == 0) group.set_count(options_.autocomplete.default_instance_count);
+  }
+  if (completed.config.instance_group().empty()) {
+    completed.config.add_instance_group()->set_count(options_.autocomplete.default_instance_count);
+  }
+  INFERD_ASSIGN_OR_RETURN(BackendOptions backend_options,
+                          BackendOptionsFor(completed.config, options_.runtime));
+  INFERD_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
+                          factory_->Load(model_file, backend_options));
   INFERD_RETURN_IF_ERROR(
       CompleteModelConfig(backend->signature(), model_name, options_.autocomplete, completed));
-  if (completed.config.has_dynamic_batching()) {
-    LogWarn("dynamic_batching is accepted but not applied yet; requests run as they come",
-            {{"model", model_name}});
-  }
 
-  auto loaded = std::make_shared<LoadedModel>();
+  auto loaded = std::make_unique<LoadedModel>();
   loaded->name = model_name;
   loaded->version = version;
   loaded->config = std::move(completed.config);
@@ -97,6 +103,24 @@ StatusOr<std::shared_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
     }
   }
   loaded->backend = std::move(backend);
+
+  if (!loaded->config.model_warmup().empty()) {
+    INFERD_RETURN_IF_ERROR(RunConfiguredWarmup(*loaded, version_dir.parent_path()));
+  } else if (options_.default_warmup) {
+    Status warm = RunDefaultWarmup(*loaded);
+    if (!warm.ok()) {
+      LogWarn("default warm-up failed; the model still loads (add model_warmup to its config)",
+              {{"model", model_name}, {"version", version}, {"reason", warm.message()}});
+    }
+  }
+
+  loaded->stats = std::make_unique<ModelStatistics>(options_.metrics, model_name, version);
+  ModelStatistics* stats = loaded->stats.get();
+  loaded->scheduler = std::make_unique<ModelScheduler>(
+      loaded->backend.get(), SchedulerOptionsFor(loaded->config, options_.runtime),
+      [stats](const ExecutionReport& report, size_t requests) {
+        stats->RecordExecution(report, requests);
+      });
   return loaded;
 }
 

@@ -8,13 +8,18 @@
 
 #include "backends/backend.h"
 #include "core/lifecycle/model_handle.h"
+#include "core/lifecycle/model_runtime_options.h"
 #include "core/model_config.h"
+#include "observability/metrics.h"
 
 namespace inferd {
 
 struct ModelLoaderOptions {
   AutoCompleteOptions autocomplete;
-  BackendOptions backend;
+  ServerRuntimeDefaults runtime;
+  // Warm a model whose config has no model_warmup with one zero-filled sample.
+  bool default_warmup = true;
+  MetricsRegistry* metrics = nullptr;  // where each version's series go; may be null
 };
 
 class ModelLoader {
@@ -26,7 +31,8 @@ class ModelLoader {
   StatusOr<ParsedModelConfig> ReadConfig(const std::filesystem::path& model_dir,
                                          const std::string& model_name) const;
 
-  StatusOr<std::shared_ptr<LoadedModel>> Load(const std::string& model_name, int64_t version,
+  // Loads, completes the config, warms up, then starts the version's scheduler.
+  StatusOr<std::unique_ptr<LoadedModel>> Load(const std::string& model_name, int64_t version,
                                               const std::filesystem::path& version_dir,
                                               const ParsedModelConfig& config) const;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -67,7 +68,7 @@ ModelManager::ModelEntry ModelManager::LoadModel(const ModelDir& dir) const {
               .count();
       if (loaded.ok()) {
         status.state = ModelState::kReady;
-        entry.ready.emplace(version, std::move(loaded).value());
+        entry.ready.emplace(version, Publish(std::move(loaded).value()));
         LogInfo("model loaded", {{"model", dir.name}, {"version", version}, {"load_ms", ms}});
       } else {
         status.reason = loaded.status().message();
@@ -158,9 +159,28 @@ bool ModelManager::AllReady() const {
   return true;
 }
 
+ModelHandle ModelManager::Publish(std::unique_ptr<LoadedModel> model) const {
+  std::shared_ptr<ThreadPool> reaper = reaper_;
+  return ModelHandle(model.release(), [reaper](const LoadedModel* released) {
+    if (!reaper->Submit([released] { delete released; })) delete released;
+  });
+}
+
+void ModelManager::ForEachReady(const std::function<void(const ModelHandle&)>& fn) const {
+  const auto table = Snapshot();
+  for (const auto& [name, entry] : *table) {
+    for (const auto& [version, handle] : entry.ready) fn(handle);
+  }
+}
+
 void ModelManager::UnloadAll() {
-  std::lock_guard lock(mu_);
-  table_ = std::make_shared<Table>();
+  {
+    std::lock_guard lock(mu_);
+    table_ = std::make_shared<Table>();
+  }
+  // Wait for the versions nobody else holds to be destroyed (queues finished).
+  std::promise<void> reaped;
+  if (reaper_->Submit([&reaped] { reaped.set_value(); })) reaped.get_future().wait();
 }
 
 }  // namespace inferd

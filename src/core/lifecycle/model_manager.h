@@ -17,6 +17,7 @@
 #include "core/lifecycle/model_handle.h"
 #include "core/lifecycle/model_loader.h"
 #include "core/lifecycle/repository_scanner.h"
+#include "core/scheduler/thread_pool.h"
 
 namespace inferd {
 
@@ -35,8 +36,12 @@ class ModelManager {
   // True when every model the repository holds has all its policy versions ready.
   bool AllReady() const;
 
-  // Drops every model (their memory goes when the last request lets go).
+  // Drops every model and waits until the versions no request holds are
+  // destroyed (the others go when their last request lets go).
   void UnloadAll();
+
+  // Calls `fn` with every ready version (for statistics and metrics).
+  void ForEachReady(const std::function<void(const ModelHandle&)>& fn) const;
 
  private:
   struct ModelEntry {
@@ -47,8 +52,14 @@ class ModelManager {
 
   ModelEntry LoadModel(const ModelDir& dir) const;
   std::shared_ptr<const Table> Snapshot() const;
+  // Shares a loaded version; its last owner hands it to the reaper thread.
+  ModelHandle Publish(std::unique_ptr<LoadedModel> model) const;
 
   ModelLoader loader_;
+  // Destroys released versions. A version's last handle is often dropped on
+  // one of its own instance threads, which cannot join itself; the deleters
+  // share the pool, so it outlives the manager while any version lives.
+  std::shared_ptr<ThreadPool> reaper_ = std::make_shared<ThreadPool>(1);
   mutable std::mutex mu_;
   std::shared_ptr<const Table> table_ = std::make_shared<Table>();
 };

@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "core/request_validator.h"
+#include "core/prepared_request.h"
 
 namespace inferd {
 

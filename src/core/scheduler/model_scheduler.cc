@@ -5,10 +5,22 @@
 #include "core/scheduler/batch_assembly.h"
 
 namespace inferd {
+namespace {
 
-ModelScheduler::ModelScheduler(Backend* backend, SchedulerOptions options)
-    : backend_(backend), options_(std::move(options)) {
-  queues_.resize(std::max<uint32_t>(1, options_.priority_levels));
+std::chrono::nanoseconds Since(SchedulerClock::time_point start, SchedulerClock::time_point end) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(end - start);
+}
+
+bool IsCancelled(const QueuedRequest& r) {
+  return r.cancelled && r.cancelled->load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+ModelScheduler::ModelScheduler(Backend* backend, SchedulerOptions options,
+                               ExecutionObserver observer)
+    : backend_(backend), options_(std::move(options)), observer_(std::move(observer)) {
+  queues_.resize(std::max<size_t>(1, options_.levels.size()));
   for (int i = 0; i < std::max(1, options_.instances); ++i) {
     instances_.emplace_back([this] { InstanceLoop(); });
   }
@@ -20,21 +32,46 @@ ModelScheduler::~ModelScheduler() {
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : instances_) t.join();
+  expiry_cv_.notify_all();
+  if (expiry_.joinable()) expiry_.join();
+  for (auto& t : instances_) {
+    // Joining itself would throw; the reaper thread makes this unreachable,
+    // but a detached instance is still better than a crash.
+    if (t.get_id() == std::this_thread::get_id()) {
+      t.detach();
+    } else {
+      t.join();
+    }
+  }
 }
 
 Status ModelScheduler::Enqueue(QueuedRequest request) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the model version is unloading");
-    if (options_.max_queue_size > 0 && queued_ >= options_.max_queue_size) {
-      return Status(StatusCode::kUnavailable, "the model's queue is full (" +
-                                                  std::to_string(options_.max_queue_size) +
-                                                  " requests); retry later");
+    const size_t level =
+        std::min<size_t>(request.level.value_or(options_.default_level), queues_.size() - 1);
+    const QueuePolicy policy = options_.levels.empty() ? QueuePolicy{} : options_.levels[level];
+    if (policy.max_queue_size > 0 && queues_[level].size() >= policy.max_queue_size) {
+      return Unavailable("the model's queue is full (" + std::to_string(policy.max_queue_size) +
+                         " requests); retry later");
     }
-    const size_t level = std::min<size_t>(request.priority, queues_.size() - 1);
-    queues_[level].push_back(std::move(request));
+    // Triton's rule: the level's default timeout holds unless the request may
+    // override it and asks for less (or there is no default).
+    std::optional<std::chrono::microseconds> timeout;
+    if (policy.default_timeout.count() > 0) timeout = policy.default_timeout;
+    if (request.timeout &&
+        (!timeout || (policy.allow_timeout_override && *request.timeout < *timeout))) {
+      timeout = request.timeout;
+    }
+    const auto deadline = timeout ? request.enqueued + *timeout : SchedulerClock::time_point::max();
+    queues_[level].push_back(Entry{std::move(request), deadline});
     ++queued_;
+    if (deadline < earliest_deadline_) {
+      earliest_deadline_ = deadline;
+      if (!expiry_.joinable()) expiry_ = std::thread([this] { ExpiryLoop(); });
+      expiry_cv_.notify_one();
+    }
   }
   cv_.notify_one();
   return Status::Ok();
@@ -47,32 +84,94 @@ size_t ModelScheduler::queue_depth() const {
 
 void ModelScheduler::InstanceLoop() {
   std::unique_lock lock(mu_);
+  std::vector<Entry> dropped;
   for (;;) {
-    std::vector<QueuedRequest> batch = TakeBatchLocked(lock);
-    if (batch.empty()) return;  // stopping and drained
+    std::vector<Entry> batch = TakeBatchLocked(lock, dropped);
     lock.unlock();
+    AnswerDropped(dropped);
+    dropped.clear();
+    if (batch.empty()) {
+      lock.lock();
+      if (stopping_ && queued_ == 0) return;
+      continue;
+    }
     Run(std::move(batch));
     lock.lock();
   }
 }
 
-std::vector<QueuedRequest> ModelScheduler::TakeBatchLocked(std::unique_lock<std::mutex>& lock) {
+void ModelScheduler::AnswerDropped(std::vector<Entry>& dropped) {
+  const auto now = SchedulerClock::now();
+  for (Entry& e : dropped) {
+    ExecutionReport report;
+    report.queue = Since(e.request.enqueued, now);
+    if (IsCancelled(e.request)) {
+      e.request.done(Status(StatusCode::kCancelled, "the client went away"), report);
+    } else {
+      e.request.done(
+          Status(StatusCode::kDeadlineExceeded, "the request's timeout passed while it was queued"),
+          report);
+    }
+  }
+  dropped.clear();
+}
+
+void ModelScheduler::ExpiryLoop() {
+  std::unique_lock lock(mu_);
+  std::vector<Entry> dropped;
+  while (!stopping_) {
+    if (earliest_deadline_ == SchedulerClock::time_point::max()) {
+      expiry_cv_.wait(lock);
+    } else {
+      expiry_cv_.wait_until(lock, earliest_deadline_);
+    }
+    DropDeadLocked(SchedulerClock::now(), dropped);
+    earliest_deadline_ = SchedulerClock::time_point::max();
+    for (const auto& queue : queues_) {
+      for (const Entry& e : queue) earliest_deadline_ = std::min(earliest_deadline_, e.deadline);
+    }
+    if (dropped.empty()) continue;
+    lock.unlock();
+    AnswerDropped(dropped);
+    lock.lock();
+  }
+}
+
+void ModelScheduler::DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped) {
+  for (auto& queue : queues_) {
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (it->deadline <= now || IsCancelled(it->request)) {
+        dropped.push_back(std::move(*it));
+        it = queue.erase(it);
+        --queued_;
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
+    std::unique_lock<std::mutex>& lock, std::vector<Entry>& dropped) {
   for (;;) {
+    DropDeadLocked(SchedulerClock::now(), dropped);
+    if (!dropped.empty()) return {};  // answer them before waiting any longer
     auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
     if (level == queues_.end()) {
       if (stopping_) return {};
       cv_.wait(lock);
       continue;
     }
-    std::deque<QueuedRequest>& queue = *level;
+    std::deque<Entry>& queue = *level;
     const bool batching = options_.dynamic_batching && options_.max_batch_size > 0;
     // Requests that can join the oldest one, in arrival order, up to the max batch.
     size_t take = 1;
-    int64_t rows = BatchSizeOf(queue.front().prepared);
+    int64_t rows = BatchSizeOf(queue.front().request.prepared);
     bool full = !batching || rows >= options_.max_batch_size;
     for (size_t i = 1; batching && i < queue.size() && !full; ++i) {
-      const int64_t more = BatchSizeOf(queue[i].prepared);
-      if (!BatchCompatible(queue.front().prepared, queue[i].prepared)) break;
+      const PreparedRequest& next = queue[i].request.prepared;
+      if (!BatchCompatible(queue.front().request.prepared, next)) break;
+      const int64_t more = BatchSizeOf(next);
       if (rows + more > options_.max_batch_size) {
         full = true;
         break;
@@ -84,9 +183,12 @@ std::vector<QueuedRequest> ModelScheduler::TakeBatchLocked(std::unique_lock<std:
     const auto& preferred = options_.preferred_batch_sizes;
     const bool preferred_hit =
         std::find(preferred.begin(), preferred.end(), rows) != preferred.end();
-    const auto due = queue.front().enqueued + options_.max_queue_delay;
-    if (full || preferred_hit || stopping_ || SchedulerClock::now() >= due) {
-      std::vector<QueuedRequest> batch;
+    // Nothing else waits in the queue behind an incompatible request: run now.
+    const bool blocked = take < queue.size();
+    const auto due = queue.front().request.enqueued + options_.max_queue_delay;
+    const auto now = SchedulerClock::now();
+    if (full || preferred_hit || blocked || stopping_ || now >= due) {
+      std::vector<Entry> batch;
       batch.reserve(take);
       for (size_t i = 0; i < take; ++i) {
         batch.push_back(std::move(queue.front()));
@@ -95,42 +197,63 @@ std::vector<QueuedRequest> ModelScheduler::TakeBatchLocked(std::unique_lock<std:
       queued_ -= take;
       return batch;
     }
-    cv_.wait_until(lock, due);
+    // Wake at the batch's due time, or earlier for a deadline inside the wait.
+    auto wake = due;
+    for (const Entry& e : queue) wake = std::min(wake, e.deadline);
+    cv_.wait_until(lock, wake);
   }
 }
 
-void ModelScheduler::Run(std::vector<QueuedRequest> batch) {
-  const auto now = SchedulerClock::now();
-  std::erase_if(batch, [now](QueuedRequest& r) {
-    if (r.deadline > now) return false;
-    r.done(
-        Status(StatusCode::kDeadlineExceeded, "the request's timeout passed while it was queued"));
-    return true;
-  });
-  if (batch.empty()) return;
-  if (batch.size() == 1) {
-    QueuedRequest& r = batch.front();
-    r.done(backend_->Execute(r.prepared.inputs, r.prepared.outputs));
-    return;
-  }
-  std::vector<const PreparedRequest*> parts;
+void ModelScheduler::Run(std::vector<Entry> batch) {
+  const auto start = SchedulerClock::now();
+  ExecutionReport report;
   std::vector<int64_t> sizes;
-  for (const QueuedRequest& r : batch) {
-    parts.push_back(&r.prepared);
-    sizes.push_back(BatchSizeOf(r.prepared));
+  sizes.reserve(batch.size());
+  for (const Entry& e : batch) {
+    sizes.push_back(BatchSizeOf(e.request.prepared));
+    report.batch_size += sizes.back();
   }
-  std::vector<Tensor> merged = ConcatInputs(parts);
-  auto outputs = backend_->Execute(merged, batch.front().prepared.outputs);
-  if (!outputs.ok()) {
-    for (QueuedRequest& r : batch) r.done(outputs.status());
-    return;
+  if (options_.max_batch_size == 0) report.batch_size = 1;
+  const std::vector<size_t>& outputs = batch.front().request.prepared.outputs;
+
+  StatusOr<std::vector<Tensor>> result = std::vector<Tensor>{};
+  std::vector<std::vector<Tensor>> pieces;
+  if (batch.size() == 1) {
+    const auto infer_start = SchedulerClock::now();
+    result = backend_->Execute(batch.front().request.prepared.inputs, outputs);
+    report.compute_infer = Since(infer_start, SchedulerClock::now());
+  } else {
+    std::vector<const PreparedRequest*> parts;
+    parts.reserve(batch.size());
+    for (const Entry& e : batch) parts.push_back(&e.request.prepared);
+    std::vector<Tensor> merged = ConcatInputs(parts);
+    const auto infer_start = SchedulerClock::now();
+    report.compute_input = Since(start, infer_start);
+    result = backend_->Execute(merged, outputs);
+    const auto infer_end = SchedulerClock::now();
+    report.compute_infer = Since(infer_start, infer_end);
+    if (result.ok()) {
+      auto split = SplitOutputs(std::move(result).value(), sizes);
+      if (split.ok()) {
+        pieces = std::move(split).value();
+      } else {
+        result = split.status();
+      }
+    }
+    report.compute_output = Since(infer_end, SchedulerClock::now());
   }
-  auto pieces = SplitOutputs(std::move(outputs).value(), sizes);
+  report.succeeded = result.ok();
+  if (observer_) observer_(report, batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!pieces.ok()) {
-      batch[i].done(pieces.status());
+    QueuedRequest& r = batch[i].request;
+    ExecutionReport own = report;
+    own.queue = Since(r.enqueued, start);
+    if (!result.ok()) {
+      r.done(result.status(), own);
+    } else if (batch.size() == 1) {
+      r.done(std::move(result).value(), own);
     } else {
-      batch[i].done(std::move((*pieces)[i]));
+      r.done(std::move(pieces[i]), own);
     }
   }
 }

@@ -1,24 +1,35 @@
-// The scheduler of one model version: a bounded queue feeding the model's
-// instances (threads that each run one batch at a time), with Triton's
-// dynamic batching when the config asks for it.
+// The scheduler of one model version: bounded priority queues feeding the
+// model's instances (threads that each run one batch at a time), with
+// Triton's dynamic batching when the config asks for it.
 //
 // Thread-safety: Enqueue may be called from any thread. The destructor runs
 // what is queued, then joins the instances; it must not run on an instance
 // thread (model versions are destroyed on the manager's reaper thread).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "backends/backend.h"
-#include "core/request_validator.h"
+#include "core/prepared_request.h"
+#include "core/scheduler/execution_report.h"
 
 namespace inferd {
+
+// Triton's ModelQueuePolicy for one priority level.
+struct QueuePolicy {
+  size_t max_queue_size = 0;                     // 0: unbounded
+  std::chrono::microseconds default_timeout{0};  // 0: none
+  bool allow_timeout_override = false;
+};
 
 struct SchedulerOptions {
   int instances = 1;
@@ -26,46 +37,69 @@ struct SchedulerOptions {
   int64_t max_batch_size = 0;  // rows per batch; 0: the model does not batch
   std::vector<int64_t> preferred_batch_sizes;
   std::chrono::microseconds max_queue_delay{0};
-  size_t max_queue_size = 0;  // 0: unbounded
-  uint32_t priority_levels = 1;
+  // One per priority level, most urgent first; empty means one default level.
+  std::vector<QueuePolicy> levels;
+  uint32_t default_level = 0;  // the level of a request that names none
 };
-
-using SchedulerClock = std::chrono::steady_clock;
 
 struct QueuedRequest {
   PreparedRequest prepared;
   // Gets the outputs (backend order, as prepared.outputs asked) or an error.
-  std::function<void(StatusOr<std::vector<Tensor>>)> done;
+  std::function<void(StatusOr<std::vector<Tensor>>, const ExecutionReport&)> done;
   SchedulerClock::time_point enqueued = SchedulerClock::now();
-  SchedulerClock::time_point deadline = SchedulerClock::time_point::max();
-  uint32_t priority = 0;  // 0 is the most urgent level
+  // The request's own queue timeout; the level's policy decides if it applies.
+  std::optional<std::chrono::microseconds> timeout;
+  std::optional<uint32_t> level;  // priority level, 0 the most urgent; unset: default
+  // Set by the frontend when the client goes away; a cancelled request that is
+  // still queued is answered CANCELLED without running.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
+
+// Called once per execution (batch), on the instance thread, with the report
+// and the number of requests the batch held.
+using ExecutionObserver = std::function<void(const ExecutionReport&, size_t requests)>;
 
 class ModelScheduler {
  public:
-  ModelScheduler(Backend* backend, SchedulerOptions options);
+  ModelScheduler(Backend* backend, SchedulerOptions options, ExecutionObserver observer = {});
   ~ModelScheduler();
   ModelScheduler(const ModelScheduler&) = delete;
   ModelScheduler& operator=(const ModelScheduler&) = delete;
 
-  // Queues the request; UNAVAILABLE when the queue is full. On error the
-  // request's `done` is not called.
+  // Queues the request; UNAVAILABLE when its level's queue is full or the
+  // version is stopping. On error the request's `done` is not called.
   Status Enqueue(QueuedRequest request);
   size_t queue_depth() const;
+  const SchedulerOptions& options() const { return options_; }
 
  private:
+  struct Entry {
+    QueuedRequest request;
+    SchedulerClock::time_point deadline;
+  };
   void InstanceLoop();
-  std::vector<QueuedRequest> TakeBatchLocked(std::unique_lock<std::mutex>& lock);
-  void Run(std::vector<QueuedRequest> batch);
+  // Takes the next batch; requests found expired or cancelled go to `dropped`.
+  std::vector<Entry> TakeBatchLocked(std::unique_lock<std::mutex>& lock,
+                                     std::vector<Entry>& dropped);
+  void DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
+  void Run(std::vector<Entry> batch);
+  // Answers queued requests at their deadline even while every instance is
+  // busy; started with the first request that has a deadline.
+  void ExpiryLoop();
+  static void AnswerDropped(std::vector<Entry>& dropped);
 
   Backend* backend_;
   const SchedulerOptions options_;
+  const ExecutionObserver observer_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::deque<QueuedRequest>> queues_;  // one per priority level
+  std::vector<std::deque<Entry>> queues_;  // one per priority level
   size_t queued_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> instances_;
+  std::condition_variable expiry_cv_;
+  SchedulerClock::time_point earliest_deadline_ = SchedulerClock::time_point::max();
+  std::thread expiry_;
 };
 
 }  // namespace inferd

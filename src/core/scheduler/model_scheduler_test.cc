@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <thread>
 
 #include "core/scheduler/batch_assembly.h"
 
@@ -66,7 +67,9 @@ TEST(ModelSchedulerTest, BatchesQueuedRequestsAndSplitsOutputsExactly) {
   for (int i = 0; i < 3; ++i) {
     QueuedRequest q;
     q.prepared = Rows(rows[i], 100.0f * static_cast<float>(i));
-    q.done = [&results, i](StatusOr<std::vector<Tensor>> r) { results[i].set_value(std::move(r)); };
+    q.done = [&results, i](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+      results[i].set_value(std::move(r));
+    };
     ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
   }
   for (int i = 0; i < 3; ++i) {
@@ -88,13 +91,13 @@ TEST(ModelSchedulerTest, FullQueueIsUnavailable) {
   options.dynamic_batching = true;
   options.max_batch_size = 1000;
   options.max_queue_delay = std::chrono::seconds(5);
-  options.max_queue_size = 2;
+  options.levels = {QueuePolicy{2, {}, false}};
   std::atomic<int> done{0};  // outlives the scheduler, which runs the queue as it stops
   ModelScheduler scheduler(&backend, options);
   auto make = [&] {
     QueuedRequest q;
     q.prepared = Rows(1, 0);
-    q.done = [&done](StatusOr<std::vector<Tensor>>) { ++done; };
+    q.done = [&done](StatusOr<std::vector<Tensor>>, const ExecutionReport&) { ++done; };
     return q;
   };
   ASSERT_TRUE(scheduler.Enqueue(make()).ok());
@@ -109,12 +112,127 @@ TEST(ModelSchedulerTest, ExpiredRequestsAreNotRun) {
   std::promise<StatusOr<std::vector<Tensor>>> result;
   QueuedRequest q;
   q.prepared = Rows(1, 0);
-  q.deadline = SchedulerClock::now() - std::chrono::milliseconds(1);
-  q.done = [&result](StatusOr<std::vector<Tensor>> r) { result.set_value(std::move(r)); };
+  q.timeout = std::chrono::microseconds(1);
+  q.enqueued = SchedulerClock::now() - std::chrono::milliseconds(1);
+  q.done = [&result](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+    result.set_value(std::move(r));
+  };
   ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
   auto r = result.get_future().get();
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(backend.batches().empty());
+}
+
+// A backend that blocks every Execute until released, to hold the instance busy.
+class GatedBackend : public DoublingBackend {
+ public:
+  StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                        std::span<const size_t> outputs) override {
+    std::unique_lock lock(gate_mu_);
+    ++entered_;
+    gate_cv_.notify_all();
+    gate_cv_.wait(lock, [this] { return open_; });
+    lock.unlock();
+    return DoublingBackend::Execute(inputs, outputs);
+  }
+  void WaitEntered(int n) {
+    std::unique_lock lock(gate_mu_);
+    gate_cv_.wait(lock, [&] { return entered_ >= n; });
+  }
+  void Open() {
+    std::lock_guard lock(gate_mu_);
+    open_ = true;
+    gate_cv_.notify_all();
+  }
+
+ private:
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+TEST(ModelSchedulerTest, QueuedRequestsThatTimeOutOrAreCancelledDoNotRun) {
+  GatedBackend backend;
+  ModelScheduler scheduler(&backend, SchedulerOptions{});
+  std::promise<StatusCode> first, late, gone;
+  auto enqueue = [&](std::promise<StatusCode>& p, std::optional<std::chrono::microseconds> timeout,
+                     std::shared_ptr<std::atomic<bool>> cancelled) {
+    QueuedRequest q;
+    q.prepared = Rows(1, 0);
+    q.timeout = timeout;
+    q.cancelled = std::move(cancelled);
+    q.done = [&p](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+      p.set_value(r.status().code());
+    };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  };
+  enqueue(first, std::nullopt, nullptr);
+  backend.WaitEntered(1);  // the only instance is busy from here on
+  enqueue(late, std::chrono::microseconds(1000), nullptr);
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  enqueue(gone, std::nullopt, flag);
+  flag->store(true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past the 1 ms timeout
+  backend.Open();
+  EXPECT_EQ(first.get_future().get(), StatusCode::kOk);
+  EXPECT_EQ(late.get_future().get(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(gone.get_future().get(), StatusCode::kCancelled);
+  EXPECT_EQ(backend.batches().size(), 1u);  // only the first ran
+}
+
+TEST(ModelSchedulerTest, MoreUrgentLevelRunsFirst) {
+  GatedBackend backend;
+  SchedulerOptions options;
+  options.levels = {QueuePolicy{}, QueuePolicy{}};
+  options.default_level = 1;
+  ModelScheduler scheduler(&backend, options);
+  std::mutex order_mu;
+  std::vector<float> order;
+  std::atomic<int> finished{0};
+  auto enqueue = [&](float tag, std::optional<uint32_t> level) {
+    QueuedRequest q;
+    q.prepared = Rows(1, tag);
+    q.level = level;
+    q.done = [&, tag](StatusOr<std::vector<Tensor>>, const ExecutionReport&) {
+      std::lock_guard lock(order_mu);
+      order.push_back(tag);
+      ++finished;
+    };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  };
+  enqueue(0, std::nullopt);
+  backend.WaitEntered(1);
+  enqueue(1, std::nullopt);  // default level (the less urgent one)
+  enqueue(2, 0u);            // most urgent: overtakes 1
+  backend.Open();
+  while (finished.load() < 3) std::this_thread::yield();
+  EXPECT_EQ(order, (std::vector<float>{0, 2, 1}));
+}
+
+TEST(ModelSchedulerTest, LevelDefaultTimeoutAppliesUnlessOverrideAllowed) {
+  GatedBackend backend;
+  SchedulerOptions options;
+  options.levels = {QueuePolicy{0, std::chrono::microseconds(500), false}};
+  ModelScheduler scheduler(&backend, options);
+  std::promise<StatusCode> first, capped;
+  auto enqueue = [&](std::promise<StatusCode>& p, std::optional<std::chrono::microseconds> t) {
+    QueuedRequest q;
+    q.prepared = Rows(1, 0);
+    q.timeout = t;
+    q.done = [&p](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+      p.set_value(r.status().code());
+    };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  };
+  enqueue(first, std::nullopt);
+  backend.WaitEntered(1);
+  // Asks for a minute, but the level's 500 us default holds without override.
+  enqueue(capped, std::chrono::seconds(60));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  backend.Open();
+  EXPECT_EQ(first.get_future().get(), StatusCode::kOk);
+  EXPECT_EQ(capped.get_future().get(), StatusCode::kDeadlineExceeded);
 }
 
 TEST(BatchAssemblyTest, BytesOutputsSplitOnElementBoundaries) {

@@ -1,10 +1,13 @@
 #include "frontends/http/http_server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -161,8 +164,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto remote = stream_.socket().remote_endpoint(addr_ec);
     request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
 
+    request->client_gone = std::make_shared<std::atomic<bool>>(false);
     server_->RequestStarted();
     auto self = shared_from_this();
+    awaiting_answer_ = true;
+    WatchForDisconnect(request->client_gone, ++dispatched_);
     // Keeps the request alive until the handler has answered.
     server_->router_->Dispatch(*request, [self, request](HttpResponse response) {
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -171,7 +177,32 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // While the answer is being computed, a readable socket means the client
+  // closed it (or pipelined another request, which is left to be read).
+  // Closing flags the request, so the core drops it if it is still queued.
+  // `seq` ties the watch to its request: a completion that arrives after the
+  // answer (and maybe after the next request was read) is ignored.
+  void WatchForDisconnect(std::shared_ptr<std::atomic<bool>> client_gone, uint64_t seq) {
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), client_gone,
+                                                         seq](beast::error_code ec) {
+      if (ec || !self->awaiting_answer_ || self->dispatched_ != seq) return;
+      // Never block the I/O thread: peek without waiting.
+      char byte;
+      const ssize_t n =
+          ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return self->WatchForDisconnect(std::move(client_gone), seq);
+      }
+      if (n <= 0) client_gone->store(true, std::memory_order_relaxed);
+    });
+  }
+
   void Write(HttpResponse response) {
+    if (awaiting_answer_) {
+      awaiting_answer_ = false;
+      beast::error_code cancel_ec;
+      stream_.socket().cancel(cancel_ec);  // ends the disconnect watch
+    }
     auto reply = std::make_shared<bhttp::response<bhttp::string_body>>();
     reply->version(11);
     reply->result(response.status);
@@ -180,6 +211,10 @@ class Session : public std::enable_shared_from_this<Session> {
       reply->set(bhttp::field::content_type, response.content_type);
     }
     for (auto& [name, value] : response.headers) reply->set(name, value);
+    // Every 503 (queue full, model not ready) tells clients when to come back.
+    if (response.status == 503 && reply->find(bhttp::field::retry_after) == reply->end()) {
+      reply->set(bhttp::field::retry_after, "1");
+    }
     const bool keep = keep_alive_ && !server_->stopping_.load();
     reply->keep_alive(keep);
     reply->body() = std::move(response.body);
@@ -206,6 +241,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool head_ = false;
+  bool awaiting_answer_ = false;  // a request was dispatched and not answered yet
+  uint64_t dispatched_ = 0;       // requests dispatched on this connection
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // route handlers. Handlers never see the network library.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,6 +24,9 @@ class HttpRequest {
   // The body; shared so decoded tensors can borrow its bytes without copying.
   std::shared_ptr<std::string> body = std::make_shared<std::string>();
   bool remote_is_loopback = false;
+  // Set when the client closes the connection before the answer is written;
+  // frontends pass it to the core so a queued request is dropped.
+  std::shared_ptr<std::atomic<bool>> client_gone;
   // Path parameters filled by the router ("model", "version", ...).
   std::map<std::string, std::string, std::less<>> params;
 

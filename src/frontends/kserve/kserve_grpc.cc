@@ -4,7 +4,9 @@
 #include <mutex>
 
 #include "frontends/grpc/grpc_server.h"
+#include "frontends/grpc/infer_call.h"
 #include "frontends/kserve/kserve_grpc_codec.h"
+#include "frontends/kserve/kserve_statistics.h"
 
 namespace inferd::kserve {
 namespace {
@@ -145,7 +147,7 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
                                      pb::ServerMetadataResponse* response) override {
     response->set_name(std::string(ServerCore::Name()));
     response->set_version(std::string(ServerCore::Version()));
-    for (const char* ext : {"binary_tensor_data", "model_configuration"}) {
+    for (const char* ext : {"binary_tensor_data", "model_configuration", "statistics"}) {
       response->add_extensions(ext);
     }
     return Answer(context, grpc::Status::OK);
@@ -171,6 +173,15 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     auto model = core_->GetModel(request->name(), request->version());
     if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
     *response->mutable_config() = (*model)->config;
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* ModelStatistics(CallbackServerContext* context,
+                                      const pb::ModelStatisticsRequest* request,
+                                      pb::ModelStatisticsResponse* response) override {
+    auto stats = core_->Statistics(request->name(), request->version());
+    if (!stats.ok()) return Answer(context, ToGrpcStatus(stats.status()));
+    StatisticsToProto(*stats, *response);
     return Answer(context, grpc::Status::OK);
   }
 
@@ -203,7 +214,8 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     // inference is done, so raw inputs can borrow from it without an owner.
     auto decoded = DecodeGrpcInferRequest(*request, nullptr);
     if (!decoded.ok()) return Answer(context, ToGrpcStatus(decoded.status()));
-    ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto* reactor = new grpcfe::InferReactor();
+    grpcfe::BindCallToRequest(*context, *reactor, *decoded);
     core_->Infer(std::move(decoded).value(), [reactor, response](StatusOr<InferResponse> result) {
       if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
       EncodeGrpcInferResponse(*result, *response);

@@ -77,12 +77,31 @@ Status DecodeTyped(const Contents& c, Tensor& t) {
 
 }  // namespace
 
+// Reads a non-negative integer request parameter (Triton's `timeout` in
+// microseconds, `priority`), whichever integer field the client used.
+StatusOr<std::optional<uint64_t>> UnsignedParameter(const inference::ModelInferRequest& message,
+                                                    const std::string& key) {
+  auto it = message.parameters().find(key);
+  if (it == message.parameters().end()) return std::optional<uint64_t>();
+  const auto& p = it->second;
+  if (p.has_uint64_param()) return std::optional<uint64_t>(p.uint64_param());
+  if (p.has_int64_param() && p.int64_param() >= 0) {
+    return std::optional<uint64_t>(static_cast<uint64_t>(p.int64_param()));
+  }
+  return InvalidArgument("parameter '" + key + "' must be a non-negative integer");
+}
+
 StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest& message,
                                               std::shared_ptr<const void> owner) {
   InferRequest request;
   request.model_name = message.model_name();
   request.model_version = message.model_version();
   request.id = message.id();
+  INFERD_ASSIGN_OR_RETURN(auto timeout, UnsignedParameter(message, "timeout"));
+  if (timeout && *timeout > 0) request.timeout = std::chrono::microseconds(*timeout);
+  INFERD_ASSIGN_OR_RETURN(auto priority, UnsignedParameter(message, "priority"));
+  if (priority) request.priority = static_cast<uint32_t>(std::min<uint64_t>(*priority, UINT32_MAX));
+  request.protocol = "kserve_grpc";
   const bool raw = message.raw_input_contents_size() > 0;
   if (raw && message.raw_input_contents_size() != message.inputs_size()) {
     return InvalidArgument("raw_input_contents has " +

@@ -1,8 +1,11 @@
 #include "frontends/kserve/kserve_http.h"
 
+#include <charconv>
+
 #include "core/model_config.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/kserve/kserve_infer_codec.h"
+#include "frontends/kserve/kserve_statistics.h"
 
 namespace inferd::kserve {
 namespace {
@@ -77,7 +80,9 @@ class KServeHttp {
     WriteString(w, ServerCore::Version());
     w.Key("extensions");
     w.StartArray();
-    for (const char* ext : {"binary_tensor_data", "model_configuration"}) w.String(ext);
+    for (const char* ext : {"binary_tensor_data", "model_configuration", "statistics"}) {
+      w.String(ext);
+    }
     w.EndArray();
     w.EndObject();
     respond(JsonResponse(buffer));
@@ -118,6 +123,14 @@ class KServeHttp {
     if (!model.ok()) return respond(ErrorResponse(model.status()));
     HttpResponse response;
     response.body = ModelConfigToJson((*model)->config);
+    respond(std::move(response));
+  }
+
+  void Statistics(HttpRequest& req, Responder respond) {
+    auto stats = core_->Statistics(req.Param("model"), req.Param("version"));
+    if (!stats.ok()) return respond(ErrorResponse(stats.status()));
+    HttpResponse response;
+    response.body = StatisticsToJson(*stats);
     respond(std::move(response));
   }
 
@@ -191,6 +204,17 @@ class KServeHttp {
     InferRequest& request = decoded->request;
     request.model_name = std::string(req.Param("model"));
     request.model_version = std::string(req.Param("version"));
+    request.cancelled = req.client_gone;
+    // Triton's `timeout` (microseconds) may also come as a header.
+    if (req.HasHeader("timeout")) {
+      const std::string_view value = req.Header("timeout");
+      uint64_t micros = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), micros);
+      if (ec != std::errc() || end != value.data() + value.size()) {
+        return respond(http::JsonError(400, "the Timeout header must be microseconds, an integer"));
+      }
+      if (micros > 0) request.timeout = std::chrono::microseconds(micros);
+    }
     core_->Infer(std::move(request),
                  [options = std::move(decoded->options), respond](StatusOr<InferResponse> result) {
                    if (!result.ok()) return respond(ErrorResponse(result.status()));
@@ -236,11 +260,14 @@ void AddKServeHttpRoutes(ServerCore* core, http::Router& router) {
   router.Add(Method::kGet, "/v2/health/ready", bind(&KServeHttp::Ready));
   router.Add(Method::kGet, "/v2", bind(&KServeHttp::ServerMetadata));
   router.Add(Method::kPost, "/v2/repository/index", bind(&KServeHttp::RepositoryIndex));
+  // Before /v2/models/{model}, as in Triton: "stats" here is not a model name.
+  router.Add(Method::kGet, "/v2/models/stats", bind(&KServeHttp::Statistics));
   for (const char* prefix : {"/v2/models/{model}", "/v2/models/{model}/versions/{version}"}) {
     const std::string p(prefix);
     router.Add(Method::kGet, p, bind(&KServeHttp::ModelMetadata));
     router.Add(Method::kGet, p + "/ready", bind(&KServeHttp::ModelReady));
     router.Add(Method::kGet, p + "/config", bind(&KServeHttp::ModelConfig));
+    router.Add(Method::kGet, p + "/stats", bind(&KServeHttp::Statistics));
     router.Add(Method::kPost, p + "/infer", bind(&KServeHttp::Infer));
   }
 }

@@ -44,6 +44,20 @@ std::optional<object> Parameters(object holder) {
   return object(*params);
 }
 
+// Reads a non-negative integer request parameter (Triton's `timeout` in
+// microseconds, `priority`); absent is nullopt.
+StatusOr<std::optional<uint64_t>> UnsignedParameter(object root, const char* key) {
+  auto params = Parameters(root);
+  if (!params) return std::optional<uint64_t>();
+  auto value = Member(*params, key);
+  if (!value) return std::optional<uint64_t>();
+  if (value->type() == element_type::UINT64) return std::optional<uint64_t>(uint64_t(*value));
+  if (value->type() == element_type::INT64 && int64_t(*value) >= 0) {
+    return std::optional<uint64_t>(static_cast<uint64_t>(int64_t(*value)));
+  }
+  return InvalidArgument(std::string("parameter \"") + key + "\" must be a non-negative integer");
+}
+
 // Reads parameters.binary_data_size (-1 when absent).
 StatusOr<int64_t> BinaryDataSize(object tensor, const std::string& name) {
   auto params_json = Member(tensor, "parameters");
@@ -110,6 +124,11 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
     return InvalidArgument("\"parameters\" must be an object");
   }
   decoded.options.binary_by_default = BoolParameter(root, "binary_data_output", false);
+  INFERD_ASSIGN_OR_RETURN(auto timeout, UnsignedParameter(root, "timeout"));
+  if (timeout && *timeout > 0) request.timeout = std::chrono::microseconds(*timeout);
+  INFERD_ASSIGN_OR_RETURN(auto priority, UnsignedParameter(root, "priority"));
+  if (priority) request.priority = static_cast<uint32_t>(std::min<uint64_t>(*priority, UINT32_MAX));
+  request.protocol = "kserve_http";
 
   auto inputs = Member(root, "inputs");
   if (!inputs || inputs->type() != element_type::ARRAY) {

@@ -63,6 +63,8 @@ class MlflowHttp {
     request.model_version = version;
     request.inputs = std::move(inputs).value();
     request.requested_outputs = OutputsToRequest(handle->signature);
+    request.protocol = "mlflow";
+    request.cancelled = req.client_gone;
     core_->Infer(std::move(request), [handle, respond](StatusOr<InferResponse> result) {
       if (!result.ok()) return respond(ErrorResponse(result.status()));
       auto body = EncodeInvocationResponse(*result, handle->signature);

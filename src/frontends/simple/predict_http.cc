@@ -33,6 +33,8 @@ void Predict(ServerCore* core, const std::string& default_model, HttpRequest& re
   // The version as the client gave it: the core resolves it for the run.
   request.model_version = version;
   request.inputs = std::move(inputs).value();
+  request.protocol = "predict";
+  request.cancelled = req.client_gone;
   core->Infer(std::move(request), [handle, single = body->single_row,
                                    respond](StatusOr<InferResponse> result) {
     if (!result.ok()) return respond(ErrorResponse(result.status()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "frontends/grpc/grpc_server.h"
+#include "frontends/grpc/infer_call.h"
 #include "frontends/tfserving/tensor_proto_codec.h"
 #include "frontends/tfserving/tf_examples.h"
 #include "frontends/tfserving/tf_model_info.h"
@@ -118,7 +119,9 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     infer.requested_outputs.assign(request->output_filter().begin(),
                                    request->output_filter().end());
     FillSpec(**model, true, *response->mutable_model_spec());
-    ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto* reactor = new grpcfe::InferReactor();
+    grpcfe::BindCallToRequest(*context, *reactor, infer);
+    infer.protocol = "tfserving_grpc";
     core_->Infer(std::move(infer), [reactor, response](StatusOr<InferResponse> result) {
       if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
       for (const Tensor& t : result->outputs) {
@@ -163,7 +166,9 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     Address(*infer, **model);
     infer->requested_outputs = {pick->name};
     FillSpec(**model, true, *response->mutable_model_spec());
-    ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto* reactor = new grpcfe::InferReactor();
+    grpcfe::BindCallToRequest(*context, *reactor, *infer);
+    infer->protocol = "tfserving_grpc";
     core_->Infer(std::move(*infer), [reactor, response, pick = *pick,
                                      examples = set.examples.size()](StatusOr<InferResponse> r) {
       if (!r.ok()) return reactor->Finish(ToGrpcStatus(r.status()));
@@ -194,7 +199,9 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     Address(*infer, **model);
     infer->requested_outputs = {*pick};
     FillSpec(**model, true, *response->mutable_model_spec());
-    ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto* reactor = new grpcfe::InferReactor();
+    grpcfe::BindCallToRequest(*context, *reactor, *infer);
+    infer->protocol = "tfserving_grpc";
     core_->Infer(std::move(*infer),
                  [reactor, response, examples = set.examples.size()](StatusOr<InferResponse> r) {
                    if (!r.ok()) return reactor->Finish(ToGrpcStatus(r.status()));

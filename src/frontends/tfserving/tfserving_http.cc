@@ -119,7 +119,9 @@ class TfServingHttp {
 
  private:
   // The request runs on the version whose signature decoded it.
-  static void Address(InferRequest& request, const ModelHandle& handle) {
+  static void Address(InferRequest& request, const ModelHandle& handle, const HttpRequest& req) {
+    request.protocol = "tfserving_http";
+    request.cancelled = req.client_gone;
     request.model_name = handle->name;
     request.model_version = std::to_string(handle->version);
   }
@@ -127,7 +129,7 @@ class TfServingHttp {
   void Predict(HttpRequest& req, const ModelHandle& handle, Responder respond) {
     auto decoded = DecodePredictRequest(*req.body, handle->signature);
     if (!decoded.ok()) return respond(Error(decoded.status()));
-    Address(decoded->request, handle);
+    Address(decoded->request, handle, req);
     core_->Infer(std::move(decoded->request),
                  [format = decoded->format, respond](StatusOr<InferResponse> result) {
                    if (!result.ok()) return respond(Error(result.status()));
@@ -141,7 +143,7 @@ class TfServingHttp {
     if (!set.ok()) return respond(Error(set.status()));
     auto request = ExamplesToRequest(*set, handle->signature);
     if (!request.ok()) return respond(Error(request.status()));
-    Address(*request, handle);
+    Address(*request, handle, req);
     const size_t examples = set->examples.size();
     if (classify) {
       auto pick = PickClassifyOutput(handle->signature);

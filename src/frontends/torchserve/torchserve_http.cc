@@ -29,6 +29,8 @@ void Predict(ServerCore* core, HttpRequest& req, Responder respond) {
   // The version as the client gave it: the core resolves it for the run.
   request.model_version = std::string(req.Param("version"));
   request.inputs = std::move(decoded->inputs);
+  request.protocol = "torchserve";
+  request.cancelled = req.client_gone;
   core->Infer(std::move(request),
               [handle, single = decoded->single_row, respond](StatusOr<InferResponse> result) {
                 if (!result.ok()) return respond(ErrorResponse(result.status()));
