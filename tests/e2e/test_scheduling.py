@@ -231,3 +231,25 @@ def test_bad_scheduling_parameters_are_400(base_url, parameters, header):
     resp = requests.post(infer_url(base_url, "mlp_fp32"), json=body, headers=headers, timeout=10)
     assert resp.status_code == 400, resp.text
     assert "error" in resp.json()
+
+
+def test_sigterm_with_an_abandoned_request_in_flight_exits(slow_server):
+    """A request whose client left while it ran is still answered (into the
+    closed socket) after SIGTERM, so the drain ends and the process exits 0,
+    well before --shutdown-timeout."""
+    import signal
+    import time
+
+    base = slow_server.base_url
+    body = json.dumps(slow_body(LONG_ITERS)).encode()
+    host, port = slow_server.host_port.split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.sendall(b"POST /v2/models/slow_loop/infer HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: " +
+                 str(len(body)).encode() + b"\r\n\r\n" + body)
+    wait_running(base, 0)
+    sock.close()
+    t0 = time.monotonic()
+    slow_server.send_signal(signal.SIGTERM)
+    assert slow_server.proc.wait(timeout=20) == 0
+    assert time.monotonic() - t0 < 20

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -89,6 +90,9 @@ class HttpServer::Impl {
   HttpServerOptions options_;
   const Router* router_;
   asio::io_context ioc_;
+  // Keeps the I/O threads running while the acceptor is closed and requests
+  // are still in the core: their answers are posted to the context later.
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
@@ -293,6 +297,7 @@ bool HttpServer::Impl::WaitIdle(std::chrono::milliseconds timeout) {
 }
 
 void HttpServer::Impl::Stop() {
+  work_.reset();
   ioc_.stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
