@@ -3,7 +3,9 @@
 #               and serve them on http://localhost:8000
 #   make test   the same set-up, then every test: unit tests (ctest), end-to-end
 #               tests (pytest) against the real binary, and both again under
-#               AddressSanitizer + UndefinedBehaviorSanitizer.
+#               AddressSanitizer + UndefinedBehaviorSanitizer, the fuzzers, and the
+#               benchmark suite in --quick mode (it must run; no timing is asserted).
+#   make bench  the full benchmark suite: inferd beside its peers and limits.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
@@ -85,7 +87,7 @@ fuzz-test: build-fuzz
 	  grep -E '^stat::number_of_executed_units' build-fuzz/fuzz_$$t.log; \
 	done
 
-test: format-check unit-test e2e-test asan-test fuzz-test
+test: format-check unit-test e2e-test asan-test fuzz-test bench-quick
 	@echo "make test: all suites passed"
 
 format:
@@ -96,3 +98,12 @@ format-check:
 
 clean:
 	rm -rf build build-asan build-fuzz $(EXAMPLES)
+
+# Benchmarks (bench/README.md): inferd against its peers and this machine's limits,
+# written to bench/out/results.{md,json}; no timing is asserted. bench-quick runs a
+# few seconds per workload, to show the suite still works. BENCH_ARGS adds flags.
+.PHONY: bench bench-quick
+bench bench-quick: build examples
+	cmake --build build --target inferd_bench_l1
+	@$(with_env) "$$VENV/bin/python" bench/run_bench.py --inferd build/inferd \
+	  --l1 build/bench/inferd_bench_l1 $(if $(filter bench-quick,$@),--quick) $(BENCH_ARGS)

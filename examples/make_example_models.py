@@ -79,11 +79,14 @@ def _save(model: onnx.ModelProto, path) -> Path:
     onnx.checker.check_model(model)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, model.SerializeToString())
+    atomic_write(path, model.SerializeToString())
     return path
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file + rename, so a killed run never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".onnx")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -266,7 +269,7 @@ def write_corrupt_model(path) -> Path:
     """Write a file named like a model that no ONNX parser accepts."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, b"this is not an onnx model\x00\xff\xfe" + bytes(range(256)) * 4)
+    atomic_write(path, b"this is not an onnx model\x00\xff\xfe" + bytes(range(256)) * 4)
     return path
 
 

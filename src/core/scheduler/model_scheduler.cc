@@ -86,7 +86,9 @@ void ModelScheduler::InstanceLoop() {
   std::unique_lock lock(mu_);
   std::vector<Entry> dropped;
   for (;;) {
+    ++free_instances_;
     std::vector<Entry> batch = TakeBatchLocked(lock, dropped);
+    --free_instances_;
     lock.unlock();
     AnswerDropped(dropped);
     dropped.clear();
@@ -165,20 +167,28 @@ std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
     std::deque<Entry>& queue = *level;
     const bool batching = options_.dynamic_batching && options_.max_batch_size > 0;
     // Requests that can join the oldest one, in arrival order, up to the max batch.
+    int64_t limit = options_.max_batch_size;
+    if (batching && options_.max_queue_delay.count() == 0 && free_instances_ > 1) {
+      // Without a delay to fill batches, share what is queued among the free
+      // instances rather than let one take it all while the others idle.
+      int64_t queued_rows = 0;
+      for (const Entry& e : queue) queued_rows += BatchSizeOf(e.request.prepared);
+      limit = std::min(limit, (queued_rows + free_instances_ - 1) / free_instances_);
+    }
     size_t take = 1;
     int64_t rows = BatchSizeOf(queue.front().request.prepared);
-    bool full = !batching || rows >= options_.max_batch_size;
+    bool full = !batching || rows >= limit;
     for (size_t i = 1; batching && i < queue.size() && !full; ++i) {
       const PreparedRequest& next = queue[i].request.prepared;
       if (!BatchCompatible(queue.front().request.prepared, next)) break;
       const int64_t more = BatchSizeOf(next);
-      if (rows + more > options_.max_batch_size) {
+      if (rows + more > limit) {
         full = true;
         break;
       }
       rows += more;
       ++take;
-      full = rows >= options_.max_batch_size;
+      full = rows >= limit;
     }
     const auto& preferred = options_.preferred_batch_sizes;
     const bool preferred_hit =

@@ -95,6 +95,7 @@ class ModelScheduler {
   std::condition_variable cv_;
   std::vector<std::deque<Entry>> queues_;  // one per priority level
   size_t queued_ = 0;
+  int64_t free_instances_ = 0;  // instances waiting for work (not running a batch)
   bool stopping_ = false;
   std::vector<std::thread> instances_;
   std::condition_variable expiry_cv_;

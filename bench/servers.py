@@ -1,0 +1,225 @@
+"""Server processes for the benchmark: inferd, the peers (P1, P2) and nginx (L3).
+
+Each server runs in a session of its own, so stopping it ends every process it
+forked (uvicorn's workers, nginx's workers) and nothing else; the same session
+id finds those processes to add up their memory.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+READY_TIMEOUT_S = 120.0
+# Fine enough to time a start of a few hundred milliseconds to ~1%.
+READY_POLL_S = 0.005
+# SIGTERM, then this long for a graceful exit before SIGKILL.
+STOP_GRACE_S = 3.0
+# Servers that needed SIGKILL, for the report's notes.
+SLOW_STOPS: list[str] = []
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's pick for port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cmd: list, cpus: str | None) -> list:
+    """`cmd` run on the cores `cpus` (a taskset list such as "0-1"), or unpinned."""
+    return ["taskset", "-c", cpus, *cmd] if cpus else list(cmd)
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return None
+
+
+class Server:
+    """A server process: started, polled until `ready_url` answers 200, stopped."""
+
+    def __init__(self, name: str, cmd: list, ready_url: str, log_dir: Path, env: dict | None = None,
+                 cwd: Path | None = None):
+        self.name = name
+        self.cmd = cmd
+        self.ready_url = ready_url
+        self.env = {**os.environ, **(env or {})}
+        self.cwd = cwd
+        self.log_path = log_dir / f"{name.replace(' ', '_').replace('/', '_')}.log"
+        self.proc: subprocess.Popen | None = None
+        self.ready_s: float | None = None
+        self.base = ""  # http://host:port of its HTTP API
+        self.grpc = ""  # host:port of its gRPC API, if any
+
+    def start(self) -> "Server":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+                                     cwd=self.cwd, start_new_session=True)
+        log.close()
+        self._wait_ready(t0)
+        print(f"    {self.name} ready in {self.ready_s * 1000:.0f} ms", flush=True)
+        return self
+
+    def _wait_ready(self, t0: float) -> None:
+        deadline = t0 + READY_TIMEOUT_S
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
+            if http_status(self.ready_url, timeout=1.0) == 200:
+                self.ready_s = time.perf_counter() - t0
+                return
+            time.sleep(READY_POLL_S)
+        self.stop()
+        raise ServerError(f"{self.name} not ready after {READY_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def session_pids(self) -> list[int]:
+        """Every live process in this server's session (the server and its workers)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # Fields after the parenthesised command: state ppid pgrp session ...
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) == self.proc.pid:
+                pids.append(int(entry.name))
+        return pids
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the whole server, all its processes added up."""
+        total = 0
+        for pid in self.session_pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+            note = f"{self.name} had not exited {STOP_GRACE_S:.0f} s after SIGTERM; killed (see {self.log_path.name})"
+            print(f"    {note}", flush=True)
+            SLOW_STOPS.append(note)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+# ------------------------------------------------------------------ the servers
+def inferd(binary: Path, repo: Path, log_dir: Path, cpus: str | None, name: str = "inferd",
+           extra: tuple = ()) -> Server:
+    http, grpc = free_port(), free_port()
+    cmd = [str(binary), "serve", "--model-repository", str(repo), "--http-address", "127.0.0.1",
+           "--http-port", str(http), "--grpc-port", str(grpc), *extra]
+    server = Server(name, pinned(cmd, cpus), f"http://127.0.0.1:{http}/v2/health/ready", log_dir)
+    server.base = f"http://127.0.0.1:{http}"
+    server.grpc = f"127.0.0.1:{grpc}"
+    return server
+
+
+def _uvicorn(name: str, venv: Path, app: str, workers: int, env: dict, ready_path: str,
+             log_dir: Path, cpus: str | None) -> Server:
+    port = free_port()
+    cmd = [str(venv / "bin" / "python"), "-m", "uvicorn", app, "--app-dir", str(BENCH / "peers"),
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+           "--log-level", "warning", "--no-access-log"]
+    server = Server(name, pinned(cmd, cpus), f"http://127.0.0.1:{port}{ready_path}", log_dir, env=env)
+    server.base = f"http://127.0.0.1:{port}"
+    return server
+
+
+def p1_sklearn(venv: Path, model_file: Path, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """P1: the seeds' FastAPI + joblib service, for one scikit-learn model."""
+    return _uvicorn(f"P1 fastapi+sklearn {workers}w", venv, "sklearn_service:app", workers,
+                    {"BENCH_SKLEARN_MODEL": str(model_file)}, "/health", log_dir, cpus)
+
+
+def p2_onnxruntime(venv: Path, repo: Path, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """P2: FastAPI + onnxruntime's Python package over a model repository."""
+    return _uvicorn(f"P2 fastapi+onnxruntime {workers}w", venv, "ort_service:app", workers,
+                    {"BENCH_MODEL_REPOSITORY": str(repo)}, "/v2/health/ready", log_dir, cpus)
+
+
+NGINX_CONF = """\
+{user}worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  keepalive_requests 1000000000;
+  keepalive_timeout 300s;
+  server {{
+    listen 127.0.0.1:{port};
+    location = /health {{ return 200 'ok'; }}
+    location / {{
+      default_type application/json;
+      return 200 '{body}';
+    }}
+  }}
+}}
+"""
+
+
+def nginx(binary: Path, body: str, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """L3: nginx answering every request with the fixed `body` (no application at all)."""
+    if "'" in body or "$" in body or "\\" in body:
+        raise ValueError("the fixed body must not need nginx escaping")
+    tmp = Path(tempfile.mkdtemp(prefix="inferd-bench-nginx-"))
+    port = free_port()
+    # As root, nginx's workers would switch to "nobody", who cannot use the temp dir.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf = tmp / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(user=user, workers=workers, tmp=tmp, port=port, body=body))
+    cmd = [str(binary), "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "error.log"),
+           "-g", "daemon off;"]
+    server = Server("L3 nginx", pinned(cmd, cpus), f"http://127.0.0.1:{port}/health", log_dir)
+    server.base = f"http://127.0.0.1:{port}"
+    return server

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs what the benchmark suite needs, idempotently (bench/README.md):
+#   Debian packages: wrk (HTTP load), nginx-light (L3), nghttp2-client (h2load)
+#   a Python venv for the peers, from the pinned bench/requirements.txt
+#   ghz (gRPC load) and openloop (constant-rate HTTP load), built with Go from
+#   the module pinned in bench/tools (go.mod + the committed go.sum)
+# Downloads and builds are cached outside the clone (INFERD_CACHE, default
+# ~/.cache/inferd), keyed by the hash of what they are made from.
+# Progress goes to stderr; stdout gets KEY=VALUE lines for run_bench.py.
+# Anything missing after this is an error: no benchmark runs with a tool short.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CACHE=${INFERD_CACHE:-$HOME/.cache/inferd}
+mkdir -p "$CACHE"
+log() { echo "setup_bench: $*" >&2; }
+die() { echo "setup_bench: error: $*" >&2; exit 1; }
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# --- Debian packages --------------------------------------------------------
+APT_PACKAGES=(wrk nginx-light nghttp2-client python3 python3-venv)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+# Any nginx flavour will do for L3.
+if [ -x /usr/sbin/nginx ]; then
+  missing=("${missing[@]/nginx-light/}")
+fi
+# Go builds ghz; Debian's golang-go is the fallback when no Go is installed.
+GO=$(command -v go || true)
+if [ -z "$GO" ] && [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go; fi
+[ -n "$GO" ] || missing+=(golang-go)
+missing=($(printf '%s\n' "${missing[@]}" | grep . || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+if [ -z "$GO" ]; then GO=$(command -v go) || die "go not found after installing golang-go"; fi
+
+WRK=$(command -v wrk) || die "wrk not found"
+H2LOAD=$(command -v h2load) || die "h2load not found"
+NGINX=/usr/sbin/nginx
+[ -x "$NGINX" ] || die "nginx not found"
+# Debian enables and starts the packaged nginx on :80; L3 runs its own instance
+# from a config of its own, so the packaged one is left as it is.
+
+# --- the peers' Python environment ------------------------------------------
+req_hash=$(sha256sum requirements.txt | cut -c1-12)
+venv="$CACHE/bench-venv-$req_hash"
+if [ ! -f "$venv/.complete" ]; then
+  log "creating Python environment $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements.txt >&2
+  "$venv/bin/python" -c "import fastapi, uvicorn, joblib, sklearn, onnxruntime, numpy" \
+    || die "the peers' venv does not import"
+  touch "$venv/.complete"
+fi
+
+# --- ghz and openloop -------------------------------------------------------
+tools_hash=$(cat tools/go.mod tools/go.sum tools/openloop/main.go | sha256sum | cut -c1-12)
+tools="$CACHE/bench-tools-$tools_hash"
+if [ ! -f "$tools/.complete" ]; then
+  log "building ghz and openloop into $tools (a minute or two, once)"
+  rm -rf "$tools"
+  mkdir -p "$tools"
+  # -mod=readonly: go.mod and go.sum are used as committed, and every module
+  # download is checked against go.sum's hashes, so the checksum database is
+  # never needed. GOTOOLCHAIN=local: never download another Go.
+  (
+    cd tools
+    export GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local \
+      GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build"
+    "$GO" build -o "$tools/ghz" github.com/bojand/ghz/cmd/ghz
+    "$GO" build -o "$tools/openloop" ./openloop
+  ) >&2 || die "building ghz/openloop failed (see above)"
+  touch "$tools/.complete"
+fi
+[ -x "$tools/ghz" ] && [ -x "$tools/openloop" ] || die "ghz or openloop missing in $tools"
+
+echo "BENCH_VENV=$venv"
+echo "WRK=$WRK"
+echo "H2LOAD=$H2LOAD"
+echo "NGINX=$NGINX"
+echo "GHZ=$tools/ghz"
+echo "OPENLOOP=$tools/openloop"
