@@ -108,7 +108,6 @@ void ServerCore::CollectModelMetrics(MetricsRegistry& registry) const {
 }
 
 void ServerCore::Infer(InferRequest request, InferCallback done) {
-  const auto arrived = SchedulerClock::now();
   auto model = manager_.Get(request.model_name, request.model_version);
   if (!model.ok()) {
     metrics_
@@ -119,7 +118,11 @@ void ServerCore::Infer(InferRequest request, InferCallback done) {
         .Increment();
     return done(model.status());
   }
-  ModelHandle handle = std::move(model).value();
+  Infer(std::move(model).value(), std::move(request), std::move(done));
+}
+
+void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback done) {
+  const auto arrived = SchedulerClock::now();
   ModelStatistics& stats = *handle->stats;
   auto prepared = PrepareRequest(*handle, request);
   if (!prepared.ok()) {

@@ -65,6 +65,9 @@ class ServerCore {
   // model instance thread (or on the caller's thread for a request that fails
   // before it is queued).
   void Infer(InferRequest request, InferCallback done);
+  // The same on a version the frontend already resolved (to decode with its
+  // signature): the request runs on exactly that version, looked up once.
+  void Infer(ModelHandle model, InferRequest request, InferCallback done);
 
  private:
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,

@@ -58,14 +58,11 @@ class MlflowHttp {
     auto inputs = DecodeInvocation(kind, *req.body, handle->signature);
     if (!inputs.ok()) return respond(ErrorResponse(inputs.status()));
     InferRequest request;
-    request.model_name = std::move(name).value();
-    // The version as the client gave it: the core resolves it for the run.
-    request.model_version = version;
     request.inputs = std::move(inputs).value();
     request.requested_outputs = OutputsToRequest(handle->signature);
     request.protocol = "mlflow";
     request.cancelled = req.client_gone;
-    core_->Infer(std::move(request), [handle, respond](StatusOr<InferResponse> result) {
+    core_->Infer(handle, std::move(request), [handle, respond](StatusOr<InferResponse> result) {
       if (!result.ok()) return respond(ErrorResponse(result.status()));
       auto body = EncodeInvocationResponse(*result, handle->signature);
       if (!body.ok()) return respond(ErrorResponse(body.status()));

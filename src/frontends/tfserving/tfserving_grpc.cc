@@ -54,11 +54,6 @@ void FillSpec(const LoadedModel& model, bool with_signature, pb::ModelSpec& out)
   if (with_signature) out.set_signature_name(std::string(kDefaultSignature));
 }
 
-void Address(InferRequest& request, const LoadedModel& model) {
-  request.model_name = model.name;
-  request.model_version = std::to_string(model.version);
-}
-
 FeatureValue FromProto(const tensorflow::Feature& feature) {
   FeatureValue v;
   switch (feature.kind_case()) {
@@ -108,7 +103,6 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
     InferRequest infer;
-    Address(infer, **model);
     for (const auto& [name, proto] : request->inputs()) {
       // The request message lives until Finish, which comes after the
       // inference, so tensor_content can be borrowed without an owner.
@@ -122,7 +116,7 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     auto* reactor = new grpcfe::InferReactor();
     grpcfe::BindCallToRequest(*context, *reactor, infer);
     infer.protocol = "tfserving_grpc";
-    core_->Infer(std::move(infer), [reactor, response](StatusOr<InferResponse> result) {
+    core_->Infer(*model, std::move(infer), [reactor, response](StatusOr<InferResponse> result) {
       if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
       for (const Tensor& t : result->outputs) {
         EncodeTensorProto(t, (*response->mutable_outputs())[t.name()]);
@@ -163,27 +157,27 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     if (!infer.ok()) return Answer(context, infer.status());
     auto pick = PickClassifyOutput((*model)->signature);
     if (!pick.ok()) return Answer(context, pick.status());
-    Address(*infer, **model);
     infer->requested_outputs = {pick->name};
     FillSpec(**model, true, *response->mutable_model_spec());
     auto* reactor = new grpcfe::InferReactor();
     grpcfe::BindCallToRequest(*context, *reactor, *infer);
     infer->protocol = "tfserving_grpc";
-    core_->Infer(std::move(*infer), [reactor, response, pick = *pick,
-                                     examples = set.examples.size()](StatusOr<InferResponse> r) {
-      if (!r.ok()) return reactor->Finish(ToGrpcStatus(r.status()));
-      auto results = ClassificationsFrom(*r, pick, examples);
-      if (!results.ok()) return reactor->Finish(ToGrpcStatus(results.status()));
-      for (const Classes& classes : *results) {
-        auto* out = response->mutable_result()->add_classifications();
-        for (const auto& [label, score] : classes) {
-          auto* c = out->add_classes();
-          c->set_label(label);
-          c->set_score(score);
-        }
-      }
-      reactor->Finish(grpc::Status::OK);
-    });
+    core_->Infer(*model, std::move(*infer),
+                 [reactor, response, pick = *pick,
+                  examples = set.examples.size()](StatusOr<InferResponse> r) {
+                   if (!r.ok()) return reactor->Finish(ToGrpcStatus(r.status()));
+                   auto results = ClassificationsFrom(*r, pick, examples);
+                   if (!results.ok()) return reactor->Finish(ToGrpcStatus(results.status()));
+                   for (const Classes& classes : *results) {
+                     auto* out = response->mutable_result()->add_classifications();
+                     for (const auto& [label, score] : classes) {
+                       auto* c = out->add_classes();
+                       c->set_label(label);
+                       c->set_score(score);
+                     }
+                   }
+                   reactor->Finish(grpc::Status::OK);
+                 });
     return reactor;
   }
 
@@ -196,13 +190,12 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     if (!infer.ok()) return Answer(context, infer.status());
     auto pick = PickRegressOutput((*model)->signature);
     if (!pick.ok()) return Answer(context, pick.status());
-    Address(*infer, **model);
     infer->requested_outputs = {*pick};
     FillSpec(**model, true, *response->mutable_model_spec());
     auto* reactor = new grpcfe::InferReactor();
     grpcfe::BindCallToRequest(*context, *reactor, *infer);
     infer->protocol = "tfserving_grpc";
-    core_->Infer(std::move(*infer),
+    core_->Infer(*model, std::move(*infer),
                  [reactor, response, examples = set.examples.size()](StatusOr<InferResponse> r) {
                    if (!r.ok()) return reactor->Finish(ToGrpcStatus(r.status()));
                    auto values = RegressionsFrom(*r, examples);

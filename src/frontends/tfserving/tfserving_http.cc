@@ -118,19 +118,17 @@ class TfServingHttp {
   }
 
  private:
-  // The request runs on the version whose signature decoded it.
-  static void Address(InferRequest& request, const ModelHandle& handle, const HttpRequest& req) {
+  // Ties the request to its connection (the version is the handle that decoded it).
+  static void BindConnection(InferRequest& request, const HttpRequest& req) {
     request.protocol = "tfserving_http";
     request.cancelled = req.client_gone;
-    request.model_name = handle->name;
-    request.model_version = std::to_string(handle->version);
   }
 
   void Predict(HttpRequest& req, const ModelHandle& handle, Responder respond) {
     auto decoded = DecodePredictRequest(*req.body, handle->signature);
     if (!decoded.ok()) return respond(Error(decoded.status()));
-    Address(decoded->request, handle, req);
-    core_->Infer(std::move(decoded->request),
+    BindConnection(decoded->request, req);
+    core_->Infer(handle, std::move(decoded->request),
                  [format = decoded->format, respond](StatusOr<InferResponse> result) {
                    if (!result.ok()) return respond(Error(result.status()));
                    auto body = EncodePredictResponse(*result, format);
@@ -143,24 +141,25 @@ class TfServingHttp {
     if (!set.ok()) return respond(Error(set.status()));
     auto request = ExamplesToRequest(*set, handle->signature);
     if (!request.ok()) return respond(Error(request.status()));
-    Address(*request, handle, req);
+    BindConnection(*request, req);
     const size_t examples = set->examples.size();
     if (classify) {
       auto pick = PickClassifyOutput(handle->signature);
       if (!pick.ok()) return respond(Error(pick.status()));
       request->requested_outputs = {pick->name};
-      core_->Infer(std::move(*request), [pick = *pick, examples,
-                                         respond](StatusOr<InferResponse> result) {
-        if (!result.ok()) return respond(Error(result.status()));
-        auto classes = ClassificationsFrom(*result, pick, examples);
-        respond(classes.ok() ? Json(EncodeClassifyResponse(*classes)) : Error(classes.status()));
-      });
+      core_->Infer(handle, std::move(*request),
+                   [pick = *pick, examples, respond](StatusOr<InferResponse> result) {
+                     if (!result.ok()) return respond(Error(result.status()));
+                     auto classes = ClassificationsFrom(*result, pick, examples);
+                     respond(classes.ok() ? Json(EncodeClassifyResponse(*classes))
+                                          : Error(classes.status()));
+                   });
       return;
     }
     auto pick = PickRegressOutput(handle->signature);
     if (!pick.ok()) return respond(Error(pick.status()));
     request->requested_outputs = {*pick};
-    core_->Infer(std::move(*request), [examples, respond](StatusOr<InferResponse> result) {
+    core_->Infer(handle, std::move(*request), [examples, respond](StatusOr<InferResponse> result) {
       if (!result.ok()) return respond(Error(result.status()));
       auto values = RegressionsFrom(*result, examples);
       respond(values.ok() ? Json(EncodeRegressResponse(*values)) : Error(values.status()));

@@ -25,13 +25,10 @@ void Predict(ServerCore* core, HttpRequest& req, Responder respond) {
   auto decoded = DecodePredictionBody(req.Header("content-type"), *req.body, handle->signature);
   if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
   InferRequest request;
-  request.model_name = std::string(req.Param("model"));
-  // The version as the client gave it: the core resolves it for the run.
-  request.model_version = std::string(req.Param("version"));
   request.inputs = std::move(decoded->inputs);
   request.protocol = "torchserve";
   request.cancelled = req.client_gone;
-  core->Infer(std::move(request),
+  core->Infer(handle, std::move(request),
               [handle, single = decoded->single_row, respond](StatusOr<InferResponse> result) {
                 if (!result.ok()) return respond(ErrorResponse(result.status()));
                 auto body = EncodePredictionResponse(*result, handle->signature, single);
