@@ -37,4 +37,25 @@ HttpResponse JsonError(unsigned status, std::string_view message) {
   return response;
 }
 
+unsigned HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kUnsupported:
+      return 501;
+    case StatusCode::kInternal:
+      return 500;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 400;
+  }
+}
+
 }  // namespace inferd::http

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/status.h"
+
 namespace inferd::http {
 
 enum class Method { kGet, kPost, kPut, kDelete, kHead, kOther };
@@ -46,6 +48,10 @@ struct HttpResponse {
 // Sends the response; call exactly once, from any thread.
 using Responder = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(HttpRequest& request, Responder respond)>;
+
+// The HTTP status of a core error as Triton (KServe v2) answers it, which the
+// REST frontends without a mapping of their own share.
+unsigned HttpStatusFor(const Status& status);
 
 // A JSON body {"error": message} with the given status.
 HttpResponse JsonError(unsigned status, std::string_view message);

@@ -17,7 +17,7 @@ using http::Method;
 using http::Responder;
 
 HttpResponse ErrorResponse(const Status& status) {
-  return http::JsonError(HttpStatusFor(status), status.message());
+  return http::JsonError(http::HttpStatusFor(status), status.message());
 }
 
 HttpResponse JsonResponse(const rapidjson::StringBuffer& buffer) {
@@ -227,27 +227,6 @@ class KServeHttp {
 };
 
 }  // namespace
-
-unsigned HttpStatusFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kOk:
-      return 200;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kUnsupported:
-      return 501;
-    case StatusCode::kInternal:
-      return 500;
-    case StatusCode::kResourceExhausted:
-      return 429;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    default:
-      return 400;
-  }
-}
 
 void AddKServeHttpRoutes(ServerCore* core, http::Router& router) {
   auto api = std::make_shared<KServeHttp>(core);

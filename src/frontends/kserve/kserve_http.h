@@ -11,7 +11,4 @@ namespace inferd::kserve {
 // Registers the /v2 routes on `router`; `core` must outlive the router.
 void AddKServeHttpRoutes(ServerCore* core, http::Router& router);
 
-// Triton's HTTP status for a core error.
-unsigned HttpStatusFor(const Status& status);
-
 }  // namespace inferd::kserve

@@ -29,50 +29,26 @@ void Predict(ServerCore* core, const std::string& default_model, HttpRequest& re
   auto inputs = FeaturesToTensors(*body, handle->signature);
   if (!inputs.ok()) return respond(ErrorResponse(inputs.status()));
   InferRequest request;
-  request.model_name = std::move(name).value();
-  // The version as the client gave it: the core resolves it for the run.
-  request.model_version = version;
   request.inputs = std::move(inputs).value();
   request.protocol = "predict";
   request.cancelled = req.client_gone;
-  core->Infer(std::move(request), [handle, single = body->single_row,
-                                   respond](StatusOr<InferResponse> result) {
-    if (!result.ok()) return respond(ErrorResponse(result.status()));
-    auto encoded = EncodePredictResponse(*result, handle->signature, single);
-    if (!encoded.ok()) return respond(ErrorResponse(encoded.status()));
-    HttpResponse response;
-    response.body = std::move(encoded).value();
-    response.headers.emplace_back("X-Model-Version", std::to_string(result->model_version));
-    respond(std::move(response));
-  });
+  core->Infer(handle, std::move(request),
+              [handle, single = body->single_row, respond](StatusOr<InferResponse> result) {
+                if (!result.ok()) return respond(ErrorResponse(result.status()));
+                auto encoded = EncodePredictResponse(*result, handle->signature, single);
+                if (!encoded.ok()) return respond(ErrorResponse(encoded.status()));
+                HttpResponse response;
+                response.body = std::move(encoded).value();
+                response.headers.emplace_back("X-Model-Version",
+                                              std::to_string(result->model_version));
+                respond(std::move(response));
+              });
 }
 
 }  // namespace
 
 HttpResponse ErrorResponse(const Status& status) {
-  unsigned code = 400;
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-      code = 404;
-      break;
-    case StatusCode::kUnavailable:
-      code = 503;
-      break;
-    case StatusCode::kResourceExhausted:
-      code = 429;
-      break;
-    case StatusCode::kDeadlineExceeded:
-      code = 504;
-      break;
-    case StatusCode::kUnsupported:
-      code = 501;
-      break;
-    case StatusCode::kInternal:
-      code = 500;
-      break;
-    default:
-      break;
-  }
+  const unsigned code = http::HttpStatusFor(status);
   rapidjson::StringBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
