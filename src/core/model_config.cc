@@ -267,6 +267,13 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
     return InvalidArgument("version_policy latest needs num_versions >= 1");
   }
 
+  INFERD_RETURN_IF_ERROR(CompleteInstanceGroups(options, c));
+  if (c.default_model_filename().empty()) c.set_default_model_filename("model.onnx");
+  INFERD_RETURN_IF_ERROR(CheckDynamicBatching(c));
+  return Status::Ok();
+}
+
+Status CompleteInstanceGroups(const AutoCompleteOptions& options, inference::ModelConfig& c) {
   if (c.instance_group().empty()) c.add_instance_group();
   for (int i = 0; i < c.instance_group_size(); ++i) {
     auto* group = c.mutable_instance_group(i);
@@ -282,8 +289,6 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
           "server does not have; use KIND_CPU");
     }
   }
-  if (c.default_model_filename().empty()) c.set_default_model_filename("model.onnx");
-  INFERD_RETURN_IF_ERROR(CheckDynamicBatching(c));
   return Status::Ok();
 }
 

@@ -38,6 +38,12 @@ struct AutoCompleteOptions {
 Status CompleteModelConfig(const ModelSignature& signature, std::string_view model_name,
                            const AutoCompleteOptions& options, ParsedModelConfig& parsed);
 
+// Gives every instance_group a name, a count (the default when it has none)
+// and kind CPU, adding one group when there is none; part of
+// CompleteModelConfig, and callable before it because the engine's session
+// options depend on the instance count.
+Status CompleteInstanceGroups(const AutoCompleteOptions& options, inference::ModelConfig& config);
+
 // The config as Triton renders it in JSON (snake_case names, int64 as numbers).
 std::string ModelConfigToJson(const inference::ModelConfig& config);
 

@@ -52,15 +52,10 @@ StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
   if (!std::filesystem::is_regular_file(model_file, ec)) {
     return Unavailable("model file " + model_file.string() + " not found");
   }
-  // The session options depend on the instance count, which only the
-  // user's config sets (completion adds the default count when it is absent).
+  // The session options depend on the instance count: complete it first.
   ParsedModelConfig completed = config;
-  for (auto& group : *completed.config.mutable_instance_group()) {
-    if (group.count() == 0) group.set_count(options_.autocomplete.default_instance_count);
-  }
-  if (completed.config.instance_group().empty()) {
-    completed.config.add_instance_group()->set_count(options_.autocomplete.default_instance_count);
-  }
+  if (completed.config.name().empty()) completed.config.set_name(model_name);
+  INFERD_RETURN_IF_ERROR(CompleteInstanceGroups(options_.autocomplete, completed.config));
   INFERD_ASSIGN_OR_RETURN(BackendOptions backend_options,
                           BackendOptionsFor(completed.config, options_.runtime));
   INFERD_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
