@@ -139,6 +139,18 @@ void ModelScheduler::ExpiryLoop() {
   }
 }
 
+void ModelScheduler::DropDeadHeadsLocked(SchedulerClock::time_point now,
+                                         std::vector<Entry>& dropped) {
+  for (auto& queue : queues_) {
+    while (!queue.empty() &&
+           (queue.front().deadline <= now || IsCancelled(queue.front().request))) {
+      dropped.push_back(std::move(queue.front()));
+      queue.pop_front();
+      --queued_;
+    }
+  }
+}
+
 void ModelScheduler::DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped) {
   for (auto& queue : queues_) {
     for (auto it = queue.begin(); it != queue.end();) {
@@ -156,7 +168,9 @@ void ModelScheduler::DropDeadLocked(SchedulerClock::time_point now, std::vector<
 std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
     std::unique_lock<std::mutex>& lock, std::vector<Entry>& dropped) {
   for (;;) {
-    DropDeadLocked(SchedulerClock::now(), dropped);
+    // Only the heads of the queues: the expiry thread scans the rest when a
+    // deadline passes, and a cancelled request is dropped when it comes up.
+    DropDeadHeadsLocked(SchedulerClock::now(), dropped);
     if (!dropped.empty()) return {};  // answer them before waiting any longer
     auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
     if (level == queues_.end()) {
@@ -201,7 +215,9 @@ std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
       std::vector<Entry> batch;
       batch.reserve(take);
       for (size_t i = 0; i < take; ++i) {
-        batch.push_back(std::move(queue.front()));
+        // A request behind the head may have gone since it was queued.
+        const bool dead = queue.front().deadline <= now || IsCancelled(queue.front().request);
+        (dead ? dropped : batch).push_back(std::move(queue.front()));
         queue.pop_front();
       }
       queued_ -= take;

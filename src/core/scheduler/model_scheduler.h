@@ -82,6 +82,7 @@ class ModelScheduler {
   std::vector<Entry> TakeBatchLocked(std::unique_lock<std::mutex>& lock,
                                      std::vector<Entry>& dropped);
   void DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
+  void DropDeadHeadsLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
   void Run(std::vector<Entry> batch);
   // Answers queued requests at their deadline even while every instance is
   // busy; started with the first request that has a deadline.
