@@ -20,28 +20,29 @@ std::string ExpectedNames(const std::vector<TensorSpec>& specs) {
 
 Status CheckInput(const LoadedModel& model, const TensorSpec& spec, const Tensor& input,
                   int64_t& batch) {
-  const std::string where = "input " + Quote(input.name()) + " of model " + Quote(model.name);
+  // Built only for an error: the valid path allocates nothing here.
+  auto where = [&] { return "input " + Quote(input.name()) + " of model " + Quote(model.name); };
   if (input.dtype() != spec.dtype) {
-    return InvalidArgument(where + " has datatype " + std::string(DataTypeName(input.dtype())) +
+    return InvalidArgument(where() + " has datatype " + std::string(DataTypeName(input.dtype())) +
                            " but the model expects " + std::string(DataTypeName(spec.dtype)));
   }
   const Shape& shape = input.shape();
   for (int64_t d : shape) {
     if (d < 0)
-      return InvalidArgument(where + " has a negative dim in shape " + ShapeToString(shape));
+      return InvalidArgument(where() + " has a negative dim in shape " + ShapeToString(shape));
   }
   if (!ShapeMatches(spec.shape, shape)) {
-    return InvalidArgument(where + " has shape " + ShapeToString(shape) +
+    return InvalidArgument(where() + " has shape " + ShapeToString(shape) +
                            " but the model expects " + ShapeToString(spec.shape));
   }
   const int max_batch = model.config.max_batch_size();
   if (max_batch > 0) {
     if (shape[0] > max_batch) {
-      return InvalidArgument(where + " has batch size " + std::to_string(shape[0]) +
+      return InvalidArgument(where() + " has batch size " + std::to_string(shape[0]) +
                              ", more than the model's max_batch_size " + std::to_string(max_batch));
     }
     if (batch >= 0 && shape[0] != batch) {
-      return InvalidArgument(where + " has batch size " + std::to_string(shape[0]) +
+      return InvalidArgument(where() + " has batch size " + std::to_string(shape[0]) +
                              " but other inputs have " + std::to_string(batch));
     }
     batch = shape[0];
@@ -49,12 +50,12 @@ Status CheckInput(const LoadedModel& model, const TensorSpec& spec, const Tensor
   INFERD_ASSIGN_OR_RETURN(int64_t count, ElementCount(shape));
   if (input.dtype() == DataType::kBytes) {
     auto split = SplitBytesElements(input.bytes(), count);
-    if (!split.ok()) return InvalidArgument(where + ": " + split.status().message());
+    if (!split.ok()) return InvalidArgument(where() + ": " + split.status().message());
     return Status::Ok();
   }
   const uint64_t expected = static_cast<uint64_t>(count) * DataTypeByteSize(input.dtype());
   if (input.byte_size() != expected) {
-    return InvalidArgument(where + " has " + std::to_string(input.byte_size()) +
+    return InvalidArgument(where() + " has " + std::to_string(input.byte_size()) +
                            " bytes of data but shape " + ShapeToString(shape) + " of " +
                            std::string(DataTypeName(input.dtype())) + " needs " +
                            std::to_string(expected));
@@ -92,12 +93,16 @@ StatusOr<PreparedRequest> PrepareRequest(const LoadedModel& model, InferRequest&
 
   PreparedRequest prepared;
   prepared.inputs.reserve(specs.size());
+  const auto& outputs = model.signature.outputs;
+  const size_t served =
+      request.requested_outputs.empty() ? outputs.size() : request.requested_outputs.size();
+  prepared.outputs.reserve(served);
+  prepared.served_outputs.reserve(served);
   for (size_t engine_index = 0; engine_index < model.input_order.size(); ++engine_index) {
     prepared.inputs.push_back(std::move(*by_spec[model.input_order[engine_index]]));
   }
   request.inputs.clear();
 
-  const auto& outputs = model.signature.outputs;
   if (request.requested_outputs.empty()) {
     for (size_t i = 0; i < outputs.size(); ++i) {
       prepared.served_outputs.push_back(i);

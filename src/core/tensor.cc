@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace inferd {
 
@@ -35,12 +36,40 @@ std::string ShapeToString(const Shape& shape) {
   return out;
 }
 
+namespace {
+
+// Tensor storage comes in 16-byte chunks, so every element type is aligned.
+struct alignas(16) StorageChunk {
+  std::byte bytes[16];
+};
+
+// Leaves the chunks uninitialized: the caller overwrites them. With
+// allocate_shared, buffer and reference count are one allocation
+// (make_shared_for_overwrite would do it; libstdc++ 12 lacks it for arrays).
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  using value_type = T;
+  DefaultInitAllocator() = default;
+  template <typename U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) {}
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  template <typename U>
+  void construct(U* p) {
+    ::new (static_cast<void*>(p)) U;
+  }
+};
+
+}  // namespace
+
 std::byte* Tensor::Allocate(size_t size) {
-  // make_shared_for_overwrite would be ideal; libstdc++ 12 lacks it for arrays.
-  std::shared_ptr<std::byte[]> buffer(new std::byte[size == 0 ? 1 : size]);
-  data_ = buffer.get();
+  const size_t chunks = size == 0 ? 1 : (size + sizeof(StorageChunk) - 1) / sizeof(StorageChunk);
+  auto buffer = std::allocate_shared<StorageChunk[]>(DefaultInitAllocator<StorageChunk>{}, chunks);
+  data_ = buffer.get()->bytes;
   size_ = size;
-  owner_ = std::move(buffer);
+  owner_ = std::shared_ptr<const void>(std::move(buffer), data_);
   return const_cast<std::byte*>(data_);
 }
 

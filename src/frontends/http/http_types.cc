@@ -1,22 +1,44 @@
 #include "frontends/http/http_types.h"
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cctype>
+
+#include "frontends/http/json_buffer.h"
 
 namespace inferd::http {
 
 std::string_view HttpRequest::Header(std::string_view lower_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_name) return value;
+  const std::string_view text(header_text_);
+  for (const HeaderSpan& h : headers_) {
+    if (text.substr(h.name_begin, h.name_size) == lower_name) {
+      return text.substr(h.value_begin, h.value_size);
+    }
   }
   return {};
 }
 
 bool HttpRequest::HasHeader(std::string_view lower_name) const {
-  for (const auto& header : headers) {
-    if (header.first == lower_name) return true;
+  const std::string_view text(header_text_);
+  for (const HeaderSpan& h : headers_) {
+    if (text.substr(h.name_begin, h.name_size) == lower_name) return true;
   }
   return false;
+}
+
+void HttpRequest::AddHeader(std::string_view name, std::string_view value) {
+  if (headers_.empty()) {
+    headers_.reserve(16);
+    header_text_.reserve(512);
+  }
+  HeaderSpan span{static_cast<uint32_t>(header_text_.size()), static_cast<uint32_t>(name.size()), 0,
+                  static_cast<uint32_t>(value.size())};
+  for (char c : name) {
+    header_text_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  span.value_begin = static_cast<uint32_t>(header_text_.size());
+  header_text_ += value;
+  headers_.push_back(span);
 }
 
 std::string_view HttpRequest::Param(std::string_view name) const {
@@ -25,15 +47,15 @@ std::string_view HttpRequest::Param(std::string_view name) const {
 }
 
 HttpResponse JsonError(unsigned status, std::string_view message) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  JsonBuffer buffer;
+  rapidjson::Writer<JsonBuffer> writer(buffer);
   writer.StartObject();
   writer.Key("error");
   writer.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
   writer.EndObject();
   HttpResponse response;
   response.status = status;
-  response.body.assign(buffer.GetString(), buffer.GetSize());
+  response.body = buffer.Release();
   return response;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,25 +23,36 @@ class HttpRequest {
   Method method = Method::kOther;
   std::string path;   // percent-decoded path, without the query
   std::string query;  // raw query string, without '?'
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   // The body; shared so decoded tensors can borrow its bytes without copying.
   std::shared_ptr<std::string> body = std::make_shared<std::string>();
   bool remote_is_loopback = false;
   // Set when the client closes the connection before the answer is written;
-  // frontends pass it to the core so a queued request is dropped.
+  // frontends pass it to the core so a queued request is dropped. The server
+  // points it at `gone` (sharing the request's ownership), so it costs no
+  // allocation of its own.
   std::shared_ptr<std::atomic<bool>> client_gone;
+  std::atomic<bool> gone{false};
   // Path parameters filled by the router ("model", "version", ...).
   std::map<std::string, std::string, std::less<>> params;
 
   // The first header with this (lower-case) name, or "" when absent.
   std::string_view Header(std::string_view lower_name) const;
   bool HasHeader(std::string_view lower_name) const;
+  // Adds a header; the name is lower-cased. All headers share one buffer.
+  void AddHeader(std::string_view name, std::string_view value);
   std::string_view Param(std::string_view name) const;
+
+ private:
+  struct HeaderSpan {
+    uint32_t name_begin, name_size, value_begin, value_size;
+  };
+  std::string header_text_;
+  std::vector<HeaderSpan> headers_;
 };
 
 struct HttpResponse {
   unsigned status = 200;
-  std::string content_type = "application/json";
+  std::string_view content_type = "application/json";  // a string literal
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -108,7 +108,12 @@ StatusOr<element> ParseJson(std::string_view text) {
 
 Status DecodeJsonTensorData(element data, Tensor& t) {
   INFERD_ASSIGN_OR_RETURN(int64_t count, ElementCount(t.shape()));
-  std::vector<element> leaves;
+  // Reused across requests on this thread; a huge request's capacity is
+  // given back so an I/O thread does not keep it.
+  thread_local std::vector<element> leaves;
+  constexpr size_t kKeptLeaves = 1 << 16;
+  if (leaves.capacity() > kKeptLeaves) std::vector<element>().swap(leaves);
+  leaves.clear();
   INFERD_RETURN_IF_ERROR(Flatten(data, leaves, 0));
   if (static_cast<int64_t>(leaves.size()) != count) {
     return InvalidArgument("input '" + t.name() + "' has " + std::to_string(leaves.size()) +

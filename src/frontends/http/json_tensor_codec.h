@@ -6,7 +6,6 @@
 // is fast; writing uses RapidJSON's Writer (shortest round-trip doubles).
 #pragma once
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
@@ -17,10 +16,11 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
+#include "frontends/http/json_buffer.h"
 
 namespace inferd::http {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+using JsonWriter = rapidjson::Writer<JsonBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
                                      rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>;
 
 // Parses untrusted JSON text with this thread's parser. The element stays

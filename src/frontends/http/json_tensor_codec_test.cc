@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "frontends/http/json_buffer.h"
+
 namespace inferd::http {
 namespace {
 
@@ -18,7 +20,7 @@ StatusOr<Tensor> Decode(const char* json, DataType type, Shape shape) {
 }
 
 std::string Encode(const Tensor& t) {
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   JsonWriter w(buffer);
   WriteJsonTensorData(t, w);
   return buffer.GetString();

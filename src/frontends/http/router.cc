@@ -5,6 +5,7 @@ namespace {
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
+  out.reserve(8);
   size_t pos = 0;
   while (pos < path.size()) {
     if (path[pos] == '/') {

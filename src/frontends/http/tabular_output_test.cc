@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "frontends/http/json_buffer.h"
+
 namespace inferd::http {
 namespace {
 
@@ -17,7 +19,7 @@ Tensor Make(std::string name, DataType dtype, Shape shape, std::vector<T> values
 std::string Rows(const Tensor& t, bool squeeze) {
   auto rows = OutputRows::Make(t);
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   JsonWriter w(buffer);
   w.StartArray();
   for (int64_t r = 0; r < rows->rows(); ++r) rows->WriteRow(r, w, squeeze);
@@ -47,7 +49,7 @@ TEST(TabularOutputTest, StringsAndLabels) {
   auto rows = OutputRows::Make(t);
   EXPECT_EQ(rows->ElementAsString(1), "low");
 
-  rapidjson::StringBuffer out;
+  JsonBuffer out;
   JsonWriter w(out);
   w.StartArray();
   WriteLabel("3", true, w);

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/model_config.h"
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/kserve/kserve_infer_codec.h"
 #include "frontends/kserve/kserve_statistics.h"
@@ -20,9 +21,9 @@ HttpResponse ErrorResponse(const Status& status) {
   return http::JsonError(http::HttpStatusFor(status), status.message());
 }
 
-HttpResponse JsonResponse(const rapidjson::StringBuffer& buffer) {
+HttpResponse JsonResponse(http::JsonBuffer& buffer) {
   HttpResponse response;
-  response.body.assign(buffer.GetString(), buffer.GetSize());
+  response.body = buffer.Release();
   return response;
 }
 
@@ -71,7 +72,7 @@ class KServeHttp {
   }
 
   void ServerMetadata(HttpRequest&, Responder respond) {
-    rapidjson::StringBuffer buffer;
+    http::JsonBuffer buffer;
     JsonWriter w(buffer);
     w.StartObject();
     w.Key("name");
@@ -92,7 +93,7 @@ class KServeHttp {
     auto model = core_->GetModel(req.Param("model"), req.Param("version"));
     if (!model.ok()) return respond(ErrorResponse(model.status()));
     const LoadedModel& m = **model;
-    rapidjson::StringBuffer buffer;
+    http::JsonBuffer buffer;
     JsonWriter w(buffer);
     w.StartObject();
     w.Key("name");
@@ -150,7 +151,7 @@ class KServeHttp {
         ready_only = bool(ready);
       }
     }
-    rapidjson::StringBuffer buffer;
+    http::JsonBuffer buffer;
     JsonWriter w(buffer);
     w.StartArray();
     for (const ModelStatus& model : core_->ModelStatuses()) {

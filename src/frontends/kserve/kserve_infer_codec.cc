@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 
 namespace inferd::kserve {
@@ -208,7 +209,7 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
 
 http::HttpResponse EncodeInferResponse(const InferResponse& response,
                                        const ResponseOptions& options) {
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("model_name");
@@ -253,19 +254,19 @@ http::HttpResponse EncodeInferResponse(const InferResponse& response,
 
   http::HttpResponse http_response;
   if (binary.empty()) {
-    http_response.body.assign(buffer.GetString(), buffer.GetSize());
+    http_response.body = buffer.Release();
     return http_response;
   }
-  size_t total = buffer.GetSize();
+  const size_t json_size = buffer.GetSize();
+  size_t total = json_size;
   for (const Tensor* t : binary) total += t->byte_size();
+  http_response.body = buffer.Release();
   http_response.body.reserve(total);
-  http_response.body.assign(buffer.GetString(), buffer.GetSize());
   for (const Tensor* t : binary) {
     http_response.body.append(reinterpret_cast<const char*>(t->data()), t->byte_size());
   }
   http_response.content_type = "application/octet-stream";
-  http_response.headers.emplace_back("Inference-Header-Content-Length",
-                                     std::to_string(buffer.GetSize()));
+  http_response.headers.emplace_back("Inference-Header-Content-Length", std::to_string(json_size));
   return http_response;
 }
 

@@ -1,5 +1,6 @@
 #include "frontends/kserve/kserve_statistics.h"
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 
 namespace inferd::kserve {
@@ -23,7 +24,7 @@ void ToProto(const DurationStat& d, inference::StatisticDuration* out) {
 }  // namespace
 
 std::string StatisticsToJson(const std::vector<VersionStatistics>& stats) {
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("model_stats");
@@ -69,7 +70,7 @@ std::string StatisticsToJson(const std::vector<VersionStatistics>& stats) {
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 void StatisticsToProto(const std::vector<VersionStatistics>& stats,

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "frontends/http/csv_parser.h"
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/tabular_codec.h"
 #include "frontends/http/tabular_output.h"
@@ -183,7 +184,7 @@ StatusOr<std::string> EncodeInvocationResponse(const InferResponse& response,
   }
   INFERD_ASSIGN_OR_RETURN(int64_t rows, http::CommonRows(outputs));
 
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("predictions");
@@ -202,7 +203,7 @@ StatusOr<std::string> EncodeInvocationResponse(const InferResponse& response,
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 }  // namespace inferd::mlflow

@@ -1,5 +1,6 @@
 #include "frontends/mlflow/mlflow_http.h"
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/model_selection.h"
 #include "frontends/mlflow/mlflow_codec.h"
@@ -12,7 +13,7 @@ using http::HttpResponse;
 using http::Responder;
 
 HttpResponse Error(unsigned code, std::string_view error_code, std::string_view message) {
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("error_code");
@@ -22,7 +23,7 @@ HttpResponse Error(unsigned code, std::string_view error_code, std::string_view 
   w.EndObject();
   HttpResponse response;
   response.status = code;
-  response.body.assign(buffer.GetString(), buffer.GetSize());
+  response.body = buffer.Release();
   return response;
 }
 

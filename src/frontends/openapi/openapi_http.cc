@@ -76,7 +76,7 @@ void AddOpenApiRoutes(http::Router& router, std::filesystem::path assets_dir) {
                    }
                    body = (*cache)[i];
                  }
-                 return respond(http::HttpResponse{200, std::string(kAssets[i].second), *body, {}});
+                 return respond(http::HttpResponse{200, kAssets[i].second, *body, {}});
                }
                respond(http::JsonError(404, "no documentation asset '" + std::string(file) +
                                                 "' (Swagger UI assets are installed by the build "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/tabular_codec.h"
 #include "frontends/http/tabular_output.h"
@@ -33,7 +34,7 @@ void WriteString(http::JsonWriter& w, std::string_view s) {
 }  // namespace
 
 std::string EncodeSchemaError(const SchemaError& error) {
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("detail");
@@ -50,7 +51,7 @@ std::string EncodeSchemaError(const SchemaError& error) {
   w.EndObject();
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 std::optional<PredictBody> ParsePredictBody(std::string_view body, SchemaError& error) {
@@ -145,7 +146,7 @@ StatusOr<std::string> EncodePredictResponse(const InferResponse& response,
   const auto* classes = probs ? &classifier.probability->class_labels : nullptr;
   const bool numeric = classifier.label ? classifier.numeric_labels : false;
 
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   auto write_prediction = [&](int64_t r) {
     if (!probs) return value->WriteRow(r, w, true);
@@ -200,7 +201,7 @@ StatusOr<std::string> EncodePredictResponse(const InferResponse& response,
     }
   }
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 std::string NormalizeVersion(std::string_view version) {

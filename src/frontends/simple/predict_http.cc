@@ -1,5 +1,6 @@
 #include "frontends/simple/predict_http.h"
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/model_selection.h"
 #include "frontends/simple/predict_codec.h"
@@ -49,14 +50,13 @@ void Predict(ServerCore* core, const std::string& default_model, HttpRequest& re
 
 HttpResponse ErrorResponse(const Status& status) {
   const unsigned code = http::HttpStatusFor(status);
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("detail");
   w.String(status.message().data(), static_cast<rapidjson::SizeType>(status.message().size()));
   w.EndObject();
-  return HttpResponse{
-      code, "application/json", std::string(buffer.GetString(), buffer.GetSize()), {}};
+  return HttpResponse{code, "application/json", buffer.Release(), {}};
 }
 
 void AddSimpleRoutes(ServerCore* core, std::string default_model, http::Router& router) {

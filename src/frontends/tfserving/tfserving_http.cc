@@ -1,5 +1,6 @@
 #include "frontends/tfserving/tfserving_http.h"
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/tfserving/tf_model_info.h"
 #include "frontends/tfserving/tfserving_json.h"
@@ -72,7 +73,7 @@ class TfServingHttp {
   explicit TfServingHttp(ServerCore* core) : core_(core) {}
 
   void ListModels(HttpRequest&, Responder respond) {
-    rapidjson::StringBuffer buffer;
+    http::JsonBuffer buffer;
     http::JsonWriter w(buffer);
     w.StartObject();
     w.Key("models");
@@ -82,7 +83,7 @@ class TfServingHttp {
     }
     w.EndArray();
     w.EndObject();
-    respond(Json(std::string(buffer.GetString(), buffer.GetSize())));
+    respond(Json(buffer.Release()));
   }
 
   void GetStatus(HttpRequest& req, Responder respond) {

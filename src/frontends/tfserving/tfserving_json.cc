@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/tfserving/base64.h"
 #include "frontends/tfserving/tfserving_json_internal.h"
 
@@ -300,7 +301,7 @@ StatusOr<std::string> EncodePredictResponse(const InferResponse& response, Predi
     if (!ElementCount(t.shape()).ok()) return Internal("output '" + t.name() + "' has no shape");
     views.emplace_back(t);
   }
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   if (format == PredictFormat::kColumnar) {
@@ -315,7 +316,7 @@ StatusOr<std::string> EncodePredictResponse(const InferResponse& response, Predi
     }
     if (named) w.EndObject();
     w.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize());
+    return buffer.Release();
   }
   int64_t rows = -1;
   for (const OutputView& v : views) {
@@ -350,7 +351,7 @@ StatusOr<std::string> EncodePredictResponse(const InferResponse& response, Predi
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 }  // namespace inferd::tfserving

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/tfserving/base64.h"
 #include "frontends/tfserving/tfserving_json.h"
 #include "frontends/tfserving/tfserving_json_internal.h"
@@ -114,7 +115,7 @@ StatusOr<ExampleSet> DecodeExamplesRequest(std::string_view body) {
 }
 
 std::string EncodeClassifyResponse(const std::vector<Classes>& results) {
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("results");
@@ -131,11 +132,11 @@ std::string EncodeClassifyResponse(const std::vector<Classes>& results) {
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 std::string EncodeRegressResponse(const std::vector<float>& results) {
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("results");
@@ -143,7 +144,7 @@ std::string EncodeRegressResponse(const std::vector<float>& results) {
   for (float v : results) WriteFloat(w, v);
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 }  // namespace inferd::tfserving

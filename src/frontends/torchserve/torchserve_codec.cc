@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/tabular_codec.h"
 #include "frontends/http/tabular_output.h"
@@ -100,7 +101,7 @@ StatusOr<std::string> EncodePredictionResponse(const InferResponse& response,
     return Internal("the probability output does not have one column per class label");
   }
 
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   auto write_row = [&](int64_t r) {
     if (probabilities == nullptr) return rows.WriteRow(r, w, true);
@@ -119,7 +120,7 @@ StatusOr<std::string> EncodePredictionResponse(const InferResponse& response,
     for (int64_t r = 0; r < rows.rows(); ++r) write_row(r);
     w.EndArray();
   }
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.Release();
 }
 
 }  // namespace inferd::torchserve

@@ -1,5 +1,6 @@
 #include "frontends/torchserve/torchserve_http.h"
 
+#include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/torchserve/torchserve_codec.h"
 
@@ -69,7 +70,7 @@ HttpResponse ErrorResponse(const Status& status) {
     default:
       break;
   }
-  rapidjson::StringBuffer buffer;
+  http::JsonBuffer buffer;
   http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("code");
@@ -81,7 +82,7 @@ HttpResponse ErrorResponse(const Status& status) {
   w.EndObject();
   HttpResponse response;
   response.status = code;
-  response.body.assign(buffer.GetString(), buffer.GetSize());
+  response.body = buffer.Release();
   return response;
 }
 
