@@ -191,6 +191,23 @@ StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text) {
   return parsed;
 }
 
+StatusOr<ParsedModelConfig> ParseModelConfigJson(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return InvalidArgument("the config override is not a JSON object");
+  }
+  ParsedModelConfig parsed;
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  const auto status = pb::util::JsonStringToMessage(std::string(json), &parsed.config, options);
+  if (!status.ok()) {
+    return InvalidArgument("the config override does not parse: " + std::string(status.message()));
+  }
+  parsed.max_batch_size_set = doc.HasMember("max_batch_size");
+  return parsed;
+}
+
 // Rejects batching settings that cannot be honoured, so a typo does not
 // silently change how the model is scheduled.
 static Status CheckDynamicBatching(const inference::ModelConfig& c) {

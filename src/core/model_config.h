@@ -22,6 +22,10 @@ struct ParsedModelConfig {
 // in `warnings`; syntax errors and wrong value types are errors.
 StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text);
 
+// Parses a config given as JSON (Triton's load override, field names as in
+// config.pbtxt). Unknown fields are ignored.
+StatusOr<ParsedModelConfig> ParseModelConfigJson(std::string_view json);
+
 struct AutoCompleteOptions {
   // max_batch_size given to a model whose config does not set it and whose
   // inputs and outputs all have a dynamic first dim.

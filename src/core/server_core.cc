@@ -1,5 +1,7 @@
 #include "core/server_core.h"
 
+#include <algorithm>
+#include <set>
 #include <thread>
 
 #include "core/request_validator.h"
@@ -11,7 +13,8 @@ namespace inferd {
 ServerCore::ServerCore(ServerCoreOptions options, std::unique_ptr<BackendFactory> backends)
     : options_(std::move(options)),
       backends_(std::move(backends)),
-      manager_(ModelLoader(backends_.get(), LoaderOptionsWithMetrics(options_.loader, &metrics_))) {
+      manager_(ModelLoader(backends_.get(), LoaderOptionsWithMetrics(options_.loader, &metrics_)),
+               options_.model_repository) {
   AddProcessMetrics(metrics_);
   metrics_.AddCollector([this](MetricsRegistry& registry) { CollectModelMetrics(registry); });
 }
@@ -31,15 +34,102 @@ std::string_view ServerCore::Version() {
 }
 
 Status ServerCore::Start() {
-  INFERD_RETURN_IF_ERROR(
-      manager_.LoadRepository(options_.model_repository, std::max(1, options_.load_threads)));
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options_.model_repository, ec)) {
+    return NotFound("model repository '" + options_.model_repository.string() +
+                    "' is not a directory");
+  }
+  const int threads = std::max(1, options_.load_threads);
+  if (options_.control_mode != ModelControlMode::kExplicit) {
+    INFERD_RETURN_IF_ERROR(manager_.LoadModels({}, threads));
+  } else if (!options_.startup_models.empty()) {
+    const auto& names = options_.startup_models;
+    const bool all = std::find(names.begin(), names.end(), "*") != names.end();
+    INFERD_RETURN_IF_ERROR(manager_.LoadModels(all ? std::vector<std::string>{} : names, threads));
+  }
+  if (options_.control_mode == ModelControlMode::kPoll) {
+    poller_ = std::make_unique<RepositoryPoller>(&manager_, options_.poll_interval);
+    poller_->Start();
+  }
   started_.store(true);
   return Status::Ok();
 }
 
 void ServerCore::Shutdown() {
+  if (poller_) poller_->Stop();
   // Each version's scheduler finishes its queue when the version goes.
   manager_.UnloadAll();
+}
+
+Status ServerCore::LoadModel(std::string_view name, const std::optional<std::string>& config_json) {
+  if (options_.control_mode != ModelControlMode::kExplicit) {
+    return Unavailable(
+        "explicit model load / unload is not allowed: start inferd with "
+        "--model-control-mode=explicit");
+  }
+  return manager_.Load(name, config_json);
+}
+
+Status ServerCore::UnloadModel(std::string_view name) {
+  if (options_.control_mode != ModelControlMode::kExplicit) {
+    return Unavailable(
+        "explicit model load / unload is not allowed: start inferd with "
+        "--model-control-mode=explicit");
+  }
+  return manager_.Unload(name);
+}
+
+std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndex(bool ready_only) const {
+  std::vector<RepositoryIndexEntry> out;
+  std::set<std::string> known;
+  for (const ModelStatus& model : manager_.Statuses()) {
+    known.insert(model.name);
+    if (model.versions.empty() && !ready_only) {
+      out.push_back({model.name, 0, "UNAVAILABLE", model.reason});
+    }
+    for (const VersionStatus& v : model.versions) {
+      if (ready_only && v.state != ModelState::kReady) continue;
+      out.push_back({model.name, v.version, std::string(ModelStateName(v.state)),
+                     v.reason.empty() ? model.reason : v.reason});
+    }
+  }
+  if (!ready_only) {
+    // Models on disk that were never loaded (explicit mode) are listed by name.
+    auto dirs = ScanRepository(options_.model_repository);
+    if (dirs.ok()) {
+      for (const ModelDir& dir : *dirs) {
+        if (!known.count(dir.name)) out.push_back({dir.name, 0, "", ""});
+      }
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const RepositoryIndexEntry& a, const RepositoryIndexEntry& b) {
+                       return a.name < b.name;
+                     });
+  }
+  return out;
+}
+
+Status ServerCore::SetVersionLabel(std::string_view name, std::string_view label, int64_t version) {
+  return manager_.SetLabel(name, label, version);
+}
+
+Status ServerCore::RemoveVersionLabel(std::string_view name, std::string_view label) {
+  return manager_.RemoveLabel(name, label);
+}
+
+Status ServerCore::CheckAdminAccess(bool client_is_loopback) const {
+  switch (options_.admin_access) {
+    case AdminAccess::kOn:
+      return Status::Ok();
+    case AdminAccess::kOff:
+      return PermissionDenied("the admin API is off (--admin-api=off)");
+    case AdminAccess::kLoopback:
+      if (client_is_loopback) return Status::Ok();
+      return PermissionDenied(
+          "the admin API answers loopback clients only (--admin-api=loopback); start inferd "
+          "with --admin-api=on to allow others");
+  }
+  return PermissionDenied("the admin API is off");
 }
 
 bool ServerCore::IsReady() const {

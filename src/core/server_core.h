@@ -6,21 +6,47 @@
 // Thread-safety: every public method is thread-safe.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backends/backend.h"
 #include "core/infer_request.h"
 #include "core/lifecycle/model_manager.h"
+#include "core/lifecycle/repository_poller.h"
 #include "observability/metrics.h"
 #include "observability/model_statistics.h"
 
 namespace inferd {
 
+// Who decides which models serve (Triton's --model-control-mode).
+enum class ModelControlMode {
+  kNone,      // the repository at start; no changes while running
+  kPoll,      // the repository, rescanned every poll interval
+  kExplicit,  // the repository API (load/unload), from startup_models on
+};
+
+// --admin-api: who may call routes that change what serves.
+enum class AdminAccess { kLoopback, kOn, kOff };
+
+// One row of the repository index: a model on disk or in the manager.
+struct RepositoryIndexEntry {
+  std::string name;
+  int64_t version = 0;  // 0 for a model that was never loaded
+  std::string state;    // "" for a model that was never loaded
+  std::string reason;
+};
+
 struct ServerCoreOptions {
   std::filesystem::path model_repository;
+  ModelControlMode control_mode = ModelControlMode::kNone;
+  std::chrono::milliseconds poll_interval{15000};
+  // Explicit mode: the models loaded at start ("*" for all).
+  std::vector<std::string> startup_models;
+  AdminAccess admin_access = AdminAccess::kLoopback;
   int load_threads = 2;  // models loaded in parallel at start
   ModelLoaderOptions loader;
   // Ready means every model in the repository is ready; when false, ready
@@ -50,7 +76,18 @@ class ServerCore {
   bool IsLive() const { return true; }
   bool IsReady() const;
 
+  // `version`: empty (the highest ready), a number, or a label.
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
+
+  // The repository API. Load and unload need explicit control mode; in the
+  // other modes they are UNAVAILABLE, as in Triton.
+  Status LoadModel(std::string_view name, const std::optional<std::string>& config_json);
+  Status UnloadModel(std::string_view name);
+  std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;
+  Status SetVersionLabel(std::string_view name, std::string_view label, int64_t version);
+  Status RemoveVersionLabel(std::string_view name, std::string_view label);
+  // Whether a client may call the routes above (--admin-api).
+  Status CheckAdminAccess(bool client_is_loopback) const;
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
   // The versions of `model` that serve now, ascending (empty when none or unknown).
   std::vector<int64_t> ReadyVersions(std::string_view model) const;
@@ -78,6 +115,7 @@ class ServerCore {
   MetricsRegistry metrics_;  // before the manager: versions keep series in it
   std::unique_ptr<BackendFactory> backends_;
   ModelManager manager_;
+  std::unique_ptr<RepositoryPoller> poller_;  // poll mode only
   std::atomic<bool> started_{false};
 };
 

@@ -24,6 +24,7 @@ enum class StatusCode {
   kDeadlineExceeded,
   kCancelled,
   kFailedPrecondition,
+  kPermissionDenied,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -58,6 +59,12 @@ inline Status Unavailable(std::string msg) {
 }
 inline Status Unsupported(std::string msg) {
   return Status(StatusCode::kUnsupported, std::move(msg));
+}
+inline Status PermissionDenied(std::string msg) {
+  return Status(StatusCode::kPermissionDenied, std::move(msg));
+}
+inline Status FailedPrecondition(std::string msg) {
+  return Status(StatusCode::kFailedPrecondition, std::move(msg));
 }
 inline Status Internal(std::string msg) {
   return Status(StatusCode::kInternal, std::move(msg));

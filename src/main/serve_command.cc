@@ -79,6 +79,22 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--default-model", o.default_model,
                  "Model for routes that name none (MLflow /invocations, /predict); "
                  "default: the repository's only model");
+  cmd.add_option("--model-control-mode", o.model_control_mode,
+                 "Who decides what serves: none (the repository at start), poll (the "
+                 "repository, rescanned), explicit (the repository API)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "poll", "explicit"}));
+  cmd.add_option("--repository-poll-secs", o.repository_poll_secs,
+                 "Poll mode: seconds between rescans of the repository")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 86400.0));
+  cmd.add_option("--load-model", o.load_models,
+                 "Explicit mode: a model to load at start (repeatable; '*' for all)");
+  cmd.add_option("--admin-api", o.admin_api,
+                 "Who may load, unload and label models: loopback (clients on this "
+                 "machine), on (anyone), off (no one)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"loopback", "on", "off"}));
 }
 
 namespace {
@@ -118,6 +134,10 @@ int RunServe(const ServeOptions& o) {
                        {"model_repository", o.model_repository},
                        {"http_port", o.http_port}});
 
+  if (!o.load_models.empty() && o.model_control_mode != "explicit") {
+    LogError("cannot start", {{"reason", "--load-model needs --model-control-mode=explicit"}});
+    return 2;
+  }
   ServerCoreOptions core_options;
   core_options.model_repository = o.model_repository;
   core_options.load_threads = CoreCount();
@@ -130,6 +150,15 @@ int RunServe(const ServeOptions& o) {
   core_options.loader.runtime.max_queue_size = o.default_max_queue_size;
   core_options.loader.default_warmup = o.default_warmup;
   core_options.strict_readiness = o.strict_readiness;
+  core_options.control_mode = o.model_control_mode == "poll"       ? ModelControlMode::kPoll
+                              : o.model_control_mode == "explicit" ? ModelControlMode::kExplicit
+                                                                   : ModelControlMode::kNone;
+  core_options.poll_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(o.repository_poll_secs * 1000));
+  core_options.startup_models = o.load_models;
+  core_options.admin_access = o.admin_api == "on"    ? AdminAccess::kOn
+                              : o.admin_api == "off" ? AdminAccess::kOff
+                                                     : AdminAccess::kLoopback;
   ServerCore core(core_options, MakeOrtBackendFactory());
 
   http::Router router;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace inferd {
 
@@ -27,6 +28,10 @@ struct ServeOptions {
   int shutdown_timeout_secs = 30;
   // The model for routes that name none (MLflow /invocations, /predict).
   std::string default_model;
+  std::string model_control_mode = "none";  // none | poll | explicit
+  double repository_poll_secs = 15;
+  std::vector<std::string> load_models;  // explicit mode: loaded at start ("*": all)
+  std::string admin_api = "loopback";    // loopback | on | off
 };
 
 void AddServeFlags(CLI::App& cmd, ServeOptions& options);

@@ -364,7 +364,7 @@ def test_get_model_status(models):
     req.model_spec.version.value = 7
     expect_code(lambda: models.GetModelStatus(req), grpc.StatusCode.NOT_FOUND)
     req.model_spec.version_label = "stable"
-    assert "labels are not configured" in expect_code(lambda: models.GetModelStatus(req),
+    assert "no version or label 'stable'" in expect_code(lambda: models.GetModelStatus(req),
                                                       grpc.StatusCode.NOT_FOUND)  # fmt: skip
     req = get_model_status_pb2.GetModelStatusRequest()
     req.model_spec.name = "no_such_model"

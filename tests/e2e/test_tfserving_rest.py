@@ -54,7 +54,7 @@ def test_model_status(base_url):
     assert_error(requests.get(v1(base_url, "logreg", version="abc"), timeout=30), 404)
     assert_error(requests.get(v1(base_url, "no_such_model"), timeout=30), 404)
     msg = assert_error(requests.get(v1(base_url, "logreg", label="stable"), timeout=30), 404)
-    assert "labels are not configured for model logreg" in msg
+    assert "no version or label 'stable'" in msg
 
 
 def test_metadata(base_url):

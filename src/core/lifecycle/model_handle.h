@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,10 @@ struct ModelStatus {
   std::vector<VersionStatus> versions;  // ascending
   // A model-level failure (e.g. a config that does not parse); versions may be empty then.
   std::string reason;
+  // Version labels ("stable" -> 3), from the config and the API.
+  std::map<std::string, int64_t, std::less<>> labels;
+  // False once the model was unloaded on request: readiness no longer waits for it.
+  bool wanted = true;
 };
 
 }  // namespace inferd

@@ -1,94 +1,175 @@
 #include "core/lifecycle/model_manager.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <set>
 #include <thread>
 
-#include "core/lifecycle/repository_scanner.h"
+#include "core/lifecycle/version_policy.h"
 #include "observability/log.h"
 
 namespace inferd {
 namespace {
 
-// The versions a policy selects from those present on disk.
-std::vector<int64_t> SelectVersions(const inference::ModelVersionPolicy& policy,
-                                    const std::vector<VersionDir>& present) {
-  std::vector<int64_t> out;
-  if (policy.has_all()) {
-    for (const auto& v : present) out.push_back(v.version);
-  } else if (policy.has_specific()) {
-    out.assign(policy.specific().versions().begin(), policy.specific().versions().end());
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-  } else {
-    const uint32_t n = policy.has_latest() ? policy.latest().num_versions() : 1;
-    for (auto it = present.rbegin(); it != present.rend() && out.size() < n; ++it) {
-      out.push_back(it->version);
+uint64_t Combine(uint64_t a, uint64_t b) {
+  return a ^ (b + 0x9e3779b97f4a7c15ull + (a << 6) + (a >> 2));
+}
+
+// What a version was loaded from: its files and the config it was given.
+uint64_t VersionFingerprint(const VersionDir& dir, const inference::ModelConfig& config) {
+  return Combine(dir.fingerprint, std::hash<std::string>{}(config.SerializeAsString()));
+}
+
+void SetVersionStatus(ModelStatus& status, VersionStatus version) {
+  for (auto& v : status.versions) {
+    if (v.version == version.version) {
+      v = std::move(version);
+      return;
     }
-    std::sort(out.begin(), out.end());
   }
-  return out;
+  status.versions.push_back(std::move(version));
+  std::sort(status.versions.begin(), status.versions.end(),
+            [](const VersionStatus& a, const VersionStatus& b) { return a.version < b.version; });
+}
+
+bool IsValidLabel(std::string_view label) {
+  if (label.empty() || label.size() > 128) return false;
+  int64_t number = 0;
+  if (ParseVersion(label, number)) return false;  // a number names a version
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
 }
 
 }  // namespace
 
-ModelManager::ModelEntry ModelManager::LoadModel(const ModelDir& dir) const {
+void ModelManager::LoadVersion(const ModelDir& dir, const VersionDir& found,
+                               const ParsedModelConfig& config, uint64_t fingerprint,
+                               const ModelEntry* current, ModelEntry& entry) const {
+  const int64_t version = found.version;
+  const auto start = std::chrono::steady_clock::now();
+  auto loaded = loader_.Load(dir.name, version, found.dir, config);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (loaded.ok()) {
+    entry.ready[version] = Publish(std::move(loaded).value());
+    entry.loaded_from[version] = fingerprint;
+    SetVersionStatus(entry.status, {version, ModelState::kReady, ""});
+    LogInfo("model loaded", {{"model", dir.name}, {"version", version}, {"load_ms", ms}});
+    return;
+  }
+  const std::string reason = loaded.status().message();
+  LogError("model failed to load", {{"model", dir.name}, {"version", version}, {"reason", reason}});
+  if (current != nullptr && current->ready.count(version)) {
+    // A reload of a serving version failed: the earlier load goes on serving.
+    entry.ready[version] = current->ready.at(version);
+    entry.loaded_from[version] = current->loaded_from.at(version);
+    SetVersionStatus(entry.status,
+                     {version, ModelState::kReady,
+                      "a reload failed and the earlier load keeps serving: " + reason});
+    return;
+  }
+  SetVersionStatus(entry.status, {version, ModelState::kUnavailable, reason});
+}
+
+void ModelManager::KeepServing(const ModelEntry& current, ModelEntry& entry) {
+  for (const auto& [version, handle] : current.ready) {
+    if (entry.ready.count(version)) continue;
+    entry.ready[version] = handle;
+    entry.loaded_from[version] = current.loaded_from.at(version);
+    SetVersionStatus(entry.status,
+                     {version, ModelState::kReady,
+                      "kept serving: the versions meant to replace it failed to load"});
+  }
+}
+
+void ModelManager::ApplyLabels(const inference::ModelConfig& config, ModelEntry& entry) {
+  entry.status.labels.clear();
+  for (const auto& [label, version] : config.version_labels()) {
+    if (IsValidLabel(label)) entry.status.labels[label] = version;
+  }
+  for (const auto& [label, version] : entry.api_labels) entry.status.labels[label] = version;
+}
+
+StatusOr<ParsedModelConfig> ModelManager::ReadConfig(
+    const ModelDir& dir, const std::optional<std::string>& config_json) const {
+  return config_json ? ParseModelConfigJson(*config_json) : loader_.ReadConfig(dir.dir, dir.name);
+}
+
+ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
+                                                  const StatusOr<ParsedModelConfig>& config,
+                                                  const ModelEntry* current) const {
   ModelEntry entry;
   entry.status.name = dir.name;
-  auto config = loader_.ReadConfig(dir.dir, dir.name);
+  entry.applied = dir.Fingerprint();
+  if (current != nullptr) entry.api_labels = current->api_labels;
   if (!config.ok()) {
-    entry.status.reason = config.status().message();
-    for (const auto& v : dir.versions) {
-      entry.status.versions.push_back({v.version, ModelState::kUnavailable, entry.status.reason});
+    const std::string reason = config.status().message();
+    LogError("model failed to load", {{"model", dir.name}, {"reason", reason}});
+    if (current != nullptr && !current->ready.empty()) {
+      ModelEntry kept = *current;
+      kept.applied = entry.applied;  // retried when the files change again
+      kept.status.wanted = true;
+      kept.status.reason =
+          "the new config failed to load and the loaded versions keep serving: " + reason;
+      return kept;
     }
-    LogError("model failed to load", {{"model", dir.name}, {"reason", entry.status.reason}});
+    entry.status.reason = reason;
+    for (const auto& v : dir.versions) {
+      entry.status.versions.push_back({v.version, ModelState::kUnavailable, reason});
+    }
     return entry;
   }
   const auto versions = SelectVersions(config->config.version_policy(), dir.versions);
   if (versions.empty()) {
     entry.status.reason = "no version directory with a model in " + dir.dir.string();
     LogError("model failed to load", {{"model", dir.name}, {"reason", entry.status.reason}});
-    return entry;
   }
   for (int64_t version : versions) {
     auto found = std::find_if(dir.versions.begin(), dir.versions.end(),
                               [version](const VersionDir& v) { return v.version == version; });
-    VersionStatus status{version, ModelState::kUnavailable, ""};
     if (found == dir.versions.end()) {
-      status.reason = "version " + std::to_string(version) + " is in the version policy but " +
-                      "has no directory";
-    } else {
-      const auto start = std::chrono::steady_clock::now();
-      auto loaded = loader_.Load(dir.name, version, found->dir, *config);
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
-      if (loaded.ok()) {
-        status.state = ModelState::kReady;
-        entry.ready.emplace(version, Publish(std::move(loaded).value()));
-        LogInfo("model loaded", {{"model", dir.name}, {"version", version}, {"load_ms", ms}});
-      } else {
-        status.reason = loaded.status().message();
-      }
-    }
-    if (status.state != ModelState::kReady) {
+      const std::string reason =
+          "version " + std::to_string(version) + " is in the version policy but has no directory";
       LogError("model failed to load",
-               {{"model", dir.name}, {"version", version}, {"reason", status.reason}});
+               {{"model", dir.name}, {"version", version}, {"reason", reason}});
+      SetVersionStatus(entry.status, {version, ModelState::kUnavailable, reason});
+      continue;
     }
-    entry.status.versions.push_back(std::move(status));
+    const uint64_t fingerprint = VersionFingerprint(*found, config->config);
+    if (current != nullptr && current->ready.count(version) &&
+        current->loaded_from.at(version) == fingerprint) {
+      entry.ready[version] = current->ready.at(version);  // unchanged: no reload
+      entry.loaded_from[version] = fingerprint;
+      SetVersionStatus(entry.status, {version, ModelState::kReady, ""});
+      continue;
+    }
+    LoadVersion(dir, *found, *config, fingerprint, current, entry);
   }
+  if (entry.ready.empty() && current != nullptr) KeepServing(*current, entry);
+  ApplyLabels(config->config, entry);
   return entry;
 }
 
-Status ModelManager::LoadRepository(const std::filesystem::path& root, int parallelism) {
-  INFERD_ASSIGN_OR_RETURN(std::vector<ModelDir> dirs, ScanRepository(root));
-  std::vector<ModelEntry> entries(dirs.size());
+Status ModelManager::LoadModels(const std::vector<std::string>& names, int parallelism) {
+  std::lock_guard transition(transition_mu_);
+  std::vector<StatusOr<ModelDir>> dirs;
+  if (names.empty()) {
+    INFERD_ASSIGN_OR_RETURN(std::vector<ModelDir> all, ScanRepository(root_));
+    for (auto& dir : all) dirs.emplace_back(std::move(dir));
+  } else {
+    for (const auto& name : names) dirs.push_back(ScanModel(root_, name));
+  }
+  std::vector<std::optional<ModelEntry>> entries(dirs.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next++; i < dirs.size(); i = next++) entries[i] = LoadModel(dirs[i]);
+    for (size_t i = next++; i < dirs.size(); i = next++) {
+      if (dirs[i].ok()) entries[i] = BuildEntry(*dirs[i], ReadConfig(*dirs[i], {}), nullptr);
+    }
   };
   std::vector<std::thread> threads;
   const int n = std::max(1, std::min<int>(parallelism, static_cast<int>(dirs.size())));
@@ -96,11 +177,143 @@ Status ModelManager::LoadRepository(const std::filesystem::path& root, int paral
   work();
   for (auto& t : threads) t.join();
 
-  auto table = std::make_shared<Table>();
-  for (size_t i = 0; i < dirs.size(); ++i) table->emplace(dirs[i].name, std::move(entries[i]));
+  auto table = std::make_shared<Table>(*Snapshot());
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    if (!dirs[i].ok()) {
+      // A --load-model name with no directory: reported, never served.
+      LogError("model failed to load",
+               {{"model", names[i]}, {"reason", dirs[i].status().message()}});
+      ModelEntry missing;
+      missing.status.name = names[i];
+      missing.status.reason = dirs[i].status().message();
+      (*table)[names[i]] = std::move(missing);
+      continue;
+    }
+    (*table)[dirs[i]->name] = std::move(*entries[i]);
+  }
   std::lock_guard lock(mu_);
   table_ = std::move(table);
   return Status::Ok();
+}
+
+Status ModelManager::Load(std::string_view name, const std::optional<std::string>& config_json) {
+  std::lock_guard transition(transition_mu_);
+  INFERD_ASSIGN_OR_RETURN(ModelDir dir, ScanModel(root_, name));
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  const ModelEntry* current = it == before->end() ? nullptr : &it->second;
+  if (current != nullptr && current->ready.empty()) current = nullptr;
+  const auto config = ReadConfig(dir, config_json);
+  // A bad override is the caller's mistake: nothing changes.
+  if (!config.ok() && config_json) return config.status();
+  if (config.ok()) {
+    MarkLoading(dir.name, SelectVersions(config->config.version_policy(), dir.versions));
+  }
+
+  ModelEntry entry = BuildEntry(dir, config, current);
+  std::string failure = entry.status.reason;
+  for (const auto& v : entry.status.versions) {
+    if (failure.empty() && !v.reason.empty()) {
+      failure = "version " + std::to_string(v.version) + ": " + v.reason;
+    }
+  }
+  if (failure.empty() && entry.ready.empty()) failure = "no version is available";
+  Replace(dir.name, std::move(entry));
+  if (failure.empty()) return Status::Ok();
+  return Internal("failed to load '" + dir.name + "': " + failure);
+}
+
+Status ModelManager::Unload(std::string_view name) {
+  std::lock_guard transition(transition_mu_);
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  if (it == before->end()) {
+    return NotFound("unknown model '" + std::string(name) + "'");
+  }
+  ModelEntry entry;
+  entry.status.name = it->second.status.name;
+  entry.status.wanted = false;
+  entry.applied = it->second.applied;
+  entry.api_labels = it->second.api_labels;
+  for (const auto& v : it->second.status.versions) {
+    entry.status.versions.push_back({v.version, ModelState::kUnavailable, "unloaded"});
+  }
+  const std::string key = entry.status.name;  // before the entry is moved
+  Replace(key, std::move(entry));
+  LogInfo("model unloaded", {{"model", std::string(name)}});
+  return Status::Ok();
+}
+
+void ModelManager::Remove(std::string_view name) {
+  std::lock_guard transition(transition_mu_);
+  Replace(std::string(name), std::nullopt);
+  LogInfo("model removed from the repository", {{"model", std::string(name)}});
+}
+
+Status ModelManager::SetLabel(std::string_view name, std::string_view label, int64_t version) {
+  std::lock_guard transition(transition_mu_);
+  if (!IsValidLabel(label)) {
+    return InvalidArgument("'" + std::string(label) +
+                           "' is not a valid label (letters, digits, '_' and '-', not a number)");
+  }
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  if (!it->second.ready.count(version)) {
+    return FailedPrecondition("cannot label version " + std::to_string(version) + " of model '" +
+                              std::string(name) + "': it is not ready");
+  }
+  ModelEntry entry = it->second;
+  entry.api_labels[std::string(label)] = version;
+  entry.status.labels[std::string(label)] = version;
+  const std::string key = entry.status.name;  // before the entry is moved
+  Replace(key, std::move(entry));
+  return Status::Ok();
+}
+
+Status ModelManager::RemoveLabel(std::string_view name, std::string_view label) {
+  std::lock_guard transition(transition_mu_);
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  ModelEntry entry = it->second;
+  if (!entry.api_labels.erase(std::string(label))) {
+    return NotFound("model '" + std::string(name) + "' has no label '" + std::string(label) +
+                    "' set through the API");
+  }
+  entry.status.labels.erase(std::string(label));
+  const std::string key = entry.status.name;  // before the entry is moved
+  Replace(key, std::move(entry));
+  return Status::Ok();
+}
+
+void ModelManager::MarkLoading(const std::string& name, const std::vector<int64_t>& versions) {
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  ModelEntry entry = it == before->end() ? ModelEntry{} : it->second;
+  entry.status.name = name;
+  entry.status.wanted = true;
+  for (int64_t v : versions) {
+    if (!entry.ready.count(v)) SetVersionStatus(entry.status, {v, ModelState::kLoading, ""});
+  }
+  Replace(name, std::move(entry));
+}
+
+void ModelManager::Replace(const std::string& name, std::optional<ModelEntry> entry) {
+  auto table = std::make_shared<Table>(*Snapshot());
+  if (entry) {
+    (*table)[name] = std::move(*entry);
+  } else {
+    table->erase(name);
+  }
+  // The old snapshot is released outside the lock: dropping the last handle
+  // of a version only queues it for the reaper, but keep the lock short.
+  std::shared_ptr<const Table> old;
+  {
+    std::lock_guard lock(mu_);
+    old = std::move(table_);
+    table_ = std::move(table);
+  }
 }
 
 std::shared_ptr<const ModelManager::Table> ModelManager::Snapshot() const {
@@ -126,8 +339,16 @@ StatusOr<ModelHandle> ModelManager::Get(std::string_view name, std::string_view 
   }
   int64_t number = 0;
   if (!ParseVersion(version, number)) {
-    return NotFound("model '" + std::string(name) + "' has no version '" + std::string(version) +
-                    "' (versions are positive integers)");
+    auto label = entry.status.labels.find(version);
+    if (label == entry.status.labels.end()) {
+      return NotFound("model '" + std::string(name) + "' has no version or label '" +
+                      std::string(version) + "'");
+    }
+    auto ready = entry.ready.find(label->second);
+    if (ready != entry.ready.end()) return ModelHandle(ready->second);
+    return Unavailable("label '" + std::string(version) + "' of model '" + std::string(name) +
+                       "' points to version " + std::to_string(label->second) +
+                       ", which is not ready");
   }
   auto ready = entry.ready.find(number);
   if (ready != entry.ready.end()) return ModelHandle(ready->second);
@@ -148,13 +369,17 @@ std::vector<ModelStatus> ModelManager::Statuses() const {
   return out;
 }
 
+std::map<std::string, uint64_t> ModelManager::AppliedFingerprints() const {
+  const auto table = Snapshot();
+  std::map<std::string, uint64_t> out;
+  for (const auto& [name, entry] : *table) out[name] = entry.applied;
+  return out;
+}
+
 bool ModelManager::AllReady() const {
   const auto table = Snapshot();
   for (const auto& [name, entry] : *table) {
-    if (entry.status.versions.empty()) return false;
-    for (const auto& v : entry.status.versions) {
-      if (v.state != ModelState::kReady) return false;
-    }
+    if (entry.status.wanted && entry.ready.empty()) return false;
   }
   return true;
 }
@@ -162,7 +387,14 @@ bool ModelManager::AllReady() const {
 ModelHandle ModelManager::Publish(std::unique_ptr<LoadedModel> model) const {
   std::shared_ptr<ThreadPool> reaper = reaper_;
   return ModelHandle(model.release(), [reaper](const LoadedModel* released) {
-    if (!reaper->Submit([released] { delete released; })) delete released;
+    auto destroy = [released] {
+      delete released;
+      // Give freed heap pages back to the system now. Large weights are
+      // mmapped and return on their own; the many small buffers of a
+      // session would otherwise stay in glibc's heap after a swap.
+      malloc_trim(0);
+    };
+    if (!reaper->Submit(destroy)) destroy();
   });
 }
 

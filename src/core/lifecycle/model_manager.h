@@ -1,15 +1,22 @@
-// Owns the served models: loads the versions a repository asks for, records
-// why any failed, and resolves (model, version) to a pinned ModelHandle.
+// Owns the served models: loads the versions the repository and the version
+// policies ask for, swaps versions without failing a request, records why any
+// failed, and resolves (model, version or label) to a pinned ModelHandle.
+//
+// A swap loads and warms the new versions while the current ones serve, then
+// switches the table; the versions no longer wanted stop getting requests,
+// finish the ones they hold (each request pins its version), and unload on the
+// reaper thread. A version that fails to load never replaces one that serves.
 //
 // Thread-safety: all methods are thread-safe. The served table is an immutable
 // snapshot swapped under a mutex held only for the pointer copy, so readers
-// never wait for a load.
+// never wait for a load. Transitions (load, unload, label) run one at a time.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,17 +30,38 @@ namespace inferd {
 
 class ModelManager {
  public:
-  explicit ModelManager(ModelLoader loader) : loader_(std::move(loader)) {}
+  ModelManager(ModelLoader loader, std::filesystem::path root)
+      : loader_(std::move(loader)), root_(std::move(root)) {}
 
-  // Loads every model in the repository as its version policy says (models in
-  // parallel). A model that fails is recorded with its reason; the others load.
-  Status LoadRepository(const std::filesystem::path& root, int parallelism);
+  // Loads the named models (every model in the repository when `names` is
+  // empty), several in parallel. A model that fails is recorded with its
+  // reason; the others load. An error only when the repository is unreadable.
+  Status LoadModels(const std::vector<std::string>& names, int parallelism);
 
-  // `version` empty: the highest ready version. Otherwise a positive integer.
+  // Loads or reloads one model from the repository (see the swap above).
+  // `config_json` replaces config.pbtxt (Triton's load override). The error
+  // says why the model does not serve the versions it asked for.
+  Status Load(std::string_view name, const std::optional<std::string>& config_json = {});
+
+  // Stops serving a model; its versions drain and unload. It stays in the
+  // index as UNAVAILABLE ("unloaded") and no longer counts for readiness.
+  Status Unload(std::string_view name);
+  // Forgets a model whose directory left the repository (its versions drain).
+  void Remove(std::string_view name);
+
+  // Points `label` at a ready version (TF Serving's rule); the API's labels
+  // outlive reloads and win over the config's.
+  Status SetLabel(std::string_view name, std::string_view label, int64_t version);
+  Status RemoveLabel(std::string_view name, std::string_view label);
+
+  // `version`: empty for the highest ready version, a positive integer, or a
+  // label.
   StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const;
 
   std::vector<ModelStatus> Statuses() const;
-  // True when every model the repository holds has all its policy versions ready.
+  // The repository fingerprint each model was last loaded from.
+  std::map<std::string, uint64_t> AppliedFingerprints() const;
+  // True when every model the server is asked to serve has a ready version.
   bool AllReady() const;
 
   // Drops every model and waits until the versions no request holds are
@@ -43,24 +71,45 @@ class ModelManager {
   // Calls `fn` with every ready version (for statistics and metrics).
   void ForEachReady(const std::function<void(const ModelHandle&)>& fn) const;
 
+  const std::filesystem::path& root() const { return root_; }
+
  private:
   struct ModelEntry {
     ModelStatus status;
     std::map<int64_t, ModelHandle> ready;  // served versions
+    // Fingerprint of the files and config each ready version was loaded from.
+    std::map<int64_t, uint64_t> loaded_from;
+    std::map<std::string, int64_t, std::less<>> api_labels;
+    uint64_t applied = 0;  // ModelDir::Fingerprint() at the last load
   };
   using Table = std::map<std::string, ModelEntry, std::less<>>;
 
-  ModelEntry LoadModel(const ModelDir& dir) const;
+  // The entry that serves `dir` next, reusing what `current` serves where the
+  // files did not change. Runs without any lock but the transition's.
+  ModelEntry BuildEntry(const ModelDir& dir, const StatusOr<ParsedModelConfig>& config,
+                        const ModelEntry* current) const;
+  StatusOr<ParsedModelConfig> ReadConfig(const ModelDir& dir,
+                                         const std::optional<std::string>& config_json) const;
+  void LoadVersion(const ModelDir& dir, const VersionDir& found, const ParsedModelConfig& config,
+                   uint64_t fingerprint, const ModelEntry* current, ModelEntry& entry) const;
+  static void KeepServing(const ModelEntry& current, ModelEntry& entry);
+  static void ApplyLabels(const inference::ModelConfig& config, ModelEntry& entry);
+  // Shows the versions about to load as LOADING while the current ones serve.
+  void MarkLoading(const std::string& name, const std::vector<int64_t>& versions);
   std::shared_ptr<const Table> Snapshot() const;
+  // Never pass a member of `entry` as `name`: the entry is moved first.
+  void Replace(const std::string& name, std::optional<ModelEntry> entry);
   // Shares a loaded version; its last owner hands it to the reaper thread.
   ModelHandle Publish(std::unique_ptr<LoadedModel> model) const;
 
   ModelLoader loader_;
+  std::filesystem::path root_;
   // Destroys released versions. A version's last handle is often dropped on
   // one of its own instance threads, which cannot join itself; the deleters
   // share the pool, so it outlives the manager while any version lives.
   std::shared_ptr<ThreadPool> reaper_ = std::make_shared<ThreadPool>(1);
-  mutable std::mutex mu_;
+  std::mutex transition_mu_;  // one load/unload/label change at a time
+  mutable std::mutex mu_;     // guards table_ (the pointer only)
   std::shared_ptr<const Table> table_ = std::make_shared<Table>();
 };
 

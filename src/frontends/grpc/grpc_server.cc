@@ -63,8 +63,17 @@ grpc::Status ToGrpcStatus(const Status& status) {
     case StatusCode::kFailedPrecondition:
       code = grpc::StatusCode::FAILED_PRECONDITION;
       break;
+    case StatusCode::kPermissionDenied:
+      code = grpc::StatusCode::PERMISSION_DENIED;
+      break;
   }
   return grpc::Status(code, status.message());
+}
+
+bool PeerIsLoopback(std::string_view peer) {
+  auto starts = [peer](std::string_view prefix) { return peer.substr(0, prefix.size()) == prefix; };
+  return starts("ipv4:127.") || starts("ipv6:[::1]") || starts("ipv6:%5B::1%5D") ||
+         starts("ipv6:[::ffff:127.") || starts("unix:");
 }
 
 }  // namespace inferd::grpcfe

@@ -9,6 +9,7 @@
 #include <climits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -43,5 +44,9 @@ class GrpcServer {
 
 // Maps a core Status to the gRPC status with the same meaning.
 grpc::Status ToGrpcStatus(const Status& status);
+
+// Whether a gRPC peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000",
+// "unix:...") is this machine.
+bool PeerIsLoopback(std::string_view peer);
 
 }  // namespace inferd::grpcfe

@@ -63,6 +63,8 @@ unsigned HttpStatusFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
       return 200;
+    case StatusCode::kPermissionDenied:
+      return 403;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kUnavailable:

@@ -188,23 +188,53 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryIndex(CallbackServerContext* context,
                                       const pb::RepositoryIndexRequest* request,
                                       pb::RepositoryIndexResponse* response) override {
-    for (const ModelStatus& model : core_->ModelStatuses()) {
-      if (model.versions.empty() && !request->ready()) {
-        auto* entry = response->add_models();
-        entry->set_name(model.name);
-        entry->set_state("UNAVAILABLE");
-        entry->set_reason(model.reason);
-      }
-      for (const VersionStatus& v : model.versions) {
-        if (request->ready() && v.state != ModelState::kReady) continue;
-        auto* entry = response->add_models();
-        entry->set_name(model.name);
-        entry->set_version(std::to_string(v.version));
-        entry->set_state(std::string(ModelStateName(v.state)));
-        entry->set_reason(v.reason);
-      }
+    if (!request->repository_name().empty()) return Answer(context, NamedRepository());
+    for (const RepositoryIndexEntry& e : core_->RepositoryIndex(request->ready())) {
+      auto* entry = response->add_models();
+      entry->set_name(e.name);
+      if (e.version > 0) entry->set_version(std::to_string(e.version));
+      entry->set_state(e.state);
+      entry->set_reason(e.reason);
     }
     return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* RepositoryModelLoad(CallbackServerContext* context,
+                                          const pb::RepositoryModelLoadRequest* request,
+                                          pb::RepositoryModelLoadResponse*) override {
+    Status access = core_->CheckAdminAccess(grpcfe::PeerIsLoopback(context->peer()));
+    if (!access.ok()) return Answer(context, ToGrpcStatus(access));
+    if (!request->repository_name().empty()) return Answer(context, NamedRepository());
+    std::optional<std::string> config;
+    for (const auto& [key, value] : request->parameters()) {
+      if (key == "config" && value.has_string_param()) {
+        config = value.string_param();
+      } else if (key.rfind("file:", 0) == 0) {
+        return Answer(context,
+                      ToGrpcStatus(Unsupported(
+                          "file overrides (\"" + key +
+                          "\") are not supported; put the files in the model repository")));
+      } else {
+        return Answer(context, ToGrpcStatus(InvalidArgument("unknown load parameter \"" + key +
+                                                            "\" (known: \"config\", a string)")));
+      }
+    }
+    return Answer(context, ToGrpcStatus(core_->LoadModel(request->model_name(), config)));
+  }
+
+  ServerUnaryReactor* RepositoryModelUnload(CallbackServerContext* context,
+                                            const pb::RepositoryModelUnloadRequest* request,
+                                            pb::RepositoryModelUnloadResponse*) override {
+    Status access = core_->CheckAdminAccess(grpcfe::PeerIsLoopback(context->peer()));
+    if (!access.ok()) return Answer(context, ToGrpcStatus(access));
+    if (!request->repository_name().empty()) return Answer(context, NamedRepository());
+    return Answer(context, ToGrpcStatus(core_->UnloadModel(request->model_name())));
+  }
+
+  static grpc::Status NamedRepository() {
+    return ToGrpcStatus(
+        Unsupported("'repository_name' specification is not supported: inferd serves one "
+                    "model repository"));
   }
 
   ServerUnaryReactor* ModelInfer(CallbackServerContext* context,

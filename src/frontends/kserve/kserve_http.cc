@@ -6,6 +6,7 @@
 #include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/kserve/kserve_infer_codec.h"
+#include "frontends/kserve/kserve_repository_codec.h"
 #include "frontends/kserve/kserve_statistics.h"
 
 namespace inferd::kserve {
@@ -136,15 +137,12 @@ class KServeHttp {
   }
 
   void RepositoryIndex(HttpRequest& req, Responder respond) {
+    auto body = ParseOptionalObject(*req.body);
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
     bool ready_only = false;
-    if (!req.body->empty()) {
-      auto doc = http::ParseJson(*req.body);
-      if (!doc.ok()) return respond(ErrorResponse(doc.status()));
-      if (doc->type() != simdjson::dom::element_type::OBJECT) {
-        return respond(http::JsonError(400, "the body must be a JSON object"));
-      }
+    if (*body) {
       simdjson::dom::element ready;
-      if (simdjson::dom::object(*doc).at_key("ready").get(ready) == simdjson::SUCCESS) {
+      if ((*body)->at_key("ready").get(ready) == simdjson::SUCCESS) {
         if (ready.type() != simdjson::dom::element_type::BOOL) {
           return respond(http::JsonError(400, "\"ready\" must be a bool"));
         }
@@ -154,33 +152,52 @@ class KServeHttp {
     http::JsonBuffer buffer;
     JsonWriter w(buffer);
     w.StartArray();
-    for (const ModelStatus& model : core_->ModelStatuses()) {
-      if (model.versions.empty() && !ready_only) {
-        w.StartObject();
-        w.Key("name");
-        WriteString(w, model.name);
-        w.Key("state");
-        w.String("UNAVAILABLE");
-        w.Key("reason");
-        WriteString(w, model.reason);
-        w.EndObject();
-      }
-      for (const VersionStatus& v : model.versions) {
-        if (ready_only && v.state != ModelState::kReady) continue;
-        w.StartObject();
-        w.Key("name");
-        WriteString(w, model.name);
+    for (const RepositoryIndexEntry& e : core_->RepositoryIndex(ready_only)) {
+      w.StartObject();
+      w.Key("name");
+      WriteString(w, e.name);
+      if (e.version > 0) {
         w.Key("version");
-        WriteString(w, std::to_string(v.version));
-        w.Key("state");
-        WriteString(w, ModelStateName(v.state));
-        w.Key("reason");
-        WriteString(w, v.reason);
-        w.EndObject();
+        WriteString(w, std::to_string(e.version));
       }
+      if (!e.state.empty()) {
+        w.Key("state");
+        WriteString(w, e.state);
+      }
+      if (!e.reason.empty()) {
+        w.Key("reason");
+        WriteString(w, e.reason);
+      }
+      w.EndObject();
     }
     w.EndArray();
     respond(JsonResponse(buffer));
+  }
+
+  // POST /v2/repository/models/{m}/load: {"parameters": {"config": "<json>"}}.
+  void RepositoryLoad(HttpRequest& req, Responder respond) {
+    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
+    if (!access.ok()) return respond(ErrorResponse(access));
+    auto body = ParseOptionalObject(*req.body);
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    std::optional<std::string> config;
+    if (*body) {
+      auto params = LoadConfigOverride(**body);
+      if (!params.ok()) return respond(ErrorResponse(params.status()));
+      config = std::move(params).value();
+    }
+    Status status = core_->LoadModel(req.Param("model"), config);
+    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+  }
+
+  // POST /v2/repository/models/{m}/unload.
+  void RepositoryUnload(HttpRequest& req, Responder respond) {
+    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
+    if (!access.ok()) return respond(ErrorResponse(access));
+    auto body = ParseOptionalObject(*req.body);
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    Status status = core_->UnloadModel(req.Param("model"));
+    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
   }
 
   void Infer(HttpRequest& req, Responder respond) {
@@ -240,6 +257,10 @@ void AddKServeHttpRoutes(ServerCore* core, http::Router& router) {
   router.Add(Method::kGet, "/v2/health/ready", bind(&KServeHttp::Ready));
   router.Add(Method::kGet, "/v2", bind(&KServeHttp::ServerMetadata));
   router.Add(Method::kPost, "/v2/repository/index", bind(&KServeHttp::RepositoryIndex));
+  router.Add(Method::kPost, "/v2/repository/models/{model}/load",
+             bind(&KServeHttp::RepositoryLoad));
+  router.Add(Method::kPost, "/v2/repository/models/{model}/unload",
+             bind(&KServeHttp::RepositoryUnload));
   // Before /v2/models/{model}, as in Triton: "stats" here is not a model name.
   router.Add(Method::kGet, "/v2/models/stats", bind(&KServeHttp::Statistics));
   for (const char* prefix : {"/v2/models/{model}", "/v2/models/{model}/versions/{version}"}) {

@@ -76,10 +76,15 @@ pb::SignatureDefMap SignatureDefMapFor(const ModelSignature& signature) {
   return map;
 }
 
-Status LabelNotFound(std::string_view model, std::string_view label) {
-  return NotFound("model '" + std::string(model) + "' has no version labelled '" +
-                  std::string(label) + "': labels are not configured for model " +
-                  std::string(model));
+StatusOr<ModelHandle> ResolveLabel(const ServerCore& core, std::string_view model,
+                                   std::string_view label) {
+  int64_t number = 0;
+  const auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), number);
+  if (label.empty() || (error == std::errc() && end == label.data() + label.size())) {
+    return NotFound("model '" + std::string(model) + "' has no version labelled '" +
+                    std::string(label) + "'");
+  }
+  return core.GetModel(model, label);
 }
 
 StatusOr<int64_t> ParseTfVersion(std::string_view model, std::string_view version) {

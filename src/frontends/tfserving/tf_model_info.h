@@ -28,8 +28,10 @@ StatusOr<tensorflow::serving::GetModelStatusResponse> ModelStatusFor(
 // {"serving_default": SignatureDef} for the model's inputs and outputs.
 tensorflow::serving::SignatureDefMap SignatureDefMapFor(const ModelSignature& signature);
 
-// Labels ("stable", "canary") are not served yet: every label is NOT_FOUND.
-Status LabelNotFound(std::string_view model, std::string_view label);
+// The version a label ("stable", "canary") points to, pinned. A number is
+// never a label.
+StatusOr<ModelHandle> ResolveLabel(const ServerCore& core, std::string_view model,
+                                   std::string_view label);
 
 // A version from a URL or message: a positive integer; NOT_FOUND otherwise.
 StatusOr<int64_t> ParseTfVersion(std::string_view model, std::string_view version);

@@ -36,7 +36,7 @@ StatusOr<ModelHandle> Resolve(const ServerCore& core, const pb::ModelSpec& spec)
   }
   switch (spec.version_choice_case()) {
     case pb::ModelSpec::kVersionLabel:
-      return LabelNotFound(spec.name(), spec.version_label());
+      return ResolveLabel(core, spec.name(), spec.version_label());
     case pb::ModelSpec::kVersion:
       if (spec.version().value() <= 0) {
         return NotFound("model '" + spec.name() + "' has no version " +
@@ -228,8 +228,12 @@ class ModelService final : public pb::ModelService::CallbackService {
     const pb::ModelSpec& spec = request->model_spec();
     std::optional<int64_t> version;
     switch (spec.version_choice_case()) {
-      case pb::ModelSpec::kVersionLabel:
-        return Answer(context, LabelNotFound(spec.name(), spec.version_label()));
+      case pb::ModelSpec::kVersionLabel: {
+        auto labelled = ResolveLabel(*core_, spec.name(), spec.version_label());
+        if (!labelled.ok()) return Answer(context, labelled.status());
+        version = (*labelled)->version;
+        break;
+      }
       case pb::ModelSpec::kVersion:
         version = spec.version().value();
         break;

@@ -63,7 +63,6 @@ StatusOr<Target> TargetOf(const HttpRequest& req, bool post) {
     std::string& last = has_label ? t.label : has_version ? t.version : t.model;
     INFERD_RETURN_IF_ERROR(SplitVerb(last, t.verb));
   }
-  if (has_label) return LabelNotFound(t.model, t.label);
   if (has_version) INFERD_RETURN_IF_ERROR(ParseTfVersion(t.model, t.version).status());
   return t;
 }
@@ -86,11 +85,22 @@ class TfServingHttp {
     respond(Json(buffer.Release()));
   }
 
+  // The version a target names: by number, by label, or the default.
+  StatusOr<ModelHandle> Resolve(const Target& target) const {
+    if (!target.label.empty()) return ResolveLabel(*core_, target.model, target.label);
+    return core_->GetModel(target.model, target.version);
+  }
+
   void GetStatus(HttpRequest& req, Responder respond) {
     auto target = TargetOf(req, false);
     if (!target.ok()) return respond(Error(target.status()));
     std::optional<int64_t> version;
     if (!target->version.empty()) version = ParseTfVersion(target->model, target->version).value();
+    if (!target->label.empty()) {
+      auto labelled = Resolve(*target);
+      if (!labelled.ok()) return respond(Error(labelled.status()));
+      version = (*labelled)->version;
+    }
     auto status = ModelStatusFor(*core_, target->model, version);
     if (!status.ok()) return respond(Error(status.status()));
     respond(Json(TfJson(*status)));
@@ -99,7 +109,7 @@ class TfServingHttp {
   void GetMetadata(HttpRequest& req, Responder respond) {
     auto target = TargetOf(req, false);
     if (!target.ok()) return respond(Error(target.status()));
-    auto model = core_->GetModel(target->model, target->version);
+    auto model = Resolve(*target);
     if (!model.ok()) return respond(Error(model.status()));
     tensorflow::serving::ModelSpec spec;
     spec.set_name((*model)->name);
@@ -111,7 +121,7 @@ class TfServingHttp {
   void Post(HttpRequest& req, Responder respond) {
     auto target = TargetOf(req, true);
     if (!target.ok()) return respond(Error(target.status()));
-    auto model = core_->GetModel(target->model, target->version);
+    auto model = Resolve(*target);
     if (!model.ok()) return respond(Error(model.status()));
     const ModelHandle& handle = *model;
     if (target->verb == "predict") return Predict(req, handle, std::move(respond));
@@ -179,6 +189,8 @@ unsigned TfHttpStatusFor(const Status& status) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kFailedPrecondition:
       return 400;
+    case StatusCode::kPermissionDenied:
+      return 403;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:

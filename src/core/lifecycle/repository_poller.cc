@@ -1,0 +1,58 @@
+#include "core/lifecycle/repository_poller.h"
+
+#include "observability/log.h"
+
+namespace inferd {
+
+void RepositoryPoller::Start() {
+  // The first scan only records what is there: the manager has just loaded it.
+  auto dirs = ScanRepository(manager_->root());
+  if (dirs.ok()) {
+    for (const ModelDir& dir : *dirs) seen_[dir.name] = dir.Fingerprint();
+  }
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      lock.unlock();
+      PollOnce();
+      lock.lock();
+    }
+  });
+}
+
+void RepositoryPoller::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RepositoryPoller::PollOnce() {
+  auto dirs = ScanRepository(manager_->root());
+  if (!dirs.ok()) {
+    // Keep serving what is loaded; the repository may come back.
+    LogWarn("cannot poll the model repository", {{"reason", dirs.status().message()}});
+    return;
+  }
+  const auto applied = manager_->AppliedFingerprints();
+  std::map<std::string, uint64_t> now;
+  for (const ModelDir& dir : *dirs) {
+    const uint64_t fingerprint = dir.Fingerprint();
+    now[dir.name] = fingerprint;
+    auto seen = seen_.find(dir.name);
+    if (seen == seen_.end() || seen->second != fingerprint) continue;  // still changing
+    auto loaded = applied.find(dir.name);
+    if (loaded != applied.end() && loaded->second == fingerprint) continue;  // up to date
+    LogInfo("model changed in the repository", {{"model", dir.name}});
+    const Status status = manager_->Load(dir.name);
+    if (!status.ok()) LogWarn("model load failed", {{"reason", status.message()}});
+  }
+  for (const auto& [name, fingerprint] : applied) {
+    if (!now.count(name)) manager_->Remove(name);
+  }
+  seen_ = std::move(now);
+}
+
+}  // namespace inferd

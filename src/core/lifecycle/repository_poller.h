@@ -1,0 +1,44 @@
+// Poll mode (--model-control-mode=poll): rescans the model repository every
+// interval and brings the model manager in line with it: new models load,
+// changed ones swap to their new files, removed ones drain and go.
+//
+// A model is acted on only when its files have not changed for one whole
+// interval (same names, sizes and modification times on two scans in a row),
+// so a version still being copied is never loaded half-written.
+//
+// Thread-safety: Start and Stop from one thread; PollOnce runs on the
+// poller's own thread (or, in tests, on the caller's when not started).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/lifecycle/model_manager.h"
+
+namespace inferd {
+
+class RepositoryPoller {
+ public:
+  RepositoryPoller(ModelManager* manager, std::chrono::milliseconds interval)
+      : manager_(manager), interval_(interval) {}
+  ~RepositoryPoller() { Stop(); }
+
+  void Start();
+  void Stop();
+  void PollOnce();
+
+ private:
+  ModelManager* manager_;
+  std::chrono::milliseconds interval_;
+  std::map<std::string, uint64_t> seen_;  // each model's fingerprint at the last scan
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace inferd
