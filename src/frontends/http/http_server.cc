@@ -174,11 +174,10 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto remote = stream_.socket().remote_endpoint(addr_ec);
     request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
 
-    request->client_gone = std::shared_ptr<std::atomic<bool>>(request, &request->gone);
     server_->RequestStarted();
     auto self = shared_from_this();
     awaiting_answer_ = true;
-    WatchForDisconnect(request->client_gone, ++dispatched_);
+    WatchForDisconnect(request, ++dispatched_);
     // Keeps the request alive until the handler has answered.
     server_->router_->Dispatch(*request, [self, request](HttpResponse response) {
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -192,19 +191,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closing flags the request, so the core drops it if it is still queued.
   // `seq` ties the watch to its request: a completion that arrives after the
   // answer (and maybe after the next request was read) is ignored.
-  void WatchForDisconnect(std::shared_ptr<std::atomic<bool>> client_gone, uint64_t seq) {
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), client_gone,
-                                                         seq](beast::error_code ec) {
-      if (ec || !self->awaiting_answer_ || self->dispatched_ != seq) return;
-      // Never block the I/O thread: peek without waiting.
-      char byte;
-      const ssize_t n =
-          ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        return self->WatchForDisconnect(std::move(client_gone), seq);
-      }
-      if (n <= 0) client_gone->store(true, std::memory_order_relaxed);
-    });
+  void WatchForDisconnect(std::shared_ptr<HttpRequest> request, uint64_t seq) {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this(), request, seq](beast::error_code ec) {
+          if (ec || !self->awaiting_answer_ || self->dispatched_ != seq) return;
+          // Never block the I/O thread: peek without waiting.
+          char byte;
+          const ssize_t n =
+              ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return self->WatchForDisconnect(std::move(request), seq);
+          }
+          if (n <= 0) request->gone.store(true, std::memory_order_relaxed);
+        });
   }
 
   void Write(HttpResponse response) {

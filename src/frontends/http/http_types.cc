@@ -26,6 +26,12 @@ bool HttpRequest::HasHeader(std::string_view lower_name) const {
   return false;
 }
 
+std::shared_ptr<std::atomic<bool>> HttpRequest::ClientGone() const {
+  std::shared_ptr<const HttpRequest> self = weak_from_this().lock();
+  if (!self) return nullptr;
+  return std::shared_ptr<std::atomic<bool>>(std::move(self), &gone);
+}
+
 void HttpRequest::AddHeader(std::string_view name, std::string_view value) {
   if (headers_.empty()) {
     headers_.reserve(16);

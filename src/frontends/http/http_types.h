@@ -18,7 +18,7 @@ namespace inferd::http {
 
 enum class Method { kGet, kPost, kPut, kDelete, kHead, kOther };
 
-class HttpRequest {
+class HttpRequest : public std::enable_shared_from_this<HttpRequest> {
  public:
   Method method = Method::kOther;
   std::string path;   // percent-decoded path, without the query
@@ -26,18 +26,20 @@ class HttpRequest {
   // The body; shared so decoded tensors can borrow its bytes without copying.
   std::shared_ptr<std::string> body = std::make_shared<std::string>();
   bool remote_is_loopback = false;
-  // Set when the client closes the connection before the answer is written;
-  // frontends pass it to the core so a queued request is dropped. The server
-  // points it at `gone` (sharing the request's ownership), so it costs no
-  // allocation of its own.
-  std::shared_ptr<std::atomic<bool>> client_gone;
-  std::atomic<bool> gone{false};
+  // Set when the client closes the connection before the answer is written.
+  mutable std::atomic<bool> gone{false};
   // Path parameters filled by the router ("model", "version", ...).
   std::map<std::string, std::string, std::less<>> params;
 
   // The first header with this (lower-case) name, or "" when absent.
   std::string_view Header(std::string_view lower_name) const;
   bool HasHeader(std::string_view lower_name) const;
+  // `gone` as frontends pass it to the core, so a queued request is dropped
+  // when its client leaves. It shares the request's ownership (no allocation
+  // of its own); null for a request not owned by a shared_ptr. Never store it
+  // in the request itself: that would be a cycle.
+  std::shared_ptr<std::atomic<bool>> ClientGone() const;
+
   // Adds a header; the name is lower-cased. All headers share one buffer.
   void AddHeader(std::string_view name, std::string_view value);
   std::string_view Param(std::string_view name) const;

@@ -222,7 +222,7 @@ class KServeHttp {
     InferRequest& request = decoded->request;
     request.model_name = std::string(req.Param("model"));
     request.model_version = std::string(req.Param("version"));
-    request.cancelled = req.client_gone;
+    request.cancelled = req.ClientGone();
     // Triton's `timeout` (microseconds) may also come as a header.
     if (req.HasHeader("timeout")) {
       const std::string_view value = req.Header("timeout");

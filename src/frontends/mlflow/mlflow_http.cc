@@ -62,7 +62,7 @@ class MlflowHttp {
     request.inputs = std::move(inputs).value();
     request.requested_outputs = OutputsToRequest(handle->signature);
     request.protocol = "mlflow";
-    request.cancelled = req.client_gone;
+    request.cancelled = req.ClientGone();
     core_->Infer(handle, std::move(request), [handle, respond](StatusOr<InferResponse> result) {
       if (!result.ok()) return respond(ErrorResponse(result.status()));
       auto body = EncodeInvocationResponse(*result, handle->signature);

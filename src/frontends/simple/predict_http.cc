@@ -32,7 +32,7 @@ void Predict(ServerCore* core, const std::string& default_model, HttpRequest& re
   InferRequest request;
   request.inputs = std::move(inputs).value();
   request.protocol = "predict";
-  request.cancelled = req.client_gone;
+  request.cancelled = req.ClientGone();
   core->Infer(handle, std::move(request),
               [handle, single = body->single_row, respond](StatusOr<InferResponse> result) {
                 if (!result.ok()) return respond(ErrorResponse(result.status()));

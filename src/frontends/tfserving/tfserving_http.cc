@@ -132,7 +132,7 @@ class TfServingHttp {
   // Ties the request to its connection (the version is the handle that decoded it).
   static void BindConnection(InferRequest& request, const HttpRequest& req) {
     request.protocol = "tfserving_http";
-    request.cancelled = req.client_gone;
+    request.cancelled = req.ClientGone();
   }
 
   void Predict(HttpRequest& req, const ModelHandle& handle, Responder respond) {

@@ -28,7 +28,7 @@ void Predict(ServerCore* core, HttpRequest& req, Responder respond) {
   InferRequest request;
   request.inputs = std::move(decoded->inputs);
   request.protocol = "torchserve";
-  request.cancelled = req.client_gone;
+  request.cancelled = req.ClientGone();
   core->Infer(handle, std::move(request),
               [handle, single = decoded->single_row, respond](StatusOr<InferResponse> result) {
                 if (!result.ok()) return respond(ErrorResponse(result.status()));
