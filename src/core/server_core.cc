@@ -175,6 +175,9 @@ StatusOr<std::vector<VersionStatistics>> ServerCore::Statistics(std::string_view
 }
 
 void ServerCore::CollectModelMetrics(MetricsRegistry& registry) const {
+  // Rebuilt at each scrape, so versions that were unloaded or removed vanish.
+  registry.ClearGauges("inferd_model_state");
+  registry.ClearGauges("inferd_queue_depth");
   for (const ModelStatus& status : manager_.Statuses()) {
     for (const VersionStatus& v : status.versions) {
       for (ModelState state : {ModelState::kLoading, ModelState::kReady, ModelState::kUnavailable,

@@ -125,7 +125,14 @@ void MetricsRegistry::AddCollector(std::function<void(MetricsRegistry&)> collect
   collectors_.push_back(std::move(collector));
 }
 
+void MetricsRegistry::ClearGauges(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it != families_.end()) it->second.gauges.clear();
+}
+
 std::string MetricsRegistry::RenderPrometheus() {
+  std::lock_guard scrape(scrape_mu_);
   std::vector<std::function<void(MetricsRegistry&)>> collectors;
   {
     std::lock_guard lock(mu_);

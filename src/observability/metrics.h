@@ -65,6 +65,12 @@ class MetricsRegistry {
   // (process RSS, queue depths, model states).
   void AddCollector(std::function<void(MetricsRegistry&)> collector);
 
+  // Drops every series of a gauge family, so a collector can rebuild it at
+  // each scrape and series of things that went away (unloaded model
+  // versions) disappear. Only for gauges that collectors set: nobody may hold
+  // a reference to them.
+  void ClearGauges(const std::string& name);
+
   std::string RenderPrometheus();
 
   static const std::vector<double>& LatencyBucketsSeconds();
@@ -81,6 +87,7 @@ class MetricsRegistry {
   };
   Family& FamilyFor(const std::string& name, const std::string& help, Type type);
 
+  std::mutex scrape_mu_;  // one scrape at a time: collectors rebuild series
   std::mutex mu_;
   std::map<std::string, Family> families_;
   std::vector<std::function<void(MetricsRegistry&)>> collectors_;

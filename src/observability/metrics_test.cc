@@ -29,5 +29,23 @@ TEST(MetricsTest, RendersPrometheusTextWithLabelsAndHistograms) {
   EXPECT_NE(text.find("inferd_up 1"), std::string::npos);
 }
 
+TEST(MetricsTest, CollectorsCanRebuildAGaugeFamilySoGoneSeriesVanish) {
+  MetricsRegistry registry;
+  std::vector<std::string> versions = {"1", "2"};
+  registry.AddCollector([&versions](MetricsRegistry& r) {
+    r.ClearGauges("inferd_model_state");
+    for (const auto& v : versions) {
+      r.GetGauge("inferd_model_state", "State.", {{"version", v}}).Set(1);
+    }
+  });
+  std::string text = registry.RenderPrometheus();
+  EXPECT_NE(text.find("inferd_model_state{version=\"1\"} 1"), std::string::npos) << text;
+  versions = {"2"};
+  text = registry.RenderPrometheus();
+  EXPECT_EQ(text.find("version=\"1\""), std::string::npos) << text;
+  EXPECT_NE(text.find("inferd_model_state{version=\"2\"} 1"), std::string::npos) << text;
+  registry.ClearGauges("no_such_family");  // harmless
+}
+
 }  // namespace
 }  // namespace inferd
