@@ -61,22 +61,30 @@ void ServerCore::Shutdown() {
   manager_.UnloadAll();
 }
 
+Status ServerCore::CheckExplicitMode() const {
+  if (options_.control_mode == ModelControlMode::kExplicit) return Status::Ok();
+  return Unavailable(
+      "explicit model load / unload is not allowed: start inferd with "
+      "--model-control-mode=explicit");
+}
+
 Status ServerCore::LoadModel(std::string_view name, const std::optional<std::string>& config_json) {
-  if (options_.control_mode != ModelControlMode::kExplicit) {
-    return Unavailable(
-        "explicit model load / unload is not allowed: start inferd with "
-        "--model-control-mode=explicit");
-  }
+  INFERD_RETURN_IF_ERROR(CheckExplicitMode());
   return manager_.Load(name, config_json);
 }
 
 Status ServerCore::UnloadModel(std::string_view name) {
-  if (options_.control_mode != ModelControlMode::kExplicit) {
-    return Unavailable(
-        "explicit model load / unload is not allowed: start inferd with "
-        "--model-control-mode=explicit");
-  }
+  INFERD_RETURN_IF_ERROR(CheckExplicitMode());
   return manager_.Unload(name);
+}
+
+Status ServerCore::UnloadVersion(std::string_view name, int64_t version) {
+  INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+  return manager_.UnloadVersion(name, version);
+}
+
+Status ServerCore::SetDefaultVersion(std::string_view name, int64_t version) {
+  return manager_.SetDefaultVersion(name, version);
 }
 
 std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndex(bool ready_only) const {

@@ -86,6 +86,9 @@ class ServerCore {
   std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;
   Status SetVersionLabel(std::string_view name, std::string_view label, int64_t version);
   Status RemoveVersionLabel(std::string_view name, std::string_view label);
+  Status SetDefaultVersion(std::string_view name, int64_t version);
+  // Stops serving one version (explicit mode only, like unload).
+  Status UnloadVersion(std::string_view name, int64_t version);
   // Whether a client may call the routes above (--admin-api).
   Status CheckAdminAccess(bool client_is_loopback) const;
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
@@ -107,6 +110,7 @@ class ServerCore {
   void Infer(ModelHandle model, InferRequest request, InferCallback done);
 
  private:
+  Status CheckExplicitMode() const;
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
                                                      MetricsRegistry* metrics);
   void CollectModelMetrics(MetricsRegistry& registry) const;

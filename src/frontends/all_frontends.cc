@@ -9,6 +9,7 @@
 #include "frontends/tfserving/tfserving_grpc.h"
 #include "frontends/tfserving/tfserving_http.h"
 #include "frontends/torchserve/torchserve_http.h"
+#include "frontends/torchserve/torchserve_management.h"
 
 namespace inferd {
 
@@ -16,6 +17,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   kserve::AddKServeHttpRoutes(core, router);
   tfserving::AddTfServingHttpRoutes(core, router);
   torchserve::AddTorchServeRoutes(core, router);
+  torchserve::AddTorchServeManagementRoutes(core, router);
   mlflow::AddMlflowRoutes(core, options.default_model, router);
   simple::AddSimpleRoutes(core, options.default_model, router);
   metrics::AddMetricsRoutes(core, router);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/version.h"
+#include "main/models_command.h"
 #include "main/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   inferd::ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the models of a model repository");
   inferd::AddServeFlags(*serve_cmd, serve);
+  inferd::ModelsOptions models;
+  CLI::App* models_cmd = inferd::AddModelsCommand(app, models);
 
   try {
     app.parse(argc, argv);
@@ -25,5 +28,6 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (serve_cmd->parsed()) return inferd::RunServe(serve);
+  if (models_cmd->parsed()) return inferd::RunModels(*models_cmd, models);
   return 0;
 }

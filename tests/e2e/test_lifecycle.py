@@ -44,6 +44,10 @@ def test_poll_mode_swaps_versions_under_load_without_failing_a_request(poll_repo
                    what="version 1 gone from the index")
         shutil.rmtree(model_dir / "2")  # 1 comes back
         load.wait_for_version("1")
+        wait_until(lambda: index_state(server, "logreg", 2) is None, 30, what="version 2 gone")
+        metrics = requests.get(server.url("/metrics"), timeout=10).text
+        assert 'inferd_model_state{model="logreg",version="1",state="READY"} 1' in metrics
+        assert 'inferd_model_state{model="logreg",version="2"' not in metrics  # no stale series
         # Reload the serving version 20 times (new file times, same bytes).
         for i in range(20):
             before = count_log(server, "model loaded", model="logreg", version=1)

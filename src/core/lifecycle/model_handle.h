@@ -59,6 +59,9 @@ struct ModelStatus {
   std::map<std::string, int64_t, std::less<>> labels;
   // False once the model was unloaded on request: readiness no longer waits for it.
   bool wanted = true;
+  // The version requests without one get (TorchServe's set-default); 0: the
+  // highest ready version.
+  int64_t default_version = 0;
 };
 
 }  // namespace inferd

@@ -106,7 +106,10 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
   ModelEntry entry;
   entry.status.name = dir.name;
   entry.applied = dir.Fingerprint();
-  if (current != nullptr) entry.api_labels = current->api_labels;
+  if (current != nullptr) {
+    entry.api_labels = current->api_labels;
+    entry.api_default = current->api_default;
+  }
   if (!config.ok()) {
     const std::string reason = config.status().message();
     LogError("model failed to load", {{"model", dir.name}, {"reason", reason}});
@@ -152,6 +155,8 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
   }
   if (entry.ready.empty() && current != nullptr) KeepServing(*current, entry);
   ApplyLabels(config->config, entry);
+  if (!entry.ready.count(entry.api_default)) entry.api_default = 0;
+  entry.status.default_version = entry.api_default;
   return entry;
 }
 
@@ -287,6 +292,53 @@ Status ModelManager::RemoveLabel(std::string_view name, std::string_view label) 
   return Status::Ok();
 }
 
+Status ModelManager::SetDefaultVersion(std::string_view name, int64_t version) {
+  std::lock_guard transition(transition_mu_);
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  if (!it->second.ready.count(version)) {
+    return NotFound("model '" + std::string(name) + "' has no ready version " +
+                    std::to_string(version));
+  }
+  ModelEntry entry = it->second;
+  entry.api_default = version;
+  entry.status.default_version = version;
+  const std::string key = entry.status.name;
+  Replace(key, std::move(entry));
+  return Status::Ok();
+}
+
+Status ModelManager::UnloadVersion(std::string_view name, int64_t version) {
+  std::lock_guard transition(transition_mu_);
+  const auto before = Snapshot();
+  auto it = before->find(name);
+  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  const ModelEntry& current = it->second;
+  if (!current.ready.count(version)) {
+    return NotFound("model '" + std::string(name) + "' has no ready version " +
+                    std::to_string(version));
+  }
+  const int64_t default_version =
+      current.api_default != 0 ? current.api_default : current.ready.rbegin()->first;
+  if (version == default_version && current.ready.size() > 1) {
+    return PermissionDenied("cannot unload the default version " + std::to_string(version) +
+                            " of model '" + std::string(name) +
+                            "' while others serve: set another default first");
+  }
+  ModelEntry entry = current;
+  entry.ready.erase(version);
+  entry.loaded_from.erase(version);
+  if (entry.api_default == version) entry.api_default = 0;
+  entry.status.default_version = entry.api_default;
+  SetVersionStatus(entry.status, {version, ModelState::kUnavailable, "unloaded"});
+  if (entry.ready.empty()) entry.status.wanted = false;
+  const std::string key = entry.status.name;
+  Replace(key, std::move(entry));
+  LogInfo("model version unloaded", {{"model", std::string(name)}, {"version", version}});
+  return Status::Ok();
+}
+
 void ModelManager::MarkLoading(const std::string& name, const std::vector<int64_t>& versions) {
   const auto before = Snapshot();
   auto it = before->find(name);
@@ -334,6 +386,10 @@ StatusOr<ModelHandle> ModelManager::Get(std::string_view name, std::string_view 
       }
       return Unavailable("model '" + std::string(name) + "' has no ready version" +
                          (reason.empty() ? "" : ": " + reason));
+    }
+    if (entry.api_default != 0) {
+      auto chosen = entry.ready.find(entry.api_default);
+      if (chosen != entry.ready.end()) return ModelHandle(chosen->second);
     }
     return ModelHandle(entry.ready.rbegin()->second);
   }

@@ -53,6 +53,11 @@ class ModelManager {
   // outlive reloads and win over the config's.
   Status SetLabel(std::string_view name, std::string_view label, int64_t version);
   Status RemoveLabel(std::string_view name, std::string_view label);
+  // Makes a ready version the one requests without a version get.
+  Status SetDefaultVersion(std::string_view name, int64_t version);
+  // Stops serving one version (it drains and unloads); the model's default
+  // version cannot go while others serve.
+  Status UnloadVersion(std::string_view name, int64_t version);
 
   // `version`: empty for the highest ready version, a positive integer, or a
   // label.
@@ -80,7 +85,8 @@ class ModelManager {
     // Fingerprint of the files and config each ready version was loaded from.
     std::map<int64_t, uint64_t> loaded_from;
     std::map<std::string, int64_t, std::less<>> api_labels;
-    uint64_t applied = 0;  // ModelDir::Fingerprint() at the last load
+    int64_t api_default = 0;  // set-default; outlives reloads while that version serves
+    uint64_t applied = 0;     // ModelDir::Fingerprint() at the last load
   };
   using Table = std::map<std::string, ModelEntry, std::less<>>;
 

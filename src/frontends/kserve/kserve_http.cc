@@ -190,6 +190,27 @@ class KServeHttp {
     respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
   }
 
+  // PUT /v2/repository/models/{m}/labels/{label} {"version": N} (inferd's
+  // extension: TF Serving-style labels set while running).
+  void SetLabel(HttpRequest& req, Responder respond) {
+    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
+    if (!access.ok()) return respond(ErrorResponse(access));
+    auto body = ParseOptionalObject(*req.body);
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    auto version = *body ? LabelVersion(**body)
+                         : StatusOr<int64_t>(InvalidArgument("the body must be {\"version\": N}"));
+    if (!version.ok()) return respond(ErrorResponse(version.status()));
+    Status status = core_->SetVersionLabel(req.Param("model"), req.Param("label"), *version);
+    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+  }
+
+  void RemoveLabel(HttpRequest& req, Responder respond) {
+    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
+    if (!access.ok()) return respond(ErrorResponse(access));
+    Status status = core_->RemoveVersionLabel(req.Param("model"), req.Param("label"));
+    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+  }
+
   // POST /v2/repository/models/{m}/unload.
   void RepositoryUnload(HttpRequest& req, Responder respond) {
     Status access = core_->CheckAdminAccess(req.remote_is_loopback);
@@ -261,6 +282,10 @@ void AddKServeHttpRoutes(ServerCore* core, http::Router& router) {
              bind(&KServeHttp::RepositoryLoad));
   router.Add(Method::kPost, "/v2/repository/models/{model}/unload",
              bind(&KServeHttp::RepositoryUnload));
+  router.Add(Method::kPut, "/v2/repository/models/{model}/labels/{label}",
+             bind(&KServeHttp::SetLabel));
+  router.Add(Method::kDelete, "/v2/repository/models/{model}/labels/{label}",
+             bind(&KServeHttp::RemoveLabel));
   // Before /v2/models/{model}, as in Triton: "stats" here is not a model name.
   router.Add(Method::kGet, "/v2/models/stats", bind(&KServeHttp::Statistics));
   for (const char* prefix : {"/v2/models/{model}", "/v2/models/{model}/versions/{version}"}) {

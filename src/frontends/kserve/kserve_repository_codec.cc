@@ -44,4 +44,25 @@ StatusOr<std::optional<std::string>> LoadConfigOverride(simdjson::dom::object bo
   return config;
 }
 
+StatusOr<int64_t> LabelVersion(simdjson::dom::object body) {
+  element version;
+  if (body.at_key("version").get(version) != simdjson::SUCCESS) {
+    return InvalidArgument("the body must be {\"version\": N}");
+  }
+  int64_t number = 0;
+  if (version.type() == element_type::INT64) {
+    number = int64_t(version);
+  } else if (version.type() == element_type::STRING) {
+    const std::string_view text(version);
+    for (char c : text) {
+      if (c < '0' || c > '9' || text.size() > 18) {
+        return InvalidArgument("\"version\" must be a positive integer");
+      }
+      number = number * 10 + (c - '0');
+    }
+  }
+  if (number <= 0) return InvalidArgument("\"version\" must be a positive integer");
+  return number;
+}
+
 }  // namespace inferd::kserve

@@ -19,4 +19,8 @@ StatusOr<std::optional<simdjson::dom::object>> ParseOptionalObject(std::string_v
 // The config override of a load request; nullopt when none is given.
 StatusOr<std::optional<std::string>> LoadConfigOverride(simdjson::dom::object body);
 
+// The version of a label request {"version": N} (a positive integer, or its
+// decimal string).
+StatusOr<int64_t> LabelVersion(simdjson::dom::object body);
+
 }  // namespace inferd::kserve

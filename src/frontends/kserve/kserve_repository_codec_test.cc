@@ -57,5 +57,23 @@ TEST(KServeRepositoryCodec, RejectsBadParameters) {
   }
 }
 
+TEST(KServeRepositoryCodec, ReadsALabelsVersion) {
+  for (const char* json : {R"({"version": 3})", R"({"version": "3"})"}) {
+    const std::string text = json;
+    auto body = ParseOptionalObject(text);
+    ASSERT_TRUE(body.ok() && body->has_value());
+    auto version = LabelVersion(**body);
+    ASSERT_TRUE(version.ok()) << json;
+    EXPECT_EQ(*version, 3);
+  }
+  for (const char* json : {R"({})", R"({"version": 0})", R"({"version": -2})",
+                           R"({"version": "x"})", R"({"version": 1.5})", R"({"version": ""})"}) {
+    const std::string text = json;
+    auto body = ParseOptionalObject(text);
+    ASSERT_TRUE(body.ok() && body->has_value());
+    EXPECT_EQ(LabelVersion(**body).status().code(), StatusCode::kInvalidArgument) << json;
+  }
+}
+
 }  // namespace
 }  // namespace inferd::kserve

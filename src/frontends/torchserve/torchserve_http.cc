@@ -67,6 +67,10 @@ HttpResponse ErrorResponse(const Status& status) {
       code = 501;
       type = "NotImplementedException";
       break;
+    case StatusCode::kPermissionDenied:
+      code = 403;
+      type = "InvalidModelVersionException";
+      break;
     default:
       break;
   }

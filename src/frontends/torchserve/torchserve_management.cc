@@ -1,0 +1,241 @@
+#include "frontends/torchserve/torchserve_management.h"
+
+#include <charconv>
+#include <optional>
+
+#include "frontends/http/json_buffer.h"
+#include "frontends/http/json_tensor_codec.h"
+#include "frontends/torchserve/torchserve_http.h"
+
+namespace inferd::torchserve {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::JsonWriter;
+using http::Responder;
+
+void WriteString(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+HttpResponse Json(http::JsonBuffer& buffer) {
+  HttpResponse response;
+  response.body = buffer.Release();
+  return response;
+}
+
+HttpResponse StatusMessage(const std::string& message) {
+  http::JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("status");
+  WriteString(w, message);
+  w.EndObject();
+  return Json(buffer);
+}
+
+// A query parameter's value ("" when absent); no escapes in these numbers.
+std::string_view QueryValue(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+StatusOr<int64_t> NonNegative(std::string_view text, const char* what, int64_t fallback) {
+  if (text.empty()) return fallback;
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
+    return InvalidArgument(std::string(what) + " must be a non-negative integer");
+  }
+  return value;
+}
+
+StatusOr<int64_t> VersionNumber(std::string_view model, std::string_view text) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) {
+    return NotFound("Model version: " + std::string(text) +
+                    " does not exist for model: " + std::string(model));
+  }
+  return value;
+}
+
+const ModelStatus* FindModel(const std::vector<ModelStatus>& models, std::string_view name) {
+  for (const ModelStatus& m : models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+// GET /models: TorchServe pages by offset; limit is 1..100 (others: 100).
+void ListModels(ServerCore* core, HttpRequest& req, Responder respond) {
+  auto limit = NonNegative(QueryValue(req.query, "limit"), "limit", 100);
+  auto offset = NonNegative(QueryValue(req.query, "next_page_token"), "next_page_token", 0);
+  if (!limit.ok()) return respond(ErrorResponse(limit.status()));
+  if (!offset.ok()) return respond(ErrorResponse(offset.status()));
+  if (*limit <= 0 || *limit > 100) *limit = 100;
+  const auto models = core->ModelStatuses();
+  http::JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  const size_t end = std::min(models.size(), static_cast<size_t>(*offset + *limit));
+  if (end < models.size()) {
+    w.Key("nextPageToken");
+    WriteString(w, std::to_string(end));
+  }
+  w.Key("models");
+  w.StartArray();
+  for (size_t i = static_cast<size_t>(*offset); i < end; ++i) {
+    w.StartObject();
+    w.Key("modelName");
+    WriteString(w, models[i].name);
+    w.Key("modelUrl");
+    WriteString(w, models[i].name);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  respond(Json(buffer));
+}
+
+void Describe(ServerCore* core, const ModelStatus& model, const VersionStatus& v, JsonWriter& w) {
+  // Instances and batching are read from the version itself while it serves.
+  std::optional<ModelHandle> handle;
+  if (v.state == ModelState::kReady) {
+    auto found = core->GetModel(model.name, std::to_string(v.version));
+    if (found.ok()) handle = std::move(found).value();
+  }
+  w.StartObject();
+  w.Key("modelName");
+  WriteString(w, model.name);
+  w.Key("modelVersion");
+  WriteString(w, std::to_string(v.version));
+  w.Key("modelUrl");
+  WriteString(w, model.name);
+  w.Key("engine");
+  w.String("onnxruntime");
+  w.Key("runtime");
+  w.String("cpp");
+  if (handle) {
+    const auto& config = (*handle)->config;
+    int instances = 0;
+    for (const auto& group : config.instance_group()) instances += group.count();
+    w.Key("minWorkers");
+    w.Int(instances);
+    w.Key("maxWorkers");
+    w.Int(instances);
+    w.Key("batchSize");
+    w.Int(config.max_batch_size());
+    w.Key("maxBatchDelay");
+    w.Int64(config.has_dynamic_batching()
+                ? config.dynamic_batching().max_queue_delay_microseconds() / 1000
+                : 0);
+    w.Key("workers");
+    w.StartArray();
+    for (int i = 0; i < instances; ++i) {
+      w.StartObject();
+      w.Key("id");
+      WriteString(w, std::to_string(i));
+      w.Key("status");
+      w.String("READY");
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.Key("status");
+  WriteString(w, ModelStateName(v.state));
+  if (!v.reason.empty()) {
+    w.Key("reason");
+    WriteString(w, v.reason);
+  }
+  w.EndObject();
+}
+
+// GET /models/{m}[/{v}|/all]: an array of version descriptions. Without a
+// version: the default version (the one unversioned requests get).
+void DescribeModel(ServerCore* core, HttpRequest& req, Responder respond) {
+  const auto models = core->ModelStatuses();
+  const std::string_view name = req.Param("model");
+  const ModelStatus* model = FindModel(models, name);
+  if (model == nullptr) {
+    return respond(ErrorResponse(NotFound("Model not found: " + std::string(name))));
+  }
+  const std::string_view version = req.Param("version");
+  std::vector<const VersionStatus*> chosen;
+  if (version == "all") {
+    for (const auto& v : model->versions) chosen.push_back(&v);
+  } else {
+    int64_t number = 0;
+    if (version.empty()) {
+      auto handle = core->GetModel(name, "");
+      if (!handle.ok()) return respond(ErrorResponse(handle.status()));
+      number = (*handle)->version;
+    } else {
+      auto parsed = VersionNumber(name, version);
+      if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+      number = *parsed;
+    }
+    for (const auto& v : model->versions) {
+      if (v.version == number) chosen.push_back(&v);
+    }
+    if (chosen.empty()) {
+      return respond(ErrorResponse(NotFound("Model version: " + std::string(version) +
+                                            " does not exist for model: " + std::string(name))));
+    }
+  }
+  http::JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartArray();
+  for (const VersionStatus* v : chosen) Describe(core, *model, *v, w);
+  w.EndArray();
+  respond(Json(buffer));
+}
+
+void UnregisterVersion(ServerCore* core, HttpRequest& req, Responder respond) {
+  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
+    return respond(ErrorResponse(access));
+  }
+  const std::string_view name = req.Param("model");
+  auto version = VersionNumber(name, req.Param("version"));
+  if (!version.ok()) return respond(ErrorResponse(version.status()));
+  Status status = core->UnloadVersion(name, *version);
+  if (!status.ok()) return respond(ErrorResponse(status));
+  respond(StatusMessage("Model \"" + std::string(name) + "\" version " + std::to_string(*version) +
+                        " unregistered"));
+}
+
+void SetDefault(ServerCore* core, HttpRequest& req, Responder respond) {
+  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
+    return respond(ErrorResponse(access));
+  }
+  const std::string_view name = req.Param("model");
+  auto version = VersionNumber(name, req.Param("version"));
+  if (!version.ok()) return respond(ErrorResponse(version.status()));
+  Status status = core->SetDefaultVersion(name, *version);
+  if (!status.ok()) return respond(ErrorResponse(status));
+  respond(StatusMessage("Default version successfully updated for model \"" + std::string(name) +
+                        "\" to \"" + std::to_string(*version) + "\""));
+}
+
+}  // namespace
+
+void AddTorchServeManagementRoutes(ServerCore* core, http::Router& router) {
+  auto route = [core](void (*fn)(ServerCore*, HttpRequest&, Responder)) {
+    return [core, fn](HttpRequest& req, Responder respond) { fn(core, req, std::move(respond)); };
+  };
+  router.Add(http::Method::kGet, "/models", route(&ListModels));
+  router.Add(http::Method::kGet, "/models/{model}", route(&DescribeModel));
+  router.Add(http::Method::kGet, "/models/{model}/{version}", route(&DescribeModel));
+  router.Add(http::Method::kDelete, "/models/{model}/{version}", route(&UnregisterVersion));
+  router.Add(http::Method::kPut, "/models/{model}/{version}/set-default", route(&SetDefault));
+}
+
+}  // namespace inferd::torchserve

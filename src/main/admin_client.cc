@@ -1,0 +1,83 @@
+#include "main/admin_client.h"
+
+#include <simdjson.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace inferd {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+StatusOr<AdminClient> AdminClient::Connect(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return InvalidArgument("the server URL must start with http:// (got '" + std::string(url) +
+                           "')");
+  }
+  url.remove_prefix(kScheme.size());
+  url = url.substr(0, url.find('/'));
+  AdminClient client;
+  const size_t colon = url.rfind(':');
+  if (colon == std::string_view::npos || url.find(']', colon) != std::string_view::npos) {
+    client.host_ = std::string(url);
+    client.port_ = "80";
+  } else {
+    client.host_ = std::string(url.substr(0, colon));
+    client.port_ = std::string(url.substr(colon + 1));
+  }
+  if (client.host_.size() > 2 && client.host_.front() == '[' && client.host_.back() == ']') {
+    client.host_ = client.host_.substr(1, client.host_.size() - 2);
+  }
+  if (client.host_.empty() || client.port_.empty()) {
+    return InvalidArgument("cannot read a host and port from the server URL");
+  }
+  return client;
+}
+
+StatusOr<AdminReply> AdminClient::Send(std::string_view method, std::string_view path,
+                                       std::string_view body) const {
+  try {
+    asio::io_context ioc;
+    asio::ip::tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::minutes(10));  // a load can take a while
+    stream.connect(resolver.resolve(host_, port_));
+    bhttp::request<bhttp::string_body> request(
+        bhttp::string_to_verb(beast::string_view(method.data(), method.size())),
+        beast::string_view(path.data(), path.size()), 11);
+    request.set(bhttp::field::host, host_);
+    request.set(bhttp::field::user_agent, "inferd-cli");
+    if (!body.empty()) request.set(bhttp::field::content_type, "application/json");
+    request.body() = std::string(body);
+    request.prepare_payload();
+    bhttp::write(stream, request);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> response;
+    bhttp::read(stream, buffer, response);
+    beast::error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    return AdminReply{response.result_int(), std::move(response.body())};
+  } catch (const std::exception& e) {
+    return Unavailable("cannot reach the server at " + host_ + ":" + port_ + ": " + e.what());
+  }
+}
+
+std::string ErrorMessageOf(const AdminReply& reply) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(reply.body).get(doc) == simdjson::SUCCESS &&
+      doc.type() == simdjson::dom::element_type::OBJECT) {
+    for (const char* key : {"error", "message"}) {
+      std::string_view text;
+      if (doc[key].get(text) == simdjson::SUCCESS) return std::string(text);
+    }
+  }
+  return reply.body.empty() ? "HTTP " + std::to_string(reply.status) : reply.body;
+}
+
+}  // namespace inferd

@@ -1,0 +1,34 @@
+// A small blocking HTTP/1.1 client for the CLI's admin commands (`inferd
+// models ...`), which talk to a running server's repository API.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace inferd {
+
+struct AdminReply {
+  unsigned status = 0;
+  std::string body;
+};
+
+class AdminClient {
+ public:
+  // `url`: http://host[:port] (the server's HTTP address).
+  static StatusOr<AdminClient> Connect(std::string_view url);
+
+  StatusOr<AdminReply> Send(std::string_view method, std::string_view path,
+                            std::string_view body = {}) const;
+
+ private:
+  std::string host_;
+  std::string port_;
+};
+
+// The message of an error reply ({"error": ...} or TorchServe's "message"),
+// or the raw body.
+std::string ErrorMessageOf(const AdminReply& reply);
+
+}  // namespace inferd
