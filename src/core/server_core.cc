@@ -57,6 +57,7 @@ Status ServerCore::Start() {
 
 void ServerCore::Shutdown() {
   if (poller_) poller_->Stop();
+  admin_.Shutdown();  // finishes the transitions already asked for
   // Each version's scheduler finishes its queue when the version goes.
   manager_.UnloadAll();
 }
@@ -103,10 +104,10 @@ std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndex(bool ready_only) c
   }
   if (!ready_only) {
     // Models on disk that were never loaded (explicit mode) are listed by name.
-    auto dirs = ScanRepository(options_.model_repository);
-    if (dirs.ok()) {
-      for (const ModelDir& dir : *dirs) {
-        if (!known.count(dir.name)) out.push_back({dir.name, 0, "", ""});
+    auto names = ListModelNames(options_.model_repository);
+    if (names.ok()) {
+      for (const std::string& name : *names) {
+        if (!known.count(name)) out.push_back({name, 0, "", ""});
       }
     }
     std::stable_sort(out.begin(), out.end(),
@@ -123,6 +124,11 @@ Status ServerCore::SetVersionLabel(std::string_view name, std::string_view label
 
 Status ServerCore::RemoveVersionLabel(std::string_view name, std::string_view label) {
   return manager_.RemoveLabel(name, label);
+}
+
+void ServerCore::RunAdmin(std::function<Status()> work, std::function<void(Status)> done) {
+  auto task = [work = std::move(work), done]() { done(work()); };
+  if (!admin_.Submit(task)) done(Unavailable("the server is shutting down"));
 }
 
 Status ServerCore::CheckAdminAccess(bool client_is_loopback) const {

@@ -17,6 +17,7 @@
 #include "core/infer_request.h"
 #include "core/lifecycle/model_manager.h"
 #include "core/lifecycle/repository_poller.h"
+#include "core/scheduler/thread_pool.h"
 #include "observability/metrics.h"
 #include "observability/model_statistics.h"
 
@@ -91,6 +92,10 @@ class ServerCore {
   Status UnloadVersion(std::string_view name, int64_t version);
   // Whether a client may call the routes above (--admin-api).
   Status CheckAdminAccess(bool client_is_loopback) const;
+  // Runs `work` (one of the calls above) on the core's admin thread and
+  // hands its result to `done` there. Frontends use it so a load that takes
+  // minutes never holds an I/O or gRPC thread; transitions run in order.
+  void RunAdmin(std::function<Status()> work, std::function<void(Status)> done);
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
   // The versions of `model` that serve now, ascending (empty when none or unknown).
   std::vector<int64_t> ReadyVersions(std::string_view model) const;
@@ -120,6 +125,7 @@ class ServerCore {
   std::unique_ptr<BackendFactory> backends_;
   ModelManager manager_;
   std::unique_ptr<RepositoryPoller> poller_;  // poll mode only
+  ThreadPool admin_{1};                       // RunAdmin; after manager_: goes first
   std::atomic<bool> started_{false};
 };
 

@@ -276,3 +276,74 @@ def test_memory_returns_after_20_swaps_of_a_large_model(tmp_path, inferd_factory
     after = rss_kb(server.proc.pid)
     print(f"RSS {baseline} kB -> {after} kB after 20 swaps")
     assert after <= baseline * 1.10, f"RSS {baseline} kB -> {after} kB after 20 swaps"
+
+
+def test_unchanged_versions_are_not_reloaded_when_another_is_added(poll_repo, inferd_factory):
+    # Map fields in the config (parameters, labels) must not make an unchanged
+    # version look changed: protobuf writes maps in a random order.
+    (poll_repo / "logreg" / "config.pbtxt").write_text(
+        'version_policy { latest { num_versions: 2 } }\n'
+        'parameters { key: "a" value { string_value: "1" } }\n'
+        'parameters { key: "b" value { string_value: "2" } }\n'
+        'parameters { key: "c" value { string_value: "3" } }\n'
+        'version_labels { key: "x" value: 1 }\nversion_labels { key: "y" value: 1 }\n')
+    copy_version(poll_repo / "logreg", 1, 2)
+    server = inferd_factory(poll_repo, POLL)
+    loads_of_2 = count_log(server, "model loaded", model="logreg", version=2)
+    assert loads_of_2 == 1
+    for new in (3, 4):
+        copy_version(poll_repo / "logreg", 1, new)
+        wait_state(server, "logreg", new, "READY")
+    # Version 2 loaded once (then left when 4 came); 3 loaded once.
+    assert count_log(server, "model loaded", model="logreg", version=2) == 1
+    assert count_log(server, "model loaded", model="logreg", version=3) == 1
+
+
+def test_a_slow_load_never_holds_a_serving_thread(tmp_path, example_repo, inferd_factory):
+    import threading
+
+    import numpy as np
+
+    repo = copy_models(example_repo, tmp_path / "repo", ["slow_loop", "logreg"])
+    (repo / "slow_loop" / "warmup").mkdir()
+    np.array([3_000_000], dtype=np.int64).tofile(repo / "slow_loop" / "warmup" / "iters")
+    (repo / "slow_loop" / "config.pbtxt").write_text('''
+        max_batch_size: 8
+        instance_group [ { count: 1 } ]
+        model_warmup [ { name: "slow" batch_size: 1
+          inputs { key: "x" value { data_type: TYPE_FP32 dims: [ 64 ] zero_data: true } }
+          inputs { key: "iters" value { data_type: TYPE_INT64 dims: [ 1 ] input_data_file: "iters" } } } ]
+    ''')
+    # One HTTP thread: a load that ran on it would block every other request.
+    server = inferd_factory(repo, ["--model-control-mode=explicit", "--load-model=logreg",
+                                   "--http-threads=1"])
+    result = {}
+    loader = threading.Thread(target=lambda: result.update(r=requests.post(
+        server.url("/v2/repository/models/slow_loop/load"), timeout=300)))
+    loader.start()
+    # The index answers (on the one HTTP thread) while the load is under way...
+    wait_state(server, "slow_loop", 1, "LOADING")
+    # ...and so do inference, health and another admin call queued behind it.
+    assert infer_http(server).status_code == 200
+    assert requests.get(server.url("/v2/health/live"), timeout=10).status_code == 200
+    queued = {}
+    labeller = threading.Thread(target=lambda: queued.update(r=requests.put(
+        server.url("/v2/repository/models/logreg/labels/canary"), json={"version": 1},
+        timeout=300)))
+    labeller.start()
+    assert (index_state(server, "slow_loop", 1) or {}).get("state") == "LOADING"
+    loader.join()
+    labeller.join()
+    assert result["r"].status_code == 200, result["r"].text
+    assert queued["r"].status_code == 200, queued["r"].text
+    assert infer_http(server, "logreg", "canary").status_code == 200
+
+
+def test_config_override_cannot_point_outside_the_version_directory(poll_repo, inferd_factory):
+    server = inferd_factory(poll_repo, ["--model-control-mode=explicit", "--load-model=*"])
+    for name in ("../../logreg/1/model.onnx", "/etc/passwd", ".."):
+        config = json.dumps({"default_model_filename": name})
+        r = requests.post(server.url("/v2/repository/models/logreg/load"),
+                          json={"parameters": {"config": config}}, timeout=60)
+        assert r.status_code == 400 and "not a path" in r.json()["error"], (name, r.text)
+    assert infer_http(server).json()["model_version"] == "1"  # still serving

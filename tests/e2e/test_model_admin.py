@@ -52,6 +52,8 @@ def test_torchserve_management_lists_describes_and_pages(two_versions):
     for path in ("/models/nope", "/models/logreg/9", "/models/logreg/x"):
         r = requests.get(server.url(path), timeout=10)
         assert r.status_code == 404 and {"code", "type", "message"} <= set(r.json()), path
+    far = requests.get(server.url("/models?next_page_token=9223372036854775807"), timeout=10)
+    assert far.status_code == 200 and far.json()["models"] == []
     r = requests.get(server.url("/models?limit=x"), timeout=10)
     assert r.status_code == 400 and r.json()["code"] == 400
 
@@ -110,6 +112,14 @@ def test_labels_set_and_removed_through_the_api(two_versions):
     assert requests.delete(f"{base}/canary", timeout=10).status_code == 200
     assert answer_version(server, "canary")[0] == 404
     assert requests.delete(f"{base}/canary", timeout=10).status_code == 404
+    # Removing the API's "stable" lets the config's show through again.
+    assert requests.delete(f"{base}/stable", timeout=10).status_code == 200
+    assert answer_version(server, "stable") == (200, "1")
+    # Labels and the default survive an unload and a load.
+    requests.put(f"{base}/canary", data=json.dumps({"version": 1}), timeout=10).raise_for_status()
+    requests.post(server.url("/v2/repository/models/logreg/unload"), timeout=60).raise_for_status()
+    requests.post(server.url("/v2/repository/models/logreg/load"), timeout=60).raise_for_status()
+    assert answer_version(server, "canary") == (200, "1")
 
 
 def run_cli(*args):

@@ -47,6 +47,12 @@ StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
   const std::string file_name = config.config.default_model_filename().empty()
                                     ? std::string("model.onnx")
                                     : config.config.default_model_filename();
+  // A file name, never a path: a config (or a load override) must not point
+  // outside its version directory.
+  if (file_name.find('/') != std::string::npos || file_name == "." || file_name == "..") {
+    return InvalidArgument("default_model_filename '" + file_name +
+                           "' must be a file name in the version directory, not a path");
+  }
   const auto model_file = version_dir / file_name;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(model_file, ec)) {

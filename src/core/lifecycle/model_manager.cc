@@ -1,5 +1,7 @@
 #include "core/lifecycle/model_manager.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -19,8 +21,18 @@ uint64_t Combine(uint64_t a, uint64_t b) {
 }
 
 // What a version was loaded from: its files and the config it was given.
+// Serialized deterministically: protobuf maps (parameters, labels) otherwise
+// come out in a per-process random order, and an unchanged version would
+// look changed.
 uint64_t VersionFingerprint(const VersionDir& dir, const inference::ModelConfig& config) {
-  return Combine(dir.fingerprint, std::hash<std::string>{}(config.SerializeAsString()));
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    config.SerializeToCodedStream(&coded);
+  }
+  return Combine(dir.fingerprint, std::hash<std::string>{}(bytes));
 }
 
 void SetVersionStatus(ModelStatus& status, VersionStatus version) {
@@ -88,10 +100,15 @@ void ModelManager::KeepServing(const ModelEntry& current, ModelEntry& entry) {
 }
 
 void ModelManager::ApplyLabels(const inference::ModelConfig& config, ModelEntry& entry) {
-  entry.status.labels.clear();
+  entry.config_labels.clear();
   for (const auto& [label, version] : config.version_labels()) {
-    if (IsValidLabel(label)) entry.status.labels[label] = version;
+    if (IsValidLabel(label)) entry.config_labels[label] = version;
   }
+  MergeLabels(entry);
+}
+
+void ModelManager::MergeLabels(ModelEntry& entry) {
+  entry.status.labels = entry.config_labels;
   for (const auto& [label, version] : entry.api_labels) entry.status.labels[label] = version;
 }
 
@@ -216,6 +233,13 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
   }
 
   ModelEntry entry = BuildEntry(dir, config, current);
+  if (current == nullptr && it != before->end()) {
+    // An unloaded model keeps the labels and default the API gave it.
+    entry.api_labels = it->second.api_labels;
+    if (entry.ready.count(it->second.api_default)) entry.api_default = it->second.api_default;
+    entry.status.default_version = entry.api_default;
+    MergeLabels(entry);
+  }
   std::string failure = entry.status.reason;
   for (const auto& v : entry.status.versions) {
     if (failure.empty() && !v.reason.empty()) {
@@ -225,7 +249,8 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
   if (failure.empty() && entry.ready.empty()) failure = "no version is available";
   Replace(dir.name, std::move(entry));
   if (failure.empty()) return Status::Ok();
-  return Internal("failed to load '" + dir.name + "': " + failure);
+  // Triton answers a failed load with INVALID_ARG (HTTP 400).
+  return InvalidArgument("failed to load '" + dir.name + "': " + failure);
 }
 
 Status ModelManager::Unload(std::string_view name) {
@@ -286,7 +311,7 @@ Status ModelManager::RemoveLabel(std::string_view name, std::string_view label) 
     return NotFound("model '" + std::string(name) + "' has no label '" + std::string(label) +
                     "' set through the API");
   }
-  entry.status.labels.erase(std::string(label));
+  MergeLabels(entry);                         // a config label of that name shows through again
   const std::string key = entry.status.name;  // before the entry is moved
   Replace(key, std::move(entry));
   return Status::Ok();
@@ -462,10 +487,14 @@ void ModelManager::ForEachReady(const std::function<void(const ModelHandle&)>& f
 }
 
 void ModelManager::UnloadAll() {
+  std::lock_guard transition(transition_mu_);  // no load re-inserts a model after this
+  std::shared_ptr<const Table> old;
   {
     std::lock_guard lock(mu_);
+    old = std::move(table_);
     table_ = std::make_shared<Table>();
   }
+  old.reset();
   // Wait for the versions nobody else holds to be destroyed (queues finished).
   std::promise<void> reaped;
   if (reaper_->Submit([&reaped] { reaped.set_value(); })) reaped.get_future().wait();

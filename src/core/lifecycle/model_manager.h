@@ -84,6 +84,7 @@ class ModelManager {
     std::map<int64_t, ModelHandle> ready;  // served versions
     // Fingerprint of the files and config each ready version was loaded from.
     std::map<int64_t, uint64_t> loaded_from;
+    std::map<std::string, int64_t, std::less<>> config_labels;
     std::map<std::string, int64_t, std::less<>> api_labels;
     int64_t api_default = 0;  // set-default; outlives reloads while that version serves
     uint64_t applied = 0;     // ModelDir::Fingerprint() at the last load
@@ -100,6 +101,8 @@ class ModelManager {
                    uint64_t fingerprint, const ModelEntry* current, ModelEntry& entry) const;
   static void KeepServing(const ModelEntry& current, ModelEntry& entry);
   static void ApplyLabels(const inference::ModelConfig& config, ModelEntry& entry);
+  // status.labels = the config's labels, overridden by the API's.
+  static void MergeLabels(ModelEntry& entry);
   // Shows the versions about to load as LOADING while the current ones serve.
   void MarkLoading(const std::string& name, const std::vector<int64_t>& versions);
   std::shared_ptr<const Table> Snapshot() const;

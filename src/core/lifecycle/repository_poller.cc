@@ -49,9 +49,18 @@ void RepositoryPoller::PollOnce() {
     const Status status = manager_->Load(dir.name);
     if (!status.ok()) LogWarn("model load failed", {{"reason", status.message()}});
   }
+  // A model goes only when it is missing on two scans in a row, so a
+  // directory swapped by two renames (m -> m.old, m.new -> m) is not dropped.
+  std::set<std::string> absent;
   for (const auto& [name, fingerprint] : applied) {
-    if (!now.count(name)) manager_->Remove(name);
+    if (now.count(name)) continue;
+    if (absent_.count(name)) {
+      manager_->Remove(name);
+    } else {
+      absent.insert(name);
+    }
   }
+  absent_ = std::move(absent);
   seen_ = std::move(now);
 }
 

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -35,6 +36,7 @@ class RepositoryPoller {
   ModelManager* manager_;
   std::chrono::milliseconds interval_;
   std::map<std::string, uint64_t> seen_;  // each model's fingerprint at the last scan
+  std::set<std::string> absent_;          // loaded models missing from the last scan
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable wake_;

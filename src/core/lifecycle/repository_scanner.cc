@@ -126,6 +126,7 @@ StatusOr<std::vector<ModelDir>> ScanRepository(const fs::path& root) {
     const std::string name = entry.path().filename().string();
     std::error_code dec;
     if (name.empty() || name[0] == '.' || !entry.is_directory(dec)) continue;
+    if (!IsValidModelName(name)) continue;  // the API could never address it
     models.push_back(ReadModelDir(entry.path()));
   }
   if (ec)
@@ -133,6 +134,20 @@ StatusOr<std::vector<ModelDir>> ScanRepository(const fs::path& root) {
   std::sort(models.begin(), models.end(),
             [](const ModelDir& a, const ModelDir& b) { return a.name < b.name; });
   return models;
+}
+
+StatusOr<std::vector<std::string>> ListModelNames(const fs::path& root) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    std::error_code dec;
+    if (IsValidModelName(name) && entry.is_directory(dec)) names.push_back(name);
+  }
+  if (ec)
+    return Unavailable("cannot read model repository '" + root.string() + "': " + ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 StatusOr<ModelDir> ScanModel(const fs::path& root, std::string_view name) {

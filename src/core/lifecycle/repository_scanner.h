@@ -34,10 +34,14 @@ struct ModelDir {
 };
 
 // Lists the models under `root` (sorted by name). Entries that are not
-// directories, hidden names, and non-numeric version directories are skipped,
+// directories, names the API could not address (IsValidModelName), and
+// non-numeric version directories are skipped,
 // and so are version directories that hold no file yet (only hidden or
 // temporary ones: *.tmp, *.part, *.partial), which a copy is still filling.
 StatusOr<std::vector<ModelDir>> ScanRepository(const std::filesystem::path& root);
+
+// The names of the repository's model directories (cheap: no fingerprints).
+StatusOr<std::vector<std::string>> ListModelNames(const std::filesystem::path& root);
 
 // One model of the repository; NOT_FOUND when its directory is missing.
 StatusOr<ModelDir> ScanModel(const std::filesystem::path& root, std::string_view name);

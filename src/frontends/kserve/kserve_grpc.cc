@@ -219,7 +219,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
                                                             "\" (known: \"config\", a string)")));
       }
     }
-    return Answer(context, ToGrpcStatus(core_->LoadModel(request->model_name(), config)));
+    return AnswerLater(context, [core = core_, model = request->model_name(), config] {
+      return core->LoadModel(model, config);
+    });
   }
 
   ServerUnaryReactor* RepositoryModelUnload(CallbackServerContext* context,
@@ -228,7 +230,18 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     Status access = core_->CheckAdminAccess(grpcfe::PeerIsLoopback(context->peer()));
     if (!access.ok()) return Answer(context, ToGrpcStatus(access));
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
-    return Answer(context, ToGrpcStatus(core_->UnloadModel(request->model_name())));
+    return AnswerLater(context, [core = core_, model = request->model_name()] {
+      return core->UnloadModel(model);
+    });
+  }
+
+  // Runs a transition on the core's admin thread, never on this callback
+  // thread, and finishes the call from there.
+  ServerUnaryReactor* AnswerLater(CallbackServerContext* context, std::function<Status()> work) {
+    ServerUnaryReactor* reactor = context->DefaultReactor();
+    core_->RunAdmin(std::move(work),
+                    [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); });
+    return reactor;
   }
 
   static grpc::Status NamedRepository() {

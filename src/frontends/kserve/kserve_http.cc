@@ -186,8 +186,9 @@ class KServeHttp {
       if (!params.ok()) return respond(ErrorResponse(params.status()));
       config = std::move(params).value();
     }
-    Status status = core_->LoadModel(req.Param("model"), config);
-    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+    Admin([core = core_, model = std::string(req.Param("model")),
+           config] { return core->LoadModel(model, config); },
+          std::move(respond));
   }
 
   // PUT /v2/repository/models/{m}/labels/{label} {"version": N} (inferd's
@@ -200,15 +201,19 @@ class KServeHttp {
     auto version = *body ? LabelVersion(**body)
                          : StatusOr<int64_t>(InvalidArgument("the body must be {\"version\": N}"));
     if (!version.ok()) return respond(ErrorResponse(version.status()));
-    Status status = core_->SetVersionLabel(req.Param("model"), req.Param("label"), *version);
-    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+    Admin([core = core_, model = std::string(req.Param("model")),
+           label = std::string(req.Param("label")),
+           v = *version] { return core->SetVersionLabel(model, label, v); },
+          std::move(respond));
   }
 
   void RemoveLabel(HttpRequest& req, Responder respond) {
     Status access = core_->CheckAdminAccess(req.remote_is_loopback);
     if (!access.ok()) return respond(ErrorResponse(access));
-    Status status = core_->RemoveVersionLabel(req.Param("model"), req.Param("label"));
-    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+    Admin([core = core_, model = std::string(req.Param("model")),
+           label =
+               std::string(req.Param("label"))] { return core->RemoveVersionLabel(model, label); },
+          std::move(respond));
   }
 
   // POST /v2/repository/models/{m}/unload.
@@ -217,8 +222,9 @@ class KServeHttp {
     if (!access.ok()) return respond(ErrorResponse(access));
     auto body = ParseOptionalObject(*req.body);
     if (!body.ok()) return respond(ErrorResponse(body.status()));
-    Status status = core_->UnloadModel(req.Param("model"));
-    respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+    Admin([core = core_,
+           model = std::string(req.Param("model"))] { return core->UnloadModel(model); },
+          std::move(respond));
   }
 
   void Infer(HttpRequest& req, Responder respond) {
@@ -262,6 +268,14 @@ class KServeHttp {
   }
 
  private:
+  // Runs a transition on the core's admin thread; the answer is empty on
+  // success (as in Triton), the error otherwise.
+  void Admin(std::function<Status()> work, Responder respond) {
+    core_->RunAdmin(std::move(work), [respond = std::move(respond)](Status status) {
+      respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
+    });
+  }
+
   ServerCore* core_;
 };
 

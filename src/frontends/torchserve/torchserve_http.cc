@@ -69,7 +69,7 @@ HttpResponse ErrorResponse(const Status& status) {
       break;
     case StatusCode::kPermissionDenied:
       code = 403;
-      type = "InvalidModelVersionException";
+      type = "PermissionDeniedException";
       break;
     default:
       break;

@@ -83,17 +83,18 @@ void ListModels(ServerCore* core, HttpRequest& req, Responder respond) {
   if (!offset.ok()) return respond(ErrorResponse(offset.status()));
   if (*limit <= 0 || *limit > 100) *limit = 100;
   const auto models = core->ModelStatuses();
+  const size_t begin = std::min(models.size(), static_cast<size_t>(*offset));
+  const size_t end = std::min(models.size(), begin + static_cast<size_t>(*limit));
   http::JsonBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
-  const size_t end = std::min(models.size(), static_cast<size_t>(*offset + *limit));
   if (end < models.size()) {
     w.Key("nextPageToken");
     WriteString(w, std::to_string(end));
   }
   w.Key("models");
   w.StartArray();
-  for (size_t i = static_cast<size_t>(*offset); i < end; ++i) {
+  for (size_t i = begin; i < end; ++i) {
     w.StartObject();
     w.Key("modelName");
     WriteString(w, models[i].name);
@@ -206,10 +207,13 @@ void UnregisterVersion(ServerCore* core, HttpRequest& req, Responder respond) {
   const std::string_view name = req.Param("model");
   auto version = VersionNumber(name, req.Param("version"));
   if (!version.ok()) return respond(ErrorResponse(version.status()));
-  Status status = core->UnloadVersion(name, *version);
-  if (!status.ok()) return respond(ErrorResponse(status));
-  respond(StatusMessage("Model \"" + std::string(name) + "\" version " + std::to_string(*version) +
-                        " unregistered"));
+  const std::string model(name);
+  core->RunAdmin([core, model, v = *version] { return core->UnloadVersion(model, v); },
+                 [respond = std::move(respond), model, v = *version](Status status) {
+                   if (!status.ok()) return respond(ErrorResponse(status));
+                   respond(StatusMessage("Model \"" + model + "\" version " + std::to_string(v) +
+                                         " unregistered"));
+                 });
 }
 
 void SetDefault(ServerCore* core, HttpRequest& req, Responder respond) {
@@ -219,10 +223,13 @@ void SetDefault(ServerCore* core, HttpRequest& req, Responder respond) {
   const std::string_view name = req.Param("model");
   auto version = VersionNumber(name, req.Param("version"));
   if (!version.ok()) return respond(ErrorResponse(version.status()));
-  Status status = core->SetDefaultVersion(name, *version);
-  if (!status.ok()) return respond(ErrorResponse(status));
-  respond(StatusMessage("Default version successfully updated for model \"" + std::string(name) +
-                        "\" to \"" + std::to_string(*version) + "\""));
+  const std::string model(name);
+  core->RunAdmin([core, model, v = *version] { return core->SetDefaultVersion(model, v); },
+                 [respond = std::move(respond), model, v = *version](Status status) {
+                   if (!status.ok()) return respond(ErrorResponse(status));
+                   respond(StatusMessage("Default version successfully updated for model \"" +
+                                         model + "\" to \"" + std::to_string(v) + "\""));
+                 });
 }
 
 }  // namespace
