@@ -43,17 +43,24 @@ class StreamInferReactor
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      std::lock_guard lock(mu_);
-      reads_done_ = true;
-      MaybeFinishLocked();
+      bool finish = false;
+      {
+        std::lock_guard lock(mu_);
+        reads_done_ = true;
+        finish = MaybeFinishLocked();
+      }
+      if (finish) Finish(grpc::Status::OK);
       return;
     }
     auto message = std::make_shared<pb::ModelInferRequest>(std::move(request_));
-    StartNextRead();
     {
+      // Counted before the next read starts: that read may fail at once
+      // (the client closed its side), and the call must not finish, and
+      // this reactor be deleted, while this request is still running.
       std::lock_guard lock(mu_);
       ++pending_;
     }
+    StartNextRead();
     auto decoded = DecodeGrpcInferRequest(*message, message);
     if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id());
     const std::string id = message->id();
@@ -64,12 +71,16 @@ class StreamInferReactor
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    if (!ok) broken_ = true;
-    queue_.pop_front();
-    WriteNextLocked();
-    MaybeFinishLocked();
+    bool finish = false;
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) broken_ = true;
+      queue_.pop_front();
+      WriteNextLocked();
+      finish = MaybeFinishLocked();
+    }
+    if (finish) Finish(grpc::Status::OK);
   }
 
   void OnDone() override { delete this; }
@@ -88,11 +99,16 @@ class StreamInferReactor
       out.set_error_message(status.message());
       out.mutable_infer_response()->set_id(id);
     }
-    std::lock_guard lock(mu_);
-    --pending_;
-    queue_.push_back(std::move(out));
-    WriteNextLocked();
-    MaybeFinishLocked();
+    bool finish = false;
+    {
+      std::lock_guard lock(mu_);
+      --pending_;
+      queue_.push_back(std::move(out));
+      WriteNextLocked();
+      finish = MaybeFinishLocked();
+    }
+    // Outside the lock: once finished, OnDone may delete this at any time.
+    if (finish) Finish(grpc::Status::OK);
   }
 
   void WriteNextLocked() {
@@ -101,11 +117,13 @@ class StreamInferReactor
     StartWrite(&queue_.front());
   }
 
-  void MaybeFinishLocked() {
-    if (finished_ || !reads_done_ || pending_ > 0 || writing_) return;
-    if (!queue_.empty() && !broken_) return;
+  // True once, when the call is to finish: the caller calls Finish after
+  // releasing the lock and touches nothing of this reactor afterwards.
+  bool MaybeFinishLocked() {
+    if (finished_ || !reads_done_ || pending_ > 0 || writing_) return false;
+    if (!queue_.empty() && !broken_) return false;
     finished_ = true;
-    Finish(grpc::Status::OK);
+    return true;
   }
 
   ServerCore* core_;
