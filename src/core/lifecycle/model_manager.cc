@@ -99,17 +99,20 @@ void ModelManager::KeepServing(const ModelEntry& current, ModelEntry& entry) {
   }
 }
 
-void ModelManager::ApplyLabels(const inference::ModelConfig& config, ModelEntry& entry) {
-  entry.config_labels.clear();
-  for (const auto& [label, version] : config.version_labels()) {
-    if (IsValidLabel(label)) entry.config_labels[label] = version;
-  }
-  MergeLabels(entry);
+ModelStatus ModelManager::StatusOf(const ModelEntry& entry) {
+  ModelStatus status = entry.status;
+  status.labels = entry.config_labels;
+  for (const auto& [label, version] : entry.api_labels) status.labels[label] = version;
+  status.default_version = entry.api_default;
+  return status;
 }
 
-void ModelManager::MergeLabels(ModelEntry& entry) {
-  entry.status.labels = entry.config_labels;
-  for (const auto& [label, version] : entry.api_labels) entry.status.labels[label] = version;
+int64_t ModelManager::LabelledVersion(const ModelEntry& entry, std::string_view label) {
+  for (const auto* labels : {&entry.api_labels, &entry.config_labels}) {
+    auto it = labels->find(label);
+    if (it != labels->end()) return it->second;
+  }
+  return 0;
 }
 
 StatusOr<ParsedModelConfig> ModelManager::ReadConfig(
@@ -119,18 +122,21 @@ StatusOr<ParsedModelConfig> ModelManager::ReadConfig(
 
 ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
                                                   const StatusOr<ParsedModelConfig>& config,
-                                                  const ModelEntry* current) const {
+                                                  const ModelEntry* previous) const {
   ModelEntry entry;
   entry.status.name = dir.name;
   entry.applied = dir.Fingerprint();
-  if (current != nullptr) {
-    entry.api_labels = current->api_labels;
-    entry.api_default = current->api_default;
+  if (previous != nullptr) {
+    // What the API set outlives reloads, and an unload.
+    entry.api_labels = previous->api_labels;
+    entry.api_default = previous->api_default;
   }
+  // Versions serving now (none after an unload): reused or kept serving.
+  const ModelEntry* current = previous != nullptr && !previous->ready.empty() ? previous : nullptr;
   if (!config.ok()) {
     const std::string reason = config.status().message();
     LogError("model failed to load", {{"model", dir.name}, {"reason", reason}});
-    if (current != nullptr && !current->ready.empty()) {
+    if (current != nullptr) {
       ModelEntry kept = *current;
       kept.applied = entry.applied;  // retried when the files change again
       kept.status.wanted = true;
@@ -171,9 +177,10 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
     LoadVersion(dir, *found, *config, fingerprint, current, entry);
   }
   if (entry.ready.empty() && current != nullptr) KeepServing(*current, entry);
-  ApplyLabels(config->config, entry);
+  for (const auto& [label, version] : config->config.version_labels()) {
+    if (IsValidLabel(label)) entry.config_labels[label] = version;
+  }
   if (!entry.ready.count(entry.api_default)) entry.api_default = 0;
-  entry.status.default_version = entry.api_default;
   return entry;
 }
 
@@ -213,8 +220,7 @@ Status ModelManager::LoadModels(const std::vector<std::string>& names, int paral
     }
     (*table)[dirs[i]->name] = std::move(*entries[i]);
   }
-  std::lock_guard lock(mu_);
-  table_ = std::move(table);
+  Swap(std::move(table));
   return Status::Ok();
 }
 
@@ -223,8 +229,7 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
   INFERD_ASSIGN_OR_RETURN(ModelDir dir, ScanModel(root_, name));
   const auto before = Snapshot();
   auto it = before->find(name);
-  const ModelEntry* current = it == before->end() ? nullptr : &it->second;
-  if (current != nullptr && current->ready.empty()) current = nullptr;
+  const ModelEntry* previous = it == before->end() ? nullptr : &it->second;
   const auto config = ReadConfig(dir, config_json);
   // A bad override is the caller's mistake: nothing changes.
   if (!config.ok() && config_json) return config.status();
@@ -232,14 +237,7 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
     MarkLoading(dir.name, SelectVersions(config->config.version_policy(), dir.versions));
   }
 
-  ModelEntry entry = BuildEntry(dir, config, current);
-  if (current == nullptr && it != before->end()) {
-    // An unloaded model keeps the labels and default the API gave it.
-    entry.api_labels = it->second.api_labels;
-    if (entry.ready.count(it->second.api_default)) entry.api_default = it->second.api_default;
-    entry.status.default_version = entry.api_default;
-    MergeLabels(entry);
-  }
+  ModelEntry entry = BuildEntry(dir, config, previous);
   std::string failure = entry.status.reason;
   for (const auto& v : entry.status.versions) {
     if (failure.empty() && !v.reason.empty()) {
@@ -247,7 +245,7 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
     }
   }
   if (failure.empty() && entry.ready.empty()) failure = "no version is available";
-  Replace(dir.name, std::move(entry));
+  Store(std::move(entry));
   if (failure.empty()) return Status::Ok();
   // Triton answers a failed load with INVALID_ARG (HTTP 400).
   return InvalidArgument("failed to load '" + dir.name + "': " + failure);
@@ -255,28 +253,23 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
 
 Status ModelManager::Unload(std::string_view name) {
   std::lock_guard transition(transition_mu_);
-  const auto before = Snapshot();
-  auto it = before->find(name);
-  if (it == before->end()) {
-    return NotFound("unknown model '" + std::string(name) + "'");
-  }
+  INFERD_ASSIGN_OR_RETURN(ModelEntry current, CopyOf(name));
   ModelEntry entry;
-  entry.status.name = it->second.status.name;
+  entry.status.name = current.status.name;
   entry.status.wanted = false;
-  entry.applied = it->second.applied;
-  entry.api_labels = it->second.api_labels;
-  for (const auto& v : it->second.status.versions) {
+  entry.applied = current.applied;
+  entry.api_labels = current.api_labels;
+  for (const auto& v : current.status.versions) {
     entry.status.versions.push_back({v.version, ModelState::kUnavailable, "unloaded"});
   }
-  const std::string key = entry.status.name;  // before the entry is moved
-  Replace(key, std::move(entry));
+  Store(std::move(entry));
   LogInfo("model unloaded", {{"model", std::string(name)}});
   return Status::Ok();
 }
 
 void ModelManager::Remove(std::string_view name) {
   std::lock_guard transition(transition_mu_);
-  Replace(std::string(name), std::nullopt);
+  Erase(std::string(name));
   LogInfo("model removed from the repository", {{"model", std::string(name)}});
 }
 
@@ -286,103 +279,97 @@ Status ModelManager::SetLabel(std::string_view name, std::string_view label, int
     return InvalidArgument("'" + std::string(label) +
                            "' is not a valid label (letters, digits, '_' and '-', not a number)");
   }
-  const auto before = Snapshot();
-  auto it = before->find(name);
-  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
-  if (!it->second.ready.count(version)) {
+  INFERD_ASSIGN_OR_RETURN(ModelEntry entry, CopyOf(name));
+  if (!entry.ready.count(version)) {
     return FailedPrecondition("cannot label version " + std::to_string(version) + " of model '" +
                               std::string(name) + "': it is not ready");
   }
-  ModelEntry entry = it->second;
   entry.api_labels[std::string(label)] = version;
-  entry.status.labels[std::string(label)] = version;
-  const std::string key = entry.status.name;  // before the entry is moved
-  Replace(key, std::move(entry));
+  Store(std::move(entry));
   return Status::Ok();
 }
 
 Status ModelManager::RemoveLabel(std::string_view name, std::string_view label) {
   std::lock_guard transition(transition_mu_);
-  const auto before = Snapshot();
-  auto it = before->find(name);
-  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
-  ModelEntry entry = it->second;
+  INFERD_ASSIGN_OR_RETURN(ModelEntry entry, CopyOf(name));
   if (!entry.api_labels.erase(std::string(label))) {
     return NotFound("model '" + std::string(name) + "' has no label '" + std::string(label) +
                     "' set through the API");
   }
-  MergeLabels(entry);                         // a config label of that name shows through again
-  const std::string key = entry.status.name;  // before the entry is moved
-  Replace(key, std::move(entry));
+  Store(std::move(entry));  // a config label of that name shows through again
   return Status::Ok();
 }
 
 Status ModelManager::SetDefaultVersion(std::string_view name, int64_t version) {
   std::lock_guard transition(transition_mu_);
-  const auto before = Snapshot();
-  auto it = before->find(name);
-  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
-  if (!it->second.ready.count(version)) {
-    return NotFound("model '" + std::string(name) + "' has no ready version " +
-                    std::to_string(version));
-  }
-  ModelEntry entry = it->second;
+  INFERD_ASSIGN_OR_RETURN(ModelEntry entry, CopyWithReady(name, version));
   entry.api_default = version;
-  entry.status.default_version = version;
-  const std::string key = entry.status.name;
-  Replace(key, std::move(entry));
+  Store(std::move(entry));
   return Status::Ok();
 }
 
 Status ModelManager::UnloadVersion(std::string_view name, int64_t version) {
   std::lock_guard transition(transition_mu_);
-  const auto before = Snapshot();
-  auto it = before->find(name);
-  if (it == before->end()) return NotFound("unknown model '" + std::string(name) + "'");
-  const ModelEntry& current = it->second;
-  if (!current.ready.count(version)) {
-    return NotFound("model '" + std::string(name) + "' has no ready version " +
-                    std::to_string(version));
-  }
+  INFERD_ASSIGN_OR_RETURN(ModelEntry entry, CopyWithReady(name, version));
   const int64_t default_version =
-      current.api_default != 0 ? current.api_default : current.ready.rbegin()->first;
-  if (version == default_version && current.ready.size() > 1) {
+      entry.api_default != 0 ? entry.api_default : entry.ready.rbegin()->first;
+  if (version == default_version && entry.ready.size() > 1) {
     return PermissionDenied("cannot unload the default version " + std::to_string(version) +
                             " of model '" + std::string(name) +
                             "' while others serve: set another default first");
   }
-  ModelEntry entry = current;
   entry.ready.erase(version);
   entry.loaded_from.erase(version);
   if (entry.api_default == version) entry.api_default = 0;
-  entry.status.default_version = entry.api_default;
   SetVersionStatus(entry.status, {version, ModelState::kUnavailable, "unloaded"});
   if (entry.ready.empty()) entry.status.wanted = false;
-  const std::string key = entry.status.name;
-  Replace(key, std::move(entry));
+  Store(std::move(entry));
   LogInfo("model version unloaded", {{"model", std::string(name)}, {"version", version}});
   return Status::Ok();
 }
 
 void ModelManager::MarkLoading(const std::string& name, const std::vector<int64_t>& versions) {
-  const auto before = Snapshot();
-  auto it = before->find(name);
-  ModelEntry entry = it == before->end() ? ModelEntry{} : it->second;
+  auto existing = CopyOf(name);
+  ModelEntry entry = existing.ok() ? std::move(existing).value() : ModelEntry{};
   entry.status.name = name;
   entry.status.wanted = true;
   for (int64_t v : versions) {
     if (!entry.ready.count(v)) SetVersionStatus(entry.status, {v, ModelState::kLoading, ""});
   }
-  Replace(name, std::move(entry));
+  Store(std::move(entry));
 }
 
-void ModelManager::Replace(const std::string& name, std::optional<ModelEntry> entry) {
-  auto table = std::make_shared<Table>(*Snapshot());
-  if (entry) {
-    (*table)[name] = std::move(*entry);
-  } else {
-    table->erase(name);
+StatusOr<ModelManager::ModelEntry> ModelManager::CopyOf(std::string_view name) const {
+  const auto table = Snapshot();
+  auto it = table->find(name);
+  if (it == table->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  return it->second;
+}
+
+StatusOr<ModelManager::ModelEntry> ModelManager::CopyWithReady(std::string_view name,
+                                                               int64_t version) const {
+  INFERD_ASSIGN_OR_RETURN(ModelEntry entry, CopyOf(name));
+  if (!entry.ready.count(version)) {
+    return NotFound("model '" + std::string(name) + "' has no ready version " +
+                    std::to_string(version));
   }
+  return entry;
+}
+
+void ModelManager::Store(ModelEntry entry) {
+  auto table = std::make_shared<Table>(*Snapshot());
+  const std::string name = entry.status.name;
+  (*table)[name] = std::move(entry);
+  Swap(std::move(table));
+}
+
+void ModelManager::Erase(const std::string& name) {
+  auto table = std::make_shared<Table>(*Snapshot());
+  table->erase(name);
+  Swap(std::move(table));
+}
+
+void ModelManager::Swap(std::shared_ptr<const Table> table) {
   // The old snapshot is released outside the lock: dropping the last handle
   // of a version only queues it for the reaper, but keep the lock short.
   std::shared_ptr<const Table> old;
@@ -420,16 +407,15 @@ StatusOr<ModelHandle> ModelManager::Get(std::string_view name, std::string_view 
   }
   int64_t number = 0;
   if (!ParseVersion(version, number)) {
-    auto label = entry.status.labels.find(version);
-    if (label == entry.status.labels.end()) {
+    const int64_t labelled = LabelledVersion(entry, version);
+    if (labelled == 0) {
       return NotFound("model '" + std::string(name) + "' has no version or label '" +
                       std::string(version) + "'");
     }
-    auto ready = entry.ready.find(label->second);
+    auto ready = entry.ready.find(labelled);
     if (ready != entry.ready.end()) return ModelHandle(ready->second);
     return Unavailable("label '" + std::string(version) + "' of model '" + std::string(name) +
-                       "' points to version " + std::to_string(label->second) +
-                       ", which is not ready");
+                       "' points to version " + std::to_string(labelled) + ", which is not ready");
   }
   auto ready = entry.ready.find(number);
   if (ready != entry.ready.end()) return ModelHandle(ready->second);
@@ -446,7 +432,7 @@ std::vector<ModelStatus> ModelManager::Statuses() const {
   const auto table = Snapshot();
   std::vector<ModelStatus> out;
   out.reserve(table->size());
-  for (const auto& [name, entry] : *table) out.push_back(entry.status);
+  for (const auto& [name, entry] : *table) out.push_back(StatusOf(entry));
   return out;
 }
 
@@ -488,13 +474,7 @@ void ModelManager::ForEachReady(const std::function<void(const ModelHandle&)>& f
 
 void ModelManager::UnloadAll() {
   std::lock_guard transition(transition_mu_);  // no load re-inserts a model after this
-  std::shared_ptr<const Table> old;
-  {
-    std::lock_guard lock(mu_);
-    old = std::move(table_);
-    table_ = std::make_shared<Table>();
-  }
-  old.reset();
+  Swap(std::make_shared<Table>());
   // Wait for the versions nobody else holds to be destroyed (queues finished).
   std::promise<void> reaped;
   if (reaper_->Submit([&reaped] { reaped.set_value(); })) reaped.get_future().wait();

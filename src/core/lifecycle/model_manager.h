@@ -80,7 +80,7 @@ class ModelManager {
 
  private:
   struct ModelEntry {
-    ModelStatus status;
+    ModelStatus status;                    // its labels and default_version are filled by StatusOf
     std::map<int64_t, ModelHandle> ready;  // served versions
     // Fingerprint of the files and config each ready version was loaded from.
     std::map<int64_t, uint64_t> loaded_from;
@@ -91,23 +91,32 @@ class ModelManager {
   };
   using Table = std::map<std::string, ModelEntry, std::less<>>;
 
-  // The entry that serves `dir` next, reusing what `current` serves where the
-  // files did not change. Runs without any lock but the transition's.
+  // The entry that serves `dir` next, reusing what `previous` serves where
+  // the files did not change, and keeping what the API set on it. Runs
+  // without any lock but the transition's.
   ModelEntry BuildEntry(const ModelDir& dir, const StatusOr<ParsedModelConfig>& config,
-                        const ModelEntry* current) const;
+                        const ModelEntry* previous) const;
   StatusOr<ParsedModelConfig> ReadConfig(const ModelDir& dir,
                                          const std::optional<std::string>& config_json) const;
   void LoadVersion(const ModelDir& dir, const VersionDir& found, const ParsedModelConfig& config,
                    uint64_t fingerprint, const ModelEntry* current, ModelEntry& entry) const;
   static void KeepServing(const ModelEntry& current, ModelEntry& entry);
-  static void ApplyLabels(const inference::ModelConfig& config, ModelEntry& entry);
-  // status.labels = the config's labels, overridden by the API's.
-  static void MergeLabels(ModelEntry& entry);
+  // The entry's status with its labels (the config's, overridden by the
+  // API's) and default version.
+  static ModelStatus StatusOf(const ModelEntry& entry);
+  // The version `label` names, or 0.
+  static int64_t LabelledVersion(const ModelEntry& entry, std::string_view label);
   // Shows the versions about to load as LOADING while the current ones serve.
   void MarkLoading(const std::string& name, const std::vector<int64_t>& versions);
   std::shared_ptr<const Table> Snapshot() const;
-  // Never pass a member of `entry` as `name`: the entry is moved first.
-  void Replace(const std::string& name, std::optional<ModelEntry> entry);
+  // A copy of a model's entry to change and Store; NOT_FOUND when unknown.
+  StatusOr<ModelEntry> CopyOf(std::string_view name) const;
+  // The same, NOT_FOUND also when `version` is not ready.
+  StatusOr<ModelEntry> CopyWithReady(std::string_view name, int64_t version) const;
+  // Publishes `entry` under its name, or drops the model `name`.
+  void Store(ModelEntry entry);
+  void Erase(const std::string& name);
+  void Swap(std::shared_ptr<const Table> table);
   // Shares a loaded version; its last owner hands it to the reaper thread.
   ModelHandle Publish(std::unique_ptr<LoadedModel> model) const;
 
