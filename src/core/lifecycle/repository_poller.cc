@@ -5,11 +5,9 @@
 namespace inferd {
 
 void RepositoryPoller::Start() {
-  // The first scan only records what is there: the manager has just loaded it.
-  auto dirs = ScanRepository(manager_->root());
-  if (dirs.ok()) {
-    for (const ModelDir& dir : *dirs) seen_[dir.name] = dir.Fingerprint();
-  }
+  // The manager has just loaded the repository: what it loaded from is the
+  // last scan (no second pass over every file at start-up).
+  seen_ = manager_->AppliedFingerprints();
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
     while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
