@@ -69,23 +69,51 @@ Status ServerCore::CheckExplicitMode() const {
       "--model-control-mode=explicit");
 }
 
-Status ServerCore::LoadModel(std::string_view name, const std::optional<std::string>& config_json) {
-  INFERD_RETURN_IF_ERROR(CheckExplicitMode());
-  return manager_.Load(name, config_json);
+void ServerCore::LoadModel(std::string name, std::optional<std::string> config_json,
+                           AdminDone done) {
+  RunAdmin(
+      [this, name = std::move(name), config_json = std::move(config_json)] {
+        INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        return manager_.Load(name, config_json);
+      },
+      std::move(done));
 }
 
-Status ServerCore::UnloadModel(std::string_view name) {
-  INFERD_RETURN_IF_ERROR(CheckExplicitMode());
-  return manager_.Unload(name);
+void ServerCore::UnloadModel(std::string name, AdminDone done) {
+  RunAdmin(
+      [this, name = std::move(name)] {
+        INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        return manager_.Unload(name);
+      },
+      std::move(done));
 }
 
-Status ServerCore::UnloadVersion(std::string_view name, int64_t version) {
-  INFERD_RETURN_IF_ERROR(CheckExplicitMode());
-  return manager_.UnloadVersion(name, version);
+void ServerCore::UnloadVersion(std::string name, int64_t version, AdminDone done) {
+  RunAdmin(
+      [this, name = std::move(name), version] {
+        INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        return manager_.UnloadVersion(name, version);
+      },
+      std::move(done));
 }
 
-Status ServerCore::SetDefaultVersion(std::string_view name, int64_t version) {
-  return manager_.SetDefaultVersion(name, version);
+void ServerCore::SetDefaultVersion(std::string name, int64_t version, AdminDone done) {
+  RunAdmin(
+      [this, name = std::move(name), version] { return manager_.SetDefaultVersion(name, version); },
+      std::move(done));
+}
+
+void ServerCore::SetVersionLabel(std::string name, std::string label, int64_t version,
+                                 AdminDone done) {
+  RunAdmin([this, name = std::move(name), label = std::move(label),
+            version] { return manager_.SetLabel(name, label, version); },
+           std::move(done));
+}
+
+void ServerCore::RemoveVersionLabel(std::string name, std::string label, AdminDone done) {
+  RunAdmin([this, name = std::move(name),
+            label = std::move(label)] { return manager_.RemoveLabel(name, label); },
+           std::move(done));
 }
 
 std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndex(bool ready_only) const {
@@ -118,15 +146,7 @@ std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndex(bool ready_only) c
   return out;
 }
 
-Status ServerCore::SetVersionLabel(std::string_view name, std::string_view label, int64_t version) {
-  return manager_.SetLabel(name, label, version);
-}
-
-Status ServerCore::RemoveVersionLabel(std::string_view name, std::string_view label) {
-  return manager_.RemoveLabel(name, label);
-}
-
-void ServerCore::RunAdmin(std::function<Status()> work, std::function<void(Status)> done) {
+void ServerCore::RunAdmin(std::function<Status()> work, AdminDone done) {
   auto task = [work = std::move(work), done]() { done(work()); };
   if (!admin_.Submit(task)) done(Unavailable("the server is shutting down"));
 }

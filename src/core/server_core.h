@@ -80,22 +80,23 @@ class ServerCore {
   // `version`: empty (the highest ready), a number, or a label.
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
 
-  // The repository API. Load and unload need explicit control mode; in the
-  // other modes they are UNAVAILABLE, as in Triton.
-  Status LoadModel(std::string_view name, const std::optional<std::string>& config_json);
-  Status UnloadModel(std::string_view name);
   std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;
-  Status SetVersionLabel(std::string_view name, std::string_view label, int64_t version);
-  Status RemoveVersionLabel(std::string_view name, std::string_view label);
-  Status SetDefaultVersion(std::string_view name, int64_t version);
-  // Stops serving one version (explicit mode only, like unload).
-  Status UnloadVersion(std::string_view name, int64_t version);
-  // Whether a client may call the routes above (--admin-api).
+  // Whether a client may call the changing calls below (--admin-api).
   Status CheckAdminAccess(bool client_is_loopback) const;
-  // Runs `work` (one of the calls above) on the core's admin thread and
-  // hands its result to `done` there. Frontends use it so a load that takes
-  // minutes never holds an I/O or gRPC thread; transitions run in order.
-  void RunAdmin(std::function<Status()> work, std::function<void(Status)> done);
+
+  // The calls that change what serves. Each runs on the core's admin thread,
+  // one at a time and in order, and hands its result to `done` there: a load
+  // can take minutes and never holds the caller's (I/O or gRPC) thread.
+  // Load and unload need explicit control mode; in the other modes they are
+  // UNAVAILABLE, as in Triton.
+  using AdminDone = std::function<void(Status)>;
+  void LoadModel(std::string name, std::optional<std::string> config_json, AdminDone done);
+  void UnloadModel(std::string name, AdminDone done);
+  // Stops serving one version (explicit mode only, like unload).
+  void UnloadVersion(std::string name, int64_t version, AdminDone done);
+  void SetVersionLabel(std::string name, std::string label, int64_t version, AdminDone done);
+  void RemoveVersionLabel(std::string name, std::string label, AdminDone done);
+  void SetDefaultVersion(std::string name, int64_t version, AdminDone done);
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
   // The versions of `model` that serve now, ascending (empty when none or unknown).
   std::vector<int64_t> ReadyVersions(std::string_view model) const;
@@ -116,6 +117,7 @@ class ServerCore {
 
  private:
   Status CheckExplicitMode() const;
+  void RunAdmin(std::function<Status()> work, AdminDone done);
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
                                                      MetricsRegistry* metrics);
   void CollectModelMetrics(MetricsRegistry& registry) const;
@@ -125,7 +127,7 @@ class ServerCore {
   std::unique_ptr<BackendFactory> backends_;
   ModelManager manager_;
   std::unique_ptr<RepositoryPoller> poller_;  // poll mode only
-  ThreadPool admin_{1};                       // RunAdmin; after manager_: goes first
+  ThreadPool admin_{1};                       // the admin thread; after manager_: goes first
   std::atomic<bool> started_{false};
 };
 

@@ -237,9 +237,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
                                                             "\" (known: \"config\", a string)")));
       }
     }
-    return AnswerLater(context, [core = core_, model = request->model_name(), config] {
-      return core->LoadModel(model, config);
-    });
+    ServerUnaryReactor* reactor = context->DefaultReactor();
+    core_->LoadModel(request->model_name(), std::move(config), FinishLater(reactor));
+    return reactor;
   }
 
   ServerUnaryReactor* RepositoryModelUnload(CallbackServerContext* context,
@@ -248,18 +248,15 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     Status access = core_->CheckAdminAccess(grpcfe::PeerIsLoopback(context->peer()));
     if (!access.ok()) return Answer(context, ToGrpcStatus(access));
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
-    return AnswerLater(context, [core = core_, model = request->model_name()] {
-      return core->UnloadModel(model);
-    });
+    ServerUnaryReactor* reactor = context->DefaultReactor();
+    core_->UnloadModel(request->model_name(), FinishLater(reactor));
+    return reactor;
   }
 
-  // Runs a transition on the core's admin thread, never on this callback
-  // thread, and finishes the call from there.
-  ServerUnaryReactor* AnswerLater(CallbackServerContext* context, std::function<Status()> work) {
-    ServerUnaryReactor* reactor = context->DefaultReactor();
-    core_->RunAdmin(std::move(work),
-                    [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); });
-    return reactor;
+  // Finishes the call from the core's admin thread, once the change is done
+  // (never on this callback thread).
+  static ServerCore::AdminDone FinishLater(ServerUnaryReactor* reactor) {
+    return [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); };
   }
 
   static grpc::Status NamedRepository() {

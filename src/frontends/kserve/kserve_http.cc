@@ -186,9 +186,7 @@ class KServeHttp {
       if (!params.ok()) return respond(ErrorResponse(params.status()));
       config = std::move(params).value();
     }
-    Admin([core = core_, model = std::string(req.Param("model")),
-           config] { return core->LoadModel(model, config); },
-          std::move(respond));
+    core_->LoadModel(std::string(req.Param("model")), std::move(config), Answer(respond));
   }
 
   // PUT /v2/repository/models/{m}/labels/{label} {"version": N} (inferd's
@@ -201,19 +199,15 @@ class KServeHttp {
     auto version = *body ? LabelVersion(**body)
                          : StatusOr<int64_t>(InvalidArgument("the body must be {\"version\": N}"));
     if (!version.ok()) return respond(ErrorResponse(version.status()));
-    Admin([core = core_, model = std::string(req.Param("model")),
-           label = std::string(req.Param("label")),
-           v = *version] { return core->SetVersionLabel(model, label, v); },
-          std::move(respond));
+    core_->SetVersionLabel(std::string(req.Param("model")), std::string(req.Param("label")),
+                           *version, Answer(respond));
   }
 
   void RemoveLabel(HttpRequest& req, Responder respond) {
     Status access = core_->CheckAdminAccess(req.remote_is_loopback);
     if (!access.ok()) return respond(ErrorResponse(access));
-    Admin([core = core_, model = std::string(req.Param("model")),
-           label =
-               std::string(req.Param("label"))] { return core->RemoveVersionLabel(model, label); },
-          std::move(respond));
+    core_->RemoveVersionLabel(std::string(req.Param("model")), std::string(req.Param("label")),
+                              Answer(respond));
   }
 
   // POST /v2/repository/models/{m}/unload.
@@ -222,9 +216,7 @@ class KServeHttp {
     if (!access.ok()) return respond(ErrorResponse(access));
     auto body = ParseOptionalObject(*req.body);
     if (!body.ok()) return respond(ErrorResponse(body.status()));
-    Admin([core = core_,
-           model = std::string(req.Param("model"))] { return core->UnloadModel(model); },
-          std::move(respond));
+    core_->UnloadModel(std::string(req.Param("model")), Answer(respond));
   }
 
   void Infer(HttpRequest& req, Responder respond) {
@@ -268,12 +260,12 @@ class KServeHttp {
   }
 
  private:
-  // Runs a transition on the core's admin thread; the answer is empty on
-  // success (as in Triton), the error otherwise.
-  void Admin(std::function<Status()> work, Responder respond) {
-    core_->RunAdmin(std::move(work), [respond = std::move(respond)](Status status) {
+  // The answer to a call that changes what serves: empty on success (as in
+  // Triton), the error otherwise.
+  static ServerCore::AdminDone Answer(Responder respond) {
+    return [respond = std::move(respond)](Status status) {
       respond(status.ok() ? HttpResponse{200, "", "", {}} : ErrorResponse(status));
-    });
+    };
   }
 
   ServerCore* core_;

@@ -200,36 +200,38 @@ void DescribeModel(ServerCore* core, HttpRequest& req, Responder respond) {
   respond(Json(buffer));
 }
 
-void UnregisterVersion(ServerCore* core, HttpRequest& req, Responder respond) {
+// DELETE and PUT …/set-default: the admin check, the version, the change
+// on the core's admin thread, and TorchServe's {"status": message} answer.
+using VersionChange = void (ServerCore::*)(std::string, int64_t, ServerCore::AdminDone);
+using ChangeMessage = std::string (*)(const std::string& model, int64_t version);
+
+void ChangeVersion(ServerCore* core, HttpRequest& req, Responder respond, VersionChange change,
+                   ChangeMessage message) {
   if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
     return respond(ErrorResponse(access));
   }
-  const std::string_view name = req.Param("model");
-  auto version = VersionNumber(name, req.Param("version"));
+  std::string model(req.Param("model"));
+  auto version = VersionNumber(model, req.Param("version"));
   if (!version.ok()) return respond(ErrorResponse(version.status()));
-  const std::string model(name);
-  core->RunAdmin([core, model, v = *version] { return core->UnloadVersion(model, v); },
-                 [respond = std::move(respond), model, v = *version](Status status) {
-                   if (!status.ok()) return respond(ErrorResponse(status));
-                   respond(StatusMessage("Model \"" + model + "\" version " + std::to_string(v) +
-                                         " unregistered"));
-                 });
+  auto done = [respond = std::move(respond), model, v = *version, message](Status status) {
+    respond(status.ok() ? StatusMessage(message(model, v)) : ErrorResponse(status));
+  };
+  (core->*change)(std::move(model), *version, std::move(done));
+}
+
+void UnregisterVersion(ServerCore* core, HttpRequest& req, Responder respond) {
+  ChangeVersion(core, req, std::move(respond), &ServerCore::UnloadVersion,
+                [](const std::string& model, int64_t v) {
+                  return "Model \"" + model + "\" version " + std::to_string(v) + " unregistered";
+                });
 }
 
 void SetDefault(ServerCore* core, HttpRequest& req, Responder respond) {
-  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
-    return respond(ErrorResponse(access));
-  }
-  const std::string_view name = req.Param("model");
-  auto version = VersionNumber(name, req.Param("version"));
-  if (!version.ok()) return respond(ErrorResponse(version.status()));
-  const std::string model(name);
-  core->RunAdmin([core, model, v = *version] { return core->SetDefaultVersion(model, v); },
-                 [respond = std::move(respond), model, v = *version](Status status) {
-                   if (!status.ok()) return respond(ErrorResponse(status));
-                   respond(StatusMessage("Default version successfully updated for model \"" +
-                                         model + "\" to \"" + std::to_string(v) + "\""));
-                 });
+  ChangeVersion(core, req, std::move(respond), &ServerCore::SetDefaultVersion,
+                [](const std::string& model, int64_t v) {
+                  return "Default version successfully updated for model \"" + model + "\" to \"" +
+                         std::to_string(v) + "\"";
+                });
 }
 
 }  // namespace
