@@ -6,6 +6,7 @@
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/grpc/infer_call.h"
 #include "frontends/kserve/kserve_grpc_codec.h"
+#include "frontends/kserve/kserve_repository_codec.h"
 #include "frontends/kserve/kserve_statistics.h"
 
 namespace inferd::kserve {
@@ -227,14 +228,8 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     for (const auto& [key, value] : request->parameters()) {
       if (key == "config" && value.has_string_param()) {
         config = value.string_param();
-      } else if (key.rfind("file:", 0) == 0) {
-        return Answer(context,
-                      ToGrpcStatus(Unsupported(
-                          "file overrides (\"" + key +
-                          "\") are not supported; put the files in the model repository")));
       } else {
-        return Answer(context, ToGrpcStatus(InvalidArgument("unknown load parameter \"" + key +
-                                                            "\" (known: \"config\", a string)")));
+        return Answer(context, ToGrpcStatus(UnknownLoadParameter(key)));
       }
     }
     ServerUnaryReactor* reactor = context->DefaultReactor();

@@ -16,6 +16,14 @@ StatusOr<std::optional<simdjson::dom::object>> ParseOptionalObject(std::string_v
   return std::optional<simdjson::dom::object>(simdjson::dom::object(doc));
 }
 
+Status UnknownLoadParameter(std::string_view key) {
+  if (key.substr(0, 5) == "file:") {
+    return Unsupported("file overrides (\"" + std::string(key) +
+                       "\") are not supported; put the files in the model repository");
+  }
+  return InvalidArgument("unknown load parameter \"" + std::string(key) + "\" (known: \"config\")");
+}
+
 StatusOr<std::optional<std::string>> LoadConfigOverride(simdjson::dom::object body) {
   element params;
   if (body.at_key("parameters").get(params) != simdjson::SUCCESS) {
@@ -26,20 +34,12 @@ StatusOr<std::optional<std::string>> LoadConfigOverride(simdjson::dom::object bo
   }
   std::optional<std::string> config;
   for (auto [key, value] : simdjson::dom::object(params)) {
-    if (key == "config") {
-      if (value.type() != element_type::STRING) {
-        return InvalidArgument(
-            "parameter \"config\" must be a string holding the model config "
-            "as JSON");
-      }
-      config = std::string(std::string_view(value));
-    } else if (key.substr(0, 5) == "file:") {
-      return Unsupported("file overrides (\"" + std::string(key) +
-                         "\") are not supported; put the files in the model repository");
-    } else {
-      return InvalidArgument("unknown load parameter \"" + std::string(key) +
-                             "\" (known: \"config\")");
+    if (key != "config") return UnknownLoadParameter(key);
+    if (value.type() != element_type::STRING) {
+      return InvalidArgument(
+          "parameter \"config\" must be a string holding the model config as JSON");
     }
+    config = std::string(std::string_view(value));
   }
   return config;
 }

@@ -16,6 +16,11 @@ namespace inferd::kserve {
 // The body as a JSON object; nullopt when the body is empty.
 StatusOr<std::optional<simdjson::dom::object>> ParseOptionalObject(std::string_view body);
 
+// Why a load parameter other than "config" (a string) is refused: file
+// overrides are UNSUPPORTED, anything else INVALID_ARGUMENT. Both protocols
+// answer with it.
+Status UnknownLoadParameter(std::string_view key);
+
 // The config override of a load request; nullopt when none is given.
 StatusOr<std::optional<std::string>> LoadConfigOverride(simdjson::dom::object body);
 
