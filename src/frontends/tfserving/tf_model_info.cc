@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/lifecycle/repository_scanner.h"
 #include "frontends/tfserving/tf_types.h"
 
 namespace inferd::tfserving {
@@ -79,8 +80,8 @@ pb::SignatureDefMap SignatureDefMapFor(const ModelSignature& signature) {
 StatusOr<ModelHandle> ResolveLabel(const ServerCore& core, std::string_view model,
                                    std::string_view label) {
   int64_t number = 0;
-  const auto [end, error] = std::from_chars(label.data(), label.data() + label.size(), number);
-  if (label.empty() || (error == std::errc() && end == label.data() + label.size())) {
+  // The core reads a number as a version; over TF Serving it is never a label.
+  if (label.empty() || ParseVersion(label, number)) {
     return NotFound("model '" + std::string(model) + "' has no version labelled '" +
                     std::string(label) + "'");
   }
