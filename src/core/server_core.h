@@ -98,6 +98,7 @@ class ServerCore {
   void RemoveVersionLabel(std::string name, std::string label, AdminDone done);
   void SetDefaultVersion(std::string name, int64_t version, AdminDone done);
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
+  std::vector<std::string> ModelNames() const { return manager_.Names(); }
   // The versions of `model` that serve now, ascending (empty when none or unknown).
   std::vector<int64_t> ReadyVersions(std::string_view model) const;
 

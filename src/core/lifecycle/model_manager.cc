@@ -436,6 +436,14 @@ std::vector<ModelStatus> ModelManager::Statuses() const {
   return out;
 }
 
+std::vector<std::string> ModelManager::Names() const {
+  const auto table = Snapshot();
+  std::vector<std::string> out;
+  out.reserve(table->size());
+  for (const auto& [name, entry] : *table) out.push_back(name);
+  return out;
+}
+
 std::map<std::string, uint64_t> ModelManager::AppliedFingerprints() const {
   const auto table = Snapshot();
   std::map<std::string, uint64_t> out;

@@ -64,6 +64,8 @@ class ModelManager {
   StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const;
 
   std::vector<ModelStatus> Statuses() const;
+  // The models' names, sorted (cheaper than Statuses when that is all).
+  std::vector<std::string> Names() const;
   // The repository fingerprint each model was last loaded from.
   std::map<std::string, uint64_t> AppliedFingerprints() const;
   // True when every model the server is asked to serve has a ready version.

@@ -77,8 +77,8 @@ class TfServingHttp {
     w.StartObject();
     w.Key("models");
     w.StartArray();
-    for (const ModelStatus& m : core_->ModelStatuses()) {
-      w.String(m.name.data(), static_cast<rapidjson::SizeType>(m.name.size()));
+    for (const std::string& name : core_->ModelNames()) {
+      w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     }
     w.EndArray();
     w.EndObject();

@@ -82,7 +82,7 @@ void ListModels(ServerCore* core, HttpRequest& req, Responder respond) {
   if (!limit.ok()) return respond(ErrorResponse(limit.status()));
   if (!offset.ok()) return respond(ErrorResponse(offset.status()));
   if (*limit <= 0 || *limit > 100) *limit = 100;
-  const auto models = core->ModelStatuses();
+  const auto models = core->ModelNames();
   const size_t begin = std::min(models.size(), static_cast<size_t>(*offset));
   const size_t end = std::min(models.size(), begin + static_cast<size_t>(*limit));
   http::JsonBuffer buffer;
@@ -97,9 +97,9 @@ void ListModels(ServerCore* core, HttpRequest& req, Responder respond) {
   for (size_t i = begin; i < end; ++i) {
     w.StartObject();
     w.Key("modelName");
-    WriteString(w, models[i].name);
+    WriteString(w, models[i]);
     w.Key("modelUrl");
-    WriteString(w, models[i].name);
+    WriteString(w, models[i]);
     w.EndObject();
   }
   w.EndArray();
