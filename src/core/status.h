@@ -66,6 +66,9 @@ inline Status PermissionDenied(std::string msg) {
 inline Status FailedPrecondition(std::string msg) {
   return Status(StatusCode::kFailedPrecondition, std::move(msg));
 }
+inline Status AlreadyExists(std::string msg) {
+  return Status(StatusCode::kAlreadyExists, std::move(msg));
+}
 inline Status Internal(std::string msg) {
   return Status(StatusCode::kInternal, std::move(msg));
 }
