@@ -1,8 +1,8 @@
-#include "frontends/torchserve/multipart.h"
+#include "frontends/http/multipart.h"
 
 #include <string>
 
-namespace inferd::torchserve {
+namespace inferd::http {
 namespace {
 
 char Lower(char c) {
@@ -119,4 +119,4 @@ StatusOr<std::string_view> FindFormField(std::string_view content_type, std::str
   return NotFound("the multipart body has no field named '" + std::string(name) + "'");
 }
 
-}  // namespace inferd::torchserve
+}  // namespace inferd::http

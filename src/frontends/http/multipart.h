@@ -7,7 +7,7 @@
 
 #include "core/status.h"
 
-namespace inferd::torchserve {
+namespace inferd::http {
 
 // True when the Content-Type's media type is multipart/form-data.
 bool IsMultipartFormData(std::string_view content_type);
@@ -18,4 +18,4 @@ bool IsMultipartFormData(std::string_view content_type);
 StatusOr<std::string_view> FindFormField(std::string_view content_type, std::string_view body,
                                          std::string_view name);
 
-}  // namespace inferd::torchserve
+}  // namespace inferd::http

@@ -5,12 +5,15 @@
 
 #include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
+#include "frontends/http/multipart.h"
 #include "frontends/http/tabular_codec.h"
 #include "frontends/http/tabular_output.h"
-#include "frontends/torchserve/multipart.h"
 
 namespace inferd::torchserve {
 namespace {
+
+using http::FindFormField;
+using http::IsMultipartFormData;
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "frontends/http/multipart.h"
 #include "frontends/http/tabular_test_util.h"
-#include "frontends/torchserve/multipart.h"
 
 namespace inferd::torchserve {
 namespace {
+
+using http::FindFormField;
+using http::IsMultipartFormData;
 
 using namespace inferd::http::testing;
 
