@@ -14,7 +14,11 @@ ServerCore::ServerCore(ServerCoreOptions options, std::unique_ptr<BackendFactory
     : options_(std::move(options)),
       backends_(std::move(backends)),
       manager_(ModelLoader(backends_.get(), LoaderOptionsWithMetrics(options_.loader, &metrics_)),
-               options_.model_repository) {
+               options_.model_repository),
+      registry_(manager_,
+                options_.registry_db.empty() ? options_.model_repository / ".inferd-registry.db"
+                                             : options_.registry_db,
+                options_.max_upload_bytes) {
   AddProcessMetrics(metrics_);
   metrics_.AddCollector([this](MetricsRegistry& registry) { CollectModelMetrics(registry); });
 }
@@ -39,16 +43,26 @@ Status ServerCore::Start() {
     return NotFound("model repository '" + options_.model_repository.string() +
                     "' is not a directory");
   }
+  // A registry that cannot be read is logged; the models still serve.
+  (void)registry_.Start();
   const int threads = std::max(1, options_.load_threads);
   if (options_.control_mode != ModelControlMode::kExplicit) {
     INFERD_RETURN_IF_ERROR(manager_.LoadModels({}, threads));
-  } else if (!options_.startup_models.empty()) {
-    const auto& names = options_.startup_models;
+  } else {
+    // Explicit mode: the models asked for, and the ones the registry stages.
+    std::vector<std::string> names = options_.startup_models;
     const bool all = std::find(names.begin(), names.end(), "*") != names.end();
-    INFERD_RETURN_IF_ERROR(manager_.LoadModels(all ? std::vector<std::string>{} : names, threads));
+    for (const auto& planned : registry_.PlannedModels()) {
+      if (std::find(names.begin(), names.end(), planned) == names.end()) names.push_back(planned);
+    }
+    if (all || !names.empty()) {
+      INFERD_RETURN_IF_ERROR(
+          manager_.LoadModels(all ? std::vector<std::string>{} : names, threads));
+    }
   }
   if (options_.control_mode == ModelControlMode::kPoll) {
-    poller_ = std::make_unique<RepositoryPoller>(&manager_, options_.poll_interval);
+    poller_ = std::make_unique<RepositoryPoller>(&manager_, options_.poll_interval,
+                                                 [this] { registry_.Refresh(); });
     poller_->Start();
   }
   started_.store(true);
@@ -57,9 +71,22 @@ Status ServerCore::Start() {
 
 void ServerCore::Shutdown() {
   if (poller_) poller_->Stop();
+  registry_reads_.Shutdown();
   admin_.Shutdown();  // finishes the transitions already asked for
   // Each version's scheduler finishes its queue when the version goes.
   manager_.UnloadAll();
+}
+
+void ServerCore::RunRegistryChange(std::function<void(Status)> work) {
+  if (!admin_.Submit([work] { work(Status::Ok()); })) {
+    work(Unavailable("the server is shutting down"));
+  }
+}
+
+void ServerCore::RunRegistryRead(std::function<void(Status)> work) {
+  if (!registry_reads_.Submit([work] { work(Status::Ok()); })) {
+    work(Unavailable("the server is shutting down"));
+  }
 }
 
 Status ServerCore::CheckExplicitMode() const {

@@ -17,6 +17,7 @@
 #include "core/infer_request.h"
 #include "core/lifecycle/model_manager.h"
 #include "core/lifecycle/repository_poller.h"
+#include "core/registry/model_registry.h"
 #include "core/scheduler/thread_pool.h"
 #include "observability/metrics.h"
 #include "observability/model_statistics.h"
@@ -50,6 +51,9 @@ struct ServerCoreOptions {
   AdminAccess admin_access = AdminAccess::kLoopback;
   int load_threads = 2;  // models loaded in parallel at start
   ModelLoaderOptions loader;
+  // The model registry's database; empty: <model_repository>/.inferd-registry.db.
+  std::filesystem::path registry_db;
+  uint64_t max_upload_bytes = 1ull << 30;  // a registry upload or copied source
   // Ready means every model in the repository is ready; when false, ready
   // means the server has started (models that failed are still reported).
   bool strict_readiness = true;
@@ -97,6 +101,14 @@ class ServerCore {
   void SetVersionLabel(std::string name, std::string label, int64_t version, AdminDone done);
   void RemoveVersionLabel(std::string name, std::string label, AdminDone done);
   void SetDefaultVersion(std::string name, int64_t version, AdminDone done);
+  // The registry. Its changes reload models, so run them with
+  // RunRegistryChange (on the admin thread, in order with the calls above);
+  // run reads with RunRegistryRead (never behind a load). `work` gets OK,
+  // or UNAVAILABLE when the server is shutting down (then only answer).
+  ModelRegistry& registry() { return registry_; }
+  void RunRegistryChange(std::function<void(Status)> work);
+  void RunRegistryRead(std::function<void(Status)> work);
+
   std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
   std::vector<std::string> ModelNames() const { return manager_.Names(); }
   // The versions of `model` that serve now, ascending (empty when none or unknown).
@@ -127,8 +139,10 @@ class ServerCore {
   MetricsRegistry metrics_;  // before the manager: versions keep series in it
   std::unique_ptr<BackendFactory> backends_;
   ModelManager manager_;
+  ModelRegistry registry_;
   std::unique_ptr<RepositoryPoller> poller_;  // poll mode only
-  ThreadPool admin_{1};                       // the admin thread; after manager_: goes first
+  ThreadPool registry_reads_{1};
+  ThreadPool admin_{1};  // the admin thread; after manager_: goes first
   std::atomic<bool> started_{false};
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -102,17 +103,36 @@ void ModelManager::KeepServing(const ModelEntry& current, ModelEntry& entry) {
 ModelStatus ModelManager::StatusOf(const ModelEntry& entry) {
   ModelStatus status = entry.status;
   status.labels = entry.config_labels;
+  for (const auto& [label, version] : entry.registry_labels) status.labels[label] = version;
   for (const auto& [label, version] : entry.api_labels) status.labels[label] = version;
-  status.default_version = entry.api_default;
+  status.default_version = entry.api_default != 0 ? entry.api_default : entry.registry_default;
   return status;
 }
 
 int64_t ModelManager::LabelledVersion(const ModelEntry& entry, std::string_view label) {
-  for (const auto* labels : {&entry.api_labels, &entry.config_labels}) {
-    auto it = labels->find(label);
-    if (it != labels->end()) return it->second;
+  if (label.size() > 1 && label.front() == '@') label.remove_prefix(1);  // MLflow's alias syntax
+  if (auto it = entry.api_labels.find(label); it != entry.api_labels.end()) return it->second;
+  // Stage names are matched without case, as MLflow does.
+  for (const auto& [name, version] : entry.registry_labels) {
+    if (name.size() == label.size() &&
+        std::equal(name.begin(), name.end(), label.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return version;
+    }
+  }
+  if (auto it = entry.config_labels.find(label); it != entry.config_labels.end()) {
+    return it->second;
   }
   return 0;
+}
+
+std::vector<int64_t> ModelManager::WantedVersions(const ModelDir& dir,
+                                                  const ParsedModelConfig& config) const {
+  auto plan = plans_.find(dir.name);
+  if (plan != plans_.end()) return plan->second.versions;
+  return SelectVersions(config.config.version_policy(), dir.versions);
 }
 
 StatusOr<ParsedModelConfig> ModelManager::ReadConfig(
@@ -150,7 +170,7 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
     }
     return entry;
   }
-  const auto versions = SelectVersions(config->config.version_policy(), dir.versions);
+  const auto versions = WantedVersions(dir, *config);
   if (versions.empty()) {
     entry.status.reason = "no version directory with a model in " + dir.dir.string();
     LogError("model failed to load", {{"model", dir.name}, {"reason", entry.status.reason}});
@@ -160,7 +180,9 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
                               [version](const VersionDir& v) { return v.version == version; });
     if (found == dir.versions.end()) {
       const std::string reason =
-          "version " + std::to_string(version) + " is in the version policy but has no directory";
+          "version " + std::to_string(version) +
+          (plans_.count(dir.name) ? " is staged in the registry" : " is in the version policy") +
+          " but has no directory";
       LogError("model failed to load",
                {{"model", dir.name}, {"version", version}, {"reason", reason}});
       SetVersionStatus(entry.status, {version, ModelState::kUnavailable, reason});
@@ -181,6 +203,10 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
     if (IsValidLabel(label)) entry.config_labels[label] = version;
   }
   if (!entry.ready.count(entry.api_default)) entry.api_default = 0;
+  if (auto plan = plans_.find(dir.name); plan != plans_.end()) {
+    entry.registry_labels = plan->second.labels;
+    entry.registry_default = plan->second.default_version;
+  }
   return entry;
 }
 
@@ -224,8 +250,33 @@ Status ModelManager::LoadModels(const std::vector<std::string>& names, int paral
   return Status::Ok();
 }
 
+void ModelManager::SetRegistryPlans(std::map<std::string, RegistryPlan> plans) {
+  std::lock_guard transition(transition_mu_);
+  plans_ = {std::make_move_iterator(plans.begin()), std::make_move_iterator(plans.end())};
+}
+
+Status ModelManager::ApplyRegistryPlan(std::string_view name, std::optional<RegistryPlan> plan,
+                                       bool load_if_absent) {
+  std::lock_guard transition(transition_mu_);
+  if (plan) {
+    plans_[std::string(name)] = std::move(*plan);
+  } else if (auto it = plans_.find(name); it != plans_.end()) {
+    plans_.erase(it);
+  }
+  const auto table = Snapshot();
+  auto it = table->find(name);
+  const bool served = it != table->end() && it->second.status.wanted;
+  if (!served && !plans_.count(name) && !load_if_absent) return Status::Ok();
+  return LoadLocked(name, std::nullopt);
+}
+
 Status ModelManager::Load(std::string_view name, const std::optional<std::string>& config_json) {
   std::lock_guard transition(transition_mu_);
+  return LoadLocked(name, config_json);
+}
+
+Status ModelManager::LoadLocked(std::string_view name,
+                                const std::optional<std::string>& config_json) {
   INFERD_ASSIGN_OR_RETURN(ModelDir dir, ScanModel(root_, name));
   const auto before = Snapshot();
   auto it = before->find(name);
@@ -234,7 +285,7 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
   // A bad override is the caller's mistake: nothing changes.
   if (!config.ok() && config_json) return config.status();
   if (config.ok()) {
-    MarkLoading(dir.name, SelectVersions(config->config.version_policy(), dir.versions));
+    MarkLoading(dir.name, WantedVersions(dir, *config));
   }
 
   ModelEntry entry = BuildEntry(dir, config, previous);
@@ -386,6 +437,23 @@ std::shared_ptr<const ModelManager::Table> ModelManager::Snapshot() const {
 }
 
 StatusOr<ModelHandle> ModelManager::Get(std::string_view name, std::string_view version) const {
+  // MLflow's model URIs: models:/fraud/Production, models:/fraud@champion.
+  if (name.starts_with("models:/") && version.empty()) name.remove_prefix(8);
+  auto found = GetExact(name, version);
+  if (found.ok() || found.status().code() != StatusCode::kNotFound || !version.empty()) {
+    return found;
+  }
+  // "fraud@champion" and "fraud/Production" name a version with the model,
+  // for clients that can only send a model name.
+  const size_t at = name.find_first_of("@/");
+  if (at == std::string_view::npos || at == 0 || at + 1 == name.size()) return found;
+  const auto table = Snapshot();
+  if (!table->count(name.substr(0, at))) return found;
+  return GetExact(name.substr(0, at), name.substr(name[at] == '@' ? at : at + 1));
+}
+
+StatusOr<ModelHandle> ModelManager::GetExact(std::string_view name,
+                                             std::string_view version) const {
   const auto table = Snapshot();
   auto it = table->find(name);
   if (it == table->end()) return NotFound("unknown model '" + std::string(name) + "'");
@@ -399,8 +467,8 @@ StatusOr<ModelHandle> ModelManager::Get(std::string_view name, std::string_view 
       return Unavailable("model '" + std::string(name) + "' has no ready version" +
                          (reason.empty() ? "" : ": " + reason));
     }
-    if (entry.api_default != 0) {
-      auto chosen = entry.ready.find(entry.api_default);
+    for (int64_t chosen_version : {entry.api_default, entry.registry_default}) {
+      auto chosen = entry.ready.find(chosen_version);
       if (chosen != entry.ready.end()) return ModelHandle(chosen->second);
     }
     return ModelHandle(entry.ready.rbegin()->second);

@@ -28,6 +28,15 @@
 
 namespace inferd {
 
+// What the model registry asks of one model once a version of it is in
+// Staging or Production or has an alias: exactly these versions serve.
+struct RegistryPlan {
+  std::vector<int64_t> versions;  // ascending
+  // "Production", "Staging" (matched without case) and the aliases.
+  std::map<std::string, int64_t, std::less<>> labels;
+  int64_t default_version = 0;  // the latest Production version, or 0
+};
+
 class ModelManager {
  public:
   ModelManager(ModelLoader loader, std::filesystem::path root)
@@ -59,8 +68,19 @@ class ModelManager {
   // version cannot go while others serve.
   Status UnloadVersion(std::string_view name, int64_t version);
 
-  // `version`: empty for the highest ready version, a positive integer, or a
-  // label.
+  // Replaces every registry plan (at start, before LoadModels).
+  void SetRegistryPlans(std::map<std::string, RegistryPlan> plans);
+  // Sets (or, with nullopt, clears) one model's plan and reloads the model
+  // when it is served or now planned, or `load_if_absent`; versions no
+  // longer planned drain and unload. The error says why a planned version
+  // does not serve.
+  Status ApplyRegistryPlan(std::string_view name, std::optional<RegistryPlan> plan,
+                           bool load_if_absent);
+
+  // `version`: empty for the default version (set-default, then the
+  // registry's Production, then the highest ready), a positive integer, or a
+  // label ("@alias" too). `name` may carry the version as "model@alias" or
+  // "model/Stage" when no model has that name.
   StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const;
 
   std::vector<ModelStatus> Statuses() const;
@@ -89,7 +109,9 @@ class ModelManager {
     std::map<std::string, int64_t, std::less<>> config_labels;
     std::map<std::string, int64_t, std::less<>> api_labels;
     int64_t api_default = 0;  // set-default; outlives reloads while that version serves
-    uint64_t applied = 0;     // ModelDir::Fingerprint() at the last load
+    std::map<std::string, int64_t, std::less<>> registry_labels;
+    int64_t registry_default = 0;
+    uint64_t applied = 0;  // ModelDir::Fingerprint() at the last load
   };
   using Table = std::map<std::string, ModelEntry, std::less<>>;
 
@@ -98,6 +120,12 @@ class ModelManager {
   // without any lock but the transition's.
   ModelEntry BuildEntry(const ModelDir& dir, const StatusOr<ParsedModelConfig>& config,
                         const ModelEntry* previous) const;
+  // The versions that should serve: the registry's plan, else the config's
+  // version policy.
+  std::vector<int64_t> WantedVersions(const ModelDir& dir, const ParsedModelConfig& config) const;
+  // Load() without taking the transition lock.
+  Status LoadLocked(std::string_view name, const std::optional<std::string>& config_json);
+  StatusOr<ModelHandle> GetExact(std::string_view name, std::string_view version) const;
   StatusOr<ParsedModelConfig> ReadConfig(const ModelDir& dir,
                                          const std::optional<std::string>& config_json) const;
   void LoadVersion(const ModelDir& dir, const VersionDir& found, const ParsedModelConfig& config,
@@ -131,6 +159,7 @@ class ModelManager {
   std::mutex transition_mu_;  // one load/unload/label change at a time
   mutable std::mutex mu_;     // guards table_ (the pointer only)
   std::shared_ptr<const Table> table_ = std::make_shared<Table>();
+  std::map<std::string, RegistryPlan, std::less<>> plans_;  // guarded by transition_mu_
 };
 
 }  // namespace inferd

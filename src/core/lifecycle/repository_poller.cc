@@ -28,6 +28,11 @@ void RepositoryPoller::Stop() {
 }
 
 void RepositoryPoller::PollOnce() {
+  ScanOnce();
+  if (after_each_poll_) after_each_poll_();
+}
+
+void RepositoryPoller::ScanOnce() {
   auto dirs = ScanRepository(manager_->root());
   if (!dirs.ok()) {
     // Keep serving what is loaded; the repository may come back.

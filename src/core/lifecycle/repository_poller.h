@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -24,8 +25,11 @@ namespace inferd {
 
 class RepositoryPoller {
  public:
-  RepositoryPoller(ModelManager* manager, std::chrono::milliseconds interval)
-      : manager_(manager), interval_(interval) {}
+  // `after_each_poll` runs at the end of every poll, on the poller's thread
+  // (the registry's check for changes other processes made).
+  RepositoryPoller(ModelManager* manager, std::chrono::milliseconds interval,
+                   std::function<void()> after_each_poll = {})
+      : manager_(manager), interval_(interval), after_each_poll_(std::move(after_each_poll)) {}
   ~RepositoryPoller() { Stop(); }
 
   void Start();
@@ -33,8 +37,11 @@ class RepositoryPoller {
   void PollOnce();
 
  private:
+  void ScanOnce();
+
   ModelManager* manager_;
   std::chrono::milliseconds interval_;
+  std::function<void()> after_each_poll_;
   std::map<std::string, uint64_t> seen_;  // each model's fingerprint at the last scan
   std::set<std::string> absent_;          // loaded models missing from the last scan
   std::thread thread_;
