@@ -5,6 +5,7 @@
 #include "frontends/metrics/metrics_http.h"
 #include "frontends/mlflow/mlflow_http.h"
 #include "frontends/openapi/openapi_http.h"
+#include "frontends/registry/registry_http.h"
 #include "frontends/simple/predict_http.h"
 #include "frontends/tfserving/tfserving_grpc.h"
 #include "frontends/tfserving/tfserving_http.h"
@@ -20,6 +21,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   torchserve::AddTorchServeManagementRoutes(core, router);
   mlflow::AddMlflowRoutes(core, options.default_model, router);
   simple::AddSimpleRoutes(core, options.default_model, router);
+  registry::AddRegistryRoutes(core, router);
   metrics::AddMetricsRoutes(core, router);
   openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
 }

@@ -40,7 +40,7 @@ StatusOr<AdminClient> AdminClient::Connect(std::string_view url) {
 }
 
 StatusOr<AdminReply> AdminClient::Send(std::string_view method, std::string_view path,
-                                       std::string_view body) const {
+                                       std::string_view body, std::string_view content_type) const {
   try {
     asio::io_context ioc;
     asio::ip::tcp::resolver resolver(ioc);
@@ -52,7 +52,10 @@ StatusOr<AdminReply> AdminClient::Send(std::string_view method, std::string_view
         beast::string_view(path.data(), path.size()), 11);
     request.set(bhttp::field::host, host_);
     request.set(bhttp::field::user_agent, "inferd-cli");
-    if (!body.empty()) request.set(bhttp::field::content_type, "application/json");
+    if (!body.empty()) {
+      request.set(bhttp::field::content_type,
+                  beast::string_view(content_type.data(), content_type.size()));
+    }
     request.body() = std::string(body);
     request.prepare_payload();
     bhttp::write(stream, request);

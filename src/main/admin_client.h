@@ -1,5 +1,5 @@
 // A small blocking HTTP/1.1 client for the CLI's admin commands (`inferd
-// models ...`), which talk to a running server's repository API.
+// models ...`, `inferd registry ...`), which talk to a running server.
 #pragma once
 
 #include <string>
@@ -20,7 +20,8 @@ class AdminClient {
   static StatusOr<AdminClient> Connect(std::string_view url);
 
   StatusOr<AdminReply> Send(std::string_view method, std::string_view path,
-                            std::string_view body = {}) const;
+                            std::string_view body = {},
+                            std::string_view content_type = "application/json") const;
 
  private:
   std::string host_;

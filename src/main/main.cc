@@ -8,6 +8,7 @@
 
 #include "core/version.h"
 #include "main/models_command.h"
+#include "main/registry_command.h"
 #include "main/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   inferd::AddServeFlags(*serve_cmd, serve);
   inferd::ModelsOptions models;
   CLI::App* models_cmd = inferd::AddModelsCommand(app, models);
+  inferd::RegistryOptions registry;
+  CLI::App* registry_cmd = inferd::AddRegistryCommand(app, registry);
 
   try {
     app.parse(argc, argv);
@@ -29,5 +32,6 @@ int main(int argc, char** argv) {
   }
   if (serve_cmd->parsed()) return inferd::RunServe(serve);
   if (models_cmd->parsed()) return inferd::RunModels(*models_cmd, models);
+  if (registry_cmd->parsed()) return inferd::RunRegistry(*registry_cmd, registry);
   return 0;
 }

@@ -95,6 +95,13 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "machine), on (anyone), off (no one)")
       ->capture_default_str()
       ->check(CLI::IsMember({"loopback", "on", "off"}));
+  cmd.add_option("--registry-db", o.registry_db,
+                 "The model registry's SQLite database (default: "
+                 "<model-repository>/.inferd-registry.db, created on the first change)");
+  cmd.add_option("--max-upload-bytes", o.max_upload_bytes,
+                 "Largest model file a registry upload or copied source may have")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 }
 
 namespace {
@@ -156,6 +163,8 @@ int RunServe(const ServeOptions& o) {
   core_options.poll_interval =
       std::chrono::milliseconds(static_cast<int64_t>(o.repository_poll_secs * 1000));
   core_options.startup_models = o.load_models;
+  core_options.registry_db = o.registry_db;
+  core_options.max_upload_bytes = o.max_upload_bytes;
   core_options.admin_access = o.admin_api == "on"    ? AdminAccess::kOn
                               : o.admin_api == "off" ? AdminAccess::kOff
                                                      : AdminAccess::kLoopback;
@@ -168,6 +177,8 @@ int RunServe(const ServeOptions& o) {
   http_options.port = static_cast<uint16_t>(o.http_port);
   http_options.io_threads = o.http_threads > 0 ? o.http_threads : CoreCount();
   http_options.max_body_bytes = o.max_body_bytes;
+  http_options.upload_prefix = "/v1/registry/models/";
+  http_options.max_upload_bytes = o.max_upload_bytes;
   http::HttpServer http_server(http_options, &router);
 
   // An optional second port for scrapers, serving /metrics only.

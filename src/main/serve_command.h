@@ -32,6 +32,8 @@ struct ServeOptions {
   double repository_poll_secs = 15;
   std::vector<std::string> load_models;  // explicit mode: loaded at start ("*": all)
   std::string admin_api = "loopback";    // loopback | on | off
+  std::string registry_db;               // empty: <repository>/.inferd-registry.db
+  uint64_t max_upload_bytes = 1ull << 30;
 };
 
 void AddServeFlags(CLI::App& cmd, ServeOptions& options);

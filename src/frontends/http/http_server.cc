@@ -38,6 +38,8 @@ Method ToMethod(bhttp::verb verb) {
       return Method::kPost;
     case bhttp::verb::put:
       return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
     case bhttp::verb::delete_:
       return Method::kDelete;
     case bhttp::verb::head:
@@ -126,9 +128,25 @@ class Session : public std::enable_shared_from_this<Session> {
   void Read() {
     if (server_->stopping_.load()) return Close();
     parser_.emplace();
-    parser_->body_limit(server_->options_.max_body_bytes);
+    body_limit_ = server_->options_.max_body_bytes;
+    parser_->body_limit(body_limit_);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(server_->options_.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // Uploads may be larger than other bodies: the limit is chosen by path.
+  void OnHeader(beast::error_code ec, size_t bytes) {
+    if (ec) return OnRead(ec, bytes);
+    const auto& options = server_->options_;
+    const auto& header = parser_->get();
+    const std::string_view target(header.target().data(), header.target().size());
+    if (!options.upload_prefix.empty() && header.method() == bhttp::verb::post &&
+        target.starts_with(options.upload_prefix) && options.max_upload_bytes > body_limit_) {
+      body_limit_ = options.max_upload_bytes;
+      parser_->body_limit(body_limit_);
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -147,8 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!header_read && buffer_.size() == 0 && !too_large) return Close();
       server_->RequestStarted();
       return Write(too_large ? JsonError(413, "request body exceeds the limit of " +
-                                                  std::to_string(server_->options_.max_body_bytes) +
-                                                  " bytes")
+                                                  std::to_string(body_limit_) + " bytes")
                              : JsonError(400, "malformed HTTP request: " + ec.message()));
     }
     auto message = parser_->release();
@@ -275,8 +292,9 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer::Impl* server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string head_text_;  // the answer's status line and fields
-  std::string body_;       // the answer's body, alive until written
+  uint64_t body_limit_ = 0;  // of the request being read
+  std::string head_text_;    // the answer's status line and fields
+  std::string body_;         // the answer's body, alive until written
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_ = false;

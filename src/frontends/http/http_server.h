@@ -22,6 +22,9 @@ struct HttpServerOptions {
   uint16_t port = 8000;  // 0: pick a free port
   int io_threads = 2;
   uint64_t max_body_bytes = 64ull << 20;
+  // POSTs to paths under upload_prefix may send up to max_upload_bytes.
+  std::string upload_prefix;
+  uint64_t max_upload_bytes = 0;
   std::chrono::seconds idle_timeout{60};  // also bounds a slow request or reader
 };
 

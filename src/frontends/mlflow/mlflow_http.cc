@@ -13,18 +13,7 @@ using http::HttpResponse;
 using http::Responder;
 
 HttpResponse Error(unsigned code, std::string_view error_code, std::string_view message) {
-  http::JsonBuffer buffer;
-  http::JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("error_code");
-  w.String(error_code.data(), static_cast<rapidjson::SizeType>(error_code.size()));
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  w.EndObject();
-  HttpResponse response;
-  response.status = code;
-  response.body = buffer.Release();
-  return response;
+  return ErrorAnswer(code, error_code, message);
 }
 
 class MlflowHttp {
@@ -79,6 +68,21 @@ class MlflowHttp {
 };
 
 }  // namespace
+
+HttpResponse ErrorAnswer(unsigned status, std::string_view error_code, std::string_view message) {
+  http::JsonBuffer buffer;
+  http::JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("error_code");
+  w.String(error_code.data(), static_cast<rapidjson::SizeType>(error_code.size()));
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  HttpResponse response;
+  response.status = status;
+  response.body = buffer.Release();
+  return response;
+}
 
 HttpResponse ErrorResponse(const Status& status) {
   switch (status.code()) {

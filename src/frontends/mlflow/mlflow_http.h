@@ -21,5 +21,9 @@ void AddMlflowRoutes(ServerCore* core, std::string default_model, http::Router& 
 
 // MLflow's error answer for a core error.
 http::HttpResponse ErrorResponse(const Status& status);
+// {"error_code": ..., "message": ...} with this HTTP status (the registry
+// maps core errors to MLflow's registry codes itself).
+http::HttpResponse ErrorAnswer(unsigned status, std::string_view error_code,
+                               std::string_view message);
 
 }  // namespace inferd::mlflow

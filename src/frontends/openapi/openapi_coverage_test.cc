@@ -18,6 +18,8 @@ std::string MethodName(http::Method m) {
       return "post";
     case http::Method::kPut:
       return "put";
+    case http::Method::kPatch:
+      return "patch";
     case http::Method::kDelete:
       return "delete";
     default:

@@ -1,0 +1,14 @@
+// The model registry over HTTP: MLflow's model registry REST API under
+// /v1/registry/... and MLflow's own /api/2.0/mlflow/... (so MLflow clients
+// can point at inferd), plus uploads at /v1/registry/models/{m}/versions.
+// Translation only: the rules live in core/registry/model_registry.
+#pragma once
+
+#include "core/server_core.h"
+#include "frontends/http/router.h"
+
+namespace inferd::registry {
+
+void AddRegistryRoutes(ServerCore* core, http::Router& router);
+
+}  // namespace inferd::registry
