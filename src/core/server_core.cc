@@ -64,6 +64,11 @@ Status ServerCore::Start() {
     poller_ = std::make_unique<RepositoryPoller>(&manager_, options_.poll_interval,
                                                  [this] { registry_.Refresh(); });
     poller_->Start();
+  } else {
+    // The registry is an API of its own: what another process writes to it,
+    // or a database that could not be read at start, applies in every mode.
+    registry_watch_ =
+        std::make_unique<PeriodicTask>(options_.poll_interval, [this] { registry_.Refresh(); });
   }
   started_.store(true);
   return Status::Ok();
@@ -71,6 +76,7 @@ Status ServerCore::Start() {
 
 void ServerCore::Shutdown() {
   if (poller_) poller_->Stop();
+  if (registry_watch_) registry_watch_->Stop();
   registry_reads_.Shutdown();
   admin_.Shutdown();  // finishes the transitions already asked for
   // Each version's scheduler finishes its queue when the version goes.

@@ -18,6 +18,7 @@
 #include "core/lifecycle/model_manager.h"
 #include "core/lifecycle/repository_poller.h"
 #include "core/registry/model_registry.h"
+#include "core/scheduler/periodic_task.h"
 #include "core/scheduler/thread_pool.h"
 #include "observability/metrics.h"
 #include "observability/model_statistics.h"
@@ -141,6 +142,8 @@ class ServerCore {
   ModelManager manager_;
   ModelRegistry registry_;
   std::unique_ptr<RepositoryPoller> poller_;  // poll mode only
+  // Other modes: re-reads the registry every poll interval (the poller does in poll mode).
+  std::unique_ptr<PeriodicTask> registry_watch_;
   ThreadPool registry_reads_{1};
   ThreadPool admin_{1};  // the admin thread; after manager_: goes first
   std::atomic<bool> started_{false};

@@ -13,6 +13,7 @@
 #include "frontends/http/http_server.h"
 #include "frontends/metrics/metrics_http.h"
 #include "frontends/openapi/openapi_http.h"
+#include "frontends/registry/registry_http.h"
 #include "observability/log.h"
 
 namespace inferd {
@@ -85,7 +86,8 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "poll", "explicit"}));
   cmd.add_option("--repository-poll-secs", o.repository_poll_secs,
-                 "Poll mode: seconds between rescans of the repository")
+                 "Seconds between rescans of the repository (poll mode) and looks at "
+                 "the model registry for changes other processes made (every mode)")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 86400.0));
   cmd.add_option("--load-model", o.load_models,
@@ -177,7 +179,8 @@ int RunServe(const ServeOptions& o) {
   http_options.port = static_cast<uint16_t>(o.http_port);
   http_options.io_threads = o.http_threads > 0 ? o.http_threads : CoreCount();
   http_options.max_body_bytes = o.max_body_bytes;
-  http_options.upload_prefix = "/v1/registry/models/";
+  http_options.is_upload = &registry::IsUploadTarget;
+  http_options.may_upload = [&core](bool loopback) { return core.CheckAdminAccess(loopback).ok(); };
   http_options.max_upload_bytes = o.max_upload_bytes;
   http::HttpServer http_server(http_options, &router);
 

@@ -137,8 +137,9 @@ class RegistryStore::Transaction {
     committed_ = true;
     const int rc = sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {
+      Status failed = store_.Check(rc, "commit a change");  // before ROLLBACK resets the message
       sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return store_.Check(rc, "commit a change");
+      return failed;
     }
     return Status::Ok();
   }
@@ -147,6 +148,23 @@ class RegistryStore::Transaction {
   RegistryStore& store_;
   Status begun_;
   bool committed_ = false;
+};
+
+// A read transaction: the statements inside see one snapshot, even while
+// another process commits between them.
+class RegistryStore::ReadTransaction {
+ public:
+  explicit ReadTransaction(RegistryStore& store) : db_(store.db_) {
+    begun_ = store.Check(sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr), "read");
+  }
+  ~ReadTransaction() {
+    if (begun_.ok()) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  const Status& begun() const { return begun_; }
+
+ private:
+  sqlite3* db_;
+  Status begun_;
 };
 
 #define INFERD_BEGIN(tx) \
@@ -186,7 +204,15 @@ StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const std::filesyst
       return Unavailable("registry database " + path.string() + " is corrupt: " + verdict);
     }
   }
+  bool has_schema = false;
   {
+    Statement tables(*store, "SELECT 1 FROM sqlite_master WHERE name = 'aliases'");
+    has_schema = tables.Row();
+    INFERD_RETURN_IF_ERROR(tables.status("read its tables"));
+  }
+  // Only a new database needs the write lock here: opening one another
+  // writer holds must still work (for reads, and to apply it at start).
+  if (!has_schema) {
     Transaction tx(*store);
     INFERD_RETURN_IF_ERROR(tx.begun());
     INFERD_RETURN_IF_ERROR(exec(kSchema, "create its tables"));
@@ -209,7 +235,12 @@ Status RegistryStore::Check(int rc, std::string_view what) const {
       return Unavailable(where + " is locked by another writer; try again (" + detail + ")");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
+      broken_ = true;
       return Unavailable(where + " is corrupt (" + detail + "); restore it from a backup");
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      broken_ = true;
+      return Unavailable("cannot " + std::string(what) + " in " + where + ": " + detail);
     case SQLITE_CONSTRAINT:
       if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
         return AlreadyExists(detail);
@@ -320,12 +351,8 @@ StatusOr<std::vector<ModelVersionRecord>> RegistryStore::ReadVersions(
 
 StatusOr<RegisteredModelRecord> RegistryStore::GetModel(const std::string& name) {
   std::lock_guard lock(mu_);
-  // One read transaction, so the model, its versions and aliases agree.
-  INFERD_RETURN_IF_ERROR(Check(sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr), "read"));
-  struct End {
-    sqlite3* db;
-    ~End() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
-  } end{db_};
+  ReadTransaction read(*this);  // so the model, its versions and aliases agree
+  INFERD_RETURN_IF_ERROR(read.begun());
   RegisteredModelRecord record;
   {
     Statement row(*this,
@@ -468,6 +495,8 @@ StatusOr<ModelVersionRecord> RegistryStore::CreateVersion(const NewModelVersion&
 
 StatusOr<ModelVersionRecord> RegistryStore::GetVersion(const std::string& model, int64_t version) {
   std::lock_guard lock(mu_);
+  ReadTransaction read(*this);
+  INFERD_RETURN_IF_ERROR(read.begun());
   INFERD_ASSIGN_OR_RETURN(auto records, ReadVersions(model, version));
   if (records.empty()) {
     return NotFound("Model Version (name=" + model + ", version=" + std::to_string(version) +

@@ -14,6 +14,7 @@
 // Thread-safety: all methods are thread-safe (one connection, one mutex).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -113,11 +114,15 @@ class RegistryStore {
   Status SetAlias(const std::string& model, const std::string& alias, int64_t version);
   Status DeleteAlias(const std::string& model, const std::string& alias);
 
-  // Changes whenever any connection (this process or another) commits.
+  // Changes whenever another connection (this process or another) commits.
   StatusOr<int64_t> DataVersion();
+  // True once the file proved corrupt or unreadable: open it again (it may
+  // have been restored) rather than go on using this connection.
+  bool broken() const { return broken_.load(); }
 
  private:
   class Transaction;
+  class ReadTransaction;
   class Statement;
   RegistryStore(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
   Status Check(int rc, std::string_view what) const;
@@ -130,6 +135,7 @@ class RegistryStore {
   sqlite3* db_;
   std::filesystem::path path_;
   std::mutex mu_;
+  mutable std::atomic<bool> broken_{false};
 };
 
 }  // namespace inferd

@@ -120,6 +120,7 @@ def test_registry_calls_answer_in_mlflow_shapes_and_refuse_bad_input(three_versi
         ("POST", "/registered-models/create", {}, 400, "INVALID_PARAMETER_VALUE"),
         ("POST", "/registered-models/create", {"name": 7}, 400, "INVALID_PARAMETER_VALUE"),
         ("GET", "/registered-models/get?name=nope", None, 404, "RESOURCE_DOES_NOT_EXIST"),
+        ("GET", "/registered-models/get?name=%FF", None, 400, "INVALID_PARAMETER_VALUE"),
         ("GET", "/model-versions/get?name=logreg&version=9", None, 404,
          "RESOURCE_DOES_NOT_EXIST"),
         ("GET", "/model-versions/get?name=logreg&version=x", None, 400,
@@ -148,13 +149,14 @@ def test_registry_calls_answer_in_mlflow_shapes_and_refuse_bad_input(three_versi
          "INVALID_PARAMETER_VALUE"),
         ("POST", "/model-versions/create",
          {"name": "logreg", "source": "/tmp", "tags": "x"}, 400, "INVALID_PARAMETER_VALUE"),
-        ("GET", "/registered-models/search?filter=tags.a%3D'b'", None, 400,
+        ("GET", "/registered-models/search?filter=name%3D'a'%20OR%20name%3D'b'", None, 400,
          "INVALID_PARAMETER_VALUE"),
     ]:
         r = requests.request(method, server.url(REG + route),
                              data=None if body is None else json.dumps(body), timeout=30)
         mlflow_error(r, status, code)
-    for raw in [b"{", b"[1]", b"{\"name\": \"x\"", b"[" * 100000, b"\xff\xfe"]:
+    for raw in [b"{", b"[1]", b"{\"name\": \"x\"", b"[" * 100000, b"\xff\xfe",
+                b"{\"name\": \"a\xffb\"}"]:
         r = requests.post(server.url(REG + "/registered-models/create"), data=raw, timeout=30)
         mlflow_error(r, 400, "INVALID_PARAMETER_VALUE")
     r = requests.put(server.url(REG + "/registered-models/create"), data="{}", timeout=30)
@@ -226,6 +228,20 @@ def test_stages_survive_a_restart_and_load_in_explicit_mode(three_versions, infe
     assert sorted((e["name"], e["version"]) for e in index) == [("logreg", "1"), ("logreg", "2")]
 
 
+def padded_onnx(onnx: bytes, size: int) -> bytes:
+    """The same model grown to about `size` bytes by an unknown protobuf field
+    (number 99), which ONNX Runtime skips."""
+    pad = size - len(onnx)
+    length, n = b"", pad
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        length += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            break
+    return onnx + b"\x9a\x06" + length + b"\0" * pad
+
+
 def upload(server, model, data, config=None, **params):
     if config is None:
         return requests.post(server.url(f"{REG}/models/{model}/versions"), data=data,
@@ -277,6 +293,11 @@ def test_uploads_are_written_whole_checksummed_and_loaded_per_policy(three_versi
     leftovers = [p.name for p in (three_versions / "logreg").iterdir() if p.name.startswith(".")]
     assert leftovers == [] and sorted(p.name for p in (three_versions / "logreg").iterdir()) == [
         "1", "2", "3", "4", "5"]
+
+    # A config cannot change under versions that serve.
+    mlflow_error(upload(server, "fresh", onnx, config="max_batch_size: 2\n"), 400,
+                 "INVALID_PARAMETER_VALUE")
+    assert (three_versions / "fresh/config.pbtxt").read_text() == "max_batch_size: 4\n"
 
     # Registering a file from the server's disk copies it in as the next version.
     src = tmp_path / "candidate.onnx"
@@ -431,15 +452,21 @@ def test_registry_changes_need_a_loopback_client_by_default(three_versions, infe
     address = non_loopback_address()
     if address is None:
         pytest.skip("this machine has no non-loopback IPv4 address")
-    server = inferd_factory(three_versions)
+    server = inferd_factory(three_versions, ["--max-body-bytes", "100000"])
     remote = f"http://{address}:{server.port}"
     r = requests.post(remote + REG + "/registered-models/create", json={"name": "logreg"},
                       timeout=10)
     mlflow_error(r, 403, "PERMISSION_DENIED")
     r = requests.post(f"{remote}{REG}/models/logreg/versions", data=b"x", timeout=10)
     mlflow_error(r, 403, "PERMISSION_DENIED")
+    # Nor may they send an upload-sized body: theirs keeps --max-body-bytes.
+    onnx = (three_versions / "logreg/1/model.onnx").read_bytes()
+    big = padded_onnx(onnx, 200_000)
+    r = requests.post(f"{remote}{REG}/models/logreg/versions", data=big, timeout=10)
+    assert r.status_code == 413, r.text
+    assert ok(upload(server, "logreg", big))["model_version"]["serving_state"] == "READY"
     assert requests.get(remote + REG + "/registered-models/search", timeout=10).status_code == 200
-    ok(call(server, "POST", "/registered-models/create", {"name": "logreg"}))  # loopback
+    ok(call(server, "POST", "/registered-models/create", {"name": "other"}))  # loopback
 
 
 def test_two_servers_share_one_registry_under_concurrent_writers(three_versions,
@@ -477,3 +504,103 @@ def test_two_servers_share_one_registry_under_concurrent_writers(three_versions,
     assert len(production) == 1, production
     wait_until(lambda: answer_version(watcher) == str(production[0]), 30,
                what="the watcher serves the final Production version")
+
+
+def test_mlflows_own_client_drives_the_registry(three_versions, inferd_factory):
+    """MlflowClient, pointed at inferd as its registry URI, registers, promotes,
+    aliases, searches and tags; what it does is what serves."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    server = inferd_factory(three_versions)
+    client = MlflowClient(tracking_uri=server.base_url, registry_uri=server.base_url)
+    client.create_registered_model("logreg", tags={"team": "risk"}, description="credit risk")
+    for v in (1, 2):
+        mv = client.create_model_version("logreg", source=str(three_versions / "logreg" / str(v)))
+        assert mv.version == str(v) and mv.status == "READY"
+    with pytest.warns(FutureWarning):  # stages are deprecated in MLflow 3, still served
+        client.transition_model_version_stage("logreg", "2", "Production",
+                                              archive_existing_versions=True)
+    assert answer_version(server) == "2"
+    client.set_registered_model_alias("logreg", "champion", "1")
+    assert client.get_model_version_by_alias("logreg", "champion").version == "1"
+    assert answer_version(server, "logreg@champion") == "1"
+    with pytest.warns(FutureWarning):
+        latest = client.get_latest_versions("logreg", stages=["Production"])
+    assert [v.version for v in latest] == ["2"]
+    assert [m.name for m in client.search_registered_models(filter_string="name LIKE 'log%'")] \
+        == ["logreg"]
+    assert sorted(v.version for v in client.search_model_versions("name='logreg'")) == ["1", "2"]
+    client.set_model_version_tag("logreg", "1", "validated", "yes")
+    client.update_model_version("logreg", "1", description="baseline")
+    mv = client.get_model_version("logreg", "1")
+    assert mv.tags == {"validated": "yes"} and mv.description == "baseline"
+    assert mv.aliases == ["champion"]
+    client.delete_registered_model_alias("logreg", "champion")
+    assert answer_version(server, "logreg@champion").startswith("404")
+    with pytest.raises(MlflowException, match="RESOURCE_DOES_NOT_EXIST"):
+        client.get_registered_model("nope")
+    with pytest.raises(MlflowException, match="RESOURCE_ALREADY_EXISTS"):
+        client.create_registered_model("logreg")
+
+
+def test_uploads_may_exceed_the_body_limit_up_to_the_upload_limit(three_versions,
+                                                                  inferd_factory):
+    server = inferd_factory(three_versions, ["--max-body-bytes", "100000",
+                                             "--max-upload-bytes", "1000000"])
+    onnx = (three_versions / "logreg/1/model.onnx").read_bytes()
+    mv = ok(upload(server, "logreg", padded_onnx(onnx, 500_000)))["model_version"]
+    assert mv["serving_state"] == "READY" and answer_version(server) == "4"
+    r = upload(server, "logreg", padded_onnx(onnx, 1_000_500))
+    assert r.status_code == 413 and "1000000" in r.text, r.text
+    # Any other route keeps --max-body-bytes.
+    r = requests.post(server.url("/v2/models/logreg/infer"), data=b" " * 200_000, timeout=30)
+    assert r.status_code == 413, r.text
+    assert answer_version(server) == "4"
+
+
+def test_a_production_version_that_fails_to_load_never_takes_the_default_traffic(
+        three_versions, inferd_factory):
+    server = inferd_factory(three_versions)
+    register_all(server, three_versions)
+    stage(server, 1, "Production")
+    stage(server, 2, "Staging")
+    broken = ok(upload(server, "logreg", b"\x08\x07\x3a\x04junk"))["model_version"]
+    with ConstantLoad(server) as load:
+        load.wait_for_version("1")
+        failed = stage(server, broken["version"], "Production", archive=True)
+        assert failed["serving_state"] == "UNAVAILABLE"
+        # Version 1 keeps the default traffic and the Production label; not Staging's 2.
+        assert answer_version(server) == "1"
+        assert answer_version(server, version="Production") == "1"
+        assert answer_version(server, version="Staging") == "2"
+        status = ok(call(server, "GET", "/model-versions/get", name="logreg", version="1"))
+        assert "kept serving" in status["model_version"]["serving_reason"]
+        stage(server, 3, "Production", archive=True)  # a version that loads
+        assert answer_version(server) == "3"
+        load.wait_for_version("3")
+    assert load.failures() == [], load.failures()[:5]
+
+
+def test_a_database_locked_at_start_is_still_applied(three_versions, inferd_factory):
+    server = inferd_factory(three_versions)
+    register_all(server, three_versions)
+    stage(server, 1, "Production")
+    assert server.stop() == 0
+    holder = sqlite3.connect(three_versions / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        again = inferd_factory(three_versions, ["--repository-poll-secs", "0.2"])
+        assert answer_version(again) == "1"  # read while another writer holds the lock
+        r = call(again, "POST", "/model-versions/transition-stage",
+                 {"name": "logreg", "version": "2", "stage": "Production"})
+        mlflow_error(r, 503, "TEMPORARILY_UNAVAILABLE")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # Another process's change reaches a server in none mode within a poll interval.
+    writer = sqlite3.connect(three_versions / DB_NAME, isolation_level=None)
+    writer.execute("UPDATE model_versions SET stage='Archived' WHERE model='logreg' AND version=1")
+    writer.execute("UPDATE model_versions SET stage='Production' WHERE model='logreg' AND version=2")
+    writer.close()
+    wait_until(lambda: answer_version(again) == "2", 30, what="the external change applied")

@@ -31,11 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)args->Strings("stages");
     auto filter = args->Optional("filter");
     if (filter.ok()) {
-      auto parsed = inferd::registry::ParseNameFilter(*filter);
-      if (parsed.ok()) (void)parsed->Matches(text);
+      auto parsed = inferd::registry::ParseRegistryFilter(*filter);
+      if (parsed.ok()) (void)parsed->Matches(text, {{text, text}});
     }
   }
-  (void)inferd::registry::ParseNameFilter(text);
+  (void)inferd::registry::ParseRegistryFilter(text);
   (void)inferd::http::QueryParams(text, "stages");
   (void)inferd::ModelRegistry::CanonicalStage(text);
   (void)inferd::ModelRegistry::CheckOnnxFile(text);

@@ -100,6 +100,21 @@ void ModelManager::KeepServing(const ModelEntry& current, ModelEntry& entry) {
   }
 }
 
+void ModelManager::KeepDefaultServing(const ModelEntry& current, ModelEntry& entry) {
+  int64_t kept = current.registry_default != 0 ? current.registry_default : current.api_default;
+  if (!current.ready.count(kept)) kept = current.ready.rbegin()->first;
+  const int64_t failed = entry.registry_default;
+  entry.ready[kept] = current.ready.at(kept);
+  entry.loaded_from[kept] = current.loaded_from.at(kept);
+  SetVersionStatus(entry.status, {kept, ModelState::kReady,
+                                  "kept serving as the default: version " + std::to_string(failed) +
+                                      ", promoted to Production, is not available"});
+  entry.registry_default = kept;
+  entry.registry_labels["Production"] = kept;
+  LogError("the new Production version failed; the version it replaces keeps serving",
+           {{"model", entry.status.name}, {"failed", failed}, {"kept", kept}});
+}
+
 ModelStatus ModelManager::StatusOf(const ModelEntry& entry) {
   ModelStatus status = entry.status;
   status.labels = entry.config_labels;
@@ -112,14 +127,18 @@ ModelStatus ModelManager::StatusOf(const ModelEntry& entry) {
 int64_t ModelManager::LabelledVersion(const ModelEntry& entry, std::string_view label) {
   if (label.size() > 1 && label.front() == '@') label.remove_prefix(1);  // MLflow's alias syntax
   if (auto it = entry.api_labels.find(label); it != entry.api_labels.end()) return it->second;
-  // Stage names are matched without case, as MLflow does.
-  for (const auto& [name, version] : entry.registry_labels) {
-    if (name.size() == label.size() &&
-        std::equal(name.begin(), name.end(), label.begin(), [](char a, char b) {
+  if (auto it = entry.registry_labels.find(label); it != entry.registry_labels.end()) {
+    return it->second;
+  }
+  // Stage names are matched without case, as MLflow does (aliases are not).
+  for (std::string_view stage : {"Production", "Staging"}) {
+    auto it = entry.registry_labels.find(stage);
+    if (it != entry.registry_labels.end() && stage.size() == label.size() &&
+        std::equal(stage.begin(), stage.end(), label.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) ==
                  std::tolower(static_cast<unsigned char>(b));
         })) {
-      return version;
+      return it->second;
     }
   }
   if (auto it = entry.config_labels.find(label); it != entry.config_labels.end()) {
@@ -206,6 +225,10 @@ ModelManager::ModelEntry ModelManager::BuildEntry(const ModelDir& dir,
   if (auto plan = plans_.find(dir.name); plan != plans_.end()) {
     entry.registry_labels = plan->second.labels;
     entry.registry_default = plan->second.default_version;
+    if (entry.registry_default != 0 && !entry.ready.count(entry.registry_default) &&
+        current != nullptr) {
+      KeepDefaultServing(*current, entry);
+    }
   }
   return entry;
 }
@@ -470,6 +493,11 @@ StatusOr<ModelHandle> ModelManager::GetExact(std::string_view name,
     for (int64_t chosen_version : {entry.api_default, entry.registry_default}) {
       auto chosen = entry.ready.find(chosen_version);
       if (chosen != entry.ready.end()) return ModelHandle(chosen->second);
+    }
+    if (entry.registry_default != 0) {
+      // Never hand default traffic to a Staging or aliased candidate.
+      return Unavailable("model '" + std::string(name) + "': its Production version " +
+                         std::to_string(entry.registry_default) + " is not available");
     }
     return ModelHandle(entry.ready.rbegin()->second);
   }

@@ -131,6 +131,9 @@ class ModelManager {
   void LoadVersion(const ModelDir& dir, const VersionDir& found, const ParsedModelConfig& config,
                    uint64_t fingerprint, const ModelEntry* current, ModelEntry& entry) const;
   static void KeepServing(const ModelEntry& current, ModelEntry& entry);
+  // The registry's new Production version did not load: the version that
+  // took default traffic keeps it (and the "Production" label).
+  static void KeepDefaultServing(const ModelEntry& current, ModelEntry& entry);
   // The entry's status with its labels (the config's, overridden by the
   // API's) and default version.
   static ModelStatus StatusOf(const ModelEntry& entry);

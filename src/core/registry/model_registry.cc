@@ -81,8 +81,8 @@ Status CheckAlias(const std::string& alias) {
 
 // The file whose checksum a version carries: model.onnx, else its largest file.
 StatusOr<fs::path> ModelFileOf(const fs::path& version_dir) {
-  if (fs::is_regular_file(version_dir / kModelFileName)) return version_dir / kModelFileName;
   std::error_code ec;
+  if (fs::is_regular_file(version_dir / kModelFileName, ec)) return version_dir / kModelFileName;
   fs::path largest;
   uintmax_t largest_size = 0;
   for (const auto& entry : fs::directory_iterator(version_dir, ec)) {
@@ -166,6 +166,7 @@ Status ModelRegistry::Start() {
   if (auto seen = (*store)->DataVersion(); seen.ok()) seen_data_version_ = *seen;
   std::lock_guard lock(mu_);
   planned_ = std::move(planned);
+  reapply_all_ = false;  // the plans above are what it says
   return Status::Ok();
 }
 
@@ -173,18 +174,29 @@ void ModelRegistry::Refresh() {
   auto store = StoreForRead();
   if (!store.ok()) return;
   auto data_version = (*store)->DataVersion();
-  if (!data_version.ok() || *data_version == seen_data_version_) return;
-  seen_data_version_ = *data_version;
+  if (!data_version.ok()) return;
+  bool reapply_all = false;
+  {
+    std::lock_guard lock(mu_);
+    reapply_all = reapply_all_;
+  }
+  if (!reapply_all && *data_version == seen_data_version_) return;
   auto models = (*store)->ListModels();
-  if (!models.ok()) return;
+  if (!models.ok()) return;                          // tried again at the next look
   std::vector<std::string> names = PlannedModels();  // some may be gone from the database
   for (const auto& model : *models) {
     if (PlanFor(model) && std::find(names.begin(), names.end(), model.name) == names.end()) {
       names.push_back(model.name);
     }
   }
-  if (!names.empty()) LogInfo("model registry changed by another process; applying it", {});
+  if (!names.empty()) {
+    LogInfo("applying the model registry",
+            {{"reason", reapply_all ? "database (re)opened" : "changed by another process"}});
+  }
   for (const auto& name : names) Apply(name, false);
+  seen_data_version_ = *data_version;
+  std::lock_guard lock(mu_);
+  reapply_all_ = false;
 }
 
 std::vector<std::string> ModelRegistry::PlannedModels() const {
@@ -192,21 +204,32 @@ std::vector<std::string> ModelRegistry::PlannedModels() const {
   return planned_;
 }
 
-StatusOr<RegistryStore*> ModelRegistry::Store(bool create) {
+StatusOr<std::shared_ptr<RegistryStore>> ModelRegistry::Store(bool create) {
   std::lock_guard lock(mu_);
+  if (store_ != nullptr && store_->broken()) {
+    // Corrupt or unreadable: the file may since have been restored.
+    LogWarn("reopening the registry database", {{"database", db_path_.string()}});
+    store_.reset();
+  }
   if (store_ == nullptr) {
     // Opened on first use, and again after a failure, so a database that was
     // locked or restored from a backup is picked up without a restart.
-    INFERD_ASSIGN_OR_RETURN(store_, RegistryStore::Open(db_path_, create));
+    auto opened = RegistryStore::Open(db_path_, create);
+    if (!opened.ok()) return opened.status();
+    store_ = std::move(opened).value();
+    reapply_all_ = true;  // what it says may differ from what serves
   }
-  return store_.get();
+  return store_;
 }
 
-StatusOr<RegistryStore*> ModelRegistry::StoreForRead() {
+StatusOr<std::shared_ptr<RegistryStore>> ModelRegistry::StoreForRead() {
   return Store(false);
 }
 
 void ModelRegistry::Apply(const std::string& model, bool load_if_absent) {
+  // Held from reading the plan to applying it, so two threads (the admin
+  // thread, the poller) cannot apply an older plan after a newer one.
+  std::lock_guard apply(apply_mu_);
   auto store = StoreForRead();
   if (!store.ok()) return;
   auto record = (*store)->GetModel(model);
@@ -236,7 +259,7 @@ StatusOr<RegisteredModelRecord> ModelRegistry::CreateModel(const std::string& na
                                                            const RegistryTags& tags) {
   INFERD_RETURN_IF_ERROR(CheckModelName(name));
   INFERD_RETURN_IF_ERROR(CheckTags(tags));
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->CreateModel(name, description, tags));
   return store->GetModel(name);
 }
@@ -259,13 +282,13 @@ StatusOr<std::vector<RegisteredModelRecord>> ModelRegistry::ListModels() {
 
 StatusOr<RegisteredModelRecord> ModelRegistry::UpdateModel(const std::string& name,
                                                            const std::string& description) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->UpdateModelDescription(name, description));
   return store->GetModel(name);
 }
 
 Status ModelRegistry::DeleteModel(const std::string& name) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->DeleteModel(name));
   Apply(name, false);
   return Status::Ok();
@@ -274,12 +297,12 @@ Status ModelRegistry::DeleteModel(const std::string& name) {
 Status ModelRegistry::SetModelTag(const std::string& name, const std::string& key,
                                   const std::string& value) {
   INFERD_RETURN_IF_ERROR(CheckTag(key, value));
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   return store->SetModelTag(name, key, value);
 }
 
 Status ModelRegistry::DeleteModelTag(const std::string& name, const std::string& key) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   return store->DeleteModelTag(name, key);
 }
 
@@ -337,18 +360,18 @@ StatusOr<ModelVersionRecord> ModelRegistry::CreateVersion(const NewVersionReques
   if (ec || !fs::exists(path, ec)) {
     return InvalidArgument("source " + std::string(source) + " does not exist on the server");
   }
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   const fs::path model_dir = fs::weakly_canonical(manager_.root() / request.model, ec);
   int64_t version = 0;
   StatusOr<ModelVersionRecord> registered = Status(StatusCode::kInternal, "");
-  if (fs::is_directory(path) && path.parent_path() == model_dir &&
+  if (fs::is_directory(path, ec) && path.parent_path() == model_dir &&
       ParseVersion(path.filename().string(), version)) {
     // A version already in the repository: registered where it is.
     INFERD_ASSIGN_OR_RETURN(fs::path file, ModelFileOf(path));
     INFERD_ASSIGN_OR_RETURN(std::string checksum, Sha256DigestOfFile(file));
     registered = Register(*store, request.model, version, path.string(), checksum,
                           request.description, request.tags, request.metrics);
-  } else if (fs::is_regular_file(path)) {
+  } else if (fs::is_regular_file(path, ec)) {
     const uintmax_t size = fs::file_size(path, ec);
     if (ec || size > max_upload_bytes_) {
       return Status(StatusCode::kResourceExhausted,
@@ -391,15 +414,36 @@ StatusOr<ModelVersionRecord> ModelRegistry::UploadVersion(const UploadRequest& r
     auto parsed = ParseModelConfigText(*request.config);
     if (!parsed.ok()) return InvalidArgument("the uploaded config: " + parsed.status().message());
   }
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_ASSIGN_OR_RETURN(int64_t version, NextVersion(*store, request.model));
   const fs::path model_dir = manager_.root() / request.model;
-  // The config first: the version directory is what makes a reader load.
+  const fs::path config_path = model_dir / "config.pbtxt";
+  bool wrote_config = false;
   if (request.config) {
-    INFERD_RETURN_IF_ERROR(WriteFileAtomically(model_dir / "config.pbtxt", *request.config));
+    // The config is the model's, shared by every version: changing it with
+    // an upload would reload the serving versions with a candidate's config.
+    std::ifstream current_file(config_path, std::ios::binary);
+    std::stringstream current;
+    if (current_file.is_open()) current << current_file.rdbuf();
+    const bool same = current_file.is_open() && current.str() == *request.config;
+    if (!same) {
+      if (version != 1 || current_file.is_open()) {
+        return InvalidArgument(
+            "a config can be uploaded only with a model's first version; "
+            "change " +
+            config_path.string() + " itself for the model");
+      }
+      // The config first: the version directory is what makes a reader load.
+      INFERD_RETURN_IF_ERROR(WriteFileAtomically(config_path, *request.config));
+      wrote_config = true;
+    }
   }
-  INFERD_RETURN_IF_ERROR(
-      WriteVersionDir(model_dir, version, {{kModelFileName, request.model_file}}));
+  if (Status written = WriteVersionDir(model_dir, version, {{kModelFileName, request.model_file}});
+      !written.ok()) {
+    std::error_code ec;
+    if (wrote_config) fs::remove(config_path, ec);
+    return written;
+  }
   const fs::path version_dir = model_dir / std::to_string(version);
   auto registered =
       Register(*store, request.model, version, "upload:" + version_dir.string(),
@@ -407,6 +451,7 @@ StatusOr<ModelVersionRecord> ModelRegistry::UploadVersion(const UploadRequest& r
   if (!registered.ok()) {
     std::error_code ec;
     fs::remove_all(version_dir, ec);
+    if (wrote_config) fs::remove(config_path, ec);
     return registered.status();
   }
   LogInfo("model version uploaded", {{"model", request.model},
@@ -464,13 +509,13 @@ StatusOr<std::vector<ModelVersionRecord>> ModelRegistry::LatestVersions(
 
 StatusOr<ModelVersionRecord> ModelRegistry::UpdateVersion(const std::string& model, int64_t version,
                                                           const std::string& description) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->UpdateVersionDescription(model, version, description));
   return store->GetVersion(model, version);
 }
 
 Status ModelRegistry::DeleteVersion(const std::string& model, int64_t version) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->DeleteVersion(model, version));
   Apply(model, false);
   return Status::Ok();
@@ -479,13 +524,13 @@ Status ModelRegistry::DeleteVersion(const std::string& model, int64_t version) {
 Status ModelRegistry::SetVersionTag(const std::string& model, int64_t version,
                                     const std::string& key, const std::string& value) {
   INFERD_RETURN_IF_ERROR(CheckTag(key, value));
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   return store->SetVersionTag(model, version, key, value);
 }
 
 Status ModelRegistry::DeleteVersionTag(const std::string& model, int64_t version,
                                        const std::string& key) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   return store->DeleteVersionTag(model, version, key);
 }
 
@@ -495,7 +540,7 @@ Status ModelRegistry::SetVersionMetric(const std::string& model, int64_t version
     return InvalidArgument("a metric key must have 1 to " + std::to_string(kMaxKeyBytes) +
                            " bytes");
   }
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   return store->SetVersionMetric(model, version, key, value);
 }
 
@@ -510,7 +555,7 @@ StatusOr<ModelVersionRecord> ModelRegistry::TransitionStage(const std::string& m
         "stages only, not to '" +
         canonical + "'");
   }
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_ASSIGN_OR_RETURN(auto changed,
                           store->TransitionStage(model, version, canonical, archive_existing));
   LogInfo(
@@ -527,7 +572,7 @@ StatusOr<ModelVersionRecord> ModelRegistry::TransitionStage(const std::string& m
 Status ModelRegistry::SetAlias(const std::string& model, const std::string& alias,
                                int64_t version) {
   INFERD_RETURN_IF_ERROR(CheckAlias(alias));
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->SetAlias(model, alias, version));
   LogInfo("model alias set", {{"model", model}, {"alias", alias}, {"version", version}});
   Apply(model, false);
@@ -535,7 +580,7 @@ Status ModelRegistry::SetAlias(const std::string& model, const std::string& alia
 }
 
 Status ModelRegistry::DeleteAlias(const std::string& model, const std::string& alias) {
-  INFERD_ASSIGN_OR_RETURN(RegistryStore * store, Store(true));
+  INFERD_ASSIGN_OR_RETURN(std::shared_ptr<RegistryStore> store, Store(true));
   INFERD_RETURN_IF_ERROR(store->DeleteAlias(model, alias));
   LogInfo("model alias deleted", {{"model", model}, {"alias", alias}});
   Apply(model, false);

@@ -62,8 +62,9 @@ class ModelRegistry {
   // answer UNAVAILABLE with the reason until the file is readable.
   Status Start();
   // Applies what other processes changed in the database since the last
-  // look (cheap when nothing changed: one PRAGMA). Poll mode calls it every
-  // poll.
+  // look, or all of it when the database was (re)opened since (cheap when
+  // nothing changed: one PRAGMA). The server calls it every poll interval,
+  // in every control mode.
   void Refresh();
   // The models the registry wants served (for explicit mode's start).
   std::vector<std::string> PlannedModels() const;
@@ -123,8 +124,8 @@ class ModelRegistry {
  private:
   // The open store; with `create`, the database is created when missing.
   // NOT_FOUND (reads answer empty) when it does not exist yet.
-  StatusOr<RegistryStore*> Store(bool create);
-  StatusOr<RegistryStore*> StoreForRead();
+  StatusOr<std::shared_ptr<RegistryStore>> Store(bool create);
+  StatusOr<std::shared_ptr<RegistryStore>> StoreForRead();
   // Recomputes the model's plan from the database and applies it.
   void Apply(const std::string& model, bool load_if_absent);
   StatusOr<int64_t> NextVersion(RegistryStore& store, const std::string& model);
@@ -137,9 +138,12 @@ class ModelRegistry {
   ModelManager& manager_;
   const std::filesystem::path db_path_;
   const uint64_t max_upload_bytes_;
-  mutable std::mutex mu_;  // guards store_ and planned_
-  std::unique_ptr<RegistryStore> store_;
+  std::mutex apply_mu_;    // one Apply at a time; taken before the manager's locks
+  mutable std::mutex mu_;  // guards store_, planned_ and reapply_all_
+  std::shared_ptr<RegistryStore> store_;
   std::vector<std::string> planned_;
+  // Set when the database was (re)opened after start: Refresh applies it all.
+  bool reapply_all_ = false;
   int64_t seen_data_version_ = -1;  // of the database, at the last look (Refresh's thread)
 };
 

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -127,26 +128,36 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     if (server_->stopping_.load()) return Close();
+    const auto& options = server_->options_;
     parser_.emplace();
-    body_limit_ = server_->options_.max_body_bytes;
-    parser_->body_limit(body_limit_);
+    body_limit_ = options.max_body_bytes;
+    // Beast would check Content-Length against the limit while it reads the
+    // header, before the path is known: OnHeader checks it instead, against
+    // the request's own limit.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(server_->options_.idle_timeout);
+    stream_.expires_after(options.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
-  // Uploads may be larger than other bodies: the limit is chosen by path.
+  // Uploads may be larger than other bodies, for clients that may upload.
   void OnHeader(beast::error_code ec, size_t bytes) {
     if (ec) return OnRead(ec, bytes);
     const auto& options = server_->options_;
     const auto& header = parser_->get();
     const std::string_view target(header.target().data(), header.target().size());
-    if (!options.upload_prefix.empty() && header.method() == bhttp::verb::post &&
-        target.starts_with(options.upload_prefix) && options.max_upload_bytes > body_limit_) {
-      body_limit_ = options.max_upload_bytes;
-      parser_->body_limit(body_limit_);
+    if (options.is_upload && header.method() == bhttp::verb::post && options.is_upload(target)) {
+      beast::error_code addr_ec;
+      const auto remote = stream_.socket().remote_endpoint(addr_ec);
+      const bool loopback = !addr_ec && remote.address().is_loopback();
+      if (!options.may_upload || options.may_upload(loopback)) {
+        body_limit_ = std::max(body_limit_, options.max_upload_bytes);
+      }
     }
+    const auto length = parser_->content_length();
+    if (length && *length > body_limit_) return OnRead(bhttp::error::body_limit, bytes);
+    parser_->body_limit(body_limit_);  // bounds a chunked body too
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }

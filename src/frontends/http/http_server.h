@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,8 +23,11 @@ struct HttpServerOptions {
   uint16_t port = 8000;  // 0: pick a free port
   int io_threads = 2;
   uint64_t max_body_bytes = 64ull << 20;
-  // POSTs to paths under upload_prefix may send up to max_upload_bytes.
-  std::string upload_prefix;
+  // Uploads: a POST whose target `is_upload` accepts may send up to
+  // max_upload_bytes when `may_upload(client_is_loopback)` says the client may
+  // (other requests, and clients that may not, keep max_body_bytes).
+  std::function<bool(std::string_view target)> is_upload;
+  std::function<bool(bool client_is_loopback)> may_upload;
   uint64_t max_upload_bytes = 0;
   std::chrono::seconds idle_timeout{60};  // also bounds a slow request or reader
 };

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <simdjson.h>
 
 #include <charconv>
 
@@ -60,6 +61,10 @@ bool NestingWithin(std::string_view body, int limit) {
 
 }  // namespace
 
+bool IsUtf8(std::string_view text) {
+  return simdjson::validate_utf8(text.data(), text.size());
+}
+
 RegistryArgs::~RegistryArgs() = default;
 RegistryArgs::RegistryArgs(RegistryArgs&&) noexcept = default;
 
@@ -70,7 +75,8 @@ StatusOr<RegistryArgs> RegistryArgs::Parse(const http::HttpRequest& request) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return args;
   if (!NestingWithin(body, 16)) return InvalidArgument("the JSON body nests deeper than 16 levels");
   args.json_ = std::make_unique<Json>();
-  args.json_->doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  args.json_->doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+      body.data(), body.size());
   if (args.json_->doc.HasParseError()) {
     return InvalidArgument(std::string("malformed JSON body: ") +
                            rapidjson::GetParseError_En(args.json_->doc.GetParseError()) +
@@ -84,7 +90,10 @@ StatusOr<std::string> RegistryArgs::Optional(std::string_view key) const {
   if (json_) {
     if (const auto* v = json_->Find(key)) return StringOf(*v, key);
   }
-  if (auto value = http::QueryParam(query_, key)) return std::move(*value);
+  if (auto value = http::QueryParam(query_, key)) {
+    if (!IsUtf8(*value)) return WrongType(key, "UTF-8 text");
+    return std::move(*value);
+  }
   return std::string();
 }
 

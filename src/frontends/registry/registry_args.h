@@ -14,6 +14,9 @@
 
 namespace inferd::registry {
 
+// Registry text is stored and sent back as JSON strings: it must be UTF-8.
+bool IsUtf8(std::string_view text);
+
 class RegistryArgs {
  public:
   // INVALID_ARGUMENT when the body is not a JSON object.

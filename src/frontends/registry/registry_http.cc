@@ -102,7 +102,7 @@ HttpResponse GetModel(ServerCore& core, const RegistryArgs& args) {
 
 HttpResponse SearchModels(ServerCore& core, const RegistryArgs& args) {
   INFERD_OR_ANSWER(std::string filter_text, args.Optional("filter"));
-  INFERD_OR_ANSWER(NameFilter filter, ParseNameFilter(filter_text));
+  INFERD_OR_ANSWER(RegistryFilter filter, ParseRegistryFilter(filter_text));
   INFERD_OR_ANSWER(size_t limit, MaxResults(args));
   INFERD_OR_ANSWER(auto models, core.registry().ListModels());
   const auto serving = core.ModelStatuses();
@@ -114,7 +114,7 @@ HttpResponse SearchModels(ServerCore& core, const RegistryArgs& args) {
   size_t written = 0;
   for (const auto& model : models) {
     if (written == limit) break;
-    if (!filter.Matches(model.name)) continue;
+    if (!filter.Matches(model.name, model.tags)) continue;
     WriteRegisteredModel(w, model, serving);
     ++written;
   }
@@ -194,10 +194,11 @@ HttpResponse GetVersion(ServerCore& core, const RegistryArgs& args) {
 
 HttpResponse SearchVersions(ServerCore& core, const RegistryArgs& args) {
   INFERD_OR_ANSWER(std::string filter_text, args.Optional("filter"));
-  INFERD_OR_ANSWER(NameFilter filter, ParseNameFilter(filter_text));
+  INFERD_OR_ANSWER(RegistryFilter filter, ParseRegistryFilter(filter_text));
   INFERD_OR_ANSWER(size_t limit, MaxResults(args));
-  INFERD_OR_ANSWER(auto versions, core.registry().SearchVersions(filter.exact));
-  std::erase_if(versions, [&](const ModelVersionRecord& v) { return !filter.Matches(v.model); });
+  INFERD_OR_ANSWER(auto versions, core.registry().SearchVersions(filter.ExactName()));
+  std::erase_if(versions,
+                [&](const ModelVersionRecord& v) { return !filter.Matches(v.model, v.tags); });
   return Versions(core, versions, limit);
 }
 
@@ -299,6 +300,9 @@ void Upload(ServerCore* core, HttpRequest& req, Responder respond) {
   } else {
     request->model_file = *body;
   }
+  if (!IsUtf8(request->description) || (request->config && !IsUtf8(*request->config))) {
+    return respond(RegistryError(InvalidArgument("the description and config must be UTF-8")));
+  }
   core->RunRegistryChange([core, request, body, respond = std::move(respond)](Status ok) {
     respond(ok.ok() ? OneVersion(*core, core->registry().UploadVersion(*request))
                     : RegistryError(ok));
@@ -306,6 +310,16 @@ void Upload(ServerCore* core, HttpRequest& req, Responder respond) {
 }
 
 }  // namespace
+
+bool IsUploadTarget(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  constexpr std::string_view kPrefix = "/v1/registry/models/";
+  constexpr std::string_view kSuffix = "/versions";
+  if (!target.starts_with(kPrefix) || !target.ends_with(kSuffix)) return false;
+  const std::string_view model =
+      target.substr(kPrefix.size(), target.size() - kPrefix.size() - kSuffix.size());
+  return !model.empty() && model.find('/') == std::string_view::npos;
+}
 
 void AddRegistryRoutes(ServerCore* core, http::Router& router) {
   struct Route {

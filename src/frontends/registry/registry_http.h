@@ -11,4 +11,8 @@ namespace inferd::registry {
 
 void AddRegistryRoutes(ServerCore* core, http::Router& router);
 
+// True for the upload route's raw request target (POST
+// /v1/registry/models/{m}/versions, any query), which may carry a large body.
+bool IsUploadTarget(std::string_view target);
+
 }  // namespace inferd::registry
