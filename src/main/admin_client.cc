@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <iostream>
 
 namespace inferd {
 
@@ -81,6 +82,21 @@ std::string ErrorMessageOf(const AdminReply& reply) {
     }
   }
   return reply.body.empty() ? "HTTP " + std::to_string(reply.status) : reply.body;
+}
+
+int ReportReply(const StatusOr<AdminReply>& reply, std::string_view command,
+                std::string_view done) {
+  std::string failure;
+  if (!reply.ok()) {
+    failure = reply.status().message();
+  } else if (reply->status != 200) {
+    failure = ErrorMessageOf(*reply) + " (HTTP " + std::to_string(reply->status) + ")";
+  } else {
+    std::cout << done << "\n";
+    return 0;
+  }
+  std::cerr << "inferd " << command << ": " << failure << "\n";
+  return 1;
 }
 
 }  // namespace inferd

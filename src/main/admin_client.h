@@ -32,4 +32,8 @@ class AdminClient {
 // or the raw body.
 std::string ErrorMessageOf(const AdminReply& reply);
 
+// For a CLI command: prints `done` for a 200 reply and returns 0, else
+// prints "inferd <command>: <why> (HTTP <status>)" to stderr and returns 1.
+int ReportReply(const StatusOr<AdminReply>& reply, std::string_view command, std::string_view done);
+
 }  // namespace inferd

@@ -48,12 +48,7 @@ int Fail(const std::string& message) {
 }
 
 int Check(const StatusOr<AdminReply>& reply, const std::string& done) {
-  if (!reply.ok()) return Fail(reply.status().message());
-  if (reply->status != 200) {
-    return Fail(ErrorMessageOf(*reply) + " (HTTP " + std::to_string(reply->status) + ")");
-  }
-  std::cout << done << "\n";
-  return 0;
+  return ReportReply(reply, "models", done);
 }
 
 int List(const AdminClient& client, bool ready_only) {

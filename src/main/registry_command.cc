@@ -105,12 +105,7 @@ int PrintVersions(const StatusOr<AdminReply>& reply) {
 }
 
 int Done(const StatusOr<AdminReply>& reply, const std::string& done) {
-  if (!reply.ok()) return Fail(reply.status().message());
-  if (reply->status != 200) {
-    return Fail(ErrorMessageOf(*reply) + " (HTTP " + std::to_string(reply->status) + ")");
-  }
-  std::cout << done << "\n";
-  return 0;
+  return ReportReply(reply, "registry", done);
 }
 
 int Upload(const AdminClient& client, const RegistryOptions& o) {

@@ -8,23 +8,11 @@ void RepositoryPoller::Start() {
   // The manager has just loaded the repository: what it loaded from is the
   // last scan (no second pass over every file at start-up).
   seen_ = manager_->AppliedFingerprints();
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      PollOnce();
-      lock.lock();
-    }
-  });
+  task_ = std::make_unique<PeriodicTask>(interval_, [this] { PollOnce(); });
 }
 
 void RepositoryPoller::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (task_) task_->Stop();
 }
 
 void RepositoryPoller::PollOnce() {

@@ -11,15 +11,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
+#include <memory>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "core/lifecycle/model_manager.h"
+#include "core/scheduler/periodic_task.h"
 
 namespace inferd {
 
@@ -44,10 +43,7 @@ class RepositoryPoller {
   std::function<void()> after_each_poll_;
   std::map<std::string, uint64_t> seen_;  // each model's fingerprint at the last scan
   std::set<std::string> absent_;          // loaded models missing from the last scan
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  std::unique_ptr<PeriodicTask> task_;    // last: stopped first
 };
 
 }  // namespace inferd
