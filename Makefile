@@ -14,7 +14,7 @@ EXAMPLES ?= example-models
 HTTP_PORT ?= 8000
 SETUP_ENV := build/.setup.env
 
-.PHONY: setup build build-asan build-fuzz run examples test unit-test e2e-test asan-test fuzz-test \
+.PHONY: setup build build-asan run examples test unit-test e2e-test asan-test fuzz-test \
 	format format-check clean
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
@@ -38,8 +38,12 @@ build: $(SETUP_ENV)
 	@$(with_env) cmake -S . -B build -G Ninja -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build -j $(JOBS)
 
+# One clang build with ASan+UBSan serves the sanitizer suite and the fuzzers
+# (its libraries carry libFuzzer's coverage hooks), so the suite builds twice,
+# not three times.
 build-asan: $(SETUP_ENV)
-	@$(with_env) cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINFERD_SANITIZE=ON \
+	@$(with_env) cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+	  -DINFERD_SANITIZE=ON -DINFERD_FUZZ=ON \
 	  -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build-asan -j $(JOBS)
 
@@ -71,20 +75,15 @@ ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
 
 # libFuzzer on every parser of untrusted input, ASan+UBSan on, for a bounded time.
-build-fuzz: $(SETUP_ENV)
-	@$(with_env) cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
-	  -DINFERD_SANITIZE=ON -DINFERD_FUZZ=ON -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
-	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
-
-fuzz-test: build-fuzz
+fuzz-test: build-asan
 	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p build-fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus/$$t/ ; \
+	  mkdir -p build-asan/fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build-asan/fuzz/corpus/$$t/ ; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=$(ASAN_OPTIONS) ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-	    -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/ \
-	    build-fuzz/corpus/$$t \
-	    2> build-fuzz/fuzz_$$t.log || { tail -50 build-fuzz/fuzz_$$t.log; exit 1; }; \
-	  grep -E '^stat::number_of_executed_units' build-fuzz/fuzz_$$t.log; \
+	  ASAN_OPTIONS=$(ASAN_OPTIONS) ./build-asan/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-asan/fuzz/ \
+	    build-asan/fuzz/corpus/$$t \
+	    2> build-asan/fuzz/fuzz_$$t.log || { tail -50 build-asan/fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build-asan/fuzz/fuzz_$$t.log; \
 	done
 
 test: format-check unit-test e2e-test asan-test fuzz-test bench-quick
