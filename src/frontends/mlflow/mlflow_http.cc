@@ -12,10 +12,6 @@ using http::HttpRequest;
 using http::HttpResponse;
 using http::Responder;
 
-HttpResponse Error(unsigned code, std::string_view error_code, std::string_view message) {
-  return ErrorAnswer(code, error_code, message);
-}
-
 class MlflowHttp {
  public:
   MlflowHttp(ServerCore* core, std::string default_model)
@@ -33,10 +29,11 @@ class MlflowHttp {
   void Invocations(HttpRequest& req, Responder respond) {
     const ContentKind kind = ClassifyContentType(req.Header("content-type"));
     if (kind == ContentKind::kUnsupported) {
-      return respond(Error(415, "BAD_REQUEST",
-                           "this predictor only supports the content types application/json and "
-                           "text/csv; got '" +
-                               std::string(req.Header("content-type")) + "'"));
+      return respond(
+          ErrorAnswer(415, "BAD_REQUEST",
+                      "this predictor only supports the content types application/json and "
+                      "text/csv; got '" +
+                          std::string(req.Header("content-type")) + "'"));
     }
     auto name =
         http::SelectModel(*core_, req.Header("x-model"), default_model_, "the X-Model header");
@@ -87,19 +84,19 @@ HttpResponse ErrorAnswer(unsigned status, std::string_view error_code, std::stri
 HttpResponse ErrorResponse(const Status& status) {
   switch (status.code()) {
     case StatusCode::kNotFound:
-      return Error(404, "RESOURCE_DOES_NOT_EXIST", status.message());
+      return ErrorAnswer(404, "RESOURCE_DOES_NOT_EXIST", status.message());
     case StatusCode::kUnavailable:
-      return Error(503, "TEMPORARILY_UNAVAILABLE", status.message());
+      return ErrorAnswer(503, "TEMPORARILY_UNAVAILABLE", status.message());
     case StatusCode::kResourceExhausted:
-      return Error(429, "REQUEST_LIMIT_EXCEEDED", status.message());
+      return ErrorAnswer(429, "REQUEST_LIMIT_EXCEEDED", status.message());
     case StatusCode::kDeadlineExceeded:
-      return Error(504, "DEADLINE_EXCEEDED", status.message());
+      return ErrorAnswer(504, "DEADLINE_EXCEEDED", status.message());
     case StatusCode::kUnsupported:
-      return Error(501, "NOT_IMPLEMENTED", status.message());
+      return ErrorAnswer(501, "NOT_IMPLEMENTED", status.message());
     case StatusCode::kInternal:
-      return Error(500, "INTERNAL_ERROR", status.message());
+      return ErrorAnswer(500, "INTERNAL_ERROR", status.message());
     default:
-      return Error(400, "BAD_REQUEST", status.message());
+      return ErrorAnswer(400, "BAD_REQUEST", status.message());
   }
 }
 

@@ -33,49 +33,46 @@ HttpResponse Empty(const Status& status) {
   return response;
 }
 
-HttpResponse OneVersion(ServerCore& core, const StatusOr<ModelVersionRecord>& version) {
-  if (!version.ok()) return RegistryError(version.status());
+// A 200 answer: a JSON object whose members `write` writes.
+HttpResponse JsonAnswer(const std::function<void(JsonWriter&)>& write) {
   http::JsonBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
-  w.Key("model_version");
-  WriteModelVersion(w, *version, core.ModelStatuses());
+  write(w);
   w.EndObject();
   HttpResponse response;
   response.body = buffer.Release();
   return response;
+}
+
+HttpResponse OneVersion(ServerCore& core, const StatusOr<ModelVersionRecord>& version) {
+  if (!version.ok()) return RegistryError(version.status());
+  return JsonAnswer([&](JsonWriter& w) {
+    w.Key("model_version");
+    WriteModelVersion(w, *version, core.ModelStatuses());
+  });
 }
 
 HttpResponse Versions(ServerCore& core, const StatusOr<std::vector<ModelVersionRecord>>& versions,
                       size_t limit = SIZE_MAX) {
   if (!versions.ok()) return RegistryError(versions.status());
   const auto serving = core.ModelStatuses();
-  http::JsonBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("model_versions");
-  w.StartArray();
-  for (size_t i = 0; i < versions->size() && i < limit; ++i) {
-    WriteModelVersion(w, (*versions)[i], serving);
-  }
-  w.EndArray();
-  w.EndObject();
-  HttpResponse response;
-  response.body = buffer.Release();
-  return response;
+  return JsonAnswer([&](JsonWriter& w) {
+    w.Key("model_versions");
+    w.StartArray();
+    for (size_t i = 0; i < versions->size() && i < limit; ++i) {
+      WriteModelVersion(w, (*versions)[i], serving);
+    }
+    w.EndArray();
+  });
 }
 
 HttpResponse OneModel(ServerCore& core, const StatusOr<RegisteredModelRecord>& model) {
   if (!model.ok()) return RegistryError(model.status());
-  http::JsonBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("registered_model");
-  WriteRegisteredModel(w, *model, core.ModelStatuses());
-  w.EndObject();
-  HttpResponse response;
-  response.body = buffer.Release();
-  return response;
+  return JsonAnswer([&](JsonWriter& w) {
+    w.Key("registered_model");
+    WriteRegisteredModel(w, *model, core.ModelStatuses());
+  });
 }
 
 StatusOr<size_t> MaxResults(const RegistryArgs& args) {
@@ -106,23 +103,18 @@ HttpResponse SearchModels(ServerCore& core, const RegistryArgs& args) {
   INFERD_OR_ANSWER(size_t limit, MaxResults(args));
   INFERD_OR_ANSWER(auto models, core.registry().ListModels());
   const auto serving = core.ModelStatuses();
-  http::JsonBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("registered_models");
-  w.StartArray();
-  size_t written = 0;
-  for (const auto& model : models) {
-    if (written == limit) break;
-    if (!filter.Matches(model.name, model.tags)) continue;
-    WriteRegisteredModel(w, model, serving);
-    ++written;
-  }
-  w.EndArray();
-  w.EndObject();
-  HttpResponse response;
-  response.body = buffer.Release();
-  return response;
+  return JsonAnswer([&](JsonWriter& w) {
+    w.Key("registered_models");
+    w.StartArray();
+    size_t written = 0;
+    for (const auto& model : models) {
+      if (written == limit) break;
+      if (!filter.Matches(model.name, model.tags)) continue;
+      WriteRegisteredModel(w, model, serving);
+      ++written;
+    }
+    w.EndArray();
+  });
 }
 
 HttpResponse UpdateModel(ServerCore& core, const RegistryArgs& args) {
