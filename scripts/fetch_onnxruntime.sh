@@ -2,22 +2,26 @@
 # Assembles the ONNX Runtime C/C++ SDK from registry packages, pinned and
 # checksummed, into a cache outside the clone, and prints its directory.
 #
-#   library: Maven Central com.microsoft.onnxruntime:onnxruntime (its jar carries
-#            linux-x64/libonnxruntime.so), fetched with mvn.
+#   library: PyPI's onnxruntime wheel, Microsoft's official Linux x86-64 build,
+#            which carries libonnxruntime.so.<version> (soname libonnxruntime.so.1,
+#            exporting OrtGetApiBase); fetched with pip, no Python package is
+#            installed. It is the newest official build the registries serve
+#            (Maven Central has 1.29.0, npm's onnxruntime-node 1.30.0).
 #   headers: Debian's libonnxruntime-dev (Microsoft's headers, unmodified by
-#            Debian), fetched with apt-get from Debian 13 (trixie), because the
-#            AAR that carries them on Maven Central (onnxruntime-android) is not
-#            reachable from our registries. The C API is versioned (ORT_API_VERSION),
-#            so 1.21 headers against the 1.23 library is a supported pairing.
+#            Debian), fetched with apt-get from Debian 13 (trixie), because no
+#            registry we reach ships the headers of the newer library. The C API
+#            is versioned: the headers ask for ORT_API_VERSION 21, which every
+#            later library serves, so 1.21 headers against the 1.31 library is a
+#            supported pairing. inferd uses no API call newer than version 21.
 set -euo pipefail
 
-ORT_VERSION=1.23.2
-ORT_JAR_SHA256=e0ab4a1af57d2da09097202f2dfd691e390c82e81183314788ccde4cf7c3cc38
+ORT_VERSION=1.31.1
+ORT_WHEEL=onnxruntime-$ORT_VERSION-cp311-cp311-manylinux_2_28_x86_64.whl
+ORT_WHEEL_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
 HDR_PACKAGE=libonnxruntime-dev
 HDR_VERSION=1.21.0+dfsg-1
 HDR_SUITE=trixie
 HDR_DEB_SHA256=14f7d959d5deacbcf1504830d4189f91fc67382b399ed9ae9d3aa9c4050ced08
-MVN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 CACHE=${INFERD_CACHE:-$HOME/.cache/inferd}
 DEST=$CACHE/onnxruntime-$ORT_VERSION
@@ -40,16 +44,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$CACHE"
 
-# Library.
-log "fetching com.microsoft.onnxruntime:onnxruntime:$ORT_VERSION with mvn"
-mvn -q -B "$MVN_DEPENDENCY_PLUGIN:copy" \
-  -Dartifact="com.microsoft.onnxruntime:onnxruntime:$ORT_VERSION" \
-  -DoutputDirectory="$work" >&2
-jar="$work/onnxruntime-$ORT_VERSION.jar"
-verify "$jar" "$ORT_JAR_SHA256"
+# Library. pip picks the wheel by the platform given, not by this machine's
+# Python, so any python3 with pip (Debian's python3-pip) will do.
+log "fetching onnxruntime==$ORT_VERSION ($ORT_WHEEL) with pip"
+python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+  --python-version 3.11 --implementation cp --abi cp311 --platform manylinux_2_28_x86_64 \
+  -d "$work" "onnxruntime==$ORT_VERSION" >&2
+wheel="$work/$ORT_WHEEL"
+[ -f "$wheel" ] || { log "pip did not fetch $ORT_WHEEL"; ls "$work" >&2; exit 1; }
+verify "$wheel" "$ORT_WHEEL_SHA256"
 mkdir -p "$work/sdk/lib" "$work/sdk/include"
-unzip -q -j "$jar" 'ai/onnxruntime/native/linux-x64/libonnxruntime.so' -d "$work/jar"
-install -m 0644 "$work/jar/libonnxruntime.so" "$work/sdk/lib/libonnxruntime.so.1"
+unzip -q -j "$wheel" "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d "$work/wheel"
+install -m 0644 "$work/wheel/libonnxruntime.so.$ORT_VERSION" "$work/sdk/lib/libonnxruntime.so.1"
 ln -s libonnxruntime.so.1 "$work/sdk/lib/libonnxruntime.so"
 
 # Headers, through apt with a private configuration for the one suite, using

@@ -12,10 +12,10 @@ mkdir -p "$CACHE"
 log() { echo "setup: $*" >&2; }
 
 APT_PACKAGES=(
-  g++ make cmake ninja-build pkg-config unzip maven
+  g++ make cmake ninja-build pkg-config unzip python3-pip curl
   libboost-dev rapidjson-dev libsimdjson-dev libspdlog-dev libcli11-dev libgtest-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libsqlite3-dev libssl-dev sqlite3
+  libsqlite3-dev libssl-dev sqlite3 zlib1g-dev
   clang clang-format libclang-rt-14-dev
   python3 python3-venv
 )

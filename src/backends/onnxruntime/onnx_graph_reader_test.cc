@@ -32,16 +32,77 @@ TEST(OnnxGraphReaderTest, FindsIntAndStringLabels) {
                             Field(1, ZipMapNode("probs", int_attr)) +
                             Field(1, ZipMapNode("probs2", str_attr));
   const std::string model = Varint(1 << 3) + Varint(8) + Field(7, graph);
-  auto labels = ReadZipMapLabelsFromBytes(model);
-  ASSERT_TRUE(labels.ok()) << labels.status().ToString();
-  EXPECT_EQ(labels->at("probs"), (std::vector<std::string>{"0", "7"}));
-  EXPECT_EQ(labels->at("probs2"), (std::vector<std::string>{"low", "high"}));
+  auto facts = ReadOnnxFactsFromBytes(model);
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  const auto labels = facts->ZipMapLabels();
+  EXPECT_EQ(labels.at("probs"), (std::vector<std::string>{"0", "7"}));
+  EXPECT_EQ(labels.at("probs2"), (std::vector<std::string>{"low", "high"}));
+  EXPECT_EQ(facts->ir_version, 8);
+}
+
+std::string Node(const std::string& op, std::vector<std::string> inputs,
+                 std::vector<std::string> outputs, const std::string& attribute = "") {
+  std::string node = Field(4, op);
+  for (const auto& i : inputs) node += Field(1, i);
+  for (const auto& o : outputs) node += Field(2, o);
+  if (!attribute.empty()) node += Field(5, attribute);
+  return Field(1, node);
+}
+
+TEST(OnnxGraphReaderTest, ReadsIrVersionAndOpsets) {
+  const std::string opsets = Field(8, Field(1, "") + Varint(2 << 3) + Varint(26)) +
+                             Field(8, Field(1, "ai.onnx.ml") + Varint(2 << 3) + Varint(5));
+  const std::string model = Varint(1 << 3) + Varint(13) + opsets + Field(7, "");
+  auto facts = ReadOnnxFactsFromBytes(model);
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  EXPECT_EQ(facts->ir_version, 13);
+  EXPECT_EQ(facts->opsets.at(""), 26);
+  EXPECT_EQ(facts->opsets.at("ai.onnx.ml"), 5);
+}
+
+// skl2onnx without ZipMap: LinearClassifier -> Normalizer -> Cast -> output.
+TEST(OnnxGraphReaderTest, TracesScoresBackToTheClassifier) {
+  const std::string labels = Field(1, "classlabels_strings") + Field(9, "setosa") +
+                             Field(9, "versicolor") + Field(9, "virginica");
+  const std::string graph = Node("LinearClassifier", {"X"}, {"label", "scores"}, labels) +
+                            Node("Normalizer", {"scores"}, {"norm"}) +
+                            Node("Cast", {"norm"}, {"probabilities"}) +
+                            Node("MatMul", {"X", "W"}, {"other"});
+  auto facts = ReadOnnxFactsFromBytes(Field(7, graph));
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  const std::vector<std::string> want = {"setosa", "versicolor", "virginica"};
+  EXPECT_EQ(facts->ScoreLabels("probabilities", -1), want);
+  EXPECT_EQ(facts->ScoreLabels("scores", -1), want);
+  EXPECT_TRUE(facts->ScoreLabels("label", -1).empty());  // labels, not scores
+  // An unrelated output: labelled only when its width matches the one classifier.
+  EXPECT_TRUE(facts->ScoreLabels("other", -1).empty());
+  EXPECT_TRUE(facts->ScoreLabels("other", 2).empty());
+  EXPECT_EQ(facts->ScoreLabels("other", 3), want);
+}
+
+TEST(OnnxGraphReaderTest, TwoClassifiersAreNotGuessedBetween) {
+  const std::string a =
+      Field(1, "classlabels_int64s") + Varint(8 << 3) + Varint(0) + Varint(8 << 3) + Varint(1);
+  const std::string graph = Node("TreeEnsembleClassifier", {"X"}, {"l1", "p1"}, a) +
+                            Node("SVMClassifier", {"X"}, {"l2", "p2"}, a) +
+                            Node("Concat", {"p1", "p2"}, {"both"});
+  auto facts = ReadOnnxFactsFromBytes(Field(7, graph));
+  ASSERT_TRUE(facts.ok());
+  EXPECT_EQ(facts->ScoreLabels("p2", 2), (std::vector<std::string>{"0", "1"}));
+  EXPECT_TRUE(facts->ScoreLabels("both", 2).empty());
+}
+
+TEST(OnnxGraphReaderTest, CyclesEnd) {
+  const std::string graph = Node("Identity", {"b"}, {"a"}) + Node("Identity", {"a"}, {"b"});
+  auto facts = ReadOnnxFactsFromBytes(Field(7, graph));
+  ASSERT_TRUE(facts.ok());
+  EXPECT_TRUE(facts->ScoreLabels("a", 2).empty());
 }
 
 TEST(OnnxGraphReaderTest, GarbageIsAnError) {
-  EXPECT_FALSE(ReadZipMapLabelsFromBytes("this is not an onnx model\xff\xff").ok());
+  EXPECT_FALSE(ReadOnnxFactsFromBytes("this is not an onnx model\xff\xff").ok());
   const std::string truncated = Field(7, Field(1, Field(4, "ZipMap"))).substr(0, 5);
-  EXPECT_FALSE(ReadZipMapLabelsFromBytes(truncated).ok());
+  EXPECT_FALSE(ReadOnnxFactsFromBytes(truncated).ok());
 }
 
 }  // namespace

@@ -7,28 +7,13 @@
 #include <mutex>
 
 #include "backends/onnxruntime/onnx_graph_reader.h"
+#include "backends/onnxruntime/ort_engine_limits.h"
+#include "backends/onnxruntime/ort_env.h"
 #include "backends/onnxruntime/ort_types.h"
 #include "observability/log.h"
 
 namespace inferd {
 namespace {
-
-void LogFromOrt(void*, OrtLoggingLevel severity, const char* category, const char*,
-                const char* code_location, const char* message) {
-  const std::initializer_list<LogField> fields = {
-      {"source", "onnxruntime"}, {"category", category}, {"at", code_location}};
-  if (severity >= ORT_LOGGING_LEVEL_ERROR) {
-    LogError(message, fields);
-  } else {
-    LogWarn(message, fields);
-  }
-}
-
-// One environment per process: ONNX Runtime allows only one.
-Ort::Env& Env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "inferd", LogFromOrt, nullptr);
-  return env;
-}
 
 Status FromOrtException(const Ort::Exception& e, const std::string& context) {
   std::string message = context + e.what();
@@ -75,12 +60,13 @@ class OrtBackend : public Backend {
                                         std::span<const size_t> outputs) override;
 
  private:
-  Status ReadSignature(const std::filesystem::path& file);
+  Status ReadSignature();
   StatusOr<Tensor> ConvertOutput(size_t index, Ort::Value value) const;
   static Tensor ConvertZipMap(const std::string& name, const OutputPlan& plan,
                               const Ort::Value& seq);
 
   Ort::Session session_{nullptr};
+  ort::OnnxFileFacts facts_;
   ModelSignature signature_;
   std::vector<std::string> input_names_;
   std::vector<std::string> output_names_;
@@ -105,6 +91,10 @@ static GraphOptimizationLevel ToOrtLevel(GraphOptimization level) {
 StatusOr<std::unique_ptr<Backend>> OrtBackend::Load(const std::filesystem::path& file,
                                                     const BackendOptions& options) {
   auto backend = std::make_unique<OrtBackend>();
+  // The file's own facts first: a model too new for this engine is refused
+  // with both versions and the fix, before its weights are read.
+  INFERD_ASSIGN_OR_RETURN(backend->facts_, ort::ReadOnnxFacts(file));
+  INFERD_RETURN_IF_ERROR(ort::CheckEngineCanRead(backend->facts_, file));
   try {
     Ort::SessionOptions so;
     so.SetIntraOpNumThreads(options.intra_op_threads);
@@ -118,18 +108,18 @@ StatusOr<std::unique_ptr<Backend>> OrtBackend::Load(const std::filesystem::path&
     const char* spin = options.allow_spinning ? "1" : "0";
     so.AddConfigEntry("session.intra_op.allow_spinning", spin);
     so.AddConfigEntry("session.inter_op.allow_spinning", spin);
-    backend->session_ = Ort::Session(Env(), file.c_str(), so);
+    backend->session_ = Ort::Session(ort::Env(), file.c_str(), so);
   } catch (const Ort::Exception& e) {
     return FromOrtException(e, "ONNX Runtime cannot load " + file.string() + ": ");
   }
-  INFERD_RETURN_IF_ERROR(backend->ReadSignature(file));
+  INFERD_RETURN_IF_ERROR(backend->ReadSignature());
+  backend->facts_.nodes.clear();  // only needed to find labels
   return std::unique_ptr<Backend>(std::move(backend));
 }
 
-Status OrtBackend::ReadSignature(const std::filesystem::path& file) {
+Status OrtBackend::ReadSignature() {
   Ort::AllocatorWithDefaultOptions allocator;
-  std::map<std::string, std::vector<std::string>> zipmap_labels;
-  bool labels_read = false;
+  const auto zipmap_labels = facts_.ZipMapLabels();
   try {
     for (size_t i = 0; i < session_.GetInputCount(); ++i) {
       std::string name = session_.GetInputNameAllocated(i, allocator).get();
@@ -155,6 +145,12 @@ Status OrtBackend::ReadSignature(const std::filesystem::path& file) {
         spec.dtype = ort::FromOrtType(tensor.GetElementType());
         spec.shape = tensor.GetShape();
         spec.first_dim_symbol = FirstDimSymbol(tensor);
+        // Scores of a classifier converted without ZipMap: the labels come
+        // from the classifier node, as a ZipMap's would.
+        if ((spec.dtype == DataType::kFp32 || spec.dtype == DataType::kFp64) &&
+            spec.shape.size() == 2) {
+          spec.class_labels = facts_.ScoreLabels(name, spec.shape[1]);
+        }
       } else if (info.GetONNXType() == ONNX_TYPE_SEQUENCE) {
         Ort::TypeInfo element = info.GetSequenceTypeInfo().GetSequenceElementType();
         if (element.GetONNXType() != ONNX_TYPE_MAP) {
@@ -171,10 +167,6 @@ Status OrtBackend::ReadSignature(const std::filesystem::path& file) {
           return Unsupported("output '" + name +
                              "' is a sequence of maps other than "
                              "map(int64|string, float); not served");
-        }
-        if (!labels_read) {
-          INFERD_ASSIGN_OR_RETURN(zipmap_labels, ort::ReadZipMapLabels(file));
-          labels_read = true;
         }
         auto labels = zipmap_labels.find(name);
         if (labels == zipmap_labels.end() || labels->second.empty()) {
@@ -346,7 +338,7 @@ class OrtBackendFactory : public BackendFactory {
 }  // namespace
 
 std::unique_ptr<BackendFactory> MakeOrtBackendFactory() {
-  Env();
+  ort::Env();
   return std::make_unique<OrtBackendFactory>();
 }
 
