@@ -300,13 +300,24 @@ Status ModelManager::Load(std::string_view name, const std::optional<std::string
 
 Status ModelManager::LoadLocked(std::string_view name,
                                 const std::optional<std::string>& config_json) {
-  INFERD_ASSIGN_OR_RETURN(ModelDir dir, ScanModel(root_, name));
+  // Triton's words for a model it cannot read from the repository, and for a
+  // bad config override (which Triton also reports as a failed poll).
+  const auto poll_failed = [&](const Status& why) {
+    return Internal("failed to load '" + std::string(name) +
+                    "', failed to poll from model repository: " + why.message());
+  };
+  auto scanned = ScanModel(root_, name);
+  if (!scanned.ok()) return poll_failed(scanned.status());
+  ModelDir dir = std::move(scanned).value();
   const auto before = Snapshot();
   auto it = before->find(name);
   const ModelEntry* previous = it == before->end() ? nullptr : &it->second;
   const auto config = ReadConfig(dir, config_json);
   // A bad override is the caller's mistake: nothing changes.
-  if (!config.ok() && config_json) return config.status();
+  if (!config.ok() && config_json) {
+    return poll_failed(
+        Status(config.status().code(), "Invalid config override: " + config.status().message()));
+  }
   if (config.ok()) {
     MarkLoading(dir.name, WantedVersions(dir, *config));
   }
@@ -321,8 +332,8 @@ Status ModelManager::LoadLocked(std::string_view name,
   if (failure.empty() && entry.ready.empty()) failure = "no version is available";
   Store(std::move(entry));
   if (failure.empty()) return Status::Ok();
-  // Triton answers a failed load with INVALID_ARG (HTTP 400).
-  return InvalidArgument("failed to load '" + dir.name + "': " + failure);
+  // Triton answers a failed load with INVALID_ARG (HTTP 400) and these words.
+  return InvalidArgument("load failed for model '" + dir.name + "': " + failure);
 }
 
 Status ModelManager::Unload(std::string_view name) {
@@ -413,10 +424,15 @@ void ModelManager::MarkLoading(const std::string& name, const std::vector<int64_
   Store(std::move(entry));
 }
 
+// Triton's words, which its clients and scripts match on.
+Status ModelManager::UnknownModel(std::string_view name) {
+  return NotFound("Request for unknown model: '" + std::string(name) + "' is not found");
+}
+
 StatusOr<ModelManager::ModelEntry> ModelManager::CopyOf(std::string_view name) const {
   const auto table = Snapshot();
   auto it = table->find(name);
-  if (it == table->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  if (it == table->end()) return UnknownModel(name);
   return it->second;
 }
 
@@ -479,7 +495,7 @@ StatusOr<ModelHandle> ModelManager::GetExact(std::string_view name,
                                              std::string_view version) const {
   const auto table = Snapshot();
   auto it = table->find(name);
-  if (it == table->end()) return NotFound("unknown model '" + std::string(name) + "'");
+  if (it == table->end()) return UnknownModel(name);
   const ModelEntry& entry = it->second;
   if (version.empty()) {
     if (entry.ready.empty()) {
@@ -487,8 +503,8 @@ StatusOr<ModelHandle> ModelManager::GetExact(std::string_view name,
       for (const auto& v : entry.status.versions) {
         if (reason.empty()) reason = v.reason;
       }
-      return Unavailable("model '" + std::string(name) + "' has no ready version" +
-                         (reason.empty() ? "" : ": " + reason));
+      return Unavailable("Request for unknown model: '" + std::string(name) +
+                         "' has no available versions" + (reason.empty() ? "" : ": " + reason));
     }
     for (int64_t chosen_version : {entry.api_default, entry.registry_default}) {
       auto chosen = entry.ready.find(chosen_version);
@@ -505,23 +521,27 @@ StatusOr<ModelHandle> ModelManager::GetExact(std::string_view name,
   if (!ParseVersion(version, number)) {
     const int64_t labelled = LabelledVersion(entry, version);
     if (labelled == 0) {
-      return NotFound("model '" + std::string(name) + "' has no version or label '" +
-                      std::string(version) + "'");
+      return NotFound("failed to get model version from specified version string '" +
+                      std::string(version) + "' (details: model '" + std::string(name) +
+                      "' has no such version or label), version should be an integral value > "
+                      "0 or a label");
     }
     auto ready = entry.ready.find(labelled);
     if (ready != entry.ready.end()) return ModelHandle(ready->second);
-    return Unavailable("label '" + std::string(version) + "' of model '" + std::string(name) +
-                       "' points to version " + std::to_string(labelled) + ", which is not ready");
+    return Unavailable("Request for unknown model: '" + std::string(name) + "' version " +
+                       std::to_string(labelled) + " is not at ready state (label '" +
+                       std::string(version) + "' points to it)");
   }
   auto ready = entry.ready.find(number);
   if (ready != entry.ready.end()) return ModelHandle(ready->second);
   for (const auto& v : entry.status.versions) {
     if (v.version == number) {
-      return Unavailable("model '" + std::string(name) + "' version " + std::string(version) +
-                         " is not available: " + v.reason);
+      return Unavailable("Request for unknown model: '" + std::string(name) + "' version " +
+                         std::string(version) + " is not at ready state: " + v.reason);
     }
   }
-  return NotFound("model '" + std::string(name) + "' has no version " + std::string(version));
+  return NotFound("Request for unknown model: '" + std::string(name) + "' version " +
+                  std::string(version) + " is not found");
 }
 
 std::vector<ModelStatus> ModelManager::Statuses() const {

@@ -143,6 +143,7 @@ class ModelManager {
   void MarkLoading(const std::string& name, const std::vector<int64_t>& versions);
   std::shared_ptr<const Table> Snapshot() const;
   // A copy of a model's entry to change and Store; NOT_FOUND when unknown.
+  static Status UnknownModel(std::string_view name);
   StatusOr<ModelEntry> CopyOf(std::string_view name) const;
   // The same, NOT_FOUND also when `version` is not ready.
   StatusOr<ModelEntry> CopyWithReady(std::string_view name, int64_t version) const;
