@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "frontends/http/content_coding.h"
+
 namespace inferd::http {
 namespace {
 
@@ -45,6 +47,8 @@ Method ToMethod(bhttp::verb verb) {
       return Method::kDelete;
     case bhttp::verb::head:
       return Method::kHead;
+    case bhttp::verb::options:
+      return Method::kOptions;
     default:
       return Method::kOther;
   }
@@ -130,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_->stopping_.load()) return Close();
     const auto& options = server_->options_;
     parser_.emplace();
+    response_coding_ = ContentCoding::kIdentity;
     body_limit_ = options.max_body_bytes;
     // Beast would check Content-Length against the limit while it reads the
     // header, before the path is known: OnHeader checks it instead, against
@@ -198,6 +203,23 @@ class Session : public std::enable_shared_from_this<Session> {
                          std::string_view(field.value().data(), field.value().size()));
     }
     *request->body = std::move(message.body());
+    if (request->HasHeader("content-encoding")) {
+      // Decoded before routing, so every route reads plain bytes; the body
+      // limit applies to the decoded size.
+      auto coding = ParseContentEncoding(request->Header("content-encoding"));
+      StatusOr<std::string> decoded =
+          coding.ok() ? Decode(*coding, *request->body, body_limit_) : coding.status();
+      if (!decoded.ok()) {
+        server_->RequestStarted();
+        const auto code = decoded.status().code();
+        return Write(JsonError(code == StatusCode::kResourceExhausted ? 413
+                               : code == StatusCode::kUnsupported     ? 415
+                                                                      : 400,
+                               decoded.status().message()));
+      }
+      if (*coding != ContentCoding::kIdentity) *request->body = std::move(decoded).value();
+    }
+    response_coding_ = ChooseResponseCoding(request->Header("accept-encoding"));
     beast::error_code addr_ec;
     const auto remote = stream_.socket().remote_endpoint(addr_ec);
     request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
@@ -241,6 +263,13 @@ class Session : public std::enable_shared_from_this<Session> {
       stream_.socket().cancel(cancel_ec);  // ends the disconnect watch
     }
     const bool keep = keep_alive_ && !server_->stopping_.load();
+    if (response_coding_ != ContentCoding::kIdentity && !response.body.empty() &&
+        response.body.size() < (1u << 31)) {
+      response.body = Encode(response_coding_, response.body);
+      response.headers.emplace_back("Content-Encoding",
+                                    std::string(ContentCodingName(response_coding_)));
+      response.headers.emplace_back("Vary", "Accept-Encoding");
+    }
     // The head is written by hand into a buffer the connection reuses: beast's
     // response fields allocate a node per header on every answer.
     head_text_.clear();
@@ -306,6 +335,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t body_limit_ = 0;  // of the request being read
   std::string head_text_;    // the answer's status line and fields
   std::string body_;         // the answer's body, alive until written
+  ContentCoding response_coding_ = ContentCoding::kIdentity;  // of the answer being made
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_ = false;
