@@ -26,10 +26,13 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
 }
 
-std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core) {
+std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core,
+                                                                const FrontendOptions& options) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(kserve::MakeKServeGrpcService(core));
-  services.push_back(tfserving::MakeTfPredictionService(core));
+  services.push_back(tfserving::MakeTfPredictionService(
+      core, options.tf_tensor_content ? tfserving::TensorEncoding::kTensorContent
+                                      : tfserving::TensorEncoding::kTypedFields));
   services.push_back(tfserving::MakeTfModelService(core));
   return services;
 }

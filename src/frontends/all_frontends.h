@@ -19,11 +19,15 @@ namespace inferd {
 struct FrontendOptions {
   std::string default_model;              // for MLflow and /predict
   std::filesystem::path docs_assets_dir;  // Swagger UI's files
+  // TF Serving gRPC answers carry numbers in tensor_content rather than the
+  // typed fields (TF Serving's --enable_serialization_as_tensor_content).
+  bool tf_tensor_content = false;
 };
 
 // `core` must outlive the router; it is not used while registering.
 void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Router& router);
 
-std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core);
+std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core,
+                                                                const FrontendOptions& options);
 
 }  // namespace inferd

@@ -80,6 +80,10 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--default-model", o.default_model,
                  "Model for routes that name none (MLflow /invocations, /predict); "
                  "default: the repository's only model");
+  cmd.add_flag("--tfserving-tensor-content", o.tf_tensor_content,
+               "TF Serving gRPC Predict answers carry numbers in tensor_content instead "
+               "of the typed fields (float_val, ...) TF Serving uses by default; TF "
+               "Serving's --enable_serialization_as_tensor_content");
   cmd.add_option("--model-control-mode", o.model_control_mode,
                  "Who decides what serves: none (the repository at start), poll (the "
                  "repository, rescanned), explicit (the repository API)")
@@ -173,7 +177,9 @@ int RunServe(const ServeOptions& o) {
   ServerCore core(core_options, MakeOrtBackendFactory());
 
   http::Router router;
-  AddAllHttpRoutes(&core, {o.default_model, openapi::DefaultAssetsDir()}, router);
+  const FrontendOptions frontend_options{o.default_model, openapi::DefaultAssetsDir(),
+                                         o.tf_tensor_content};
+  AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
   http_options.port = static_cast<uint16_t>(o.http_port);
@@ -199,7 +205,7 @@ int RunServe(const ServeOptions& o) {
   grpc_options.address = o.http_address;
   grpc_options.port = o.grpc_port;
   grpcfe::GrpcServer grpc_server(grpc_options);
-  const auto grpc_services = MakeAllGrpcServices(&core);
+  const auto grpc_services = MakeAllGrpcServices(&core, frontend_options);
   for (const auto& service : grpc_services) grpc_server.AddService(service.get());
 
   if (Status s = core.Start(); !s.ok()) {

@@ -66,8 +66,9 @@ def tf_grpc(server, rows):
     tp.tensor_content = rows.tobytes()
     resp = stub.Predict(req, timeout=30)
     channel.close()
-    label = np.frombuffer(resp.outputs["output_label"].tensor_content, dtype=np.int64)
-    prob = np.frombuffer(resp.outputs["output_probability"].tensor_content, dtype=np.float32)
+    # TF Serving answers in the typed fields, as clients read them.
+    label = np.array(resp.outputs["output_label"].int64_val, dtype=np.int64)
+    prob = np.array(resp.outputs["output_probability"].float_val, dtype=np.float32)
     return label, prob.reshape(len(rows), -1)
 
 

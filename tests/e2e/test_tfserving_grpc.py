@@ -69,13 +69,33 @@ def tensor_proto(arr: np.ndarray, dtype=None) -> tensor_pb2.TensorProto:
     return tp
 
 
-def make_ndarray(tp: tensor_pb2.TensorProto) -> np.ndarray:
-    """What tf.make_ndarray returns, for the forms inferd answers in."""
+# The typed field tf.make_ndarray reads for each dtype when tensor_content is empty.
+TYPED_FIELD = {
+    types_pb2.DT_FLOAT: "float_val", types_pb2.DT_DOUBLE: "double_val",
+    types_pb2.DT_INT32: "int_val", types_pb2.DT_INT16: "int_val", types_pb2.DT_INT8: "int_val",
+    types_pb2.DT_UINT8: "int_val", types_pb2.DT_UINT16: "int_val",
+    types_pb2.DT_INT64: "int64_val", types_pb2.DT_UINT32: "uint32_val",
+    types_pb2.DT_UINT64: "uint64_val", types_pb2.DT_BOOL: "bool_val",
+    types_pb2.DT_HALF: "half_val", types_pb2.DT_BFLOAT16: "half_val",
+}  # fmt: skip
+
+
+def make_ndarray(tp: tensor_pb2.TensorProto, typed: bool = True) -> np.ndarray:
+    """What tf.make_ndarray returns. TF Serving answers in the typed fields by
+    default (typed=True asserts that); with --tfserving-tensor-content in
+    tensor_content (typed=False)."""
     shape = [d.size for d in tp.tensor_shape.dim]
     if tp.dtype == types_pb2.DT_STRING:
         return np.array(list(tp.string_val), dtype=object).reshape(shape)
-    assert tp.tensor_content, "numeric outputs must come back in tensor_content"
-    return np.frombuffer(tp.tensor_content, dtype=NP_OF_TF[tp.dtype]).reshape(shape)
+    dtype = NP_OF_TF[tp.dtype]
+    if not typed:
+        assert tp.tensor_content, "numeric outputs must come back in tensor_content"
+        return np.frombuffer(tp.tensor_content, dtype=dtype).reshape(shape)
+    assert not tp.tensor_content, "TF Serving answers in the typed fields, not tensor_content"
+    values = list(getattr(tp, TYPED_FIELD[tp.dtype]))
+    if tp.dtype in (types_pb2.DT_HALF, types_pb2.DT_BFLOAT16):
+        return np.array(values, dtype=np.uint16).view(dtype).reshape(shape)
+    return np.array(values, dtype=dtype).reshape(shape)
 
 
 def predict_request(model, inputs: dict, version=None, label=None, signature=None,
@@ -364,7 +384,7 @@ def test_get_model_status(models):
     req.model_spec.version.value = 7
     expect_code(lambda: models.GetModelStatus(req), grpc.StatusCode.NOT_FOUND)
     req.model_spec.version_label = "stable"
-    assert "no version or label 'stable'" in expect_code(lambda: models.GetModelStatus(req),
+    assert "version string 'stable'" in expect_code(lambda: models.GetModelStatus(req),
                                                       grpc.StatusCode.NOT_FOUND)  # fmt: skip
     req = get_model_status_pb2.GetModelStatusRequest()
     req.model_spec.name = "no_such_model"
@@ -498,3 +518,17 @@ def test_failed_model(inferd_factory, example_repo, tmp_path):
         expect_code(lambda: predict.Predict(predict_request("broken", {"float_input": X})),
                     grpc.StatusCode.UNAVAILABLE)  # fmt: skip
         assert predict.Predict(predict_request("gbr", {"float_input": X})).outputs["variable"]
+
+
+def test_tensor_content_on_request(example_repo, inferd_factory, ort_ref, tmp_path):
+    """--tfserving-tensor-content: TF Serving's --enable_serialization_as_tensor_content."""
+    repo = copy_models(example_repo, tmp_path / "repo", ["logreg"])
+    srv = inferd_factory(repo, ["--tfserving-tensor-content"])
+    with grpc.insecure_channel(srv.grpc_target) as ch:
+        stub = tfs.prediction_service_pb2_grpc.PredictionServiceStub(ch)
+        X = mem.sample_inputs("logreg", n=3, seed=4)["float_input"]
+        resp = stub.Predict(predict_request("logreg", {"float_input": X}), timeout=30)
+    ref = ort_ref("logreg").run({"float_input": X})
+    np.testing.assert_allclose(make_ndarray(resp.outputs["output_probability"], typed=False),
+                               ref["output_probability"], rtol=1e-5, atol=1e-6)  # fmt: skip
+    assert not resp.outputs["output_probability"].float_val

@@ -151,11 +151,63 @@ StatusOr<Tensor> DecodeTensorProto(const std::string& name, const tensorflow::Te
   return tensor;
 }
 
-void EncodeTensorProto(const Tensor& tensor, tensorflow::TensorProto& out) {
+namespace {
+
+// Appends every element of `tensor`, read as `From`, to the repeated field.
+template <typename From, typename Field>
+void AppendTyped(const Tensor& tensor, Field* field) {
+  const size_t n = tensor.byte_size() / sizeof(From);
+  field->Reserve(static_cast<int>(n));
+  for (size_t i = 0; i < n; ++i) {
+    From v;
+    std::memcpy(&v, tensor.data() + i * sizeof(From), sizeof(From));
+    field->Add(v);
+  }
+}
+
+// The fields TensorFlow's Tensor::AsProtoField fills for each type: small
+// integers widen into int_val, fp16 and bf16 keep their bits in half_val.
+void EncodeTyped(const Tensor& t, tensorflow::TensorProto& out) {
+  switch (t.dtype()) {
+    case DataType::kFp32:
+      return AppendTyped<float>(t, out.mutable_float_val());
+    case DataType::kFp64:
+      return AppendTyped<double>(t, out.mutable_double_val());
+    case DataType::kInt8:
+      return AppendTyped<int8_t>(t, out.mutable_int_val());
+    case DataType::kInt16:
+      return AppendTyped<int16_t>(t, out.mutable_int_val());
+    case DataType::kInt32:
+      return AppendTyped<int32_t>(t, out.mutable_int_val());
+    case DataType::kUint8:
+      return AppendTyped<uint8_t>(t, out.mutable_int_val());
+    case DataType::kUint16:
+      return AppendTyped<uint16_t>(t, out.mutable_int_val());
+    case DataType::kInt64:
+      return AppendTyped<int64_t>(t, out.mutable_int64_val());
+    case DataType::kUint32:
+      return AppendTyped<uint32_t>(t, out.mutable_uint32_val());
+    case DataType::kUint64:
+      return AppendTyped<uint64_t>(t, out.mutable_uint64_val());
+    case DataType::kBool:
+      return AppendTyped<uint8_t>(t, out.mutable_bool_val());  // one byte, 0 or not
+    case DataType::kFp16:
+    case DataType::kBf16:
+      return AppendTyped<uint16_t>(t, out.mutable_half_val());
+    default:
+      out.set_tensor_content(reinterpret_cast<const char*>(t.data()), t.byte_size());
+  }
+}
+
+}  // namespace
+
+void EncodeTensorProto(const Tensor& tensor, tensorflow::TensorProto& out,
+                       TensorEncoding encoding) {
   out.set_dtype(static_cast<tensorflow::DataType>(TfDataTypeNumber(tensor.dtype())));
   auto* shape = out.mutable_tensor_shape();
   for (int64_t d : tensor.shape()) shape->add_dim()->set_size(d);
   if (tensor.dtype() != DataType::kBytes) {
+    if (encoding == TensorEncoding::kTypedFields) return EncodeTyped(tensor, out);
     out.set_tensor_content(reinterpret_cast<const char*>(tensor.data()), tensor.byte_size());
     return;
   }

@@ -7,8 +7,11 @@
 // hold either one value per element or a single value, which is broadcast
 // over the shape. Unlike TensorFlow, which pads a short list with its last
 // value (or zeros), any other count is an error: it is almost always a bug.
-// Encoding writes numbers to `tensor_content` and strings to `string_val`;
-// tf.make_ndarray and every TF client read both.
+// Encoding writes the typed fields by default, as TF Serving does
+// (Tensor::AsProtoField): clients read `outputs[k].float_val` directly. With
+// `TensorEncoding::kTensorContent` (TF Serving's
+// --enable_serialization_as_tensor_content) numbers go to `tensor_content`;
+// strings always go to `string_val`.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +33,10 @@ inline constexpr uint64_t kMaxBroadcastBytes = uint64_t{64} << 20;
 StatusOr<Tensor> DecodeTensorProto(const std::string& name, const tensorflow::TensorProto& proto,
                                    std::shared_ptr<const void> owner);
 
+enum class TensorEncoding { kTypedFields, kTensorContent };
+
 // Fills `out` (assumed empty) from `tensor`.
-void EncodeTensorProto(const Tensor& tensor, tensorflow::TensorProto& out);
+void EncodeTensorProto(const Tensor& tensor, tensorflow::TensorProto& out,
+                       TensorEncoding encoding = TensorEncoding::kTypedFields);
 
 }  // namespace inferd::tfserving

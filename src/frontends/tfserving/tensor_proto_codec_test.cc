@@ -156,12 +156,20 @@ TEST(TensorProtoCodecTest, BadTensorsAreInvalidArguments) {
   }
 }
 
-TEST(TensorProtoCodecTest, EncodesNumbersAsContentAndStringsAsStringVal) {
+TEST(TensorProtoCodecTest, EncodesNumbersAsTypedFieldsOrContentAndStringsAsStringVal) {
   Tensor t("y", DataType::kInt64, {2});
   const int64_t values[2] = {5, -6};
   std::memcpy(t.Allocate(16), values, 16);
+  tensorflow::TensorProto typed;
+  EncodeTensorProto(t, typed);  // TF Serving's default: the typed field
+  EXPECT_EQ(typed.dtype(), tensorflow::DT_INT64);
+  ASSERT_EQ(typed.int64_val_size(), 2);
+  EXPECT_EQ(typed.int64_val(0), 5);
+  EXPECT_EQ(typed.int64_val(1), -6);
+  EXPECT_TRUE(typed.tensor_content().empty());
+
   tensorflow::TensorProto p;
-  EncodeTensorProto(t, p);
+  EncodeTensorProto(t, p, TensorEncoding::kTensorContent);
   EXPECT_EQ(p.dtype(), tensorflow::DT_INT64);
   ASSERT_EQ(p.tensor_shape().dim_size(), 1);
   EXPECT_EQ(p.tensor_shape().dim(0).size(), 2);
@@ -180,10 +188,35 @@ TEST(TensorProtoCodecTest, EncodesNumbersAsContentAndStringsAsStringVal) {
   EXPECT_EQ(sp.string_val(0), "high");
   EXPECT_TRUE(sp.tensor_content().empty());
 
-  // And back again.
+  // And back again, from both forms.
+  auto typed_round = DecodeTensorProto("y", typed, nullptr);
+  ASSERT_TRUE(typed_round.ok());
+  EXPECT_EQ(std::memcmp(typed_round->data(), values, 16), 0);
   auto round = DecodeTensorProto("y", p, nullptr);
   ASSERT_TRUE(round.ok());
   EXPECT_EQ(Values<int64_t>(*round), (std::vector<int64_t>{5, -6}));
+}
+
+// Every numeric dtype survives the typed fields: small integers widen into
+// int_val, fp16/bf16 keep their bits in half_val, bools are 0 or 1.
+TEST(TensorProtoCodecTest, TypedFieldsRoundTripEveryNumericType) {
+  for (DataType dtype :
+       {DataType::kBool, DataType::kUint8, DataType::kUint16, DataType::kUint32, DataType::kUint64,
+        DataType::kInt8, DataType::kInt16, DataType::kInt32, DataType::kInt64, DataType::kFp16,
+        DataType::kBf16, DataType::kFp32, DataType::kFp64}) {
+    const size_t size = DataTypeByteSize(dtype);
+    Tensor t("v", dtype, {3});
+    std::byte* data = t.Allocate(3 * size);
+    for (size_t i = 0; i < 3 * size; ++i) {
+      data[i] = static_cast<std::byte>(dtype == DataType::kBool ? i % 2 : 0x80 + 37 * i);
+    }
+    tensorflow::TensorProto p;
+    EncodeTensorProto(t, p);
+    EXPECT_TRUE(p.tensor_content().empty()) << DataTypeName(dtype);
+    auto back = DecodeTensorProto("v", p, nullptr);
+    ASSERT_TRUE(back.ok()) << DataTypeName(dtype) << ": " << back.status().ToString();
+    EXPECT_EQ(std::memcmp(back->data(), t.data(), 3 * size), 0) << DataTypeName(dtype);
+  }
 }
 
 }  // namespace

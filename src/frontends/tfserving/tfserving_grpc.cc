@@ -96,7 +96,7 @@ ExampleSet FromProto(const pb::Input& input) {
 
 class PredictionService final : public pb::PredictionService::CallbackService {
  public:
-  explicit PredictionService(ServerCore* core) : core_(core) {}
+  PredictionService(ServerCore* core, TensorEncoding encoding) : core_(core), encoding_(encoding) {}
 
   ServerUnaryReactor* Predict(CallbackServerContext* context, const pb::PredictRequest* request,
                               pb::PredictResponse* response) override {
@@ -116,13 +116,14 @@ class PredictionService final : public pb::PredictionService::CallbackService {
     auto* reactor = new grpcfe::InferReactor();
     grpcfe::BindCallToRequest(*context, *reactor, infer);
     infer.protocol = "tfserving_grpc";
-    core_->Infer(*model, std::move(infer), [reactor, response](StatusOr<InferResponse> result) {
-      if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
-      for (const Tensor& t : result->outputs) {
-        EncodeTensorProto(t, (*response->mutable_outputs())[t.name()]);
-      }
-      reactor->Finish(grpc::Status::OK);
-    });
+    core_->Infer(*model, std::move(infer),
+                 [reactor, response, encoding = encoding_](StatusOr<InferResponse> result) {
+                   if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+                   for (const Tensor& t : result->outputs) {
+                     EncodeTensorProto(t, (*response->mutable_outputs())[t.name()], encoding);
+                   }
+                   reactor->Finish(grpc::Status::OK);
+                 });
     return reactor;
   }
 
@@ -216,6 +217,7 @@ class PredictionService final : public pb::PredictionService::CallbackService {
 
  private:
   ServerCore* core_;
+  TensorEncoding encoding_;
 };
 
 class ModelService final : public pb::ModelService::CallbackService {
@@ -260,8 +262,8 @@ class ModelService final : public pb::ModelService::CallbackService {
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core) {
-  return std::make_unique<PredictionService>(core);
+std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core, TensorEncoding encoding) {
+  return std::make_unique<PredictionService>(core, encoding);
 }
 
 std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core) {

@@ -12,12 +12,15 @@
 #include <memory>
 
 #include "core/server_core.h"
+#include "frontends/tfserving/tensor_proto_codec.h"
 #include "tf_serving_apis.grpc.pb.h"
 
 namespace inferd::tfserving {
 
 // The services; register them on a grpcfe::GrpcServer. `core` must outlive them.
-std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core);
+// Predict answers in `encoding` (TF Serving's default: the typed fields).
+std::unique_ptr<grpc::Service> MakeTfPredictionService(
+    ServerCore* core, TensorEncoding encoding = TensorEncoding::kTypedFields);
 std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core);
 
 }  // namespace inferd::tfserving
