@@ -13,11 +13,13 @@ def get(base_url, path):
     return requests.get(base_url + path, timeout=10)
 
 
-@pytest.mark.parametrize("path", ["/v2/health/live", "/v2/health/ready"])
-def test_health_is_200_with_empty_body(base_url, path):
+@pytest.mark.parametrize("path,key", [("/v2/health/live", "live"), ("/v2/health/ready", "ready")])
+def test_health_is_200_with_the_open_inference_protocol_body(base_url, path, key):
+    """{"live": true} as the kserve SDK reads it; Triton's clients read only the status."""
     r = get(base_url, path)
     assert r.status_code == 200, r.content
-    assert r.content == b""
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.json() == {key: True}
 
 
 def test_server_metadata(base_url):

@@ -46,7 +46,8 @@ def test_model_list_kserve_v1(base_url, example_repo):
 
 
 def test_model_status(base_url):
-    want = {"model_version_status": [
+    # TF Serving's model_version_status, with KServe v1's name and ready beside it.
+    want = {"name": "logreg", "ready": True, "model_version_status": [
         {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
     assert ok_json(requests.get(v1(base_url, "logreg"), timeout=30)) == want
     assert ok_json(requests.get(v1(base_url, "logreg", version=1), timeout=30)) == want
@@ -54,7 +55,7 @@ def test_model_status(base_url):
     assert_error(requests.get(v1(base_url, "logreg", version="abc"), timeout=30), 404)
     assert_error(requests.get(v1(base_url, "no_such_model"), timeout=30), 404)
     msg = assert_error(requests.get(v1(base_url, "logreg", label="stable"), timeout=30), 404)
-    assert "no version or label 'stable'" in msg
+    assert "version string 'stable'" in msg
 
 
 def test_metadata(base_url):

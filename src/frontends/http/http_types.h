@@ -16,7 +16,7 @@
 
 namespace inferd::http {
 
-enum class Method { kGet, kPost, kPut, kPatch, kDelete, kHead, kOther };
+enum class Method { kGet, kPost, kPut, kPatch, kDelete, kHead, kOptions, kOther };
 
 class HttpRequest : public std::enable_shared_from_this<HttpRequest> {
  public:

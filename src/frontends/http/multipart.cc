@@ -76,8 +76,8 @@ bool IsMultipartFormData(std::string_view content_type) {
   return EqualsIgnoreCase(media, "multipart/form-data");
 }
 
-StatusOr<std::string_view> FindFormField(std::string_view content_type, std::string_view body,
-                                         std::string_view name) {
+StatusOr<std::vector<FormPart>> ReadFormParts(std::string_view content_type,
+                                              std::string_view body) {
   const std::string_view boundary = Parameter(content_type, "boundary");
   if (boundary.empty() || boundary.size() > 200) {
     return InvalidArgument("multipart/form-data needs a boundary parameter of 1 to 70 characters");
@@ -87,13 +87,13 @@ StatusOr<std::string_view> FindFormField(std::string_view content_type, std::str
   size_t at = body.substr(0, delimiter.size()) == delimiter ? 0 : body.find("\n" + delimiter);
   if (at == std::string_view::npos) return InvalidArgument("the multipart body has no boundary");
   std::string_view rest = body.substr(at == 0 ? delimiter.size() : at + 1 + delimiter.size());
+  std::vector<FormPart> parts;
   while (true) {
     if (rest.substr(0, 2) == "--") break;  // the closing delimiter
     while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
     if (!TakeLineBreak(rest)) return InvalidArgument("malformed multipart boundary line");
     // Part headers, up to an empty line.
-    std::string_view part_name;
-    bool named = false;
+    FormPart part;
     while (true) {
       if (TakeLineBreak(rest)) break;
       const size_t eol = rest.find('\n');
@@ -104,17 +104,26 @@ StatusOr<std::string_view> FindFormField(std::string_view content_type, std::str
       const size_t colon = line.find(':');
       if (colon == std::string_view::npos) return InvalidArgument("malformed multipart header");
       if (EqualsIgnoreCase(Trim(line.substr(0, colon)), "content-disposition")) {
-        part_name = Parameter(line.substr(colon + 1), "name");
-        named = true;
+        part.name = Parameter(line.substr(colon + 1), "name");
+        part.filename = Parameter(line.substr(colon + 1), "filename");
       }
     }
     // The part's body ends at the line break before the next delimiter.
     const size_t end = rest.find("\n" + delimiter);
     if (end == std::string_view::npos) return InvalidArgument("unterminated multipart body");
-    std::string_view content = rest.substr(0, end);
-    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
-    if (named && part_name == name) return content;
+    part.content = rest.substr(0, end);
+    if (!part.content.empty() && part.content.back() == '\r') part.content.remove_suffix(1);
+    parts.push_back(part);
     rest.remove_prefix(end + 1 + delimiter.size());
+  }
+  return parts;
+}
+
+StatusOr<std::string_view> FindFormField(std::string_view content_type, std::string_view body,
+                                         std::string_view name) {
+  INFERD_ASSIGN_OR_RETURN(std::vector<FormPart> parts, ReadFormParts(content_type, body));
+  for (const FormPart& part : parts) {
+    if (part.name == name) return part.content;
   }
   return NotFound("the multipart body has no field named '" + std::string(name) + "'");
 }

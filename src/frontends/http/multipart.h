@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -11,6 +12,16 @@ namespace inferd::http {
 
 // True when the Content-Type's media type is multipart/form-data.
 bool IsMultipartFormData(std::string_view content_type);
+
+struct FormPart {
+  std::string_view name;      // Content-Disposition's name ("" when absent)
+  std::string_view filename;  // and filename, for file parts
+  std::string_view content;
+};
+
+// Every part, in body order; InvalidArgument when the body or the boundary is
+// malformed.
+StatusOr<std::vector<FormPart>> ReadFormParts(std::string_view content_type, std::string_view body);
 
 // The body of the first part named `name` (Content-Disposition: form-data;
 // name="..."); NotFound when no part has that name, InvalidArgument when the

@@ -62,14 +62,30 @@ class KServeHttp {
  public:
   explicit KServeHttp(ServerCore* core) : core_(core) {}
 
+  // Health answers carry the Open Inference Protocol's JSON body, which the
+  // kserve SDK parses ({"live": true}); Triton's clients read only the status.
   void Live(HttpRequest&, Responder respond) {
-    respond(core_->IsLive() ? HttpResponse{200, "", "", {}}
-                            : http::JsonError(400, "server is not live"));
+    respond(core_->IsLive() ? HttpResponse{200, "application/json", R"({"live":true})", {}}
+                            : HealthError("live", "server is not live"));
   }
 
   void Ready(HttpRequest&, Responder respond) {
-    respond(core_->IsReady() ? HttpResponse{200, "", "", {}}
-                             : http::JsonError(400, "server is not ready"));
+    respond(core_->IsReady() ? HttpResponse{200, "application/json", R"({"ready":true})", {}}
+                             : HealthError("ready", "server is not ready"));
+  }
+
+  static HttpResponse HealthError(std::string_view key, std::string_view message) {
+    http::JsonBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    w.Bool(false);
+    w.Key("error");
+    WriteString(w, message);
+    w.EndObject();
+    HttpResponse response = JsonResponse(buffer);
+    response.status = 400;
+    return response;
   }
 
   void ServerMetadata(HttpRequest&, Responder respond) {
@@ -115,7 +131,17 @@ class KServeHttp {
 
   void ModelReady(HttpRequest& req, Responder respond) {
     auto model = core_->GetModel(req.Param("model"), req.Param("version"));
-    if (model.ok()) return respond(HttpResponse{200, "", "", {}});
+    if (model.ok()) {
+      http::JsonBuffer buffer;
+      JsonWriter w(buffer);
+      w.StartObject();
+      w.Key("name");
+      WriteString(w, (*model)->name);
+      w.Key("ready");
+      w.Bool(true);
+      w.EndObject();
+      return respond(JsonResponse(buffer));
+    }
     const unsigned code = model.status().code() == StatusCode::kNotFound ? 404 : 400;
     respond(http::JsonError(code, model.status().message()));
   }

@@ -22,6 +22,8 @@ std::string MethodName(http::Method m) {
       return "patch";
     case http::Method::kDelete:
       return "delete";
+    case http::Method::kOptions:
+      return "options";
     default:
       return "other";
   }

@@ -53,6 +53,13 @@ void AddOpenApiRoutes(http::Router& router, std::filesystem::path assets_dir) {
     response.body = std::string(Document());
     respond(std::move(response));
   });
+  // TorchServe describes its API on `OPTIONS /`; inferd answers with its own
+  // OpenAPI document, which covers TorchServe's routes among the others.
+  router.Add(http::Method::kOptions, "/", [](http::HttpRequest&, http::Responder respond) {
+    http::HttpResponse response;
+    response.body = std::string(Document());
+    respond(std::move(response));
+  });
   router.Add(http::Method::kGet, "/docs", [](http::HttpRequest&, http::Responder respond) {
     respond(http::HttpResponse{200, "text/html; charset=utf-8", std::string(kDocsPage), {}});
   });

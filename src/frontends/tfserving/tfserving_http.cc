@@ -103,7 +103,23 @@ class TfServingHttp {
     }
     auto status = ModelStatusFor(*core_, target->model, version);
     if (!status.ok()) return respond(Error(status.status()));
-    respond(Json(TfJson(*status)));
+    // KServe v1 answers this path with {"name", "ready"}; TF Serving with
+    // model_version_status. Both sets of fields are given, so both clients
+    // read what they expect.
+    const bool ready = Resolve(*target).ok();
+    std::string body = TfJson(*status);
+    http::JsonBuffer prefix;
+    http::JsonWriter w(prefix);
+    w.StartObject();
+    w.Key("name");
+    w.String(target->model.data(), static_cast<rapidjson::SizeType>(target->model.size()));
+    w.Key("ready");
+    w.Bool(ready);
+    w.EndObject();
+    std::string fields = prefix.Release();
+    fields.pop_back();  // the closing brace
+    body = fields + (body.size() > 2 ? "," + body.substr(1) : "}");
+    respond(Json(std::move(body)));
   }
 
   void GetMetadata(HttpRequest& req, Responder respond) {
@@ -218,6 +234,9 @@ void AddTfServingHttpRoutes(ServerCore* core, http::Router& router) {
       ((*api).*method)(req, std::move(respond));
     };
   };
+  // KServe v1's server liveness.
+  router.Add(Method::kGet, "/",
+             [](HttpRequest&, Responder respond) { respond(Json(R"({"status":"alive"})")); });
   router.Add(Method::kGet, "/v1/models", bind(&TfServingHttp::ListModels));
   for (const char* prefix : {"/v1/models/{model}", "/v1/models/{model}/versions/{version}",
                              "/v1/models/{model}/labels/{label}"}) {

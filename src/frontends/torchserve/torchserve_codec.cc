@@ -1,5 +1,6 @@
 #include "frontends/torchserve/torchserve_codec.h"
 
+#include <cctype>
 #include <memory>
 #include <optional>
 
@@ -62,11 +63,85 @@ StatusOr<DecodedPrediction> DecodeRowsOrRow(element value, const ModelSignature&
   return out;
 }
 
+std::string LowerMediaType(std::string_view content_type) {
+  std::string media(content_type.substr(0, content_type.find(';')));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.erase(0, 1);
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media;
+}
+
+// Media types TorchServe hands to a handler as raw bytes.
+bool IsRawMediaType(std::string_view media) {
+  return media == "text/plain" || media == "application/octet-stream" ||
+         media.starts_with("image/") || media.starts_with("audio/") || media.starts_with("video/");
+}
+
+// The model takes one BYTES input, so a raw body can feed it.
+const TensorSpec* SingleBytesInput(const ModelSignature& signature) {
+  if (signature.inputs.size() != 1 || signature.inputs[0].dtype != DataType::kBytes) return nullptr;
+  return &signature.inputs[0];
+}
+
+// One BYTES element per raw body or form part: shape [n], or [n, 1] when the
+// input has a second dim of one.
+StatusOr<DecodedPrediction> RawElements(const TensorSpec& input,
+                                        const std::vector<std::string_view>& elements) {
+  const auto n = static_cast<int64_t>(elements.size());
+  Shape shape;
+  if (input.shape.size() == 1) {
+    shape = {n};
+  } else if (input.shape.size() == 2 && (input.shape[1] == 1 || input.shape[1] == -1)) {
+    shape = {n, 1};
+  } else {
+    return InvalidArgument("input '" + input.name + "' has shape " + ShapeToString(input.shape) +
+                           "; a raw body feeds an input of shape [-1] or [-1, 1]");
+  }
+  if (!input.shape.empty() && input.shape[0] >= 0 && input.shape[0] != n) {
+    return InvalidArgument("input '" + input.name + "' takes " + std::to_string(input.shape[0]) +
+                           " elements, not " + std::to_string(n));
+  }
+  std::vector<std::byte> buffer;
+  for (std::string_view e : elements) AppendBytesElement(buffer, e);
+  Tensor tensor(input.name, DataType::kBytes, std::move(shape));
+  tensor.Adopt(std::move(buffer));
+  DecodedPrediction out;
+  out.inputs.push_back(std::move(tensor));
+  out.single_row = n == 1;
+  return out;
+}
+
 }  // namespace
 
 StatusOr<DecodedPrediction> DecodePredictionBody(std::string_view content_type,
                                                  std::string_view body,
                                                  const ModelSignature& signature) {
+  const std::string media = LowerMediaType(content_type);
+  const TensorSpec* bytes_input = SingleBytesInput(signature);
+  if (IsRawMediaType(media)) {
+    if (bytes_input == nullptr) {
+      return InvalidArgument("a " + media +
+                             " body feeds only a model with one BYTES input; send JSON rows "
+                             "for this model's inputs");
+    }
+    return RawElements(*bytes_input, {body});
+  }
+  if (bytes_input != nullptr && IsMultipartFormData(content_type)) {
+    INFERD_ASSIGN_OR_RETURN(auto parts, http::ReadFormParts(content_type, body));
+    if (parts.empty()) return InvalidArgument("the multipart body has no parts");
+    std::vector<std::string_view> elements;
+    for (const auto& part : parts) elements.push_back(part.content);
+    return RawElements(*bytes_input, elements);
+  }
+  // `curl -T file` sends no Content-Type: for a BYTES model, anything but a
+  // JSON list or object is the raw bytes of one element.
+  if (bytes_input != nullptr && media.empty()) {
+    simdjson::dom::parser probe;
+    simdjson::dom::element root;
+    const bool rows = probe.parse(body.data(), body.size()).get(root) == simdjson::SUCCESS &&
+                      (root.type() == element_type::ARRAY || root.type() == element_type::OBJECT);
+    if (!rows) return RawElements(*bytes_input, {body});
+  }
   std::string_view json = body;
   if (IsMultipartFormData(content_type)) {
     auto field = FindFormField(content_type, body, "data");

@@ -11,6 +11,12 @@
 //   {"instances": [row, ...]}              -> a list (scalars are rows of one value)
 // Rows become tensors through the tabular codec (frontends/http/tabular_codec.h).
 //
+// Raw bodies, as TorchServe hands them to a handler, feed a model with one
+// BYTES input: a text/plain, application/octet-stream, image/*, audio/* or
+// video/* body is one element; each part of a multipart/form-data body is one
+// element; with no Content-Type (`curl -T file`), a body that is not a JSON
+// list or object is one element. Any other model refuses a raw media type.
+//
 // Answer per row: for a classifier (an output carrying class labels, as
 // scikit-learn's ZipMap) a dict {label: probability} in class order, as
 // TorchServe's classifier handlers answer; otherwise the model's first

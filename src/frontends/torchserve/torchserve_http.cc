@@ -93,10 +93,13 @@ HttpResponse ErrorResponse(const Status& status) {
 void AddTorchServeRoutes(ServerCore* core, http::Router& router) {
   router.Add(http::Method::kGet, "/ping",
              [core](HttpRequest& req, Responder respond) { Ping(core, req, std::move(respond)); });
+  // TorchServe takes PUT as well as POST (`curl -T file URL` sends PUT).
   for (const char* pattern : {"/predictions/{model}", "/predictions/{model}/{version}"}) {
-    router.Add(http::Method::kPost, pattern, [core](HttpRequest& req, Responder respond) {
-      Predict(core, req, std::move(respond));
-    });
+    for (const auto method : {http::Method::kPost, http::Method::kPut}) {
+      router.Add(method, pattern, [core](HttpRequest& req, Responder respond) {
+        Predict(core, req, std::move(respond));
+      });
+    }
   }
 }
 

@@ -3,8 +3,10 @@
 #include <charconv>
 #include <optional>
 
+#include "core/model_config.h"
 #include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
+#include "frontends/http/query_params.h"
 #include "frontends/torchserve/torchserve_http.h"
 
 namespace inferd::torchserve {
@@ -234,6 +236,116 @@ void SetDefault(ServerCore* core, HttpRequest& req, Responder respond) {
                 });
 }
 
+int InstanceCount(const inference::ModelConfig& config) {
+  int instances = 0;
+  for (const auto& group : config.instance_group()) instances += group.count();
+  return instances;
+}
+
+HttpResponse WithStatus(HttpResponse response, unsigned status) {
+  response.status = status;
+  return response;
+}
+
+// PUT /models/{m}?min_worker=N[&max_worker=M][&synchronous=true]: inferd runs
+// min_worker instances of the model (a TorchServe worker is one instance).
+// The new count loads and warms up beside the old one, then takes over.
+// As TorchServe: 202 "Processing worker updates..." at once, or with
+// synchronous=true 200 "Workers scaled to N for model: m" when done.
+void ScaleWorkers(ServerCore* core, HttpRequest& req, Responder respond) {
+  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
+    return respond(ErrorResponse(access));
+  }
+  const std::string model(req.Param("model"));
+  auto min_worker = NonNegative(QueryValue(req.query, "min_worker"), "min_worker", 1);
+  if (!min_worker.ok()) return respond(ErrorResponse(min_worker.status()));
+  auto max_worker = NonNegative(QueryValue(req.query, "max_worker"), "max_worker", *min_worker);
+  if (!max_worker.ok()) return respond(ErrorResponse(max_worker.status()));
+  if (*max_worker < *min_worker) {
+    return respond(ErrorResponse(InvalidArgument("max_worker cannot be less than min_worker.")));
+  }
+  if (*min_worker < 1 || *min_worker > 1024) {
+    return respond(ErrorResponse(InvalidArgument(
+        "min_worker must be 1 to 1024: inferd serves a model with at least one instance")));
+  }
+  auto handle = core->GetModel(model, "");
+  if (!handle.ok()) {
+    return respond(ErrorResponse(handle.status().code() == StatusCode::kNotFound
+                                     ? NotFound("Model not found: " + model)
+                                     : handle.status()));
+  }
+  inference::ModelConfig config = (*handle)->config;
+  config.clear_instance_group();
+  auto* group = config.add_instance_group();
+  group->set_count(static_cast<int32_t>(*min_worker));
+  group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+  const bool synchronous = QueryValue(req.query, "synchronous") == "true";
+  const std::string done_message =
+      "Workers scaled to " + std::to_string(*min_worker) + " for model: " + model;
+  if (!synchronous) {
+    respond(WithStatus(StatusMessage("Processing worker updates..."), 202));
+    respond = [](HttpResponse) {};
+  }
+  core->LoadModel(model, ModelConfigToJson(config),
+                  [respond = std::move(respond), done_message](Status status) {
+                    respond(status.ok() ? StatusMessage(done_message) : ErrorResponse(status));
+                  });
+}
+
+std::string RegisteredMessage(const std::string& model, int64_t version, int workers) {
+  return "Model \"" + model + "\" Version: " + std::to_string(version) + " registered with " +
+         std::to_string(workers) + " initial workers";
+}
+
+// POST /models?url=...[&model_name=...]: `url` is a model directory of the
+// repository (loaded, explicit model control), or a model file or version
+// directory on the server (registered in the model registry as the model's
+// next version, copied in and loaded by policy). inferd fetches nothing from
+// the network and reads no .mar archives.
+void RegisterModel(ServerCore* core, HttpRequest& req, Responder respond) {
+  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
+    return respond(ErrorResponse(access));
+  }
+  const std::string url = http::QueryParam(req.query, "url").value_or("");
+  std::string model = http::QueryParam(req.query, "model_name").value_or("");
+  if (url.empty()) return respond(ErrorResponse(InvalidArgument("Parameter url is required.")));
+  if (url.find("://") != std::string::npos && !url.starts_with("file://")) {
+    return respond(ErrorResponse(InvalidArgument(
+        "url must be a model directory in the repository or a file on the server; inferd "
+        "downloads nothing")));
+  }
+  const bool repository_model = url.find('/') == std::string::npos && !url.ends_with(".onnx");
+  auto answer = [core, respond](const std::string& name) {
+    auto handle = core->GetModel(name, "");
+    if (!handle.ok()) return respond(ErrorResponse(handle.status()));
+    respond(StatusMessage(
+        RegisteredMessage(name, (*handle)->version, InstanceCount((*handle)->config))));
+  };
+  if (repository_model) {
+    if (!model.empty() && model != url) {
+      return respond(ErrorResponse(InvalidArgument(
+          "model_name '" + model + "' must be the model directory's name '" + url + "'")));
+    }
+    return core->LoadModel(url, std::nullopt, [answer, url, respond](Status status) {
+      if (!status.ok()) return respond(ErrorResponse(status));
+      answer(url);
+    });
+  }
+  if (model.empty()) {
+    return respond(ErrorResponse(InvalidArgument(
+        "model_name is required when url is a file: it names the model to register")));
+  }
+  core->RunRegistryChange([core, model, url, answer, respond](Status ok) {
+    if (!ok.ok()) return respond(ErrorResponse(ok));
+    NewVersionRequest request;
+    request.model = model;
+    request.source = url;
+    auto version = core->registry().CreateVersion(request);
+    if (!version.ok()) return respond(ErrorResponse(version.status()));
+    answer(model);
+  });
+}
+
 }  // namespace
 
 void AddTorchServeManagementRoutes(ServerCore* core, http::Router& router) {
@@ -241,6 +353,8 @@ void AddTorchServeManagementRoutes(ServerCore* core, http::Router& router) {
     return [core, fn](HttpRequest& req, Responder respond) { fn(core, req, std::move(respond)); };
   };
   router.Add(http::Method::kGet, "/models", route(&ListModels));
+  router.Add(http::Method::kPost, "/models", route(&RegisterModel));
+  router.Add(http::Method::kPut, "/models/{model}", route(&ScaleWorkers));
   router.Add(http::Method::kGet, "/models/{model}", route(&DescribeModel));
   router.Add(http::Method::kGet, "/models/{model}/{version}", route(&DescribeModel));
   router.Add(http::Method::kDelete, "/models/{model}/{version}", route(&UnregisterVersion));
