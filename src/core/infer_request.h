@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/classification.h"
 #include "core/status.h"
 #include "core/tensor.h"
 
@@ -27,6 +28,9 @@ struct InferRequest {
   std::vector<Tensor> inputs;
   // Names of the outputs to return; empty means all of them.
   std::vector<std::string> requested_outputs;
+  // Requested outputs to answer as their top classes instead (Triton's
+  // classification extension); each is also in requested_outputs.
+  std::vector<OutputClassification> classifications;
 
   // How long the request may wait in the model's queue (KServe's `timeout`
   // parameter, a gRPC deadline); past it the answer is DEADLINE_EXCEEDED.

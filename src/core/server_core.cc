@@ -281,9 +281,52 @@ void ServerCore::Infer(InferRequest request, InferCallback done) {
   Infer(std::move(model).value(), std::move(request), std::move(done));
 }
 
+namespace {
+
+// The outputs a request wants classified must exist and hold classifiable types.
+Status CheckClassifications(const LoadedModel& model, const InferRequest& request) {
+  for (const OutputClassification& c : request.classifications) {
+    const TensorSpec* spec = nullptr;
+    for (const TensorSpec& out : model.signature.outputs) {
+      if (out.name == c.output) spec = &out;
+    }
+    if (spec == nullptr) {
+      return InvalidArgument("unexpected inference output '" + c.output + "' for model '" +
+                             model.name + "'");
+    }
+    INFERD_RETURN_IF_ERROR(CheckClassifiable(c.output, spec->dtype));
+  }
+  return Status::Ok();
+}
+
+// Replaces each classified output by its top classes.
+Status ApplyClassifications(const LoadedModel& model,
+                            const std::vector<OutputClassification>& classifications,
+                            std::vector<Tensor>& outputs) {
+  const bool batched = model.config.max_batch_size() > 0;
+  for (const OutputClassification& c : classifications) {
+    for (Tensor& out : outputs) {
+      if (out.name() != c.output) continue;
+      const std::vector<std::string>* labels = nullptr;
+      for (const TensorSpec& spec : model.signature.outputs) {
+        if (spec.name == c.output) labels = &spec.class_labels;
+      }
+      static const std::vector<std::string> kNoLabels;
+      INFERD_ASSIGN_OR_RETURN(out, Classify(out, c.count, batched, labels ? *labels : kNoLabels));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback done) {
   const auto arrived = SchedulerClock::now();
   ModelStatistics& stats = *handle->stats;
+  if (Status classes = CheckClassifications(*handle, request); !classes.ok()) {
+    stats.RecordRequest(request.protocol, classes, SchedulerClock::now() - arrived, {});
+    return done(classes);
+  }
   auto prepared = PrepareRequest(*handle, request);
   if (!prepared.ok()) {
     stats.RecordRequest(request.protocol, prepared.status(), SchedulerClock::now() - arrived, {});
@@ -296,8 +339,13 @@ void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback d
   if (request.priority > 0) queued.level = request.priority - 1;
   queued.cancelled = std::move(request.cancelled);
   // The callback holds the handle, so the version stays loaded until it is done.
-  queued.done = [handle, arrived, protocol = request.protocol, id = std::move(request.id), done](
+  queued.done = [handle, arrived, protocol = request.protocol, id = std::move(request.id),
+                 classifications = std::move(request.classifications), done](
                     StatusOr<std::vector<Tensor>> outputs, const ExecutionReport& report) mutable {
+    if (outputs.ok() && !classifications.empty()) {
+      Status classified = ApplyClassifications(*handle, classifications, *outputs);
+      if (!classified.ok()) outputs = classified;
+    }
     handle->stats->RecordRequest(protocol, outputs.ok() ? Status::Ok() : outputs.status(),
                                  SchedulerClock::now() - arrived, report);
     handle->stats->RequestFinished();

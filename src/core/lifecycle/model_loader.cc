@@ -40,6 +40,47 @@ StatusOr<ParsedModelConfig> ModelLoader::ReadConfig(const std::filesystem::path&
   return parsed;
 }
 
+namespace {
+
+// An output's label_filename (Triton's config field): one label per line, in
+// class order, in the model directory. Its labels are the output's class
+// labels: the classification extension, /predict and classify use them.
+Status ReadLabelFiles(const std::filesystem::path& model_dir, LoadedModel& model) {
+  for (const auto& output : model.config.output()) {
+    const std::string& file = output.label_filename();
+    if (file.empty()) continue;
+    if (file.find('/') != std::string::npos || file == "." || file == "..") {
+      return InvalidArgument("label_filename '" + file + "' of output '" + output.name() +
+                             "' must be a file name in the model directory, not a path");
+    }
+    std::ifstream in(model_dir / file);
+    if (!in) {
+      return InvalidArgument("cannot read label_filename '" + file + "' of output '" +
+                             output.name() + "' in " + model_dir.string());
+    }
+    std::vector<std::string> labels;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      labels.push_back(std::move(line));
+    }
+    while (!labels.empty() && labels.back().empty()) labels.pop_back();
+    for (TensorSpec& spec : model.signature.outputs) {
+      if (spec.name != output.name()) continue;
+      const int64_t columns = spec.shape.empty() ? -1 : spec.shape.back();
+      if (columns >= 0 && static_cast<size_t>(columns) != labels.size()) {
+        return InvalidArgument("label_filename '" + file + "' has " +
+                               std::to_string(labels.size()) + " labels but output '" +
+                               output.name() + "' has " + std::to_string(columns) + " classes");
+      }
+      spec.class_labels = std::move(labels);
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& model_name,
                                                          int64_t version,
                                                          const std::filesystem::path& version_dir,
@@ -104,6 +145,7 @@ StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
     }
   }
   loaded->backend = std::move(backend);
+  INFERD_RETURN_IF_ERROR(ReadLabelFiles(version_dir.parent_path(), *loaded));
 
   if (!loaded->config.model_warmup().empty()) {
     INFERD_RETURN_IF_ERROR(RunConfiguredWarmup(*loaded, version_dir.parent_path()));

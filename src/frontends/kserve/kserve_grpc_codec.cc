@@ -134,7 +134,19 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
     }
     request.inputs.push_back(std::move(tensor));
   }
-  for (const auto& output : message.outputs()) request.requested_outputs.push_back(output.name());
+  for (const auto& output : message.outputs()) {
+    request.requested_outputs.push_back(output.name());
+    auto it = output.parameters().find("classification");
+    if (it == output.parameters().end()) continue;
+    const auto& p = it->second;
+    const uint64_t classes = p.has_uint64_param()                         ? p.uint64_param()
+                             : p.has_int64_param() && p.int64_param() > 0 ? p.int64_param()
+                                                                          : 0;
+    if (classes == 0 || classes > UINT32_MAX) {
+      return InvalidArgument("output '" + output.name() + "' classification must be 1 or more");
+    }
+    request.classifications.push_back({output.name(), static_cast<uint32_t>(classes)});
+  }
   return request;
 }
 

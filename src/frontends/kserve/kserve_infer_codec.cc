@@ -201,6 +201,14 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
       std::string name = StringOf(*out_name);
       decoded.options.binary.emplace_back(name, BoolParameter(object(output_json), "binary_data",
                                                               decoded.options.binary_by_default));
+      INFERD_ASSIGN_OR_RETURN(auto classes,
+                              UnsignedParameter(object(output_json), "classification"));
+      if (classes) {
+        if (*classes == 0 || *classes > UINT32_MAX) {
+          return InvalidArgument("output '" + name + "' classification must be 1 or more");
+        }
+        request.classifications.push_back({name, static_cast<uint32_t>(*classes)});
+      }
       request.requested_outputs.push_back(std::move(name));
     }
   }
