@@ -14,8 +14,19 @@
 
 namespace inferd {
 
+namespace {
+
+std::shared_ptr<SharedMemoryRegions> RegionsOf(const FrontendOptions& options) {
+  return options.shared_memory ? options.shared_memory
+                               : std::make_shared<SharedMemoryRegions>(false);
+}
+
+}  // namespace
+
 void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Router& router) {
-  kserve::AddKServeHttpRoutes(core, router);
+  const auto regions = RegionsOf(options);
+  kserve::AddKServeHttpRoutes(core, regions, router);
+  kserve::AddSharedMemoryHttpRoutes(regions, router);
   tfserving::AddTfServingHttpRoutes(core, router);
   torchserve::AddTorchServeRoutes(core, router);
   torchserve::AddTorchServeManagementRoutes(core, router);
@@ -29,7 +40,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
 std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core,
                                                                 const FrontendOptions& options) {
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(kserve::MakeKServeGrpcService(core));
+  services.push_back(kserve::MakeKServeGrpcService(core, RegionsOf(options)));
   services.push_back(tfserving::MakeTfPredictionService(
       core, options.tf_tensor_content ? tfserving::TensorEncoding::kTensorContent
                                       : tfserving::TensorEncoding::kTypedFields));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/server_core.h"
+#include "core/shared_memory.h"
 #include "frontends/http/router.h"
 
 namespace inferd {
@@ -22,6 +23,9 @@ struct FrontendOptions {
   // TF Serving gRPC answers carry numbers in tensor_content rather than the
   // typed fields (TF Serving's --enable_serialization_as_tensor_content).
   bool tf_tensor_content = false;
+  // Shared-memory regions clients register (Triton's extension); when null,
+  // a set that refuses registration is used.
+  std::shared_ptr<SharedMemoryRegions> shared_memory;
 };
 
 // `core` must outlive the router; it is not used while registering.

@@ -80,6 +80,11 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--default-model", o.default_model,
                  "Model for routes that name none (MLflow /invocations, /predict); "
                  "default: the repository's only model");
+  cmd.add_option("--allow-client-shm", o.allow_client_shm,
+                 "Let clients register system shared-memory regions (Triton's "
+                 "--allow-client-shm): same-host clients then pass tensors through memory. "
+                 "Off by default: a registering client names memory objects on this host")
+      ->capture_default_str();
   cmd.add_flag("--tfserving-tensor-content", o.tf_tensor_content,
                "TF Serving gRPC Predict answers carry numbers in tensor_content instead "
                "of the typed fields (float_val, ...) TF Serving uses by default; TF "
@@ -178,7 +183,8 @@ int RunServe(const ServeOptions& o) {
 
   http::Router router;
   const FrontendOptions frontend_options{o.default_model, openapi::DefaultAssetsDir(),
-                                         o.tf_tensor_content};
+                                         o.tf_tensor_content,
+                                         std::make_shared<SharedMemoryRegions>(o.allow_client_shm)};
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;

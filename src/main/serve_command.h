@@ -29,6 +29,7 @@ struct ServeOptions {
   // The model for routes that name none (MLflow /invocations, /predict).
   std::string default_model;
   bool tf_tensor_content = false;
+  bool allow_client_shm = false;
   std::string model_control_mode = "none";  // none | poll | explicit
   double repository_poll_secs = 15;
   std::vector<std::string> load_models;  // explicit mode: loaded at start ("*": all)

@@ -1,5 +1,7 @@
 """Triton's protocol extensions, driven with tritonclient over HTTP and gRPC:
-classification (an output's top k as "score:index:label")."""
+classification (an output's top k as "score:index:label") and system shared
+memory (tritonclient.utils.shared_memory: inputs read from and outputs written
+into regions the client registers)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,7 +40,7 @@ def srv(example_repo, tmp_path_factory):
         'max_batch_size: 8\n'
         'input { name: "x" data_type: TYPE_FP32 dims: [4] }\n'
         'output { name: "probs" data_type: TYPE_FP32 dims: [3] label_filename: "labels.txt" }\n')
-    server = InferdServer(repo, tmp_path_factory.mktemp("logs"))
+    server = InferdServer(repo, tmp_path_factory.mktemp("logs"), ["--allow-client-shm", "true"])
     server.start()
     yield server
     assert server.stop() == 0
@@ -112,3 +114,89 @@ def test_label_file_labels_the_metadata_and_predict(srv):
     r = requests.post(srv.url("/predict"), json={"features": x[0].tolist()},
                       headers={"X-Model": "animals"}, timeout=10).json()  # fmt: skip
     assert r["prediction"] == "cat"
+
+
+# ------------------------------------------------------------ shared memory
+def _client(module, srv):
+    return (module.InferenceServerClient(srv.host_port) if module is httpclient
+            else module.InferenceServerClient(srv.grpc_target))  # fmt: skip
+
+
+@pytest.mark.parametrize("module", [httpclient, grpcclient], ids=["http", "grpc"])
+def test_system_shared_memory_inputs_and_outputs(srv, module):
+    import tritonclient.utils.shared_memory as shm
+
+    client = _client(module, srv)
+    tag = module.__name__.split(".")[-1]
+    x = np.random.default_rng(7).standard_normal((6, 4)).astype(np.float32)
+    out_size = 6 * 3 * 4
+    in_handle = shm.create_shared_memory_region(f"in_{tag}", f"/inferd_in_{tag}", 4096)
+    out_handle = shm.create_shared_memory_region(f"out_{tag}", f"/inferd_out_{tag}", 4096)
+    try:
+        shm.set_shared_memory_region(in_handle, [x], offset=64)
+        client.register_system_shared_memory(f"in_{tag}", f"/inferd_in_{tag}", 2048, offset=1024)
+        client.register_system_shared_memory(f"out_{tag}", f"/inferd_out_{tag}", 4096)
+        # Region "in" starts 1024 bytes into the object: write x where the request points.
+        shm.set_shared_memory_region(in_handle, [x], offset=1024 + 128)
+        status = client.get_system_shared_memory_status(as_json=True) if module is grpcclient \
+            else client.get_system_shared_memory_status()
+        names = set(status["regions"]) if module is grpcclient else {r["name"] for r in status}
+        assert {f"in_{tag}", f"out_{tag}"} <= names
+
+        inp = module.InferInput("x", list(x.shape), "FP32")
+        inp.set_shared_memory(f"in_{tag}", x.nbytes, offset=128)
+        out = module.InferRequestedOutput("probs")
+        out.set_shared_memory(f"out_{tag}", out_size, offset=256)
+        result = client.infer("animals", [inp], outputs=[out])
+        got = shm.get_contents_as_numpy(out_handle, np.float32, [6, 3], offset=256)
+        logits = x @ W
+        want = np.exp(logits - logits.max(axis=1, keepdims=True))
+        want /= want.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        meta = result.get_output("probs")
+        if module is httpclient:
+            assert meta["parameters"]["shared_memory_region"] == f"out_{tag}"
+            assert meta["parameters"]["shared_memory_byte_size"] == out_size
+            assert "data" not in meta  # the data is in the region
+
+        with pytest.raises(InferenceServerException, match="already in manager"):
+            client.register_system_shared_memory(f"in_{tag}", f"/inferd_in_{tag}", 64)
+        small = module.InferRequestedOutput("probs")
+        small.set_shared_memory(f"out_{tag}", 8)
+        with pytest.raises(InferenceServerException, match="should be at least 72 bytes"):
+            client.infer("animals", [inp], outputs=[small])
+        far = module.InferInput("x", list(x.shape), "FP32")
+        far.set_shared_memory(f"in_{tag}", x.nbytes, offset=4000)
+        with pytest.raises(InferenceServerException, match="Invalid offset"):
+            client.infer("animals", [far])
+        client.unregister_system_shared_memory(f"in_{tag}")
+        with pytest.raises(InferenceServerException, match="Unable to find shared memory region"):
+            client.infer("animals", [inp])
+        client.unregister_system_shared_memory()
+        assert client.is_server_live()
+    finally:
+        shm.destroy_shared_memory_region(in_handle)
+        shm.destroy_shared_memory_region(out_handle)
+
+
+def test_shared_memory_is_off_by_default_and_cuda_is_refused(example_repo, inferd_factory, tmp_path, srv):
+    import requests
+    import tritonclient.utils.shared_memory as shm
+
+    repo = copy_models(example_repo, tmp_path / "repo", ["logreg"])
+    plain = inferd_factory(repo, [])
+    handle = shm.create_shared_memory_region("r", "/inferd_off", 64)
+    try:
+        for client in (httpclient.InferenceServerClient(plain.host_port),
+                       grpcclient.InferenceServerClient(plain.grpc_target)):  # fmt: skip
+            with pytest.raises(InferenceServerException, match="--allow-client-shm=true"):
+                client.register_system_shared_memory("r", "/inferd_off", 64)
+    finally:
+        shm.destroy_shared_memory_region(handle)
+    assert requests.get(srv.url("/v2/cudasharedmemory/status"), timeout=10).json() == []
+    r = requests.post(srv.url("/v2/cudasharedmemory/region/g/register"), timeout=10,
+                      json={"raw_handle": {"b64": ""}, "device_id": 0, "byte_size": 8})  # fmt: skip
+    assert r.status_code == 400 and "GPUs not supported" in r.json()["error"]
+    grpc_client = grpcclient.InferenceServerClient(srv.grpc_target)
+    with pytest.raises(InferenceServerException, match="GPUs not supported"):
+        grpc_client.register_cuda_shared_memory("g", b"", 0, 8)

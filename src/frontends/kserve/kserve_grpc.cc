@@ -8,6 +8,7 @@
 #include "frontends/kserve/kserve_grpc_codec.h"
 #include "frontends/kserve/kserve_repository_codec.h"
 #include "frontends/kserve/kserve_statistics.h"
+#include "frontends/kserve/server_extensions.h"
 
 namespace inferd::kserve {
 namespace {
@@ -40,7 +41,10 @@ void FillTensorMetadata(
 class StreamInferReactor
     : public grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse> {
  public:
-  explicit StreamInferReactor(ServerCore* core) : core_(core) { StartNextRead(); }
+  StreamInferReactor(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions)
+      : core_(core), regions_(std::move(regions)) {
+    StartNextRead();
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -62,13 +66,20 @@ class StreamInferReactor
       ++pending_;
     }
     StartNextRead();
-    auto decoded = DecodeGrpcInferRequest(*message, message);
-    if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id());
+    std::vector<ShmOutput> shm_outputs;
+    auto decoded = DecodeGrpcInferRequest(*message, message, regions_.get(), &shm_outputs);
+    if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id(), {});
     const std::string id = message->id();
-    core_->Infer(std::move(decoded).value(), [this, id](StatusOr<InferResponse> result) {
-      if (!result.ok()) return Complete(result.status(), nullptr, id);
-      Complete(Status::Ok(), &*result, id);
-    });
+    core_->Infer(std::move(decoded).value(),
+                 [this, id, shm_outputs = std::move(shm_outputs)](StatusOr<InferResponse> result) {
+                   if (result.ok()) {
+                     Status written =
+                         WriteOutputsToSharedMemory(regions_.get(), shm_outputs, *result);
+                     if (!written.ok()) result = written;
+                   }
+                   if (!result.ok()) return Complete(result.status(), nullptr, id, {});
+                   Complete(Status::Ok(), &*result, id, shm_outputs);
+                 });
   }
 
   void OnWriteDone(bool ok) override {
@@ -92,10 +103,11 @@ class StreamInferReactor
     StartRead(&request_);
   }
 
-  void Complete(const Status& status, const InferResponse* response, const std::string& id) {
+  void Complete(const Status& status, const InferResponse* response, const std::string& id,
+                const std::vector<ShmOutput>& shm_outputs) {
     pb::ModelStreamInferResponse out;
     if (status.ok()) {
-      EncodeGrpcInferResponse(*response, *out.mutable_infer_response());
+      EncodeGrpcInferResponse(*response, *out.mutable_infer_response(), shm_outputs);
     } else {
       out.set_error_message(status.message());
       out.mutable_infer_response()->set_id(id);
@@ -128,6 +140,7 @@ class StreamInferReactor
   }
 
   ServerCore* core_;
+  std::shared_ptr<SharedMemoryRegions> regions_;
   pb::ModelInferRequest request_;
   std::mutex mu_;
   std::deque<pb::ModelStreamInferResponse> queue_;  // front is being written
@@ -140,7 +153,8 @@ class StreamInferReactor
 
 class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService {
  public:
-  explicit KServeGrpcService(ServerCore* core) : core_(core) {}
+  KServeGrpcService(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions)
+      : core_(core), regions_(std::move(regions)) {}
 
   ServerUnaryReactor* ServerLive(CallbackServerContext* context, const pb::ServerLiveRequest*,
                                  pb::ServerLiveResponse* response) override {
@@ -166,7 +180,7 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
                                      pb::ServerMetadataResponse* response) override {
     response->set_name(std::string(ServerCore::Name()));
     response->set_version(std::string(ServerCore::Version()));
-    for (const char* ext : {"binary_tensor_data", "model_configuration", "statistics"}) {
+    for (const char* ext : kServerExtensions) {
       response->add_extensions(ext);
     }
     return Answer(context, grpc::Status::OK);
@@ -265,31 +279,92 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
                                  pb::ModelInferResponse* response) override {
     // The request message lives until Finish, and Finish comes after the
     // inference is done, so raw inputs can borrow from it without an owner.
-    auto decoded = DecodeGrpcInferRequest(*request, nullptr);
+    std::vector<ShmOutput> shm_outputs;
+    auto decoded = DecodeGrpcInferRequest(*request, nullptr, regions_.get(), &shm_outputs);
     if (!decoded.ok()) return Answer(context, ToGrpcStatus(decoded.status()));
     auto* reactor = new grpcfe::InferReactor();
     grpcfe::BindCallToRequest(*context, *reactor, *decoded);
-    core_->Infer(std::move(decoded).value(), [reactor, response](StatusOr<InferResponse> result) {
-      if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
-      EncodeGrpcInferResponse(*result, *response);
-      reactor->Finish(grpc::Status::OK);
-    });
+    core_->Infer(std::move(decoded).value(),
+                 [reactor, response, regions = regions_,
+                  shm_outputs = std::move(shm_outputs)](StatusOr<InferResponse> result) {
+                   if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+                   Status written = WriteOutputsToSharedMemory(regions.get(), shm_outputs, *result);
+                   if (!written.ok()) return reactor->Finish(ToGrpcStatus(written));
+                   EncodeGrpcInferResponse(*result, *response, shm_outputs);
+                   reactor->Finish(grpc::Status::OK);
+                 });
     return reactor;
+  }
+
+  // Triton's shared-memory extension; see core/shared_memory.h.
+  ServerUnaryReactor* SystemSharedMemoryStatus(
+      CallbackServerContext* context, const pb::SystemSharedMemoryStatusRequest* request,
+      pb::SystemSharedMemoryStatusResponse* response) override {
+    auto listed = regions_->List(request->name());
+    if (!listed.ok()) return Answer(context, ToGrpcStatus(listed.status()));
+    for (const auto& r : *listed) {
+      auto& status = (*response->mutable_regions())[r.name];
+      status.set_name(r.name);
+      status.set_key(r.key);
+      status.set_offset(r.offset);
+      status.set_byte_size(r.byte_size);
+    }
+    return Answer(context, grpc::Status::OK);
+  }
+
+  ServerUnaryReactor* SystemSharedMemoryRegister(
+      CallbackServerContext* context, const pb::SystemSharedMemoryRegisterRequest* request,
+      pb::SystemSharedMemoryRegisterResponse*) override {
+    return Answer(
+        context, ToGrpcStatus(regions_->Register(request->name(), request->key(), request->offset(),
+                                                 request->byte_size())));
+  }
+
+  ServerUnaryReactor* SystemSharedMemoryUnregister(
+      CallbackServerContext* context, const pb::SystemSharedMemoryUnregisterRequest* request,
+      pb::SystemSharedMemoryUnregisterResponse*) override {
+    return Answer(context, ToGrpcStatus(regions_->Unregister(request->name())));
+  }
+
+  // Without GPUs, as Triton answers: no CUDA regions, none can be registered.
+  ServerUnaryReactor* CudaSharedMemoryStatus(CallbackServerContext* context,
+                                             const pb::CudaSharedMemoryStatusRequest* request,
+                                             pb::CudaSharedMemoryStatusResponse*) override {
+    if (request->name().empty()) return Answer(context, grpc::Status::OK);
+    return Answer(context, ToGrpcStatus(NotFound("Unable to find cuda shared memory region: '" +
+                                                 request->name() + "'")));
+  }
+
+  ServerUnaryReactor* CudaSharedMemoryRegister(CallbackServerContext* context,
+                                               const pb::CudaSharedMemoryRegisterRequest* request,
+                                               pb::CudaSharedMemoryRegisterResponse*) override {
+    return Answer(context, ToGrpcStatus(InvalidArgument(
+                               "failed to register CUDA shared memory region: '" + request->name() +
+                               "', GPUs not supported (this inferd build runs "
+                               "on CPU)")));
+  }
+
+  ServerUnaryReactor* CudaSharedMemoryUnregister(CallbackServerContext* context,
+                                                 const pb::CudaSharedMemoryUnregisterRequest*,
+                                                 pb::CudaSharedMemoryUnregisterResponse*) override {
+    return Answer(context, grpc::Status::OK);
   }
 
   grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse>* ModelStreamInfer(
       CallbackServerContext*) override {
-    return new StreamInferReactor(core_);
+    return new StreamInferReactor(core_, regions_);
   }
 
  private:
   ServerCore* core_;
+  std::shared_ptr<SharedMemoryRegions> regions_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core) {
-  return std::make_unique<KServeGrpcService>(core);
+std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core,
+                                                     std::shared_ptr<SharedMemoryRegions> regions) {
+  return std::make_unique<KServeGrpcService>(core, std::move(regions));
 }
 
 }  // namespace inferd::kserve

@@ -5,11 +5,14 @@
 #include <memory>
 
 #include "core/server_core.h"
+#include "core/shared_memory.h"
 #include "grpc_service.grpc.pb.h"
 
 namespace inferd::kserve {
 
 // The service; register it on a grpcfe::GrpcServer. `core` must outlive it.
-std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core);
+// `regions`: the shared-memory regions requests may name (Triton's extension).
+std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core,
+                                                     std::shared_ptr<SharedMemoryRegions> regions);
 
 }  // namespace inferd::kserve

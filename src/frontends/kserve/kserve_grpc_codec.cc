@@ -91,8 +91,43 @@ StatusOr<std::optional<uint64_t>> UnsignedParameter(const inference::ModelInferR
   return InvalidArgument("parameter '" + key + "' must be a non-negative integer");
 }
 
+namespace {
+
+using ParameterMap = google::protobuf::Map<std::string, inference::InferParameter>;
+
+// Triton's shared-memory parameters of an input or a requested output.
+StatusOr<std::optional<ShmLocation>> ShmParameters(const ParameterMap& params,
+                                                   const std::string& what) {
+  std::optional<std::string> region;
+  std::optional<uint64_t> size, offset;
+  if (auto it = params.find("shared_memory_region"); it != params.end()) {
+    if (!it->second.has_string_param()) {
+      return InvalidArgument(what + " shared_memory_region must be a string");
+    }
+    region = it->second.string_param();
+  }
+  for (auto [key, out] :
+       {std::pair{"shared_memory_byte_size", &size}, std::pair{"shared_memory_offset", &offset}}) {
+    auto it = params.find(key);
+    if (it == params.end()) continue;
+    const auto& p = it->second;
+    if (p.has_uint64_param()) {
+      *out = p.uint64_param();
+    } else if (p.has_int64_param() && p.int64_param() >= 0) {
+      *out = static_cast<uint64_t>(p.int64_param());
+    } else {
+      return InvalidArgument(what + " " + key + " must be a non-negative integer");
+    }
+  }
+  return MakeShmLocation(what, std::move(region), size, offset);
+}
+
+}  // namespace
+
 StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest& message,
-                                              std::shared_ptr<const void> owner) {
+                                              std::shared_ptr<const void> owner,
+                                              const SharedMemoryRegions* regions,
+                                              std::vector<ShmOutput>* shm_outputs) {
   InferRequest request;
   request.model_name = message.model_name();
   request.model_version = message.model_version();
@@ -102,13 +137,22 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
   INFERD_ASSIGN_OR_RETURN(auto priority, UnsignedParameter(message, "priority"));
   if (priority) request.priority = static_cast<uint32_t>(std::min<uint64_t>(*priority, UINT32_MAX));
   request.protocol = "kserve_grpc";
+  std::vector<std::optional<ShmLocation>> in_shm;
+  int in_memory = 0;  // inputs whose bytes come in the message
+  for (const auto& input : message.inputs()) {
+    INFERD_ASSIGN_OR_RETURN(auto shm,
+                            ShmParameters(input.parameters(), "input '" + input.name() + "'"));
+    if (!shm) ++in_memory;
+    in_shm.push_back(std::move(shm));
+  }
   const bool raw = message.raw_input_contents_size() > 0;
-  if (raw && message.raw_input_contents_size() != message.inputs_size()) {
+  if (raw && message.raw_input_contents_size() != in_memory) {
     return InvalidArgument("raw_input_contents has " +
                            std::to_string(message.raw_input_contents_size()) +
-                           " entries but the request has " + std::to_string(message.inputs_size()) +
-                           " inputs; give one per input");
+                           " entries but the request has " + std::to_string(in_memory) +
+                           " inputs not in shared memory; give one per input");
   }
+  int raw_index = 0;
   for (int i = 0; i < message.inputs_size(); ++i) {
     const auto& input = message.inputs(i);
     const DataType dtype = DataTypeFromName(input.datatype());
@@ -121,12 +165,18 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
       if (d < 0) return InvalidArgument("input '" + input.name() + "' shape has a negative dim");
     }
     Tensor tensor(input.name(), dtype, std::move(shape));
-    if (raw) {
+    if (in_shm[i]) {
+      if (input.has_contents()) {
+        return InvalidArgument("input '" + input.name() +
+                               "' names a shared_memory_region and also carries contents");
+      }
+      INFERD_RETURN_IF_ERROR(ReadInputFromSharedMemory(regions, *in_shm[i], tensor));
+    } else if (raw) {
       if (input.has_contents()) {
         return InvalidArgument("input '" + input.name() +
                                "' has typed contents but the request uses raw_input_contents");
       }
-      const std::string& bytes = message.raw_input_contents(i);
+      const std::string& bytes = message.raw_input_contents(raw_index++);
       tensor.Borrow(std::span(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
                     owner);
     } else {
@@ -136,6 +186,14 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
   }
   for (const auto& output : message.outputs()) {
     request.requested_outputs.push_back(output.name());
+    INFERD_ASSIGN_OR_RETURN(auto shm,
+                            ShmParameters(output.parameters(), "output '" + output.name() + "'"));
+    if (shm) {
+      std::vector<ShmOutput> one{{output.name(), std::move(*shm)}};
+      INFERD_RETURN_IF_ERROR(CheckOutputRegions(regions, one));
+      if (shm_outputs == nullptr) return Unavailable("shared memory is not available here");
+      shm_outputs->push_back(std::move(one.front()));
+    }
     auto it = output.parameters().find("classification");
     if (it == output.parameters().end()) continue;
     const auto& p = it->second;
@@ -150,7 +208,8 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
   return request;
 }
 
-void EncodeGrpcInferResponse(const InferResponse& response, inference::ModelInferResponse& out) {
+void EncodeGrpcInferResponse(const InferResponse& response, inference::ModelInferResponse& out,
+                             const std::vector<ShmOutput>& shm_outputs) {
   out.set_model_name(response.model_name);
   out.set_model_version(std::to_string(response.model_version));
   out.set_id(response.id);
@@ -159,6 +218,15 @@ void EncodeGrpcInferResponse(const InferResponse& response, inference::ModelInfe
     tensor->set_name(t.name());
     tensor->set_datatype(std::string(DataTypeName(t.dtype())));
     for (int64_t d : t.shape()) tensor->add_shape(d);
+    if (const ShmOutput* shm = FindShmOutput(shm_outputs, t.name())) {
+      auto& params = *tensor->mutable_parameters();
+      params["shared_memory_region"].set_string_param(shm->where.region);
+      params["shared_memory_byte_size"].set_uint64_param(t.byte_size());
+      if (shm->where.offset != 0)
+        params["shared_memory_offset"].set_uint64_param(shm->where.offset);
+      out.add_raw_output_contents();
+      continue;
+    }
     out.add_raw_output_contents()->assign(reinterpret_cast<const char*>(t.data()), t.byte_size());
   }
 }

@@ -8,6 +8,7 @@
 #include "frontends/kserve/kserve_infer_codec.h"
 #include "frontends/kserve/kserve_repository_codec.h"
 #include "frontends/kserve/kserve_statistics.h"
+#include "frontends/kserve/server_extensions.h"
 
 namespace inferd::kserve {
 namespace {
@@ -60,7 +61,8 @@ void WriteTensorSpecs(JsonWriter& w, const std::vector<TensorSpec>& specs) {
 
 class KServeHttp {
  public:
-  explicit KServeHttp(ServerCore* core) : core_(core) {}
+  KServeHttp(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions)
+      : core_(core), regions_(std::move(regions)) {}
 
   // Health answers carry the Open Inference Protocol's JSON body, which the
   // kserve SDK parses ({"live": true}); Triton's clients read only the status.
@@ -98,7 +100,7 @@ class KServeHttp {
     WriteString(w, ServerCore::Version());
     w.Key("extensions");
     w.StartArray();
-    for (const char* ext : {"binary_tensor_data", "model_configuration", "statistics"}) {
+    for (const char* ext : kServerExtensions) {
       w.String(ext);
     }
     w.EndArray();
@@ -262,7 +264,7 @@ class KServeHttp {
       }
       header_length = parsed;
     }
-    auto decoded = DecodeInferRequest(req.body, header_length);
+    auto decoded = DecodeInferRequest(req.body, header_length, regions_.get());
     if (!decoded.ok()) return respond(ErrorResponse(decoded.status()));
     InferRequest& request = decoded->request;
     request.model_name = std::string(req.Param("model"));
@@ -278,11 +280,13 @@ class KServeHttp {
       }
       if (micros > 0) request.timeout = std::chrono::microseconds(micros);
     }
-    core_->Infer(std::move(request),
-                 [options = std::move(decoded->options), respond](StatusOr<InferResponse> result) {
-                   if (!result.ok()) return respond(ErrorResponse(result.status()));
-                   respond(EncodeInferResponse(*result, options));
-                 });
+    core_->Infer(std::move(request), [options = std::move(decoded->options), respond,
+                                      regions = regions_](StatusOr<InferResponse> result) {
+      if (!result.ok()) return respond(ErrorResponse(result.status()));
+      Status written = WriteOutputsToSharedMemory(regions.get(), options.shared_memory, *result);
+      if (!written.ok()) return respond(ErrorResponse(written));
+      respond(EncodeInferResponse(*result, options));
+    });
   }
 
  private:
@@ -295,12 +299,14 @@ class KServeHttp {
   }
 
   ServerCore* core_;
+  std::shared_ptr<SharedMemoryRegions> regions_;
 };
 
 }  // namespace
 
-void AddKServeHttpRoutes(ServerCore* core, http::Router& router) {
-  auto api = std::make_shared<KServeHttp>(core);
+void AddKServeHttpRoutes(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions,
+                         http::Router& router) {
+  auto api = std::make_shared<KServeHttp>(core, std::move(regions));
   auto bind = [api](void (KServeHttp::*method)(HttpRequest&, Responder)) {
     return [api, method](HttpRequest& req, Responder respond) {
       ((*api).*method)(req, std::move(respond));

@@ -3,12 +3,22 @@
 // infer. Translates between the wire and the core; decides nothing itself.
 #pragma once
 
+#include <memory>
+
 #include "core/server_core.h"
+#include "core/shared_memory.h"
 #include "frontends/http/router.h"
 
 namespace inferd::kserve {
 
 // Registers the /v2 routes on `router`; `core` must outlive the router.
-void AddKServeHttpRoutes(ServerCore* core, http::Router& router);
+// `regions` are the shared-memory regions inputs and outputs may name.
+void AddKServeHttpRoutes(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions,
+                         http::Router& router);
+
+// Triton's shared-memory extension: /v2/systemsharedmemory/... (register,
+// unregister, status) on `regions`, and /v2/cudasharedmemory/... answering as
+// Triton does without GPUs.
+void AddSharedMemoryHttpRoutes(std::shared_ptr<SharedMemoryRegions> regions, http::Router& router);
 
 }  // namespace inferd::kserve

@@ -59,6 +59,26 @@ StatusOr<std::optional<uint64_t>> UnsignedParameter(object root, const char* key
   return InvalidArgument(std::string("parameter \"") + key + "\" must be a non-negative integer");
 }
 
+// Reads a string request parameter; absent is nullopt.
+StatusOr<std::optional<std::string>> StringParameter(object holder, const char* key) {
+  auto params = Parameters(holder);
+  if (!params) return std::optional<std::string>();
+  auto value = Member(*params, key);
+  if (!value) return std::optional<std::string>();
+  if (value->type() != element_type::STRING) {
+    return InvalidArgument(std::string("parameter \"") + key + "\" must be a string");
+  }
+  return std::optional<std::string>(std::string(std::string_view(*value)));
+}
+
+// Triton's shared-memory parameters of an input or a requested output.
+StatusOr<std::optional<ShmLocation>> ShmParameters(object holder, const std::string& name) {
+  INFERD_ASSIGN_OR_RETURN(auto region, StringParameter(holder, "shared_memory_region"));
+  INFERD_ASSIGN_OR_RETURN(auto size, UnsignedParameter(holder, "shared_memory_byte_size"));
+  INFERD_ASSIGN_OR_RETURN(auto offset, UnsignedParameter(holder, "shared_memory_offset"));
+  return MakeShmLocation(name, std::move(region), size, offset);
+}
+
 // Reads parameters.binary_data_size (-1 when absent).
 StatusOr<int64_t> BinaryDataSize(object tensor, const std::string& name) {
   auto params_json = Member(tensor, "parameters");
@@ -96,7 +116,8 @@ bool ResponseOptions::IsBinary(std::string_view name) const {
 }
 
 StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> body,
-                                          int64_t header_length) {
+                                          int64_t header_length,
+                                          const SharedMemoryRegions* regions) {
   const std::string& raw = *body;
   if (header_length > static_cast<int64_t>(raw.size())) {
     return InvalidArgument("Inference-Header-Content-Length " + std::to_string(header_length) +
@@ -159,7 +180,14 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
     INFERD_ASSIGN_OR_RETURN(int64_t binary_size, BinaryDataSize(input, name));
     Tensor tensor(name, dtype, std::move(shape));
     auto data = Member(input, "data");
-    if (binary_size >= 0) {
+    INFERD_ASSIGN_OR_RETURN(auto shm, ShmParameters(input, "input '" + name + "'"));
+    if (shm) {
+      if (data || binary_size >= 0) {
+        return InvalidArgument("input '" + name +
+                               "' names a shared_memory_region and also carries data");
+      }
+      INFERD_RETURN_IF_ERROR(ReadInputFromSharedMemory(regions, *shm, tensor));
+    } else if (binary_size >= 0) {
       if (data) {
         return InvalidArgument("input '" + name + "' has both \"data\" and binary_data_size");
       }
@@ -201,6 +229,9 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
       std::string name = StringOf(*out_name);
       decoded.options.binary.emplace_back(name, BoolParameter(object(output_json), "binary_data",
                                                               decoded.options.binary_by_default));
+      INFERD_ASSIGN_OR_RETURN(auto shm,
+                              ShmParameters(object(output_json), "output '" + name + "'"));
+      if (shm) decoded.options.shared_memory.push_back({name, std::move(*shm)});
       INFERD_ASSIGN_OR_RETURN(auto classes,
                               UnsignedParameter(object(output_json), "classification"));
       if (classes) {
@@ -212,6 +243,7 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
       request.requested_outputs.push_back(std::move(name));
     }
   }
+  INFERD_RETURN_IF_ERROR(CheckOutputRegions(regions, decoded.options.shared_memory));
   return decoded;
 }
 
@@ -244,7 +276,21 @@ http::HttpResponse EncodeInferResponse(const InferResponse& response,
     w.StartArray();
     for (int64_t d : out.shape()) w.Int64(d);
     w.EndArray();
-    if (options.IsBinary(out.name())) {
+    if (const ShmOutput* shm = FindShmOutput(options.shared_memory, out.name())) {
+      // Written into the region already: say where, as Triton does.
+      w.Key("parameters");
+      w.StartObject();
+      w.Key("shared_memory_region");
+      w.String(shm->where.region.c_str(),
+               static_cast<rapidjson::SizeType>(shm->where.region.size()));
+      w.Key("shared_memory_byte_size");
+      w.Uint64(out.byte_size());
+      if (shm->where.offset != 0) {
+        w.Key("shared_memory_offset");
+        w.Uint64(shm->where.offset);
+      }
+      w.EndObject();
+    } else if (options.IsBinary(out.name())) {
       w.Key("parameters");
       w.StartObject();
       w.Key("binary_data_size");

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "core/infer_request.h"
+#include "core/shared_memory.h"
 #include "frontends/http/http_types.h"
+#include "frontends/kserve/shared_memory_io.h"
 
 namespace inferd::kserve {
 
@@ -19,6 +21,9 @@ struct ResponseOptions {
   bool binary_by_default = false;                    // request parameter binary_data_output
   std::vector<std::pair<std::string, bool>> binary;  // per requested output
   bool id_given = false;
+  // Outputs the client asked to have written into shared memory: the answer
+  // names their region instead of carrying their data.
+  std::vector<ShmOutput> shared_memory;
   bool IsBinary(std::string_view name) const;
 };
 
@@ -29,9 +34,11 @@ struct DecodedInfer {
 
 // `body` is the whole HTTP body; `header_length` is the value of the
 // Inference-Header-Content-Length header, or -1 when absent. Binary inputs
-// borrow their bytes from `body`.
+// borrow their bytes from `body`; inputs in shared memory borrow from the
+// region `regions` holds (nullptr: no shared memory, such inputs are refused).
 StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> body,
-                                          int64_t header_length);
+                                          int64_t header_length,
+                                          const SharedMemoryRegions* regions = nullptr);
 
 http::HttpResponse EncodeInferResponse(const InferResponse& response,
                                        const ResponseOptions& options);
