@@ -20,6 +20,17 @@
 
 namespace inferd {
 
+// A request's place in a sequence (Triton's sequence_id, sequence_start and
+// sequence_end parameters). Models without sequence batching ignore it.
+struct SequenceParams {
+  uint64_t id = 0;      // a numeric correlation id; 0 is none
+  std::string id_text;  // or a string one
+  bool start = false;
+  bool end = false;
+  bool HasId() const { return id != 0 || !id_text.empty(); }
+  std::string IdString() const { return id_text.empty() ? std::to_string(id) : id_text; }
+};
+
 struct InferRequest {
   std::string model_name;
   // Empty: the model's default version. Otherwise a positive integer.
@@ -31,6 +42,7 @@ struct InferRequest {
   // Requested outputs to answer as their top classes instead (Triton's
   // classification extension); each is also in requested_outputs.
   std::vector<OutputClassification> classifications;
+  SequenceParams sequence;
 
   // How long the request may wait in the model's queue (KServe's `timeout`
   // parameter, a gRPC deadline); past it the answer is DEADLINE_EXCEEDED.

@@ -260,7 +260,9 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
   const std::string unbatchable = FirstUnbatchableTensor(signature);
   if (!parsed.max_batch_size_set) {
     c.set_max_batch_size(unbatchable.empty() ? options.default_max_batch_size : 0);
-    if (c.max_batch_size() > 0 && !c.has_dynamic_batching()) c.mutable_dynamic_batching();
+    if (c.max_batch_size() > 0 && !c.has_dynamic_batching() && !c.has_sequence_batching()) {
+      c.mutable_dynamic_batching();
+    }
   }
   if (c.max_batch_size() < 0) {
     return InvalidArgument("max_batch_size must not be negative");
@@ -272,10 +274,40 @@ Status CompleteModelConfig(const ModelSignature& signature, std::string_view mod
                            "' does not share a dynamic first (batch) dim with the others; set "
                            "max_batch_size: 0");
   }
+  const size_t warnings_before = parsed.warnings.size();
   INFERD_RETURN_IF_ERROR(CompleteTensors(signature.inputs, c.mutable_input(), "input", batched,
                                          /*config_may_be_subset=*/false, parsed.warnings));
+  // Sequence control and state inputs are meant to be left out of `input`.
+  if (c.has_sequence_batching()) {
+    std::set<std::string> filled;
+    for (const auto& control : c.sequence_batching().control_input()) filled.insert(control.name());
+    for (const auto& state : c.sequence_batching().state()) filled.insert(state.input_name());
+    auto& w = parsed.warnings;
+    w.erase(std::remove_if(w.begin() + static_cast<std::ptrdiff_t>(warnings_before), w.end(),
+                           [&](const std::string& warning) {
+                             for (const auto& name : filled) {
+                               if (warning.find("'" + name + "'") != std::string::npos) return true;
+                             }
+                             return false;
+                           }),
+            w.end());
+  }
   INFERD_RETURN_IF_ERROR(CompleteTensors(signature.outputs, c.mutable_output(), "output", batched,
                                          /*config_may_be_subset=*/true, parsed.warnings));
+  // A sequence's state outputs are served even when `output` leaves them
+  // out (as Triton configs do): the batcher carries them to the next request.
+  for (const auto& state : c.sequence_batching().state()) {  // none without sequence batching
+    bool listed = false;
+    for (const auto& out : c.output()) listed = listed || out.name() == state.output_name();
+    const TensorSpec* spec = FindSpec(signature.outputs, state.output_name());
+    if (listed || spec == nullptr) continue;
+    auto* entry = c.add_output();
+    entry->set_name(spec->name);
+    entry->set_data_type(ToConfigDataType(spec->dtype));
+    for (auto it = spec->shape.begin() + (batched ? 1 : 0); it != spec->shape.end(); ++it) {
+      entry->add_dims(*it);
+    }
+  }
 
   if (c.version_policy().policy_choice_case() ==
       inference::ModelVersionPolicy::POLICY_CHOICE_NOT_SET) {

@@ -187,7 +187,7 @@ TEST(ModelConfigTest, UnknownFieldsAtAnyDepthAndInAnySyntaxAreSkipped) {
     dynamic_batching { preferred_batch_size: [ 4, 8 ] future_knob: "a" "b" }
     input [ { name: "float_input", data_type: TYPE_FP32, dims: [ 30 ], some_flag: true } ]
     response_cache < enable: true >
-    sequence_batching: { max_sequence_idle_microseconds: 5000000 }
+    model_repository_agents: { agents [ { name: "checksum" } ] }
   )");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->warnings.size(), 5u);

@@ -321,6 +321,19 @@ Status ApplyClassifications(const LoadedModel& model,
 }  // namespace
 
 void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback done) {
+  if (handle->sequences) {
+    SequenceBatcher* sequences = handle->sequences.get();
+    return sequences->Submit(
+        std::move(request), std::move(done),
+        [this, handle](InferRequest step, int instance, InferCallback step_done) {
+          Enqueue(handle, std::move(step), instance, std::move(step_done));
+        });
+  }
+  Enqueue(std::move(handle), std::move(request), std::nullopt, std::move(done));
+}
+
+void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional<int> instance,
+                         InferCallback done) {
   const auto arrived = SchedulerClock::now();
   ModelStatistics& stats = *handle->stats;
   if (Status classes = CheckClassifications(*handle, request); !classes.ok()) {
@@ -338,6 +351,7 @@ void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback d
   queued.timeout = request.timeout;
   if (request.priority > 0) queued.level = request.priority - 1;
   queued.cancelled = std::move(request.cancelled);
+  queued.instance = instance;
   // The callback holds the handle, so the version stays loaded until it is done.
   queued.done = [handle, arrived, protocol = request.protocol, id = std::move(request.id),
                  classifications = std::move(request.classifications), done](

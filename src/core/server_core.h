@@ -130,6 +130,10 @@ class ServerCore {
   void Infer(ModelHandle model, InferRequest request, InferCallback done);
 
  private:
+  // Queues one request on the model's scheduler, pinned to `instance` when
+  // set (a step of a sequence).
+  void Enqueue(ModelHandle model, InferRequest request, std::optional<int> instance,
+               InferCallback done);
   Status CheckExplicitMode() const;
   void RunAdmin(std::function<Status()> work, AdminDone done);
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,

@@ -167,10 +167,15 @@ class InferdServer:
     def grpc_port(self) -> int:
         """The gRPC port the server picked (it starts with --grpc-port 0), read
         from its JSON "serving" log line."""
-        for line in self.stderr().splitlines():
-            if '"msg":"serving"' in line:
-                return int(json.loads(line)["grpc_port"])
-        raise RuntimeError(f"no serving line in the log yet\n{self.describe()}")
+        # HTTP may answer a moment before the line is written (ASan is slow).
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            for line in self.stderr().splitlines():
+                if '"msg":"serving"' in line:
+                    return int(json.loads(line)["grpc_port"])
+            if time.monotonic() > deadline or (self.proc and self.proc.poll() is not None):
+                raise RuntimeError(f"no serving line in the log\n{self.describe()}")
+            time.sleep(0.05)
 
     @property
     def grpc_target(self) -> str:

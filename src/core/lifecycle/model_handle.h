@@ -16,6 +16,7 @@
 #include "backends/backend.h"
 #include "core/model_signature.h"
 #include "core/scheduler/model_scheduler.h"
+#include "core/scheduler/sequence_batcher.h"
 #include "model_config.pb.h"
 #include "observability/model_statistics.h"
 
@@ -34,6 +35,8 @@ struct LoadedModel {
   std::vector<size_t> input_order;
   std::unique_ptr<Backend> backend;
   std::unique_ptr<ModelStatistics> stats;
+  // Sequence batching, for a model whose config asks for it (else null).
+  std::unique_ptr<SequenceBatcher> sequences;
   // Declared last so it is destroyed first: its instances use the backend and
   // the statistics until they have finished the queue.
   std::unique_ptr<ModelScheduler> scheduler;

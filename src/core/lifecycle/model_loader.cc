@@ -157,6 +157,10 @@ StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
     }
   }
 
+  INFERD_ASSIGN_OR_RETURN(
+      loaded->sequences,
+      SequenceBatcher::Make(loaded->config, loaded->signature, version_dir.parent_path(),
+                            InstanceCount(loaded->config)));
   loaded->stats = std::make_unique<ModelStatistics>(options_.metrics, model_name, version);
   ModelStatistics* stats = loaded->stats.get();
   loaded->scheduler = std::make_unique<ModelScheduler>(

@@ -52,6 +52,22 @@ SchedulerOptions SchedulerOptionsFor(const inference::ModelConfig& config,
   SchedulerOptions options;
   options.instances = InstanceCount(config);
   options.max_batch_size = config.max_batch_size();
+  if (config.has_sequence_batching()) {
+    // Requests of different sequences pinned to one instance batch together.
+    const auto& sb = config.sequence_batching();
+    options.dynamic_batching = config.max_batch_size() > 0;
+    if (sb.has_oldest()) {
+      options.max_queue_delay =
+          std::chrono::microseconds(sb.oldest().max_queue_delay_microseconds());
+      options.preferred_batch_sizes.assign(sb.oldest().preferred_batch_size().begin(),
+                                           sb.oldest().preferred_batch_size().end());
+    } else if (sb.has_direct()) {
+      options.max_queue_delay =
+          std::chrono::microseconds(sb.direct().max_queue_delay_microseconds());
+    }
+    options.levels.push_back(QueuePolicy{defaults.max_queue_size, {}, false});
+    return options;
+  }
   if (!config.has_dynamic_batching()) {
     options.levels.push_back(QueuePolicy{defaults.max_queue_size, {}, false});
     return options;

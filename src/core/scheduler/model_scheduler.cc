@@ -21,8 +21,10 @@ ModelScheduler::ModelScheduler(Backend* backend, SchedulerOptions options,
                                ExecutionObserver observer)
     : backend_(backend), options_(std::move(options)), observer_(std::move(observer)) {
   queues_.resize(std::max<size_t>(1, options_.levels.size()));
-  for (int i = 0; i < std::max(1, options_.instances); ++i) {
-    instances_.emplace_back([this] { InstanceLoop(); });
+  const int instances = std::max(1, options_.instances);
+  pinned_.resize(static_cast<size_t>(instances));
+  for (int i = 0; i < instances; ++i) {
+    instances_.emplace_back([this, i] { InstanceLoop(i); });
   }
 }
 
@@ -45,10 +47,22 @@ ModelScheduler::~ModelScheduler() {
   }
 }
 
+template <typename Fn>
+void ModelScheduler::ForEachQueueLocked(Fn fn) {
+  for (auto& queue : queues_) fn(queue);
+  for (auto& queue : pinned_) fn(queue);
+}
+
 Status ModelScheduler::Enqueue(QueuedRequest request) {
+  bool pinned = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the model version is unloading");
+    if (request.instance &&
+        (*request.instance < 0 || static_cast<size_t>(*request.instance) >= pinned_.size())) {
+      return Internal("request pinned to instance " + std::to_string(*request.instance) + " of " +
+                      std::to_string(pinned_.size()));
+    }
     const size_t level =
         std::min<size_t>(request.level.value_or(options_.default_level), queues_.size() - 1);
     const QueuePolicy policy = options_.levels.empty() ? QueuePolicy{} : options_.levels[level];
@@ -65,7 +79,9 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
       timeout = request.timeout;
     }
     const auto deadline = timeout ? request.enqueued + *timeout : SchedulerClock::time_point::max();
-    queues_[level].push_back(Entry{std::move(request), deadline});
+    pinned = request.instance.has_value();
+    auto& queue = pinned ? pinned_[static_cast<size_t>(*request.instance)] : queues_[level];
+    queue.push_back(Entry{std::move(request), deadline});
     ++queued_;
     if (deadline < earliest_deadline_) {
       earliest_deadline_ = deadline;
@@ -73,7 +89,12 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
       expiry_cv_.notify_one();
     }
   }
-  cv_.notify_one();
+  // Only the pinned instance may take a pinned request: wake them all.
+  if (pinned) {
+    cv_.notify_all();
+  } else {
+    cv_.notify_one();
+  }
   return Status::Ok();
 }
 
@@ -82,19 +103,24 @@ size_t ModelScheduler::queue_depth() const {
   return queued_;
 }
 
-void ModelScheduler::InstanceLoop() {
+void ModelScheduler::InstanceLoop(int index) {
   std::unique_lock lock(mu_);
   std::vector<Entry> dropped;
   for (;;) {
     ++free_instances_;
-    std::vector<Entry> batch = TakeBatchLocked(lock, dropped);
+    std::vector<Entry> batch = TakeBatchLocked(lock, index, dropped);
     --free_instances_;
     lock.unlock();
     AnswerDropped(dropped);
     dropped.clear();
     if (batch.empty()) {
       lock.lock();
-      if (stopping_ && queued_ == 0) return;
+      if (stopping_) {
+        // Done once nothing this instance could take is left.
+        size_t mine = pinned_[static_cast<size_t>(index)].size();
+        for (const auto& queue : queues_) mine += queue.size();
+        if (mine == 0) return;
+      }
       continue;
     }
     Run(std::move(batch));
@@ -129,9 +155,9 @@ void ModelScheduler::ExpiryLoop() {
     }
     DropDeadLocked(SchedulerClock::now(), dropped);
     earliest_deadline_ = SchedulerClock::time_point::max();
-    for (const auto& queue : queues_) {
+    ForEachQueueLocked([&](std::deque<Entry>& queue) {
       for (const Entry& e : queue) earliest_deadline_ = std::min(earliest_deadline_, e.deadline);
-    }
+    });
     if (dropped.empty()) continue;
     lock.unlock();
     AnswerDropped(dropped);
@@ -141,18 +167,18 @@ void ModelScheduler::ExpiryLoop() {
 
 void ModelScheduler::DropDeadHeadsLocked(SchedulerClock::time_point now,
                                          std::vector<Entry>& dropped) {
-  for (auto& queue : queues_) {
+  ForEachQueueLocked([&](std::deque<Entry>& queue) {
     while (!queue.empty() &&
            (queue.front().deadline <= now || IsCancelled(queue.front().request))) {
       dropped.push_back(std::move(queue.front()));
       queue.pop_front();
       --queued_;
     }
-  }
+  });
 }
 
 void ModelScheduler::DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped) {
-  for (auto& queue : queues_) {
+  ForEachQueueLocked([&](std::deque<Entry>& queue) {
     for (auto it = queue.begin(); it != queue.end();) {
       if (it->deadline <= now || IsCancelled(it->request)) {
         dropped.push_back(std::move(*it));
@@ -162,72 +188,82 @@ void ModelScheduler::DropDeadLocked(SchedulerClock::time_point now, std::vector<
         ++it;
       }
     }
-  }
+  });
 }
 
 std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
-    std::unique_lock<std::mutex>& lock, std::vector<Entry>& dropped) {
+    std::unique_lock<std::mutex>& lock, int index, std::vector<Entry>& dropped) {
   for (;;) {
     // Only the heads of the queues: the expiry thread scans the rest when a
     // deadline passes, and a cancelled request is dropped when it comes up.
     DropDeadHeadsLocked(SchedulerClock::now(), dropped);
     if (!dropped.empty()) return {};  // answer them before waiting any longer
-    auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
-    if (level == queues_.end()) {
+    // This instance's pinned requests first, then the shared levels.
+    std::deque<Entry>* queue = &pinned_[static_cast<size_t>(index)];
+    if (queue->empty()) {
+      auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
+      queue = level == queues_.end() ? nullptr : &*level;
+    }
+    if (queue == nullptr) {
       if (stopping_) return {};
       cv_.wait(lock);
       continue;
     }
-    std::deque<Entry>& queue = *level;
-    const bool batching = options_.dynamic_batching && options_.max_batch_size > 0;
-    // Requests that can join the oldest one, in arrival order, up to the max batch.
-    int64_t limit = options_.max_batch_size;
-    if (batching && options_.max_queue_delay.count() == 0 && free_instances_ > 1) {
-      // Without a delay to fill batches, share what is queued among the free
-      // instances rather than let one take it all while the others idle.
-      int64_t queued_rows = 0;
-      for (const Entry& e : queue) queued_rows += BatchSizeOf(e.request.prepared);
-      limit = std::min(limit, (queued_rows + free_instances_ - 1) / free_instances_);
-    }
-    size_t take = 1;
-    int64_t rows = BatchSizeOf(queue.front().request.prepared);
-    bool full = !batching || rows >= limit;
-    for (size_t i = 1; batching && i < queue.size() && !full; ++i) {
-      const PreparedRequest& next = queue[i].request.prepared;
-      if (!BatchCompatible(queue.front().request.prepared, next)) break;
-      const int64_t more = BatchSizeOf(next);
-      if (rows + more > limit) {
-        full = true;
-        break;
-      }
-      rows += more;
-      ++take;
-      full = rows >= limit;
-    }
-    const auto& preferred = options_.preferred_batch_sizes;
-    const bool preferred_hit =
-        std::find(preferred.begin(), preferred.end(), rows) != preferred.end();
-    // Nothing else waits in the queue behind an incompatible request: run now.
-    const bool blocked = take < queue.size();
-    const auto due = queue.front().request.enqueued + options_.max_queue_delay;
-    const auto now = SchedulerClock::now();
-    if (full || preferred_hit || blocked || stopping_ || now >= due) {
-      std::vector<Entry> batch;
-      batch.reserve(take);
-      for (size_t i = 0; i < take; ++i) {
-        // A request behind the head may have gone since it was queued.
-        const bool dead = queue.front().deadline <= now || IsCancelled(queue.front().request);
-        (dead ? dropped : batch).push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-      queued_ -= take;
-      return batch;
-    }
-    // Wake at the batch's due time, or earlier for a deadline inside the wait.
-    auto wake = due;
-    for (const Entry& e : queue) wake = std::min(wake, e.deadline);
+    std::vector<Entry> batch;
+    SchedulerClock::time_point wake;
+    if (TakeFromLocked(*queue, batch, dropped, wake)) return batch;
     cv_.wait_until(lock, wake);
   }
+}
+
+bool ModelScheduler::TakeFromLocked(std::deque<Entry>& queue, std::vector<Entry>& batch,
+                                    std::vector<Entry>& dropped, SchedulerClock::time_point& wake) {
+  const bool batching = options_.dynamic_batching && options_.max_batch_size > 0;
+  // Requests that can join the oldest one, in arrival order, up to the max batch.
+  int64_t limit = options_.max_batch_size;
+  if (batching && options_.max_queue_delay.count() == 0 && free_instances_ > 1) {
+    // Without a delay to fill batches, share what is queued among the free
+    // instances rather than let one take it all while the others idle.
+    int64_t queued_rows = 0;
+    for (const Entry& e : queue) queued_rows += BatchSizeOf(e.request.prepared);
+    limit = std::min(limit, (queued_rows + free_instances_ - 1) / free_instances_);
+  }
+  size_t take = 1;
+  int64_t rows = BatchSizeOf(queue.front().request.prepared);
+  bool full = !batching || rows >= limit;
+  for (size_t i = 1; batching && i < queue.size() && !full; ++i) {
+    const PreparedRequest& next = queue[i].request.prepared;
+    if (!BatchCompatible(queue.front().request.prepared, next)) break;
+    const int64_t more = BatchSizeOf(next);
+    if (rows + more > limit) {
+      full = true;
+      break;
+    }
+    rows += more;
+    ++take;
+    full = rows >= limit;
+  }
+  const auto& preferred = options_.preferred_batch_sizes;
+  const bool preferred_hit = std::find(preferred.begin(), preferred.end(), rows) != preferred.end();
+  // Nothing else waits in the queue behind an incompatible request: run now.
+  const bool blocked = take < queue.size();
+  const auto due = queue.front().request.enqueued + options_.max_queue_delay;
+  const auto now = SchedulerClock::now();
+  if (full || preferred_hit || blocked || stopping_ || now >= due) {
+    batch.reserve(take);
+    for (size_t i = 0; i < take; ++i) {
+      // A request behind the head may have gone since it was queued.
+      const bool dead = queue.front().deadline <= now || IsCancelled(queue.front().request);
+      (dead ? dropped : batch).push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    queued_ -= take;
+    return true;
+  }
+  // Wake at the batch's due time, or earlier for a deadline inside the wait.
+  wake = due;
+  for (const Entry& e : queue) wake = std::min(wake, e.deadline);
+  return false;
 }
 
 void ModelScheduler::Run(std::vector<Entry> batch) {

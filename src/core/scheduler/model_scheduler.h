@@ -1,6 +1,9 @@
 // The scheduler of one model version: bounded priority queues feeding the
 // model's instances (threads that each run one batch at a time), with
-// Triton's dynamic batching when the config asks for it.
+// Triton's dynamic batching when the config asks for it. A request may be
+// pinned to one instance (the sequence batcher pins each sequence): pinned
+// requests wait in that instance's own queue, which it serves first, and
+// batch only with each other.
 //
 // Thread-safety: Enqueue may be called from any thread. The destructor runs
 // what is queued, then joins the instances; it must not run on an instance
@@ -53,6 +56,9 @@ struct QueuedRequest {
   // Set by the frontend when the client goes away; a cancelled request that is
   // still queued is answered CANCELLED without running.
   std::shared_ptr<const std::atomic<bool>> cancelled;
+  // Runs on this instance (0-based), in arrival order with the other
+  // requests pinned to it; unset: any instance.
+  std::optional<int> instance;
 };
 
 // Called once per execution (batch), on the instance thread, with the report
@@ -77,10 +83,18 @@ class ModelScheduler {
     QueuedRequest request;
     SchedulerClock::time_point deadline;
   };
-  void InstanceLoop();
-  // Takes the next batch; requests found expired or cancelled go to `dropped`.
-  std::vector<Entry> TakeBatchLocked(std::unique_lock<std::mutex>& lock,
+  void InstanceLoop(int index);
+  // Takes instance `index`'s next batch; requests found expired or cancelled
+  // go to `dropped`.
+  std::vector<Entry> TakeBatchLocked(std::unique_lock<std::mutex>& lock, int index,
                                      std::vector<Entry>& dropped);
+  // The batch to run now from the front of `queue` (true), or false and
+  // `wake`, the time to look again.
+  bool TakeFromLocked(std::deque<Entry>& queue, std::vector<Entry>& batch,
+                      std::vector<Entry>& dropped, SchedulerClock::time_point& wake);
+  // Every queue: the priority levels, then each instance's pinned queue.
+  template <typename Fn>
+  void ForEachQueueLocked(Fn fn);
   void DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
   void DropDeadHeadsLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
   void Run(std::vector<Entry> batch);
@@ -95,6 +109,7 @@ class ModelScheduler {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::deque<Entry>> queues_;  // one per priority level
+  std::vector<std::deque<Entry>> pinned_;  // one per instance
   size_t queued_ = 0;
   int64_t free_instances_ = 0;  // instances waiting for work (not running a batch)
   bool stopping_ = false;

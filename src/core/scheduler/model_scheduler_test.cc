@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "core/scheduler/batch_assembly.h"
@@ -264,6 +265,68 @@ TEST(BatchAssemblyTest, MismatchedOutputIsAnError) {
   outputs.push_back(std::move(t));
   const int64_t sizes[] = {2, 2};
   EXPECT_FALSE(SplitOutputs(std::move(outputs), sizes).ok());
+}
+
+// Records which thread (instance) ran each request, by its first value.
+class ThreadRecordingBackend : public DoublingBackend {
+ public:
+  StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                        std::span<const size_t> outputs) override {
+    {
+      std::lock_guard lock(mu_);
+      const float* x = inputs[0].data_as<float>();
+      for (int64_t r = 0; r < inputs[0].shape()[0]; ++r)
+        thread_of_[x[r * 2]] = std::this_thread::get_id();
+    }
+    return DoublingBackend::Execute(inputs, outputs);
+  }
+  std::thread::id ThreadOf(float first) {
+    std::lock_guard lock(mu_);
+    return thread_of_.at(first);
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<float, std::thread::id> thread_of_;
+};
+
+TEST(ModelSchedulerTest, PinnedRequestsRunOnTheirInstanceInOrder) {
+  ThreadRecordingBackend backend;
+  SchedulerOptions options;
+  options.instances = 3;
+  options.dynamic_batching = true;
+  options.max_batch_size = 4;
+  ModelScheduler scheduler(&backend, options);
+  constexpr int kPerInstance = 12;
+  std::vector<std::promise<void>> done(3 * kPerInstance);
+  for (int k = 0; k < kPerInstance; ++k) {
+    for (int instance = 0; instance < 3; ++instance) {
+      const int n = k * 3 + instance;
+      QueuedRequest q;
+      q.prepared = Rows(1, static_cast<float>(1000 * instance + k));
+      q.instance = instance;
+      q.done = [&done, n](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+        EXPECT_TRUE(r.ok());
+        done[n].set_value();
+      };
+      ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+    }
+  }
+  for (auto& d : done) d.get_future().wait();
+  for (int instance = 0; instance < 3; ++instance) {
+    const auto thread = backend.ThreadOf(static_cast<float>(1000 * instance));
+    for (int k = 1; k < kPerInstance; ++k) {
+      EXPECT_EQ(backend.ThreadOf(static_cast<float>(1000 * instance + k)), thread)
+          << "instance " << instance << " request " << k;
+    }
+  }
+  EXPECT_NE(backend.ThreadOf(0), backend.ThreadOf(1000));
+  EXPECT_NE(backend.ThreadOf(1000), backend.ThreadOf(2000));
+  QueuedRequest bad;
+  bad.prepared = Rows(1, 0);
+  bad.instance = 3;
+  bad.done = [](StatusOr<std::vector<Tensor>>, const ExecutionReport&) {};
+  EXPECT_FALSE(scheduler.Enqueue(std::move(bad)).ok());
 }
 
 }  // namespace

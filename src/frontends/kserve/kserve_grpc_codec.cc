@@ -122,6 +122,33 @@ StatusOr<std::optional<ShmLocation>> ShmParameters(const ParameterMap& params,
   return MakeShmLocation(what, std::move(region), size, offset);
 }
 
+// Triton's sequence parameters: sequence_id (int64, uint64 or string),
+// sequence_start and sequence_end (bool).
+Status ReadSequenceParameters(const ParameterMap& params, SequenceParams& out) {
+  if (auto it = params.find("sequence_id"); it != params.end()) {
+    const auto& p = it->second;
+    if (p.has_uint64_param()) {
+      out.id = p.uint64_param();
+    } else if (p.has_int64_param() && p.int64_param() >= 0) {
+      out.id = static_cast<uint64_t>(p.int64_param());
+    } else if (p.has_string_param()) {
+      out.id_text = p.string_param();
+    } else {
+      return InvalidArgument("parameter 'sequence_id' must be a non-negative integer or a string");
+    }
+  }
+  for (auto [key, flag] :
+       {std::pair{"sequence_start", &out.start}, std::pair{"sequence_end", &out.end}}) {
+    auto it = params.find(key);
+    if (it == params.end()) continue;
+    if (!it->second.has_bool_param()) {
+      return InvalidArgument(std::string("parameter '") + key + "' must be a boolean");
+    }
+    *flag = it->second.bool_param();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest& message,
@@ -137,6 +164,7 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
   INFERD_ASSIGN_OR_RETURN(auto priority, UnsignedParameter(message, "priority"));
   if (priority) request.priority = static_cast<uint32_t>(std::min<uint64_t>(*priority, UINT32_MAX));
   request.protocol = "kserve_grpc";
+  INFERD_RETURN_IF_ERROR(ReadSequenceParameters(message.parameters(), request.sequence));
   std::vector<std::optional<ShmLocation>> in_shm;
   int in_memory = 0;  // inputs whose bytes come in the message
   for (const auto& input : message.inputs()) {

@@ -71,6 +71,35 @@ StatusOr<std::optional<std::string>> StringParameter(object holder, const char* 
   return std::optional<std::string>(std::string(std::string_view(*value)));
 }
 
+// Triton's sequence parameters: sequence_id (an unsigned integer or a
+// string), sequence_start and sequence_end (booleans).
+Status ReadSequenceParameters(object root, SequenceParams& out) {
+  auto params = Parameters(root);
+  if (!params) return Status::Ok();
+  if (auto id = Member(*params, "sequence_id")) {
+    if (id->type() == element_type::UINT64) {
+      out.id = uint64_t(*id);
+    } else if (id->type() == element_type::INT64 && int64_t(*id) >= 0) {
+      out.id = static_cast<uint64_t>(int64_t(*id));
+    } else if (id->type() == element_type::STRING) {
+      out.id_text = std::string(std::string_view(*id));
+    } else {
+      return InvalidArgument(
+          "parameter \"sequence_id\" must be a non-negative integer or a string");
+    }
+  }
+  for (auto [key, flag] :
+       {std::pair{"sequence_start", &out.start}, std::pair{"sequence_end", &out.end}}) {
+    auto value = Member(*params, key);
+    if (!value) continue;
+    if (value->type() != element_type::BOOL) {
+      return InvalidArgument(std::string("parameter \"") + key + "\" must be a boolean");
+    }
+    *flag = bool(*value);
+  }
+  return Status::Ok();
+}
+
 // Triton's shared-memory parameters of an input or a requested output.
 StatusOr<std::optional<ShmLocation>> ShmParameters(object holder, const std::string& name) {
   INFERD_ASSIGN_OR_RETURN(auto region, StringParameter(holder, "shared_memory_region"));
@@ -151,6 +180,7 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
   INFERD_ASSIGN_OR_RETURN(auto priority, UnsignedParameter(root, "priority"));
   if (priority) request.priority = static_cast<uint32_t>(std::min<uint64_t>(*priority, UINT32_MAX));
   request.protocol = "kserve_http";
+  INFERD_RETURN_IF_ERROR(ReadSequenceParameters(root, request.sequence));
 
   auto inputs = Member(root, "inputs");
   if (!inputs || inputs->type() != element_type::ARRAY) {
