@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, write the example models if absent,
 #               and serve them on http://localhost:8000
 #   make test   the same set-up, then every test: unit tests (ctest), end-to-end
-#               tests (pytest) against the real binary, and both again under
+#               tests (pytest) against the real binary, `make run-check` (make run
+#               serves and answers), and the unit and end-to-end tests again under
 #               AddressSanitizer + UndefinedBehaviorSanitizer, the fuzzers, and the
 #               benchmark suite in --quick mode (it must run; no timing is asserted).
 #   make bench  the full benchmark suite: inferd beside its peers and limits.
@@ -14,7 +15,7 @@ EXAMPLES ?= example-models
 HTTP_PORT ?= 8000
 SETUP_ENV := build/.setup.env
 
-.PHONY: setup build build-asan run examples test unit-test e2e-test asan-test fuzz-test \
+.PHONY: setup build build-asan run run-check examples test unit-test e2e-test asan-test fuzz-test \
 	format format-check clean
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
@@ -56,6 +57,10 @@ examples: $(EXAMPLES)/.complete
 run: build examples
 	./build/inferd serve --model-repository $(EXAMPLES) --http-port $(HTTP_PORT)
 
+# `make run`, checked: serve as `make run` does, call one model, stop.
+run-check: build examples
+	scripts/run_check.sh ./build/inferd $(EXAMPLES) $(HTTP_PORT)
+
 unit-test: build
 	ctest --test-dir build --output-on-failure --no-tests=error -j $(JOBS)
 
@@ -68,7 +73,7 @@ asan-test: build-asan examples
 	  ctest --test-dir build-asan --output-on-failure --no-tests=error -j $(JOBS)
 	@$(with_env) ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  INFERD_BIN=$(CURDIR)/build-asan/inferd INFERD_EXAMPLE_REPO=$(CURDIR)/$(EXAMPLES) \
-	  INFERD_SOAK_SECONDS=5 INFERD_STARTUP_TIMEOUT=120 \
+	  INFERD_SOAK_SECONDS=5 INFERD_STARTUP_TIMEOUT=120 INFERD_TIME_SCALE=3 INFERD_SANITIZER=1 \
 	  "$$VENV/bin/python" -m pytest tests/e2e -q
 
 ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
@@ -87,7 +92,7 @@ fuzz-test: build-asan
 	    || { echo "fuzz_$$t reported no executions"; exit 1; }; \
 	done
 
-test: format-check unit-test e2e-test asan-test fuzz-test bench-quick
+test: format-check unit-test e2e-test run-check asan-test fuzz-test bench-quick
 	@echo "make test: all suites passed"
 
 # clang-format comes from set-up like every other tool.

@@ -12,7 +12,7 @@ mkdir -p "$CACHE"
 log() { echo "setup: $*" >&2; }
 
 APT_PACKAGES=(
-  g++ make cmake ninja-build pkg-config unzip python3-pip curl
+  g++ make cmake ninja-build pkg-config unzip python3-pip curl iproute2
   libboost-dev rapidjson-dev libsimdjson-dev libspdlog-dev libcli11-dev libgtest-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libsqlite3-dev libssl-dev sqlite3 zlib1g-dev

@@ -6,6 +6,8 @@ Environment:
   INFERD_STARTUP_TIMEOUT  seconds to wait for /v2/health/ready (default 30)
   INFERD_STOP_TIMEOUT     seconds to wait for exit after SIGTERM (default 30)
   INFERD_SOAK_SECONDS     duration of the concurrency soak (default 20)
+  INFERD_TIME_SCALE       multiplies every wait_until deadline (make asan-test: 3)
+  INFERD_SANITIZER        set for the ASan+UBSan binary: memory measurements are skipped
 """
 from __future__ import annotations
 

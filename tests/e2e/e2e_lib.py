@@ -30,6 +30,13 @@ import make_example_models as mem  # noqa: E402
 INFERD_BIN = Path(os.environ.get("INFERD_BIN", str(REPO_ROOT / "build" / "inferd")))
 STARTUP_TIMEOUT_S = float(os.environ.get("INFERD_STARTUP_TIMEOUT", "30"))
 STOP_TIMEOUT_S = float(os.environ.get("INFERD_STOP_TIMEOUT", "30"))
+# Every wait_until deadline is multiplied by this: the sanitizer build runs
+# several times slower (make asan-test sets 3). Deadlines bound waits for
+# things that must happen; they measure nothing.
+TIME_SCALE = float(os.environ.get("INFERD_TIME_SCALE", "1"))
+# Set for the ASan+UBSan build, whose allocator keeps freed memory in
+# quarantine: memory measurements mean nothing there.
+UNDER_SANITIZER = os.environ.get("INFERD_SANITIZER", "") not in ("", "0")
 
 NP_DTYPES = {
     "BOOL": np.dtype(np.bool_),
@@ -57,6 +64,7 @@ def free_port() -> int:
 
 
 def wait_until(predicate, timeout_s: float, interval_s: float = 0.1, what: str = "condition"):
+    timeout_s *= TIME_SCALE
     deadline = time.monotonic() + timeout_s
     last_exc = None
     while time.monotonic() < deadline:
@@ -203,6 +211,32 @@ def copy_models(src_repo, dst_repo, names) -> Path:
         else:
             mem.build_model(dst_repo, name)
     return dst_repo
+
+
+# --------------------------------------------------------------- metrics
+def scrape_metrics(url: str) -> dict:
+    """Every sample of a /metrics page, read by Prometheus' own parser
+    (prometheus_client), which also checks the text format:
+    {(name, frozenset(labels.items())): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    resp = requests.get(url, timeout=10)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for family in text_string_to_metric_families(resp.text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples
+
+
+def metric_value(samples: dict, name: str, **labels):
+    """The first sample named `name` whose labels include `labels` (None when absent)."""
+    for (sample_name, sample_labels), value in samples.items():
+        found = dict(sample_labels)
+        if sample_name == name and all(found.get(k) == str(v) for k, v in labels.items()):
+            return value
+    return None
 
 
 # ------------------------------------------------------------- reference

@@ -18,9 +18,8 @@ import numpy as np
 import onnx
 import pytest
 import requests
-from onnx import helper
-
 from e2e_lib import mem, wait_until
+from onnx import helper
 
 RTOL, ATOL = 1e-5, 1e-6
 

@@ -5,11 +5,12 @@ and the database locked, corrupt, or cut off by kill -9 mid-transition."""
 
 import hashlib
 import json
+import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 
@@ -17,7 +18,6 @@ import numpy as np
 import pytest
 import requests
 import tritonclient.grpc as grpcclient
-
 from e2e_lib import INFERD_BIN, copy_models, wait_until
 from lifecycle_lib import LOGREG_INPUT, ConstantLoad, copy_version
 
@@ -435,37 +435,72 @@ def test_kill_9_during_stage_transitions_leaves_a_consistent_registry(three_vers
     assert [v["version"] for v in latest["model_versions"]] == [str(production[0])]
 
 
-def non_loopback_address():
-    """An address of this machine that is not loopback, or None."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.connect(("10.254.254.254", 1))  # no packet is sent
-        address = s.getsockname()[0]
-    except OSError:
-        return None
-    finally:
-        s.close()
-    return None if address.startswith("127.") else address
+class ClientNamespace:
+    """A network namespace joined to this one by a veth pair, so a client runs
+    from a real non-loopback address: 169.254.77.2 there, and the server is
+    reached at 169.254.77.1 here (link-local addresses of our own two ends,
+    nothing beyond this machine). Needs root and iproute2 (scripts/setup.sh)."""
+
+    SERVER, CLIENT = "169.254.77.1", "169.254.77.2"
+
+    def __init__(self):
+        tag = f"{os.getpid() % 100000}"
+        self.ns, self.host_end, self.ns_end = f"inferd-c{tag}", f"infs{tag}", f"infc{tag}"
+
+    def __enter__(self):
+        steps = [
+            ["ip", "netns", "add", self.ns],
+            ["ip", "link", "add", self.host_end, "type", "veth", "peer", "name", self.ns_end],
+            ["ip", "link", "set", self.ns_end, "netns", self.ns],
+            ["ip", "addr", "add", f"{self.SERVER}/30", "dev", self.host_end],
+            ["ip", "link", "set", self.host_end, "up"],
+            ["ip", "netns", "exec", self.ns, "ip", "addr", "add", f"{self.CLIENT}/30", "dev", self.ns_end],
+            ["ip", "netns", "exec", self.ns, "ip", "link", "set", self.ns_end, "up"],
+            ["ip", "netns", "exec", self.ns, "ip", "link", "set", "lo", "up"],
+        ]
+        for step in steps:
+            subprocess.run(step, check=True, capture_output=True, timeout=30)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["ip", "link", "del", self.host_end], capture_output=True, timeout=30,
+                       check=False)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True, timeout=30, check=False)
+
+    def post(self, url: str, body: bytes, method: str = "POST") -> tuple[int, str]:
+        """Sends a request from inside the namespace; (status, body)."""
+        program = (
+            "import sys, urllib.request, urllib.error\n"
+            "data = sys.stdin.buffer.read() or None\n"
+            "req = urllib.request.Request(sys.argv[1], data=data, method=sys.argv[2],"
+            " headers={'Content-Type': 'application/json'})\n"
+            "try:\n    r = urllib.request.urlopen(req, timeout=20); print(r.status); print(r.read().decode())\n"
+            "except urllib.error.HTTPError as e:\n    print(e.code); print(e.read().decode())\n")
+        out = subprocess.run(["ip", "netns", "exec", self.ns, sys.executable, "-c", program, url,
+                              method],
+                             input=body, capture_output=True, timeout=60, check=True)  # fmt: skip
+        status, _, text = out.stdout.decode().partition("\n")
+        return int(status), text
 
 
 def test_registry_changes_need_a_loopback_client_by_default(three_versions, inferd_factory):
-    address = non_loopback_address()
-    if address is None:
-        pytest.skip("this machine has no non-loopback IPv4 address")
-    server = inferd_factory(three_versions, ["--max-body-bytes", "100000"])
-    remote = f"http://{address}:{server.port}"
-    r = requests.post(remote + REG + "/registered-models/create", json={"name": "logreg"},
-                      timeout=10)
-    mlflow_error(r, 403, "PERMISSION_DENIED")
-    r = requests.post(f"{remote}{REG}/models/logreg/versions", data=b"x", timeout=10)
-    mlflow_error(r, 403, "PERMISSION_DENIED")
-    # Nor may they send an upload-sized body: theirs keeps --max-body-bytes.
-    onnx = (three_versions / "logreg/1/model.onnx").read_bytes()
-    big = padded_onnx(onnx, 200_000)
-    r = requests.post(f"{remote}{REG}/models/logreg/versions", data=big, timeout=10)
-    assert r.status_code == 413, r.text
-    assert ok(upload(server, "logreg", big))["model_version"]["serving_state"] == "READY"
-    assert requests.get(remote + REG + "/registered-models/search", timeout=10).status_code == 200
+    server = inferd_factory(three_versions, ["--max-body-bytes", "100000",
+                                             "--http-address", "0.0.0.0"])  # fmt: skip
+    with ClientNamespace() as client:
+        remote = f"http://{client.SERVER}:{server.port}"
+        status, text = client.post(remote + REG + "/registered-models/create",
+                                   json.dumps({"name": "logreg"}).encode())  # fmt: skip
+        assert status == 403 and json.loads(text)["error_code"] == "PERMISSION_DENIED", text
+        status, text = client.post(f"{remote}{REG}/models/logreg/versions", b"x")
+        assert status == 403 and json.loads(text)["error_code"] == "PERMISSION_DENIED", text
+        # Nor may they send an upload-sized body: theirs keeps --max-body-bytes.
+        onnx = (three_versions / "logreg/1/model.onnx").read_bytes()
+        big = padded_onnx(onnx, 200_000)
+        status, text = client.post(f"{remote}{REG}/models/logreg/versions", big)
+        assert status == 413, text
+        assert ok(upload(server, "logreg", big))["model_version"]["serving_state"] == "READY"
+        status, text = client.post(remote + REG + "/registered-models/search", b"", "GET")
+        assert status == 200, text  # reads stay open to every client
     ok(call(server, "POST", "/registered-models/create", {"name": "other"}))  # loopback
 
 

@@ -7,7 +7,6 @@ deterministically (each step waits for the server's own metrics, never a sleep).
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +15,14 @@ import numpy as np
 import pytest
 import requests
 import tritonclient.grpc as grpcclient
+from e2e_lib import (
+    copy_models,
+    infer_url,
+    metric_value,
+    scrape_metrics,
+    wait_until,
+)
 from tritonclient.utils import InferenceServerException
-
-from e2e_lib import copy_models, infer_url, mem, wait_until
 
 LONG_ITERS = 400_000  # ~1-2 s on one core: long enough to queue behind
 
@@ -41,14 +45,8 @@ def slow_body(iters, rows=1, timeout_us=None):
 
 def metric(base_url, name, **labels):
     """The value of one series of /metrics (0 when absent)."""
-    text = requests.get(base_url + "/metrics", timeout=10).text
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', line[len(name):line.rindex("}") + 1]))
-        if all(found.get(k) == v for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    found = metric_value(scrape_metrics(base_url + "/metrics"), name, **labels)
+    return 0.0 if found is None else found
 
 
 def stats(base_url, model):

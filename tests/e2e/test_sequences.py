@@ -14,10 +14,9 @@ import onnx
 import pytest
 import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
+from e2e_lib import InferdServer, mem
 from onnx import helper
 from tritonclient.utils import InferenceServerException
-
-from e2e_lib import InferdServer, mem
 
 CONFIG = """
 max_batch_size: {batch}
@@ -191,13 +190,19 @@ def test_an_idle_sequence_is_released(srv):
 def test_a_sequence_waits_for_a_free_slot(srv):
     client = httpclient.InferenceServerClient(srv.host_port)
     assert _step(client, httpclient, "acc_one_slot", 6001, 1, start=True)[0] == 1
-    events = []
-    waiting = threading.Thread(target=lambda: events.append(
-        ("second", _step(httpclient.InferenceServerClient(srv.host_port), httpclient,
-                         "acc_one_slot", 6002, 5, start=True, end=True)[0])))  # fmt: skip
+    second = {}
+
+    def run_second():
+        other = httpclient.InferenceServerClient(srv.host_port)
+        second["out"] = _step(other, httpclient, "acc_one_slot", 6002, 5, start=True, end=True)[0]
+        second["done_at"] = time.monotonic()
+
+    waiting = threading.Thread(target=run_second)
     waiting.start()
     time.sleep(0.5)
-    assert events == []  # the only slot is taken; the second sequence waits
-    events.append(("first ends", _step(client, httpclient, "acc_one_slot", 6001, 2, end=True)[0]))
+    assert second == {}  # the only slot is taken; the second sequence waits
+    end_sent_at = time.monotonic()
+    assert _step(client, httpclient, "acc_one_slot", 6001, 2, end=True)[0] == 3
     waiting.join(timeout=30)
-    assert events == [("first ends", 3.0), ("second", 5.0)]
+    assert second["out"] == 5.0
+    assert second["done_at"] > end_sent_at  # it ran only once the first sequence ended

@@ -9,18 +9,15 @@ import grpc
 import ml_dtypes
 import numpy as np
 import pytest
-from google.protobuf import descriptor_pb2, descriptor_pool
-
 import tfserving_stubs as tfs
 from e2e_lib import REPO_ROOT, copy_models, mem
+from google.protobuf import descriptor_pb2, descriptor_pool
 from tfserving_stubs import (
     classification_pb2,
     example_pb2,
-    feature_pb2,
     get_model_metadata_pb2,
     get_model_status_pb2,
     inference_pb2,
-    input_pb2,
     model_management_pb2,
     predict_pb2,
     regression_pb2,

@@ -12,10 +12,9 @@ import threading
 import onnx
 import pytest
 import requests
-from onnx import helper
-
 from e2e_lib import copy_models, mem, wait_until
 from lifecycle_lib import ConstantLoad
+from onnx import helper
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # binary bytes, not UTF-8
 

@@ -9,10 +9,9 @@ import onnx
 import pytest
 import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
+from e2e_lib import InferdServer, copy_models, mem
 from onnx import helper, numpy_helper
 from tritonclient.utils import InferenceServerException
-
-from e2e_lib import InferdServer, copy_models, mem
 
 LABELS = ["cat", "dog", "fish"]
 W = np.array([[1.0, -1.0, 0.5], [0.2, 0.3, -0.4], [-0.7, 0.9, 0.1], [0.0, 0.5, 1.5]], dtype=np.float32)
