@@ -295,6 +295,10 @@ Status CheckClassifications(const LoadedModel& model, const InferRequest& reques
                              model.name + "'");
     }
     INFERD_RETURN_IF_ERROR(CheckClassifiable(c.output, spec->dtype));
+    if (model.sequences && model.sequences->IsStateOutput(c.output)) {
+      return InvalidArgument("output '" + c.output + "' of model '" + model.name +
+                             "' is a sequence state; it cannot be classified");
+    }
   }
   return Status::Ok();
 }
@@ -323,10 +327,15 @@ Status ApplyClassifications(const LoadedModel& model,
 void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback done) {
   if (handle->sequences) {
     SequenceBatcher* sequences = handle->sequences.get();
+    // Weak: a queued step must not keep its model version alive (the batcher
+    // it waits in belongs to that version); a running step holds it.
+    std::weak_ptr<const LoadedModel> weak = handle;
     return sequences->Submit(
         std::move(request), std::move(done),
-        [this, handle](InferRequest step, int instance, InferCallback step_done) {
-          Enqueue(handle, std::move(step), instance, std::move(step_done));
+        [this, weak](InferRequest step, int instance, InferCallback step_done) {
+          ModelHandle model = weak.lock();
+          if (!model) return step_done(Unavailable("the model version is unloading"));
+          Enqueue(std::move(model), std::move(step), instance, std::move(step_done));
         });
   }
   Enqueue(std::move(handle), std::move(request), std::nullopt, std::move(done));

@@ -66,7 +66,10 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
     const size_t level =
         std::min<size_t>(request.level.value_or(options_.default_level), queues_.size() - 1);
     const QueuePolicy policy = options_.levels.empty() ? QueuePolicy{} : options_.levels[level];
-    if (policy.max_queue_size > 0 && queues_[level].size() >= policy.max_queue_size) {
+    // A pinned request counts against its instance's queue.
+    const size_t depth = request.instance ? pinned_[static_cast<size_t>(*request.instance)].size()
+                                          : queues_[level].size();
+    if (policy.max_queue_size > 0 && depth >= policy.max_queue_size) {
       return Unavailable("the model's queue is full (" + std::to_string(policy.max_queue_size) +
                          " requests); retry later");
     }
@@ -198,30 +201,36 @@ std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
     // deadline passes, and a cancelled request is dropped when it comes up.
     DropDeadHeadsLocked(SchedulerClock::now(), dropped);
     if (!dropped.empty()) return {};  // answer them before waiting any longer
-    // This instance's pinned requests first, then the shared levels.
-    std::deque<Entry>* queue = &pinned_[static_cast<size_t>(index)];
-    if (queue->empty()) {
-      auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
-      queue = level == queues_.end() ? nullptr : &*level;
+    // This instance's pinned requests first, then the shared levels; a
+    // pinned batch that is not due yet does not hold up shared work.
+    std::vector<Entry> batch;
+    auto wake = SchedulerClock::time_point::max();
+    std::deque<Entry>& pinned = pinned_[static_cast<size_t>(index)];
+    if (!pinned.empty() && TakeFromLocked(pinned, /*shared=*/false, batch, dropped, wake)) {
+      return batch;
     }
-    if (queue == nullptr) {
+    auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
+    if (level != queues_.end()) {
+      SchedulerClock::time_point shared_wake;
+      if (TakeFromLocked(*level, /*shared=*/true, batch, dropped, shared_wake)) return batch;
+      wake = std::min(wake, shared_wake);
+    }
+    if (wake == SchedulerClock::time_point::max()) {
       if (stopping_) return {};
       cv_.wait(lock);
-      continue;
+    } else {
+      cv_.wait_until(lock, wake);
     }
-    std::vector<Entry> batch;
-    SchedulerClock::time_point wake;
-    if (TakeFromLocked(*queue, batch, dropped, wake)) return batch;
-    cv_.wait_until(lock, wake);
   }
 }
 
-bool ModelScheduler::TakeFromLocked(std::deque<Entry>& queue, std::vector<Entry>& batch,
-                                    std::vector<Entry>& dropped, SchedulerClock::time_point& wake) {
+bool ModelScheduler::TakeFromLocked(std::deque<Entry>& queue, bool shared,
+                                    std::vector<Entry>& batch, std::vector<Entry>& dropped,
+                                    SchedulerClock::time_point& wake) {
   const bool batching = options_.dynamic_batching && options_.max_batch_size > 0;
   // Requests that can join the oldest one, in arrival order, up to the max batch.
   int64_t limit = options_.max_batch_size;
-  if (batching && options_.max_queue_delay.count() == 0 && free_instances_ > 1) {
+  if (shared && batching && options_.max_queue_delay.count() == 0 && free_instances_ > 1) {
     // Without a delay to fill batches, share what is queued among the free
     // instances rather than let one take it all while the others idle.
     int64_t queued_rows = 0;

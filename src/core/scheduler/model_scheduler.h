@@ -89,8 +89,9 @@ class ModelScheduler {
   std::vector<Entry> TakeBatchLocked(std::unique_lock<std::mutex>& lock, int index,
                                      std::vector<Entry>& dropped);
   // The batch to run now from the front of `queue` (true), or false and
-  // `wake`, the time to look again.
-  bool TakeFromLocked(std::deque<Entry>& queue, std::vector<Entry>& batch,
+  // `wake`, the time to look again. `shared`: a queue every instance serves,
+  // whose requests are spread over the free instances.
+  bool TakeFromLocked(std::deque<Entry>& queue, bool shared, std::vector<Entry>& batch,
                       std::vector<Entry>& dropped, SchedulerClock::time_point& wake);
   // Every queue: the priority levels, then each instance's pinned queue.
   template <typename Fn>

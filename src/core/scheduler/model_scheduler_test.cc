@@ -275,8 +275,10 @@ class ThreadRecordingBackend : public DoublingBackend {
     {
       std::lock_guard lock(mu_);
       const float* x = inputs[0].data_as<float>();
-      for (int64_t r = 0; r < inputs[0].shape()[0]; ++r)
+      for (int64_t r = 0; r < inputs[0].shape()[0]; ++r) {
         thread_of_[x[r * 2]] = std::this_thread::get_id();
+        order_.push_back(x[r * 2]);
+      }
     }
     return DoublingBackend::Execute(inputs, outputs);
   }
@@ -284,10 +286,15 @@ class ThreadRecordingBackend : public DoublingBackend {
     std::lock_guard lock(mu_);
     return thread_of_.at(first);
   }
+  std::vector<float> Order() {
+    std::lock_guard lock(mu_);
+    return order_;
+  }
 
  private:
   std::mutex mu_;
   std::map<float, std::thread::id> thread_of_;
+  std::vector<float> order_;  // rows in the order they ran
 };
 
 TEST(ModelSchedulerTest, PinnedRequestsRunOnTheirInstanceInOrder) {
@@ -319,6 +326,15 @@ TEST(ModelSchedulerTest, PinnedRequestsRunOnTheirInstanceInOrder) {
       EXPECT_EQ(backend.ThreadOf(static_cast<float>(1000 * instance + k)), thread)
           << "instance " << instance << " request " << k;
     }
+  }
+  // Each instance ran its own requests in the order they were queued.
+  std::map<int, float> last;
+  for (float v : backend.Order()) {
+    const int instance = static_cast<int>(v) / 1000;
+    if (last.count(instance)) {
+      EXPECT_LT(last[instance], v) << "instance " << instance;
+    }
+    last[instance] = v;
   }
   EXPECT_NE(backend.ThreadOf(0), backend.ThreadOf(1000));
   EXPECT_NE(backend.ThreadOf(1000), backend.ThreadOf(2000));

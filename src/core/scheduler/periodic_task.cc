@@ -3,9 +3,9 @@
 namespace inferd {
 
 PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<void()> task)
-    : thread_([this, interval, task = std::move(task)] {
-        std::unique_lock lock(mu_);
-        while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+    : thread_([shared = shared_, interval, task = std::move(task)] {
+        std::unique_lock lock(shared->mu);
+        while (!shared->wake.wait_for(lock, interval, [&] { return shared->stopping; })) {
           lock.unlock();
           task();
           lock.lock();
@@ -14,11 +14,16 @@ PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<voi
 
 void PeriodicTask::Stop() {
   {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+    std::lock_guard lock(shared_->mu);
+    shared_->stopping = true;
   }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  shared_->wake.notify_all();
+  if (!thread_.joinable()) return;
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    thread_.detach();
+  } else {
+    thread_.join();
+  }
 }
 
 }  // namespace inferd

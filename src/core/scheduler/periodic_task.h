@@ -1,10 +1,14 @@
 // Runs a function every interval on its own thread until stopped (or
-// destroyed). Stop wakes the thread at once and waits for a run in progress.
+// destroyed). Stop wakes the thread at once and waits for a run in progress,
+// except when the task itself leads to Stop (its owner destroyed from inside
+// the task): then the thread is detached and ends after that run, touching
+// only state it shares ownership of.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -20,9 +24,12 @@ class PeriodicTask {
   void Stop();
 
  private:
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable wake;
+    bool stopping = false;
+  };
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   std::thread thread_;  // last: starts once the rest is set
 };
 

@@ -168,6 +168,24 @@ StatusOr<std::unique_ptr<SequenceBatcher>> SequenceBatcher::Make(
 
 SequenceBatcher::~SequenceBatcher() {
   reaper_.reset();
+  // Nothing is in flight (a running step holds the model, and so this), but
+  // steps may still wait: answer them.
+  std::vector<InferCallback> waiting;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [key, seq] : sequences_) {
+      for (Step& step : seq.pending) waiting.push_back(std::move(step.done));
+    }
+    sequences_.clear();
+  }
+  for (auto& done : waiting) done(Unavailable("the model version is unloading"));
+}
+
+bool SequenceBatcher::IsStateOutput(const std::string& name) const {
+  for (const StateSpec& s : states_) {
+    if (s.output == name) return true;
+  }
+  return false;
 }
 
 bool SequenceBatcher::FillsInput(const std::string& name) const {
@@ -197,14 +215,27 @@ void SequenceBatcher::Submit(InferRequest request, InferCallback done, Runner ru
                                   "' is filled by the sequence batcher; do not send it"));
     }
   }
+  if (batched_ && !request.inputs.empty() &&
+      (request.inputs[0].shape().empty() || request.inputs[0].shape()[0] != 1)) {
+    return done(InvalidArgument("inference request to model '" + model_ +
+                                "' must specify batch-size 1 due to requirements of sequence "
+                                "batcher"));
+  }
   const std::string key = KeyOf(params);
   std::vector<Dispatch> ready;
   bool never_started = false;
+  Status refused;
   {
     std::lock_guard lock(mu_);
     auto it = sequences_.find(key);
     if (it == sequences_.end() && !params.start) {
       never_started = true;
+    } else if (it == sequences_.end() && backlog_.size() >= kMaxBacklog) {
+      refused = Unavailable("model '" + model_ + "' has " + std::to_string(kMaxBacklog) +
+                            " sequences waiting for a slot; retry later");
+    } else if (it != sequences_.end() && it->second.pending.size() >= kMaxPendingSteps) {
+      refused = Unavailable("sequence " + params.IdString() + " of model '" + model_ + "' has " +
+                            std::to_string(kMaxPendingSteps) + " requests queued; retry later");
     } else {
       if (it == sequences_.end()) {
         it = sequences_.emplace(key, Sequence{}).first;
@@ -223,7 +254,31 @@ void SequenceBatcher::Submit(InferRequest request, InferCallback done, Runner ru
                                 "' must specify the START flag on the first request of the "
                                 "sequence"));
   }
-  for (Dispatch& d : ready) Run(std::move(d));
+  if (!refused.ok()) return done(refused);
+  RunAll(std::move(ready));
+}
+
+namespace {
+// The dispatches waiting to run on this thread, while RunAll's loop is on it.
+thread_local std::deque<std::function<void()>>* t_dispatching = nullptr;
+}  // namespace
+
+void SequenceBatcher::RunAll(std::vector<Dispatch> ready) {
+  if (ready.empty()) return;
+  std::deque<std::function<void()>> local;
+  const bool outer = t_dispatching == nullptr;
+  if (outer) t_dispatching = &local;
+  for (Dispatch& d : ready) {
+    t_dispatching->push_back(
+        [this, d = std::make_shared<Dispatch>(std::move(d))] { Run(std::move(*d)); });
+  }
+  if (!outer) return;  // the loop below, further up this thread's stack, runs them
+  while (!local.empty()) {
+    auto next = std::move(local.front());
+    local.pop_front();
+    next();
+  }
+  t_dispatching = nullptr;
 }
 
 std::optional<SequenceBatcher::Dispatch> SequenceBatcher::NextLocked(const std::string& key) {
@@ -356,16 +411,17 @@ void SequenceBatcher::Run(Dispatch dispatch) {
   InferCallback done = std::move(dispatch.step.done);
   auto finish = [this, key = dispatch.key, params, strip,
                  done = std::move(done)](StatusOr<InferResponse> result) mutable {
-    Finished(key, params, strip, result);
+    std::vector<Dispatch> ready = Finished(key, params, strip, result);
     done(std::move(result));
+    RunAll(std::move(ready));
   };
   if (!added.ok()) return finish(added);
   dispatch.step.run(std::move(request), dispatch.instance, std::move(finish));
 }
 
-void SequenceBatcher::Finished(const std::string& key, const SequenceParams& params,
-                               const std::vector<bool>& strip_state,
-                               StatusOr<InferResponse>& result) {
+std::vector<SequenceBatcher::Dispatch> SequenceBatcher::Finished(
+    const std::string& key, const SequenceParams& params, const std::vector<bool>& strip_state,
+    StatusOr<InferResponse>& result) {
   std::vector<Dispatch> ready;
   {
     std::lock_guard lock(mu_);
@@ -380,25 +436,28 @@ void SequenceBatcher::Finished(const std::string& key, const SequenceParams& par
         for (size_t i = 0; i < states_.size(); ++i) {
           for (auto out = outputs.begin(); out != outputs.end(); ++out) {
             if (out->name() != states_[i].output) continue;
-            seq.state[i] = std::make_shared<const Tensor>(*out);
+            // A copy of its own: the output may share a whole batch's buffer.
+            auto kept = std::make_shared<Tensor>(out->name(), out->dtype(), out->shape());
+            std::byte* bytes = kept->Allocate(out->byte_size());
+            if (out->byte_size() > 0) std::memcpy(bytes, out->data(), out->byte_size());
+            seq.state[i] = std::move(kept);
             if (strip_state[i]) outputs.erase(out);
             break;
           }
         }
       }
-      if (params.end) {
-        seq.state.clear();
-        if (seq.pending.empty()) {
-          ReleaseLocked(key, ready);
-        } else if (auto d = NextLocked(key)) {
-          ready.push_back(std::move(*d));
-        }
+      // An END frees the slot; so does a START that failed, since the
+      // sequence never began (unless more of it waits).
+      const bool over = params.end || (params.start && !result.ok());
+      if (over) seq.state.clear();
+      if (over && seq.pending.empty()) {
+        ReleaseLocked(key, ready);
       } else if (auto d = NextLocked(key)) {
         ready.push_back(std::move(*d));
       }
     }
   }
-  for (Dispatch& d : ready) Run(std::move(d));
+  return ready;
 }
 
 void SequenceBatcher::ReapIdle() {
@@ -415,7 +474,7 @@ void SequenceBatcher::ReapIdle() {
     }
     for (const std::string& key : idle) ReleaseLocked(key, ready);
   }
-  for (Dispatch& d : ready) Run(std::move(d));
+  RunAll(std::move(ready));
 }
 
 }  // namespace inferd

@@ -11,7 +11,13 @@
 // running) for max_sequence_idle_microseconds (default 1 s); sequences that
 // start while every slot is taken wait, in order, in a backlog.
 //
-// Thread-safe. Runners are called without the batcher's lock held.
+// Bounds: a sequence holds at most kMaxPendingSteps queued requests and the
+// backlog at most kMaxBacklog sequences; past them a request is refused
+// UNAVAILABLE. A runner that fails a step at once does not recurse into the
+// next step: dispatching is iterative on each thread.
+//
+// Thread-safe. Runners are called without the batcher's lock held. Steps
+// still queued when the batcher is destroyed are answered UNAVAILABLE.
 #pragma once
 
 #include <chrono>
@@ -51,8 +57,13 @@ class SequenceBatcher {
   // one that continues a sequence that never started).
   void Submit(InferRequest request, InferCallback done, Runner run);
 
+  static constexpr size_t kMaxPendingSteps = 1024;
+  static constexpr size_t kMaxBacklog = 4096;
+
   // The names of the inputs the batcher fills (clients must not send them).
   bool FillsInput(const std::string& name) const;
+  // True for a state output (carried to the next request, not the client's).
+  bool IsStateOutput(const std::string& name) const;
   size_t active_sequences() const;
 
  private:
@@ -93,14 +104,19 @@ class SequenceBatcher {
   static std::string KeyOf(const SequenceParams& s) {
     return s.id_text.empty() ? "#" + std::to_string(s.id) : "$" + s.id_text;
   }
+  // Runs dispatches one after another; on a thread that is already running
+  // dispatches, queues them for that loop instead (no recursion).
+  void RunAll(std::vector<Dispatch> ready);
   // Takes the sequence's next step when it has a slot and nothing running.
   std::optional<Dispatch> NextLocked(const std::string& key);
   // Frees a sequence's slot and gives slots to backlog sequences.
   void ReleaseLocked(const std::string& key, std::vector<Dispatch>& ready);
   Status AddInputs(const std::string& key, Sequence& seq, InferRequest& request) const;
   void Run(Dispatch dispatch);
-  void Finished(const std::string& key, const SequenceParams& params,
-                const std::vector<bool>& strip_state, StatusOr<InferResponse>& result);
+  // Records a step's answer; returns the steps that may run now.
+  std::vector<Dispatch> Finished(const std::string& key, const SequenceParams& params,
+                                 const std::vector<bool>& strip_state,
+                                 StatusOr<InferResponse>& result);
   void ReapIdle();
 
   std::string model_;

@@ -113,5 +113,78 @@ TEST(SequenceBatcherTest, FillsControlsAndCarriesStateInOrder) {
   EXPECT_EQ(batcher.active_sequences(), 0u);           // the END freed its slot
 }
 
+InferRequest Step(uint64_t id, bool start, bool end, float value = 1) {
+  InferRequest r;
+  Tensor x("INPUT", DataType::kFp32, {1, 1});
+  *reinterpret_cast<float*>(x.Allocate(4)) = value;
+  r.inputs.push_back(std::move(x));
+  r.sequence.id = id;
+  r.sequence.start = start;
+  r.sequence.end = end;
+  return r;
+}
+
+// Steps that fail at once must not recurse into each other: a client can
+// queue many steps behind a running one.
+TEST(SequenceBatcherTest, StepsFailingAtOnceDoNotRecurse) {
+  auto made = SequenceBatcher::Make(Config(kGood), Accumulator(), "/nonexistent", 1);
+  ASSERT_TRUE(made.ok());
+  SequenceBatcher& batcher = **made;
+  InferCallback first_done;
+  int depth = 0, max_depth = 0, calls = 0;
+  auto run = [&](InferRequest, int, InferCallback done) {
+    ++calls;
+    if (calls == 1) {  // the first step stays in flight until released below
+      first_done = std::move(done);
+      return;
+    }
+    ++depth;
+    max_depth = std::max(max_depth, depth);
+    done(Unavailable("failing at once"));
+    --depth;
+  };
+  int answered = 0, refused = 0;
+  auto count = [&](StatusOr<InferResponse> r) {
+    ++answered;
+    if (!r.ok() && r.status().code() == StatusCode::kUnavailable) ++refused;
+  };
+  batcher.Submit(Step(9, true, false), count, run);
+  const int queued = static_cast<int>(SequenceBatcher::kMaxPendingSteps);
+  for (int i = 0; i < queued + 5; ++i) batcher.Submit(Step(9, false, false), count, run);
+  EXPECT_EQ(refused, 5);  // past kMaxPendingSteps
+  InferResponse ok;
+  first_done(std::move(ok));
+  EXPECT_EQ(answered, queued + 6);
+  EXPECT_EQ(calls, queued + 1);
+  EXPECT_EQ(max_depth, 1);
+}
+
+TEST(SequenceBatcherTest, BacklogGetsTheSlotAnEndFrees) {
+  // One instance, max_batch_size 4: four slots.
+  auto made = SequenceBatcher::Make(Config(kGood), Accumulator(), "/nonexistent", 1);
+  ASSERT_TRUE(made.ok());
+  SequenceBatcher& batcher = **made;
+  std::vector<uint64_t> ran;
+  auto run = [&](InferRequest r, int, InferCallback done) {
+    ran.push_back(r.sequence.id);
+    done(InferResponse{});
+  };
+  auto ignore = [](StatusOr<InferResponse>) {};
+  for (uint64_t id = 1; id <= 5; ++id) batcher.Submit(Step(id, true, false), ignore, run);
+  EXPECT_EQ(ran, (std::vector<uint64_t>{1, 2, 3, 4}));  // 5 waits for a slot
+  EXPECT_EQ(batcher.active_sequences(), 4u);
+  batcher.Submit(Step(2, false, true), ignore, run);
+  EXPECT_EQ(ran, (std::vector<uint64_t>{1, 2, 3, 4, 2, 5}));
+  EXPECT_EQ(batcher.active_sequences(), 4u);
+  // A request with more than one row is refused, as Triton refuses it.
+  InferRequest two = Step(1, false, false);
+  two.inputs[0] = Tensor("INPUT", DataType::kFp32, {2, 1});
+  two.inputs[0].Allocate(8);
+  Status status;
+  batcher.Submit(
+      std::move(two), [&](StatusOr<InferResponse> r) { status = r.status(); }, run);
+  EXPECT_NE(status.message().find("must specify batch-size 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace inferd
