@@ -1,8 +1,10 @@
 #include "core/classification.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 
 namespace inferd {
 namespace {
@@ -23,11 +25,17 @@ void AppendTop(const Tensor& t, int64_t offset, int64_t classes, uint32_t count,
   std::vector<int64_t> order(static_cast<size_t>(classes));
   std::iota(order.begin(), order.end(), 0);
   const size_t k = std::min<size_t>(count, order.size());
-  // Highest first; ties keep the lower index first, as a stable sort does.
+  // Highest first; ties keep the lower index first, as a stable sort does;
+  // NaN ranks below every number (a strict weak order needs that).
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
                     [&](int64_t a, int64_t b) {
                       const T va = ElementAt<T>(t, offset + a);
                       const T vb = ElementAt<T>(t, offset + b);
+                      if constexpr (std::is_floating_point_v<T>) {
+                        if (std::isnan(va) || std::isnan(vb)) {
+                          return !std::isnan(va) || (std::isnan(vb) && a < b);
+                        }
+                      }
                       return va > vb || (va == vb && a < b);
                     });
   for (size_t i = 0; i < k; ++i) {

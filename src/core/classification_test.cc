@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 namespace inferd {
@@ -46,6 +47,14 @@ TEST(ClassificationTest, LabelsShorterThanTheClassesLeaveTheRestUnlabelled) {
   auto top = Classify(scores, 3, true, {"a"});
   ASSERT_TRUE(top.ok());
   EXPECT_EQ(Strings(*top), (std::vector<std::string>{"2.000000:2", "1.000000:1", "0.000000:0:a"}));
+}
+
+TEST(ClassificationTest, NanRanksLast) {
+  const float nan = std::nanf("");
+  const Tensor scores = Make<float>(DataType::kFp32, {1, 4}, {nan, 0.5f, nan, 0.25f});
+  auto top = Classify(scores, 3, true, {});
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(Strings(*top), (std::vector<std::string>{"0.500000:1", "0.250000:3", "nan:0"}));
 }
 
 TEST(ClassificationTest, UnsupportedTypesAreRefusedInTritonsWords) {

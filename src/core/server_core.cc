@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "core/model_config.h"
 #include "core/request_validator.h"
 #include "core/version.h"
 #include "observability/process_metrics.h"
@@ -108,6 +109,23 @@ void ServerCore::LoadModel(std::string name, std::optional<std::string> config_j
       [this, name = std::move(name), config_json = std::move(config_json)] {
         INFERD_RETURN_IF_ERROR(CheckExplicitMode());
         return manager_.Load(name, config_json);
+      },
+      std::move(done));
+}
+
+void ServerCore::SetInstanceCount(std::string name, int count, AdminDone done) {
+  RunAdmin(
+      [this, name = std::move(name), count]() -> Status {
+        INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        if (count < 1) return InvalidArgument("a model needs at least one instance");
+        INFERD_ASSIGN_OR_RETURN(ModelHandle current, manager_.Get(name, ""));
+        inference::ModelConfig config = current->config;
+        config.clear_instance_group();
+        auto* group = config.add_instance_group();
+        group->set_count(count);
+        group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+        current.reset();  // the old version may unload as soon as the new one serves
+        return manager_.Load(name, ModelConfigToJson(config));
       },
       std::move(done));
 }

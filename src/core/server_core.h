@@ -97,6 +97,12 @@ class ServerCore {
   using AdminDone = std::function<void(Status)>;
   void LoadModel(std::string name, std::optional<std::string> config_json, AdminDone done);
   void UnloadModel(std::string name, AdminDone done);
+  // Reloads the model with `count` instances (one instance group of that
+  // count; the rest of its config unchanged): the new instances load and warm
+  // up beside the old ones, then take over. Explicit model control only.
+  void SetInstanceCount(std::string name, int count, AdminDone done);
+  // OK in explicit model control mode; otherwise Triton's UNAVAILABLE.
+  Status CheckExplicitMode() const;
   // Stops serving one version (explicit mode only, like unload).
   void UnloadVersion(std::string name, int64_t version, AdminDone done);
   void SetVersionLabel(std::string name, std::string label, int64_t version, AdminDone done);
@@ -134,7 +140,6 @@ class ServerCore {
   // set (a step of a sequence).
   void Enqueue(ModelHandle model, InferRequest request, std::optional<int> instance,
                InferCallback done);
-  Status CheckExplicitMode() const;
   void RunAdmin(std::function<Status()> work, AdminDone done);
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
                                                      MetricsRegistry* metrics);

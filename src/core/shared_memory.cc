@@ -9,21 +9,28 @@
 
 namespace inferd {
 
-// One mmap of [0, offset + byte_size) of a shared-memory object.
+// One mmap of [0, offset + byte_size) of a shared-memory object, and the
+// object itself, kept open to check its size before each use.
 struct SharedMemoryRegions::Mapping {
   void* base = MAP_FAILED;
   size_t length = 0;
+  int fd = -1;
   ~Mapping() {
     if (base != MAP_FAILED) ::munmap(base, length);
+    if (fd >= 0) ::close(fd);
   }
 };
 
 Status SharedMemoryRegions::Register(const std::string& name, const std::string& key,
-                                     uint64_t offset, uint64_t byte_size) {
+                                     uint64_t offset, uint64_t byte_size, bool client_is_local) {
   if (!allow_register_) {
     return Unsupported(
         "Client shared memory is disabled. Start the server with '--allow-client-shm=true' to "
         "enable.");
+  }
+  if (!client_is_local) {
+    return PermissionDenied(
+        "shared memory regions can be registered only by clients on this host (loopback)");
   }
   if (name.empty()) {
     return InvalidArgument("'region name' is necessary to register system shared memory region");
@@ -53,8 +60,8 @@ Status SharedMemoryRegions::Register(const std::string& name, const std::string&
   }
   auto mapping = std::make_shared<Mapping>();
   mapping->length = static_cast<size_t>(offset + byte_size);
+  mapping->fd = fd;
   mapping->base = ::mmap(nullptr, mapping->length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
   if (mapping->base == MAP_FAILED) {
     return Internal("Unable to map shared memory region: '" + key + "'");
   }
@@ -109,6 +116,13 @@ StatusOr<SharedMemoryRegions::View> SharedMemoryRegions::Find(const std::string&
   }
   if (offset + byte_size > info.byte_size) {
     return InvalidArgument("Invalid offset + byte size for shared memory region: '" + name + "'");
+  }
+  // Touching pages past the end of a shrunk object would raise SIGBUS.
+  struct stat st {};
+  if (::fstat(it->second.mapping->fd, &st) != 0 ||
+      static_cast<uint64_t>(st.st_size) < it->second.mapping->length) {
+    return InvalidArgument("shared memory region '" + name +
+                           "' is smaller than when it was registered; register it again");
   }
   auto* start = static_cast<std::byte*>(it->second.mapping->base) + info.offset + offset;
   return View{std::span<std::byte>(start, static_cast<size_t>(byte_size)), it->second.mapping};

@@ -37,8 +37,10 @@ class SharedMemoryRegions {
   // clients should do.
   explicit SharedMemoryRegions(bool allow_register) : allow_register_(allow_register) {}
 
+  // `client_is_local`: the caller came over loopback; others are refused, as
+  // a remote client has no business naming this host's memory objects.
   Status Register(const std::string& name, const std::string& key, uint64_t offset,
-                  uint64_t byte_size);
+                  uint64_t byte_size, bool client_is_local);
   // "" unregisters every region. An unknown name is not an error (Triton).
   Status Unregister(const std::string& name);
   // Every region, or the one named; NOT_FOUND for an unknown name.
@@ -48,7 +50,8 @@ class SharedMemoryRegions {
     std::span<std::byte> bytes;
     std::shared_ptr<const void> owner;  // keeps the mapping alive
   };
-  // [offset, offset + byte_size) of region `name`, bounds checked.
+  // [offset, offset + byte_size) of region `name`, bounds checked, also
+  // against the object's current size (a client may shrink it).
   StatusOr<View> Find(const std::string& name, uint64_t offset, uint64_t byte_size) const;
 
  private:

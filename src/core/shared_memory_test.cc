@@ -40,7 +40,7 @@ class ShmObject {
 TEST(SharedMemoryTest, RegisteredRegionsAreReadAndWrittenInPlace) {
   ShmObject object(4096);
   SharedMemoryRegions regions(true);
-  ASSERT_TRUE(regions.Register("in", object.key(), 100, 64).ok());
+  ASSERT_TRUE(regions.Register("in", object.key(), 100, 64, true).ok());
   std::memcpy(object.base() + 108, "abcd", 4);
   auto view = regions.Find("in", 8, 4);
   ASSERT_TRUE(view.ok()) << view.status().ToString();
@@ -58,16 +58,17 @@ TEST(SharedMemoryTest, RegisteredRegionsAreReadAndWrittenInPlace) {
 TEST(SharedMemoryTest, RefusalsUseTritonsWords) {
   ShmObject object(1024);
   SharedMemoryRegions off(false);
-  EXPECT_EQ(off.Register("r", object.key(), 0, 16).code(), StatusCode::kUnsupported);
+  EXPECT_EQ(off.Register("r", object.key(), 0, 16, true).code(), StatusCode::kUnsupported);
 
   SharedMemoryRegions regions(true);
-  EXPECT_EQ(regions.Register("r", "/no-such-object-inferd", 0, 16).message(),
+  EXPECT_EQ(regions.Register("r", "/no-such-object-inferd", 0, 16, true).message(),
             "Unable to open shared memory region: '/no-such-object-inferd'");
-  EXPECT_EQ(regions.Register("r", object.key(), 1000, 100).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(regions.Register("r", object.key(), UINT64_MAX, 2).code(),
+  EXPECT_EQ(regions.Register("r", object.key(), 1000, 100, true).code(),
             StatusCode::kInvalidArgument);
-  ASSERT_TRUE(regions.Register("r", object.key(), 0, 1024).ok());
-  EXPECT_EQ(regions.Register("r", object.key(), 0, 16).message(),
+  EXPECT_EQ(regions.Register("r", object.key(), UINT64_MAX, 2, true).code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE(regions.Register("r", object.key(), 0, 1024, true).ok());
+  EXPECT_EQ(regions.Register("r", object.key(), 0, 16, true).message(),
             "shared memory region 'r' already in manager");
   EXPECT_EQ(regions.Find("x", 0, 4).status().message(), "Unable to find shared memory region: 'x'");
   EXPECT_EQ(regions.Find("r", 1024, 4).status().message(),
@@ -78,10 +79,25 @@ TEST(SharedMemoryTest, RefusalsUseTritonsWords) {
   EXPECT_EQ(regions.List("x").status().code(), StatusCode::kNotFound);
 }
 
+TEST(SharedMemoryTest, OnlyLocalClientsRegisterAndShrunkObjectsAreRefused) {
+  ShmObject object(8192);
+  SharedMemoryRegions regions(true);
+  EXPECT_EQ(regions.Register("r", object.key(), 0, 8192, false).code(),
+            StatusCode::kPermissionDenied);
+  ASSERT_TRUE(regions.Register("r", object.key(), 0, 8192, true).ok());
+  ASSERT_TRUE(regions.Find("r", 4096, 16).ok());
+  const int fd = ::shm_open(object.key().c_str(), O_RDWR, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 4096), 0);  // the client shrinks it
+  ::close(fd);
+  EXPECT_NE(regions.Find("r", 4096, 16).status().message().find("smaller than when it was"),
+            std::string::npos);
+}
+
 TEST(SharedMemoryTest, AViewOutlivesItsUnregistration) {
   ShmObject object(4096);
   SharedMemoryRegions regions(true);
-  ASSERT_TRUE(regions.Register("r", object.key(), 0, 4096).ok());
+  ASSERT_TRUE(regions.Register("r", object.key(), 0, 4096, true).ok());
   auto view = regions.Find("r", 0, 8);
   ASSERT_TRUE(view.ok());
   ASSERT_TRUE(regions.Unregister("r").ok());
@@ -89,8 +105,8 @@ TEST(SharedMemoryTest, AViewOutlivesItsUnregistration) {
   std::memcpy(view->bytes.data(), "still ok", 8);  // mapped until the view goes
   EXPECT_EQ(std::memcmp(object.base(), "still ok", 8), 0);
   EXPECT_FALSE(regions.Find("r", 0, 8).ok());
-  ASSERT_TRUE(regions.Register("a", object.key(), 0, 8).ok());
-  ASSERT_TRUE(regions.Register("b", object.key(), 8, 8).ok());
+  ASSERT_TRUE(regions.Register("a", object.key(), 0, 8, true).ok());
+  ASSERT_TRUE(regions.Register("b", object.key(), 8, 8, true).ok());
   ASSERT_TRUE(regions.Unregister("").ok());
   EXPECT_TRUE(regions.List("")->empty());
 }

@@ -14,7 +14,7 @@ import onnx
 import pytest
 import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
-from e2e_lib import InferdServer, mem
+from e2e_lib import TIME_SCALE, InferdServer, mem
 from onnx import helper
 from tritonclient.utils import InferenceServerException
 
@@ -59,7 +59,7 @@ def _accumulator(corrid: int) -> onnx.ModelProto:
 
 
 def _write(repo, name, corrid=onnx.TensorProto.UINT64, corrid_type="TYPE_UINT64", batch=4,
-           instances=2, idle=400000, strategy="direct { }"):  # fmt: skip
+           instances=2, idle=30000000, strategy="direct { }"):  # fmt: skip
     d = repo / name
     (d / "1").mkdir(parents=True)
     (d / "1" / "model.onnx").write_bytes(_accumulator(corrid).SerializeToString())
@@ -73,6 +73,9 @@ def srv(tmp_path_factory):
     _write(repo, "acc")
     _write(repo, "acc_oldest", strategy="oldest { max_candidate_sequences: 4 }")
     _write(repo, "acc_str", corrid=onnx.TensorProto.STRING, corrid_type="TYPE_STRING")
+    # Idle sequences are released after 0.4 s here (30 s elsewhere: steps of
+    # a slow run must not be mistaken for idleness).
+    _write(repo, "acc_short_idle", idle=400000)
     # One slot in all: a second sequence waits for the first to end.
     _write(repo, "acc_one_slot", batch=1, instances=1, idle=30000000)
     server = InferdServer(repo, tmp_path_factory.mktemp("logs"))
@@ -181,10 +184,10 @@ def test_sequence_errors_in_tritons_words(srv):
 
 def test_an_idle_sequence_is_released(srv):
     client = httpclient.InferenceServerClient(srv.host_port)
-    assert _step(client, httpclient, "acc", 5005, 1, start=True)[0] == 1
-    time.sleep(1.5)  # the model's max_sequence_idle_microseconds is 0.4 s
+    assert _step(client, httpclient, "acc_short_idle", 5005, 1, start=True)[0] == 1
+    time.sleep(1.5 * TIME_SCALE)  # the model's max_sequence_idle_microseconds is 0.4 s
     with pytest.raises(InferenceServerException, match="must specify the START flag"):
-        _step(client, httpclient, "acc", 5005, 1)
+        _step(client, httpclient, "acc_short_idle", 5005, 1)
 
 
 def test_a_sequence_waits_for_a_free_slot(srv):

@@ -88,12 +88,17 @@ def test_raw_bodies_under_concurrency_each_get_their_answer(pets):
 
 
 def test_raw_body_for_a_model_without_a_bytes_input_is_refused(pets):
-    r = requests.post(pets.url("/predictions/logreg"), data=b"hello",
-                      headers={"Content-Type": "text/plain"}, timeout=10)  # fmt: skip
+    r = requests.post(pets.url("/predictions/logreg"), data=PNG,
+                      headers={"Content-Type": "image/png"}, timeout=10)  # fmt: skip
     assert r.status_code == 400
     body = r.json()
     assert body["code"] == 400 and body["type"] == "BadRequestException"
     assert "one BYTES input" in body["message"]
+    # JSON rows sent as text/plain are still JSON rows for such a model.
+    rows = json.dumps([[0.5] * 30]).encode()
+    ok = requests.post(pets.url("/predictions/logreg"), data=rows,
+                       headers={"Content-Type": "text/plain"}, timeout=10)  # fmt: skip
+    assert ok.status_code == 200, ok.text
     assert requests.get(pets.url("/ping"), timeout=10).json() == {"status": "Healthy"}
 
 
@@ -123,6 +128,11 @@ def test_scale_workers_under_load(explicit):
     assert bad.status_code == 400 and bad.json()["message"] == "max_worker cannot be less than min_worker."
     missing = requests.put(explicit.url("/models/nope?min_worker=1"), timeout=10)
     assert missing.status_code == 404 and missing.json()["message"] == "Model not found: nope"
+
+
+def test_scaling_outside_explicit_mode_is_refused_at_once(pets):
+    r = requests.put(pets.url("/models/pets?min_worker=2"), timeout=10)
+    assert r.status_code == 503 and "explicit" in r.json()["message"], r.text
 
 
 def test_register_a_model(explicit, tmp_path):

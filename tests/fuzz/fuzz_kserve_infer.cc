@@ -20,8 +20,8 @@ inferd::SharedMemoryRegions& Regions() {
     const std::string key = "/inferd-fuzz-" + std::to_string(::getpid());
     const int fd = ::shm_open(key.c_str(), O_CREAT | O_RDWR, 0600);
     if (fd >= 0 && ::ftruncate(fd, 4096) == 0) {
-      (void)r->Register("r", key, 0, 4096);
-      (void)r->Register("half", key, 2048, 2048);
+      (void)r->Register("r", key, 0, 4096, true);
+      (void)r->Register("half", key, 2048, 2048, true);
     }
     if (fd >= 0) ::close(fd);
     ::shm_unlink(key.c_str());  // the mappings keep it

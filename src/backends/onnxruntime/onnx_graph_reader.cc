@@ -7,6 +7,7 @@
 #include <google/protobuf/wire_format_lite.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <climits>
 #include <set>
 
@@ -42,17 +43,25 @@ bool ReadString(pbio::CodedInputStream& in, std::string& out) {
 // Reads one AttributeProto (the stream is limited to it).
 bool ReadAttribute(pbio::CodedInputStream& in, std::string& name,
                    std::vector<std::string>& labels) {
-  std::vector<std::string> ints;
+  // Only class labels are kept. The name normally comes first; once it is
+  // known to be another attribute (a tree ensemble's millions of node ids),
+  // its values are skipped rather than collected.
+  const auto wanted = [&] {
+    return name.empty() || name == "classlabels_int64s" || name == "classlabels_strings";
+  };
+  std::vector<int64_t> ints;
   std::vector<std::string> strings;
   while (uint32_t tag = in.ReadTag()) {
     const int field = WFL::GetTagFieldNumber(tag);
     const auto type = WFL::GetTagWireType(tag);
     if (field == kAttrName && type == WFL::WIRETYPE_LENGTH_DELIMITED) {
       if (!ReadString(in, name)) return false;
+    } else if (!wanted()) {
+      if (!WFL::SkipField(&in, tag)) return false;
     } else if (field == kAttrInts && type == WFL::WIRETYPE_VARINT) {
       uint64_t v = 0;
       if (!in.ReadVarint64(&v)) return false;
-      ints.push_back(std::to_string(static_cast<int64_t>(v)));
+      ints.push_back(static_cast<int64_t>(v));
     } else if (field == kAttrInts && type == WFL::WIRETYPE_LENGTH_DELIMITED) {  // packed
       uint32_t len = 0;
       if (!in.ReadVarint32(&len)) return false;
@@ -60,7 +69,7 @@ bool ReadAttribute(pbio::CodedInputStream& in, std::string& name,
       while (in.BytesUntilLimit() > 0) {
         uint64_t v = 0;
         if (!in.ReadVarint64(&v)) return false;
-        ints.push_back(std::to_string(static_cast<int64_t>(v)));
+        ints.push_back(static_cast<int64_t>(v));
       }
       in.PopLimit(limit);
     } else if (field == kAttrStrings && type == WFL::WIRETYPE_LENGTH_DELIMITED) {
@@ -71,7 +80,10 @@ bool ReadAttribute(pbio::CodedInputStream& in, std::string& name,
       return false;
     }
   }
-  if (name == "classlabels_int64s") labels = std::move(ints);
+  if (name == "classlabels_int64s") {
+    labels.clear();
+    for (int64_t v : ints) labels.push_back(std::to_string(v));
+  }
   if (name == "classlabels_strings") labels = std::move(strings);
   return true;
 }
@@ -222,7 +234,14 @@ std::vector<std::string> OnnxFileFacts::ScoreLabels(const std::string& output,
     if (!KeepsColumns(node.op_type) || node.inputs.empty()) break;
     name = node.inputs.front();
   }
-  if (classifiers == 1 && columns > 0 &&
+  // When tracing fails (a Concat, say, as converters build for binary
+  // classifiers), an output that says it holds probabilities or scores and has
+  // one column per class of the graph's only classifier gets its labels.
+  std::string lower(output);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool named_as_scores =
+      lower.find("prob") != std::string::npos || lower.find("score") != std::string::npos;
+  if (classifiers == 1 && named_as_scores && columns > 0 &&
       static_cast<size_t>(columns) == only_classifier->class_labels.size()) {
     return only_classifier->class_labels;
   }

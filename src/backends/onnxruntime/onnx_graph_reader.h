@@ -39,8 +39,9 @@ struct OnnxFileFacts {
   // The class labels of the classifier whose scores reach graph output
   // `output`: traced back through label-preserving nodes (Identity, Cast,
   // Normalizer, Softmax, ...) to a classifier's scores output; failing that,
-  // the labels of the graph's only classifier when `columns` (the output's
-  // static last dim, -1 when unknown) equals their count. Empty when neither.
+  // for an output named like probabilities or scores, the labels of the
+  // graph's only classifier when `columns` (the output's static last dim, -1
+  // when unknown) equals their count. Empty when neither.
   std::vector<std::string> ScoreLabels(const std::string& output, int64_t columns) const;
 };
 

@@ -64,20 +64,22 @@ TEST(OnnxGraphReaderTest, ReadsIrVersionAndOpsets) {
 TEST(OnnxGraphReaderTest, TracesScoresBackToTheClassifier) {
   const std::string labels = Field(1, "classlabels_strings") + Field(9, "setosa") +
                              Field(9, "versicolor") + Field(9, "virginica");
-  const std::string graph = Node("LinearClassifier", {"X"}, {"label", "scores"}, labels) +
-                            Node("Normalizer", {"scores"}, {"norm"}) +
-                            Node("Cast", {"norm"}, {"probabilities"}) +
-                            Node("MatMul", {"X", "W"}, {"other"});
+  const std::string graph =
+      Node("LinearClassifier", {"X"}, {"label", "scores"}, labels) +
+      Node("Normalizer", {"scores"}, {"norm"}) + Node("Cast", {"norm"}, {"probabilities"}) +
+      Node("MatMul", {"X", "W"}, {"other"}) + Node("Concat", {"X", "W"}, {"binary_probs"});
   auto facts = ReadOnnxFactsFromBytes(Field(7, graph));
   ASSERT_TRUE(facts.ok()) << facts.status().ToString();
   const std::vector<std::string> want = {"setosa", "versicolor", "virginica"};
   EXPECT_EQ(facts->ScoreLabels("probabilities", -1), want);
   EXPECT_EQ(facts->ScoreLabels("scores", -1), want);
   EXPECT_TRUE(facts->ScoreLabels("label", -1).empty());  // labels, not scores
-  // An unrelated output: labelled only when its width matches the one classifier.
-  EXPECT_TRUE(facts->ScoreLabels("other", -1).empty());
-  EXPECT_TRUE(facts->ScoreLabels("other", 2).empty());
-  EXPECT_EQ(facts->ScoreLabels("other", 3), want);
+  // Untraceable outputs: labelled only when named as scores and as wide as
+  // the one classifier's classes.
+  EXPECT_TRUE(facts->ScoreLabels("binary_probs", -1).empty());
+  EXPECT_TRUE(facts->ScoreLabels("binary_probs", 2).empty());
+  EXPECT_EQ(facts->ScoreLabels("binary_probs", 3), want);
+  EXPECT_TRUE(facts->ScoreLabels("other", 3).empty());
 }
 
 TEST(OnnxGraphReaderTest, TwoClassifiersAreNotGuessedBetween) {
@@ -85,11 +87,11 @@ TEST(OnnxGraphReaderTest, TwoClassifiersAreNotGuessedBetween) {
       Field(1, "classlabels_int64s") + Varint(8 << 3) + Varint(0) + Varint(8 << 3) + Varint(1);
   const std::string graph = Node("TreeEnsembleClassifier", {"X"}, {"l1", "p1"}, a) +
                             Node("SVMClassifier", {"X"}, {"l2", "p2"}, a) +
-                            Node("Concat", {"p1", "p2"}, {"both"});
+                            Node("Concat", {"p1", "p2"}, {"both_probs"});
   auto facts = ReadOnnxFactsFromBytes(Field(7, graph));
   ASSERT_TRUE(facts.ok());
   EXPECT_EQ(facts->ScoreLabels("p2", 2), (std::vector<std::string>{"0", "1"}));
-  EXPECT_TRUE(facts->ScoreLabels("both", 2).empty());
+  EXPECT_TRUE(facts->ScoreLabels("both_probs", 2).empty());
 }
 
 TEST(OnnxGraphReaderTest, CyclesEnd) {

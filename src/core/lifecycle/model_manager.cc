@@ -313,7 +313,8 @@ Status ModelManager::LoadLocked(std::string_view name,
   auto it = before->find(name);
   const ModelEntry* previous = it == before->end() ? nullptr : &it->second;
   const auto config = ReadConfig(dir, config_json);
-  // A bad override is the caller's mistake: nothing changes.
+  // A bad override changes nothing; Triton reports it as a failed poll (500),
+  // and so does inferd, with the parse error after Triton's words.
   if (!config.ok() && config_json) {
     return poll_failed(
         Status(config.status().code(), "Invalid config override: " + config.status().message()));

@@ -56,6 +56,11 @@ StatusOr<std::string> Inflate(std::string_view body, int window_bits, size_t max
     rc = inflate(&z, Z_NO_FLUSH);
     produced += out_before - z.avail_out;
     in_left -= in_chunk - z.avail_in;
+    // gzip allows several members one after another (pigz, cat a.gz b.gz).
+    if (rc == Z_STREAM_END && window_bits == kGzipBits && in_left > 0) {
+      if (inflateReset(&z) != Z_OK) break;
+      continue;
+    }
     if (rc == Z_STREAM_END) break;
     if (rc != Z_OK && rc != Z_BUF_ERROR) break;
     // No progress and nothing left to read: the stream ends early.
@@ -93,7 +98,7 @@ StatusOr<ContentCoding> ParseContentEncoding(std::string_view value) {
 }
 
 StatusOr<std::string> Decode(ContentCoding coding, std::string_view body,
-                             size_t max_decoded_bytes) {
+                             size_t max_decoded_bytes) try {
   switch (coding) {
     case ContentCoding::kIdentity:
       return std::string(body);
@@ -110,6 +115,8 @@ StatusOr<std::string> Decode(ContentCoding coding, std::string_view body,
     }
   }
   return Internal("unknown content coding");
+} catch (const std::bad_alloc&) {
+  return Status(StatusCode::kResourceExhausted, "not enough memory to decompress the request body");
 }
 
 ContentCoding ChooseResponseCoding(std::string_view accept_encoding) {

@@ -33,6 +33,14 @@ TEST(ContentCodingTest, RoundTripsEveryCoding) {
   }
 }
 
+TEST(ContentCodingTest, ReadsEveryMemberOfAGzipStream) {
+  const std::string two =
+      Encode(ContentCoding::kGzip, "first ") + Encode(ContentCoding::kGzip, "second");
+  auto decoded = Decode(ContentCoding::kGzip, two, 1 << 20);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, "first second");
+}
+
 TEST(ContentCodingTest, ReadsRawDeflateToo) {
   const std::string body = Text(5000);
   z_stream z{};
@@ -60,7 +68,7 @@ TEST(ContentCodingTest, CorruptAndTruncatedStreamsAreInvalid) {
   EXPECT_EQ(Decode(ContentCoding::kGzip, "not gzip at all", 1 << 20).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Decode(ContentCoding::kGzip, gz + "trailing", 1 << 20).status().code(),
-            StatusCode::kInvalidArgument);
+            StatusCode::kInvalidArgument);  // not a second gzip member
   EXPECT_EQ(Decode(ContentCoding::kDeflate, "", 1 << 20).status().code(),
             StatusCode::kInvalidArgument);
 }

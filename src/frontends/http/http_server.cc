@@ -163,6 +163,18 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto length = parser_->content_length();
     if (length && *length > body_limit_) return OnRead(bhttp::error::body_limit, bytes);
     parser_->body_limit(body_limit_);  // bounds a chunked body too
+    // `curl -T` and other uploaders wait for 100 Continue before the body.
+    const auto expect = header[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = shared_from_this()](beast::error_code ec, size_t) {
+                                 if (ec) return self->Close();
+                                 bhttp::async_read(
+                                     self->stream_, self->buffer_, *self->parser_,
+                                     beast::bind_front_handler(&Session::OnRead, self));
+                               });
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -263,8 +275,10 @@ class Session : public std::enable_shared_from_this<Session> {
       stream_.socket().cancel(cancel_ec);  // ends the disconnect watch
     }
     const bool keep = keep_alive_ && !server_->stopping_.load();
+    // Compression runs on the I/O thread: very large answers go as they are.
+    constexpr size_t kMaxCompressedAnswer = 64 << 20;
     if (response_coding_ != ContentCoding::kIdentity && !response.body.empty() &&
-        response.body.size() < (1u << 31)) {
+        response.body.size() <= kMaxCompressedAnswer) {
       response.body = Encode(response_coding_, response.body);
       response.headers.emplace_back("Content-Encoding",
                                     std::string(ContentCodingName(response_coding_)));

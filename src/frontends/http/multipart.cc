@@ -113,6 +113,10 @@ StatusOr<std::vector<FormPart>> ReadFormParts(std::string_view content_type,
     if (end == std::string_view::npos) return InvalidArgument("unterminated multipart body");
     part.content = rest.substr(0, end);
     if (!part.content.empty() && part.content.back() == '\r') part.content.remove_suffix(1);
+    if (parts.size() >= kMaxFormParts) {
+      return InvalidArgument("the multipart body has more than " + std::to_string(kMaxFormParts) +
+                             " parts");
+    }
     parts.push_back(part);
     rest.remove_prefix(end + 1 + delimiter.size());
   }

@@ -3,6 +3,7 @@
 // into the body.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -19,8 +20,10 @@ struct FormPart {
   std::string_view content;
 };
 
+inline constexpr size_t kMaxFormParts = 4096;
+
 // Every part, in body order; InvalidArgument when the body or the boundary is
-// malformed.
+// malformed, or holds more than kMaxFormParts parts.
 StatusOr<std::vector<FormPart>> ReadFormParts(std::string_view content_type, std::string_view body);
 
 // The body of the first part named `name` (Content-Disposition: form-data;

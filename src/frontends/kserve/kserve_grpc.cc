@@ -315,9 +315,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryRegister(
       CallbackServerContext* context, const pb::SystemSharedMemoryRegisterRequest* request,
       pb::SystemSharedMemoryRegisterResponse*) override {
+    const bool local = grpcfe::PeerIsLoopback(context->peer());
     return Answer(
         context, ToGrpcStatus(regions_->Register(request->name(), request->key(), request->offset(),
-                                                 request->byte_size())));
+                                                 request->byte_size(), local)));
   }
 
   ServerUnaryReactor* SystemSharedMemoryUnregister(

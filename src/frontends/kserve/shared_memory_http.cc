@@ -92,7 +92,8 @@ void Register(SharedMemoryRegions* regions, HttpRequest& req, Responder respond)
   if (Status parsed = ParseRegister(*req.body, key, offset, byte_size); !parsed.ok()) {
     return respond(Error(parsed));
   }
-  Status status = regions->Register(std::string(req.Param("name")), key, offset, byte_size);
+  Status status = regions->Register(std::string(req.Param("name")), key, offset, byte_size,
+                                    req.remote_is_loopback);
   respond(status.ok() ? Empty() : Error(status));
 }
 

@@ -119,12 +119,14 @@ StatusOr<DecodedPrediction> DecodePredictionBody(std::string_view content_type,
   const std::string media = LowerMediaType(content_type);
   const TensorSpec* bytes_input = SingleBytesInput(signature);
   if (IsRawMediaType(media)) {
-    if (bytes_input == nullptr) {
+    if (bytes_input != nullptr) return RawElements(*bytes_input, {body});
+    // Clients send JSON rows as text/plain or octet-stream too: read them as
+    // JSON. Images and sound can only feed a BYTES input.
+    if (media != "text/plain" && media != "application/octet-stream") {
       return InvalidArgument("a " + media +
                              " body feeds only a model with one BYTES input; send JSON rows "
                              "for this model's inputs");
     }
-    return RawElements(*bytes_input, {body});
   }
   if (bytes_input != nullptr && IsMultipartFormData(content_type)) {
     INFERD_ASSIGN_OR_RETURN(auto parts, http::ReadFormParts(content_type, body));

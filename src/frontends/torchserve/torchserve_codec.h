@@ -15,7 +15,8 @@
 // BYTES input: a text/plain, application/octet-stream, image/*, audio/* or
 // video/* body is one element; each part of a multipart/form-data body is one
 // element; with no Content-Type (`curl -T file`), a body that is not a JSON
-// list or object is one element. Any other model refuses a raw media type.
+// list or object is one element. Any other model reads text/plain and
+// octet-stream bodies as JSON and refuses image, audio and video bodies.
 //
 // Answer per row: for a classifier (an output carrying class labels, as
 // scikit-learn's ZipMap) a dict {label: probability} in class order, as

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <optional>
 
-#include "core/model_config.h"
 #include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/query_params.h"
@@ -268,17 +267,13 @@ void ScaleWorkers(ServerCore* core, HttpRequest& req, Responder respond) {
     return respond(ErrorResponse(InvalidArgument(
         "min_worker must be 1 to 1024: inferd serves a model with at least one instance")));
   }
-  auto handle = core->GetModel(model, "");
-  if (!handle.ok()) {
+  // Everything that can be checked now is, before a 202 promises anything.
+  if (Status mode = core->CheckExplicitMode(); !mode.ok()) return respond(ErrorResponse(mode));
+  if (auto handle = core->GetModel(model, ""); !handle.ok()) {
     return respond(ErrorResponse(handle.status().code() == StatusCode::kNotFound
                                      ? NotFound("Model not found: " + model)
                                      : handle.status()));
   }
-  inference::ModelConfig config = (*handle)->config;
-  config.clear_instance_group();
-  auto* group = config.add_instance_group();
-  group->set_count(static_cast<int32_t>(*min_worker));
-  group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
   const bool synchronous = QueryValue(req.query, "synchronous") == "true";
   const std::string done_message =
       "Workers scaled to " + std::to_string(*min_worker) + " for model: " + model;
@@ -286,10 +281,11 @@ void ScaleWorkers(ServerCore* core, HttpRequest& req, Responder respond) {
     respond(WithStatus(StatusMessage("Processing worker updates..."), 202));
     respond = [](HttpResponse) {};
   }
-  core->LoadModel(model, ModelConfigToJson(config),
-                  [respond = std::move(respond), done_message](Status status) {
-                    respond(status.ok() ? StatusMessage(done_message) : ErrorResponse(status));
-                  });
+  core->SetInstanceCount(
+      model, static_cast<int>(*min_worker),
+      [respond = std::move(respond), done_message](Status status) {
+        respond(status.ok() ? StatusMessage(done_message) : ErrorResponse(status));
+      });
 }
 
 std::string RegisteredMessage(const std::string& model, int64_t version, int workers) {
