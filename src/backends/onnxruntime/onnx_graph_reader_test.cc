@@ -2,21 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "backends/onnxruntime/proto_wire.h"
+
 namespace inferd::ort {
 namespace {
 
 // Protobuf wire helpers to build a tiny ModelProto by hand.
-std::string Varint(uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-  return out;
-}
+using wire::Varint;
 std::string Field(int number, const std::string& bytes) {
-  return Varint((static_cast<uint64_t>(number) << 3) | 2) + Varint(bytes.size()) + bytes;
+  return wire::Bytes(number, bytes);
 }
 
 std::string ZipMapNode(const std::string& output, const std::string& attribute) {

@@ -5,27 +5,14 @@
 #include <string>
 
 #include "backends/onnxruntime/ort_env.h"
+#include "backends/onnxruntime/proto_wire.h"
 #include "observability/log.h"
 
 namespace inferd::ort {
 namespace {
 
-// Protobuf wire writers for the probe model below.
-std::string Varint(uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-  return out;
-}
-std::string Bytes(int field, const std::string& value) {
-  return Varint((static_cast<uint64_t>(field) << 3) | 2) + Varint(value.size()) + value;
-}
-std::string Number(int field, uint64_t value) {
-  return Varint(static_cast<uint64_t>(field) << 3) + Varint(value);
-}
+using wire::Bytes;
+using wire::Number;
 
 // A ModelProto of one Identity node over a float [1] tensor, stamped with
 // the given IR version and ai.onnx opset (field numbers from onnx.proto).
