@@ -295,7 +295,8 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::async_write(stream_, buffers,
                       [self = shared_from_this(), keep](beast::error_code ec, size_t) {
                         self->server_->RequestFinished();
-                        if (ec || !keep) return self->Close();
+                        if (ec) return self->Close();
+                        if (!keep) return self->Linger();
                         self->Read();
                       });
   }
@@ -342,8 +343,33 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ec);
   }
 
+  // Closing with unread bytes from the client makes the kernel reset the
+  // connection, which can destroy the answer before the client reads it (a
+  // 413 sent while the client still uploads). So after the last answer: send
+  // FIN, then read and drop what still arrives, for a bounded time and size.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Close();
+    lingered_ = 0;
+    stream_.expires_after(std::chrono::seconds(2));
+    DrainSome();
+  }
+
+  void DrainSome() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              constexpr size_t kMaxDrained = 16 << 20;
+                              if (ec || self->lingered_ > kMaxDrained) return self->Close();
+                              self->DrainSome();
+                            });
+  }
+
   Stream stream_;
   HttpServer::Impl* server_;
+  std::array<char, 16384> drain_;  // what Linger reads and drops
+  size_t lingered_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   uint64_t body_limit_ = 0;  // of the request being read
