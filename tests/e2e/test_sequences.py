@@ -120,28 +120,29 @@ def test_string_correlation_ids(srv):
 
 
 def test_the_grpc_stream_runs_sequences(srv):
+    """Steps sent back to back on one stream run in stream order."""
     client = grpcclient.InferenceServerClient(srv.grpc_target)
     answers: queue.Queue = queue.Queue()
     client.start_stream(callback=lambda result, error: answers.put((result, error)))
+    steps, sequences = 16, (2001, 2002, 2003)
     try:
-        sent = []
-        for k, value in enumerate([1.0, 2.0, 4.0, 8.0]):
-            for seq in (2001, 2002):
+        for k in range(steps):
+            for seq in sequences:
                 inp = grpcclient.InferInput("INPUT", [1, 1], "FP32")
-                inp.set_data_from_numpy(np.array([[value * (seq - 2000)]], dtype=np.float32))
+                inp.set_data_from_numpy(np.array([[(k + 1) * (seq - 2000)]], dtype=np.float32))
                 client.async_stream_infer("acc", [inp], request_id=f"{seq}-{k}", sequence_id=seq,
-                                          sequence_start=k == 0, sequence_end=k == 3)  # fmt: skip
-                sent.append(f"{seq}-{k}")
+                                          sequence_start=k == 0, sequence_end=k == steps - 1)  # fmt: skip
         got = {}
-        for _ in sent:
-            result, error = answers.get(timeout=30)
+        for _ in range(steps * len(sequences)):
+            result, error = answers.get(timeout=60)
             assert error is None, error
             got[result.get_response().id] = float(result.as_numpy("OUTPUT")[0, 0])
     finally:
         client.stop_stream()
-    for seq in (2001, 2002):
+    for seq in sequences:
         scale = seq - 2000
-        assert [got[f"{seq}-{k}"] for k in range(4)] == [1 * scale, 3 * scale, 7 * scale, 15 * scale]
+        want = [scale * (k + 1) * (k + 2) / 2 for k in range(steps)]
+        assert [got[f"{seq}-{k}"] for k in range(steps)] == want
 
 
 def test_many_concurrent_sequences(srv):

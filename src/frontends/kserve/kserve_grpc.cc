@@ -65,21 +65,10 @@ class StreamInferReactor
       std::lock_guard lock(mu_);
       ++pending_;
     }
+    // Handed to the core before the next read starts, so requests reach it
+    // in stream order (a sequence's steps must).
+    Submit(std::move(message));
     StartNextRead();
-    std::vector<ShmOutput> shm_outputs;
-    auto decoded = DecodeGrpcInferRequest(*message, message, regions_.get(), &shm_outputs);
-    if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id(), {});
-    const std::string id = message->id();
-    core_->Infer(std::move(decoded).value(),
-                 [this, id, shm_outputs = std::move(shm_outputs)](StatusOr<InferResponse> result) {
-                   if (result.ok()) {
-                     Status written =
-                         WriteOutputsToSharedMemory(regions_.get(), shm_outputs, *result);
-                     if (!written.ok()) result = written;
-                   }
-                   if (!result.ok()) return Complete(result.status(), nullptr, id, {});
-                   Complete(Status::Ok(), &*result, id, shm_outputs);
-                 });
   }
 
   void OnWriteDone(bool ok) override {
@@ -98,6 +87,23 @@ class StreamInferReactor
   void OnDone() override { delete this; }
 
  private:
+  void Submit(std::shared_ptr<pb::ModelInferRequest> message) {
+    std::vector<ShmOutput> shm_outputs;
+    auto decoded = DecodeGrpcInferRequest(*message, message, regions_.get(), &shm_outputs);
+    if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id(), {});
+    const std::string id = message->id();
+    core_->Infer(std::move(decoded).value(),
+                 [this, id, shm_outputs = std::move(shm_outputs)](StatusOr<InferResponse> result) {
+                   if (result.ok()) {
+                     Status written =
+                         WriteOutputsToSharedMemory(regions_.get(), shm_outputs, *result);
+                     if (!written.ok()) result = written;
+                   }
+                   if (!result.ok()) return Complete(result.status(), nullptr, id, {});
+                   Complete(Status::Ok(), &*result, id, shm_outputs);
+                 });
+  }
+
   void StartNextRead() {
     request_.Clear();
     StartRead(&request_);
