@@ -1,7 +1,9 @@
 #include "frontends/http/json_tensor_codec.h"
 
+#include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace inferd::http {
@@ -180,7 +182,18 @@ Status DecodeJsonLeaves(const std::vector<element>& leaves, Tensor& t, const Jso
   return InvalidArgument("input '" + t.name() + "' has no valid datatype");
 }
 
-void WriteJsonTensorData(const Tensor& t, JsonWriter& w) {
+void WriteJsonTensorData(const Tensor& given, JsonWriter& w) {
+  // Elements are read through typed pointers: a tensor that borrows bytes at
+  // an odd offset (a binary body, a shared-memory region) is copied to
+  // aligned memory first.
+  std::optional<Tensor> aligned;
+  const size_t element = given.dtype() == DataType::kBytes ? 1 : DataTypeByteSize(given.dtype());
+  if (element > 1 && reinterpret_cast<uintptr_t>(given.data()) % element != 0) {
+    aligned.emplace(given.name(), given.dtype(), given.shape());
+    std::byte* copy = aligned->Allocate(given.byte_size());
+    std::memcpy(copy, given.data(), given.byte_size());
+  }
+  const Tensor& t = aligned ? *aligned : given;
   const size_t count = [&] {
     auto n = ElementCount(t.shape());
     return n.ok() ? static_cast<size_t>(*n) : 0;

@@ -26,6 +26,16 @@ std::string Encode(const Tensor& t) {
   return buffer.GetString();
 }
 
+// Binary bodies and shared-memory regions lend bytes at any offset.
+TEST(JsonTensorCodecTest, MisalignedElementsAreWritten) {
+  auto storage = std::make_shared<std::vector<std::byte>>(1 + 3 * sizeof(double));
+  const double values[3] = {1.5, -2.25, 4.0};
+  std::memcpy(storage->data() + 1, values, sizeof(values));
+  Tensor t("x", DataType::kFp64, {3});
+  t.Borrow(std::span<const std::byte>(storage->data() + 1, sizeof(values)), storage);
+  EXPECT_EQ(Encode(t), "[1.5,-2.25,4.0]");
+}
+
 TEST(JsonTensorCodecTest, FlatAndNestedDataAreTheSame) {
   auto flat = Decode("[1,2,3,4,5,6]", DataType::kInt32, {2, 3});
   auto nested = Decode("[[1,2,3],[4,5,6]]", DataType::kInt32, {2, 3});
