@@ -75,6 +75,14 @@ Status DecodeTyped(const Contents& c, Tensor& t) {
   return InvalidArgument("input '" + t.name() + "' has no valid datatype");
 }
 
+// A non-negative integer parameter, whichever integer field the client used
+// (tritonclient sends uint64, others int64); nullopt for anything else.
+std::optional<uint64_t> AsUnsigned(const inference::InferParameter& p) {
+  if (p.has_uint64_param()) return p.uint64_param();
+  if (p.has_int64_param() && p.int64_param() >= 0) return static_cast<uint64_t>(p.int64_param());
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Reads a non-negative integer request parameter (Triton's `timeout` in
@@ -83,11 +91,7 @@ StatusOr<std::optional<uint64_t>> UnsignedParameter(const inference::ModelInferR
                                                     const std::string& key) {
   auto it = message.parameters().find(key);
   if (it == message.parameters().end()) return std::optional<uint64_t>();
-  const auto& p = it->second;
-  if (p.has_uint64_param()) return std::optional<uint64_t>(p.uint64_param());
-  if (p.has_int64_param() && p.int64_param() >= 0) {
-    return std::optional<uint64_t>(static_cast<uint64_t>(p.int64_param()));
-  }
+  if (auto value = AsUnsigned(it->second)) return value;
   return InvalidArgument("parameter '" + key + "' must be a non-negative integer");
 }
 
@@ -110,14 +114,8 @@ StatusOr<std::optional<ShmLocation>> ShmParameters(const ParameterMap& params,
        {std::pair{"shared_memory_byte_size", &size}, std::pair{"shared_memory_offset", &offset}}) {
     auto it = params.find(key);
     if (it == params.end()) continue;
-    const auto& p = it->second;
-    if (p.has_uint64_param()) {
-      *out = p.uint64_param();
-    } else if (p.has_int64_param() && p.int64_param() >= 0) {
-      *out = static_cast<uint64_t>(p.int64_param());
-    } else {
-      return InvalidArgument(what + " " + key + " must be a non-negative integer");
-    }
+    *out = AsUnsigned(it->second);
+    if (!*out) return InvalidArgument(what + " " + key + " must be a non-negative integer");
   }
   return MakeShmLocation(what, std::move(region), size, offset);
 }
@@ -127,10 +125,8 @@ StatusOr<std::optional<ShmLocation>> ShmParameters(const ParameterMap& params,
 Status ReadSequenceParameters(const ParameterMap& params, SequenceParams& out) {
   if (auto it = params.find("sequence_id"); it != params.end()) {
     const auto& p = it->second;
-    if (p.has_uint64_param()) {
-      out.id = p.uint64_param();
-    } else if (p.has_int64_param() && p.int64_param() >= 0) {
-      out.id = static_cast<uint64_t>(p.int64_param());
+    if (auto number = AsUnsigned(p)) {
+      out.id = *number;
     } else if (p.has_string_param()) {
       out.id_text = p.string_param();
     } else {
@@ -224,10 +220,7 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
     }
     auto it = output.parameters().find("classification");
     if (it == output.parameters().end()) continue;
-    const auto& p = it->second;
-    const uint64_t classes = p.has_uint64_param()                         ? p.uint64_param()
-                             : p.has_int64_param() && p.int64_param() > 0 ? p.int64_param()
-                                                                          : 0;
+    const uint64_t classes = AsUnsigned(it->second).value_or(0);
     if (classes == 0 || classes > UINT32_MAX) {
       return InvalidArgument("output '" + output.name() + "' classification must be 1 or more");
     }
