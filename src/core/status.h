@@ -25,6 +25,7 @@ enum class StatusCode {
   kCancelled,
   kFailedPrecondition,
   kPermissionDenied,
+  kUnauthenticated,  // missing or bad credentials (HTTP 401)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -62,6 +63,9 @@ inline Status Unsupported(std::string msg) {
 }
 inline Status PermissionDenied(std::string msg) {
   return Status(StatusCode::kPermissionDenied, std::move(msg));
+}
+inline Status Unauthenticated(std::string msg) {
+  return Status(StatusCode::kUnauthenticated, std::move(msg));
 }
 inline Status FailedPrecondition(std::string msg) {
   return Status(StatusCode::kFailedPrecondition, std::move(msg));

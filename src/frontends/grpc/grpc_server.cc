@@ -66,6 +66,9 @@ grpc::Status ToGrpcStatus(const Status& status) {
     case StatusCode::kPermissionDenied:
       code = grpc::StatusCode::PERMISSION_DENIED;
       break;
+    case StatusCode::kUnauthenticated:
+      code = grpc::StatusCode::UNAUTHENTICATED;
+      break;
   }
   return grpc::Status(code, status.message());
 }

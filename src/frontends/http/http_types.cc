@@ -71,6 +71,8 @@ unsigned HttpStatusFor(const Status& status) {
       return 200;
     case StatusCode::kPermissionDenied:
       return 403;
+    case StatusCode::kUnauthenticated:
+      return 401;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kUnavailable:

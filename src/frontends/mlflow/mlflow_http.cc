@@ -95,6 +95,10 @@ HttpResponse ErrorResponse(const Status& status) {
       return ErrorAnswer(501, "NOT_IMPLEMENTED", status.message());
     case StatusCode::kInternal:
       return ErrorAnswer(500, "INTERNAL_ERROR", status.message());
+    case StatusCode::kUnauthenticated:
+      return ErrorAnswer(401, "UNAUTHENTICATED", status.message());
+    case StatusCode::kPermissionDenied:
+      return ErrorAnswer(403, "PERMISSION_DENIED", status.message());
     default:
       return ErrorAnswer(400, "BAD_REQUEST", status.message());
   }

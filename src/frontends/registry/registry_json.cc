@@ -154,6 +154,10 @@ http::HttpResponse RegistryError(const Status& status) {
       code = 403;
       error_code = "PERMISSION_DENIED";
       break;
+    case StatusCode::kUnauthenticated:
+      code = 401;
+      error_code = "UNAUTHENTICATED";
+      break;
     case StatusCode::kResourceExhausted:
       code = 413;
       error_code = "RESOURCE_EXHAUSTED";

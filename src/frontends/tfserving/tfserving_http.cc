@@ -207,6 +207,8 @@ unsigned TfHttpStatusFor(const Status& status) {
       return 400;
     case StatusCode::kPermissionDenied:
       return 403;
+    case StatusCode::kUnauthenticated:
+      return 401;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:

@@ -71,6 +71,10 @@ HttpResponse ErrorResponse(const Status& status) {
       code = 403;
       type = "PermissionDeniedException";
       break;
+    case StatusCode::kUnauthenticated:
+      code = 401;
+      type = "AuthenticationException";
+      break;
     default:
       break;
   }
