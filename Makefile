@@ -16,7 +16,7 @@ HTTP_PORT ?= 8000
 SETUP_ENV := build/.setup.env
 
 .PHONY: setup build build-asan run run-check examples test unit-test e2e-test asan-test fuzz-test \
-	format format-check clean
+	format format-check clean layering-check
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
 	tfserving_rest tensor_proto repository_body registry_body content_coding
@@ -92,7 +92,7 @@ fuzz-test: build-asan
 	    || { echo "fuzz_$$t reported no executions"; exit 1; }; \
 	done
 
-test: format-check unit-test e2e-test run-check asan-test fuzz-test bench-quick
+test: format-check layering-check unit-test e2e-test run-check asan-test fuzz-test bench-quick
 	@echo "make test: all suites passed"
 
 # clang-format comes from set-up like every other tool.
@@ -101,6 +101,11 @@ format: $(SETUP_ENV)
 
 format-check: $(SETUP_ENV)
 	clang-format --dry-run -Werror $$(git ls-files '*.cc' '*.h')
+
+# The include rules of ../shared/DESIGN.md (core owns the interfaces; frontends,
+# pipeline, backends and storage keep to their layers). The script is shared with CI.
+layering-check:
+	../shared/tools/layering-check
 
 clean:
 	rm -rf build build-asan build-fuzz $(EXAMPLES)

@@ -8,6 +8,6 @@ foreach(target kserve_infer model_config onnx_graph_reader csv mlflow_body torch
   add_executable(fuzz_${target} tests/fuzz/fuzz_${target}.cc)
   target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(fuzz_${target} PRIVATE inferd_http inferd_ort)
+  target_link_libraries(fuzz_${target} PRIVATE inferd_http inferd_ort inferd_storage)
   set_target_properties(fuzz_${target} PROPERTIES BUILD_RPATH "${INFERD_ORT_LIBDIR}")
 endforeach()

@@ -19,7 +19,7 @@ ServerCore::ServerCore(ServerCoreOptions options, std::unique_ptr<BackendFactory
       registry_(manager_,
                 options_.registry_db.empty() ? options_.model_repository / ".inferd-registry.db"
                                              : options_.registry_db,
-                options_.max_upload_bytes) {
+                options_.max_upload_bytes, options_.registry_store) {
   AddProcessMetrics(metrics_);
   metrics_.AddCollector([this](MetricsRegistry& registry) { CollectModelMetrics(registry); });
 }

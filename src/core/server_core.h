@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/backend.h"
+#include "core/backend.h"
 #include "core/infer_request.h"
 #include "core/lifecycle/model_manager.h"
 #include "core/lifecycle/repository_poller.h"
@@ -54,6 +54,8 @@ struct ServerCoreOptions {
   ModelLoaderOptions loader;
   // The model registry's database; empty: <model_repository>/.inferd-registry.db.
   std::filesystem::path registry_db;
+  // Opens the registry's database (main passes storage/'s SQLite store).
+  RegistryStoreOpener registry_store;
   uint64_t max_upload_bytes = 1ull << 30;  // a registry upload or copied source
   // Ready means every model in the repository is ready; when false, ready
   // means the server has started (models that failed are still reported).

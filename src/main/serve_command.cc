@@ -15,6 +15,7 @@
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/registry/registry_http.h"
 #include "observability/log.h"
+#include "storage/sqlite_registry_store.h"
 
 namespace inferd {
 
@@ -175,6 +176,12 @@ int RunServe(const ServeOptions& o) {
       std::chrono::milliseconds(static_cast<int64_t>(o.repository_poll_secs * 1000));
   core_options.startup_models = o.load_models;
   core_options.registry_db = o.registry_db;
+  core_options.registry_store = [](const std::filesystem::path& path,
+                                   bool create) -> StatusOr<std::unique_ptr<RegistryStore>> {
+    auto opened = SqliteRegistryStore::Open(path, create);
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<RegistryStore>(std::move(opened).value());
+  };
   core_options.max_upload_bytes = o.max_upload_bytes;
   core_options.admin_access = o.admin_api == "on"    ? AdminAccess::kOn
                               : o.admin_api == "off" ? AdminAccess::kOff

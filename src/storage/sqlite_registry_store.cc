@@ -1,4 +1,4 @@
-#include "storage/registry_store.h"
+#include "storage/sqlite_registry_store.h"
 
 #include <sqlite3.h>
 
@@ -67,9 +67,9 @@ int64_t NowMs() {
 }  // namespace
 
 // A prepared statement; bind with Bind(...) in parameter order, then Step.
-class RegistryStore::Statement {
+class SqliteRegistryStore::Statement {
  public:
-  Statement(RegistryStore& store, const char* sql) : store_(store) {
+  Statement(SqliteRegistryStore& store, const char* sql) : store_(store) {
     rc_ = sqlite3_prepare_v2(store.db_, sql, -1, &stmt_, nullptr);
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -115,7 +115,7 @@ class RegistryStore::Statement {
   double Real(int column) const { return sqlite3_column_double(stmt_, column); }
 
  private:
-  RegistryStore& store_;
+  SqliteRegistryStore& store_;
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
   int index_ = 0;
@@ -123,9 +123,9 @@ class RegistryStore::Statement {
 
 // BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails
 // half-way for a lock another writer took after it began.
-class RegistryStore::Transaction {
+class SqliteRegistryStore::Transaction {
  public:
-  explicit Transaction(RegistryStore& store) : store_(store) {
+  explicit Transaction(SqliteRegistryStore& store) : store_(store) {
     begun_ = store.Check(sqlite3_exec(store.db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
                          "begin a change");
   }
@@ -145,16 +145,16 @@ class RegistryStore::Transaction {
   }
 
  private:
-  RegistryStore& store_;
+  SqliteRegistryStore& store_;
   Status begun_;
   bool committed_ = false;
 };
 
 // A read transaction: the statements inside see one snapshot, even while
 // another process commits between them.
-class RegistryStore::ReadTransaction {
+class SqliteRegistryStore::ReadTransaction {
  public:
-  explicit ReadTransaction(RegistryStore& store) : db_(store.db_) {
+  explicit ReadTransaction(SqliteRegistryStore& store) : db_(store.db_) {
     begun_ = store.Check(sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr), "read");
   }
   ~ReadTransaction() {
@@ -171,9 +171,8 @@ class RegistryStore::ReadTransaction {
   Transaction tx(*this); \
   if (!tx.begun().ok()) return tx.begun()
 
-StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const std::filesystem::path& path,
-                                                             bool create,
-                                                             std::chrono::milliseconds busy) {
+StatusOr<std::unique_ptr<SqliteRegistryStore>> SqliteRegistryStore::Open(
+    const std::filesystem::path& path, bool create, std::chrono::milliseconds busy) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
     return NotFound("no registry database at " + path.string());
@@ -182,7 +181,7 @@ StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const std::filesyst
   const int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  std::unique_ptr<RegistryStore> store(new RegistryStore(db, path));
+  std::unique_ptr<SqliteRegistryStore> store(new SqliteRegistryStore(db, path));
   if (rc != SQLITE_OK) return store->Check(rc, "open it");
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(busy.count()));
@@ -221,11 +220,11 @@ StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const std::filesyst
   return store;
 }
 
-RegistryStore::~RegistryStore() {
+SqliteRegistryStore::~SqliteRegistryStore() {
   sqlite3_close_v2(db_);
 }
 
-Status RegistryStore::Check(int rc, std::string_view what) const {
+Status SqliteRegistryStore::Check(int rc, std::string_view what) const {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
   const std::string where = "registry database " + path_.string();
   const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -253,7 +252,7 @@ Status RegistryStore::Check(int rc, std::string_view what) const {
   }
 }
 
-Status RegistryStore::RequireModel(const std::string& name) {
+Status SqliteRegistryStore::RequireModel(const std::string& name) {
   Statement find(*this, "SELECT 1 FROM registered_models WHERE name = ?");
   find.Bind(name);
   const bool found = find.Row();
@@ -261,7 +260,7 @@ Status RegistryStore::RequireModel(const std::string& name) {
   return found ? Status::Ok() : NotFound("Registered Model with name=" + name + " not found");
 }
 
-Status RegistryStore::RequireVersion(const std::string& model, int64_t version) {
+Status SqliteRegistryStore::RequireVersion(const std::string& model, int64_t version) {
   INFERD_RETURN_IF_ERROR(RequireModel(model));
   Statement find(*this, "SELECT 1 FROM model_versions WHERE model = ? AND version = ?");
   find.Bind(model).Bind(version);
@@ -272,7 +271,7 @@ Status RegistryStore::RequireVersion(const std::string& model, int64_t version) 
                           ") not found");
 }
 
-Status RegistryStore::Touch(const std::string& model, std::optional<int64_t> version) {
+Status SqliteRegistryStore::Touch(const std::string& model, std::optional<int64_t> version) {
   const int64_t now = NowMs();
   Statement m(*this, "UPDATE registered_models SET updated_ms = ? WHERE name = ?");
   INFERD_RETURN_IF_ERROR(m.Bind(now).Bind(model).Run("update a model"));
@@ -281,8 +280,8 @@ Status RegistryStore::Touch(const std::string& model, std::optional<int64_t> ver
   return v.Bind(now).Bind(model).Bind(*version).Run("update a version");
 }
 
-Status RegistryStore::CreateModel(const std::string& name, const std::string& description,
-                                  const RegistryTags& tags) {
+Status SqliteRegistryStore::CreateModel(const std::string& name, const std::string& description,
+                                        const RegistryTags& tags) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   const int64_t now = NowMs();
@@ -301,7 +300,7 @@ Status RegistryStore::CreateModel(const std::string& name, const std::string& de
   return tx.Commit();
 }
 
-StatusOr<std::vector<ModelVersionRecord>> RegistryStore::ReadVersions(
+StatusOr<std::vector<ModelVersionRecord>> SqliteRegistryStore::ReadVersions(
     const std::string& model, std::optional<int64_t> version) {
   std::vector<ModelVersionRecord> out;
   Statement rows(*this,
@@ -349,7 +348,7 @@ StatusOr<std::vector<ModelVersionRecord>> RegistryStore::ReadVersions(
   return out;
 }
 
-StatusOr<RegisteredModelRecord> RegistryStore::GetModel(const std::string& name) {
+StatusOr<RegisteredModelRecord> SqliteRegistryStore::GetModel(const std::string& name) {
   std::lock_guard lock(mu_);
   ReadTransaction read(*this);  // so the model, its versions and aliases agree
   INFERD_RETURN_IF_ERROR(read.begun());
@@ -380,7 +379,7 @@ StatusOr<RegisteredModelRecord> RegistryStore::GetModel(const std::string& name)
   return record;
 }
 
-StatusOr<std::vector<RegisteredModelRecord>> RegistryStore::ListModels() {
+StatusOr<std::vector<RegisteredModelRecord>> SqliteRegistryStore::ListModels() {
   std::vector<std::string> names;
   {
     std::lock_guard lock(mu_);
@@ -398,8 +397,8 @@ StatusOr<std::vector<RegisteredModelRecord>> RegistryStore::ListModels() {
   return out;
 }
 
-Status RegistryStore::UpdateModelDescription(const std::string& name,
-                                             const std::string& description) {
+Status SqliteRegistryStore::UpdateModelDescription(const std::string& name,
+                                                   const std::string& description) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireModel(name));
@@ -409,7 +408,7 @@ Status RegistryStore::UpdateModelDescription(const std::string& name,
   return tx.Commit();
 }
 
-Status RegistryStore::DeleteModel(const std::string& name) {
+Status SqliteRegistryStore::DeleteModel(const std::string& name) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireModel(name));
@@ -418,8 +417,8 @@ Status RegistryStore::DeleteModel(const std::string& name) {
   return tx.Commit();
 }
 
-Status RegistryStore::SetModelTag(const std::string& name, const std::string& key,
-                                  const std::string& value) {
+Status SqliteRegistryStore::SetModelTag(const std::string& name, const std::string& key,
+                                        const std::string& value) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireModel(name));
@@ -429,7 +428,7 @@ Status RegistryStore::SetModelTag(const std::string& name, const std::string& ke
   return tx.Commit();
 }
 
-Status RegistryStore::DeleteModelTag(const std::string& name, const std::string& key) {
+Status SqliteRegistryStore::DeleteModelTag(const std::string& name, const std::string& key) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireModel(name));
@@ -442,7 +441,7 @@ Status RegistryStore::DeleteModelTag(const std::string& name, const std::string&
   return tx.Commit();
 }
 
-StatusOr<ModelVersionRecord> RegistryStore::CreateVersion(const NewModelVersion& v) {
+StatusOr<ModelVersionRecord> SqliteRegistryStore::CreateVersion(const NewModelVersion& v) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   int64_t last = 0;
@@ -493,7 +492,8 @@ StatusOr<ModelVersionRecord> RegistryStore::CreateVersion(const NewModelVersion&
   return records.at(0);
 }
 
-StatusOr<ModelVersionRecord> RegistryStore::GetVersion(const std::string& model, int64_t version) {
+StatusOr<ModelVersionRecord> SqliteRegistryStore::GetVersion(const std::string& model,
+                                                             int64_t version) {
   std::lock_guard lock(mu_);
   ReadTransaction read(*this);
   INFERD_RETURN_IF_ERROR(read.begun());
@@ -505,8 +505,8 @@ StatusOr<ModelVersionRecord> RegistryStore::GetVersion(const std::string& model,
   return records.front();
 }
 
-Status RegistryStore::UpdateVersionDescription(const std::string& model, int64_t version,
-                                               const std::string& description) {
+Status SqliteRegistryStore::UpdateVersionDescription(const std::string& model, int64_t version,
+                                                     const std::string& description) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -518,7 +518,7 @@ Status RegistryStore::UpdateVersionDescription(const std::string& model, int64_t
   return tx.Commit();
 }
 
-Status RegistryStore::DeleteVersion(const std::string& model, int64_t version) {
+Status SqliteRegistryStore::DeleteVersion(const std::string& model, int64_t version) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -528,8 +528,8 @@ Status RegistryStore::DeleteVersion(const std::string& model, int64_t version) {
   return tx.Commit();
 }
 
-Status RegistryStore::SetVersionTag(const std::string& model, int64_t version,
-                                    const std::string& key, const std::string& value) {
+Status SqliteRegistryStore::SetVersionTag(const std::string& model, int64_t version,
+                                          const std::string& key, const std::string& value) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -541,8 +541,8 @@ Status RegistryStore::SetVersionTag(const std::string& model, int64_t version,
   return tx.Commit();
 }
 
-Status RegistryStore::DeleteVersionTag(const std::string& model, int64_t version,
-                                       const std::string& key) {
+Status SqliteRegistryStore::DeleteVersionTag(const std::string& model, int64_t version,
+                                             const std::string& key) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -556,8 +556,8 @@ Status RegistryStore::DeleteVersionTag(const std::string& model, int64_t version
   return tx.Commit();
 }
 
-Status RegistryStore::SetVersionMetric(const std::string& model, int64_t version,
-                                       const std::string& key, double value) {
+Status SqliteRegistryStore::SetVersionMetric(const std::string& model, int64_t version,
+                                             const std::string& key, double value) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -570,10 +570,10 @@ Status RegistryStore::SetVersionMetric(const std::string& model, int64_t version
   return tx.Commit();
 }
 
-StatusOr<std::vector<int64_t>> RegistryStore::TransitionStage(const std::string& model,
-                                                              int64_t version,
-                                                              const std::string& stage,
-                                                              bool archive_others) {
+StatusOr<std::vector<int64_t>> SqliteRegistryStore::TransitionStage(const std::string& model,
+                                                                    int64_t version,
+                                                                    const std::string& stage,
+                                                                    bool archive_others) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -601,8 +601,8 @@ StatusOr<std::vector<int64_t>> RegistryStore::TransitionStage(const std::string&
   return changed;
 }
 
-Status RegistryStore::SetAlias(const std::string& model, const std::string& alias,
-                               int64_t version) {
+Status SqliteRegistryStore::SetAlias(const std::string& model, const std::string& alias,
+                                     int64_t version) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireVersion(model, version));
@@ -612,7 +612,7 @@ Status RegistryStore::SetAlias(const std::string& model, const std::string& alia
   return tx.Commit();
 }
 
-Status RegistryStore::DeleteAlias(const std::string& model, const std::string& alias) {
+Status SqliteRegistryStore::DeleteAlias(const std::string& model, const std::string& alias) {
   std::lock_guard lock(mu_);
   INFERD_BEGIN(tx);
   INFERD_RETURN_IF_ERROR(RequireModel(model));
@@ -625,7 +625,7 @@ Status RegistryStore::DeleteAlias(const std::string& model, const std::string& a
   return tx.Commit();
 }
 
-StatusOr<int64_t> RegistryStore::DataVersion() {
+StatusOr<int64_t> SqliteRegistryStore::DataVersion() {
   std::lock_guard lock(mu_);
   Statement row(*this, "PRAGMA data_version");
   const bool found = row.Row();

@@ -1,4 +1,4 @@
-#include "storage/registry_store.h"
+#include "storage/sqlite_registry_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -24,7 +24,7 @@ class RegistryStoreTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<RegistryStore> OpenStore() {
-    auto store = RegistryStore::Open(path_, true, std::chrono::milliseconds(100));
+    auto store = SqliteRegistryStore::Open(path_, true, std::chrono::milliseconds(100));
     EXPECT_TRUE(store.ok()) << store.status().message();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -43,7 +43,7 @@ class RegistryStoreTest : public ::testing::Test {
 };
 
 TEST_F(RegistryStoreTest, MissingDatabaseIsNotFoundUnlessCreated) {
-  EXPECT_EQ(RegistryStore::Open(path_, false).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(SqliteRegistryStore::Open(path_, false).status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(fs::exists(path_));
   EXPECT_NE(OpenStore(), nullptr);
   EXPECT_TRUE(fs::exists(path_));
@@ -142,7 +142,7 @@ TEST_F(RegistryStoreTest, ALockedDatabaseIsUnavailableThenRecovers) {
 
 TEST_F(RegistryStoreTest, AFileThatIsNotADatabaseIsRefusedWithTheReason) {
   std::ofstream(path_) << std::string(8192, 'x');
-  auto store = RegistryStore::Open(path_, true);
+  auto store = SqliteRegistryStore::Open(path_, true);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(store.status().message().find("registry.db"), std::string::npos);

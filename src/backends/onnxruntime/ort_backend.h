@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "backends/backend.h"
+#include "core/backend.h"
 
 namespace inferd {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/backend.h"
+#include "core/backend.h"
 #include "core/model_signature.h"
 #include "core/scheduler/model_scheduler.h"
 #include "core/scheduler/sequence_batcher.h"

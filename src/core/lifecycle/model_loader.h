@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "backends/backend.h"
+#include "core/backend.h"
 #include "core/lifecycle/model_handle.h"
 #include "core/lifecycle/model_runtime_options.h"
 #include "core/model_config.h"

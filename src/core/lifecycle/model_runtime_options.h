@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "backends/backend.h"
+#include "core/backend.h"
 #include "core/scheduler/model_scheduler.h"
 #include "core/status.h"
 #include "model_config.pb.h"

@@ -1,4 +1,4 @@
-#include "storage/version_writer.h"
+#include "core/lifecycle/version_writer.h"
 
 #include <fcntl.h>
 #include <unistd.h>

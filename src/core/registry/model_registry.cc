@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "core/lifecycle/repository_scanner.h"
+#include "core/lifecycle/version_writer.h"
 #include "core/model_config.h"
+#include "core/sha256.h"
 #include "observability/log.h"
-#include "storage/sha256.h"
-#include "storage/version_writer.h"
 
 namespace inferd {
 namespace {
@@ -214,7 +214,8 @@ StatusOr<std::shared_ptr<RegistryStore>> ModelRegistry::Store(bool create) {
   if (store_ == nullptr) {
     // Opened on first use, and again after a failure, so a database that was
     // locked or restored from a backup is picked up without a restart.
-    auto opened = RegistryStore::Open(db_path_, create);
+    if (!open_store_) return Unavailable("this server has no registry store");
+    auto opened = open_store_(db_path_, create);
     if (!opened.ok()) return opened.status();
     store_ = std::move(opened).value();
     reapply_all_ = true;  // what it says may differ from what serves

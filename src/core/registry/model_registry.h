@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "core/lifecycle/model_manager.h"
-#include "storage/registry_store.h"
+#include "core/registry/registry_store.h"
 
 namespace inferd {
 
@@ -53,8 +53,14 @@ struct UploadRequest {
 
 class ModelRegistry {
  public:
-  ModelRegistry(ModelManager& manager, std::filesystem::path db_path, uint64_t max_upload_bytes)
-      : manager_(manager), db_path_(std::move(db_path)), max_upload_bytes_(max_upload_bytes) {}
+  // `open_store` opens the database (storage/ implements it; main passes
+  // it in). Without one, every registry call is UNAVAILABLE.
+  ModelRegistry(ModelManager& manager, std::filesystem::path db_path, uint64_t max_upload_bytes,
+                RegistryStoreOpener open_store)
+      : manager_(manager),
+        db_path_(std::move(db_path)),
+        max_upload_bytes_(max_upload_bytes),
+        open_store_(std::move(open_store)) {}
 
   // Reads the database, when there is one, and hands the manager the
   // serving plans before the first load. A database that cannot be read is
@@ -138,6 +144,7 @@ class ModelRegistry {
   ModelManager& manager_;
   const std::filesystem::path db_path_;
   const uint64_t max_upload_bytes_;
+  const RegistryStoreOpener open_store_;
   std::mutex apply_mu_;    // one Apply at a time; taken before the manager's locks
   mutable std::mutex mu_;  // guards store_, planned_ and reapply_all_
   std::shared_ptr<RegistryStore> store_;

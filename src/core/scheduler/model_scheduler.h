@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/backend.h"
+#include "core/backend.h"
 #include "core/prepared_request.h"
 #include "core/scheduler/execution_report.h"
 

@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 #include "frontends/http/http_types.h"
-#include "storage/registry_store.h"
+#include "core/registry/registry_store.h"
 
 namespace inferd::registry {
 

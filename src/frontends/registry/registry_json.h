@@ -9,7 +9,7 @@
 #include "core/status.h"
 #include "frontends/http/http_types.h"
 #include "frontends/http/json_tensor_codec.h"
-#include "storage/registry_store.h"
+#include "core/registry/registry_store.h"
 
 namespace inferd::registry {
 
