@@ -202,21 +202,6 @@ void ServerCore::RunAdmin(std::function<Status()> work, AdminDone done) {
   if (!admin_.Submit(task)) done(Unavailable("the server is shutting down"));
 }
 
-Status ServerCore::CheckAdminAccess(bool client_is_loopback) const {
-  switch (options_.admin_access) {
-    case AdminAccess::kOn:
-      return Status::Ok();
-    case AdminAccess::kOff:
-      return PermissionDenied("the admin API is off (--admin-api=off)");
-    case AdminAccess::kLoopback:
-      if (client_is_loopback) return Status::Ok();
-      return PermissionDenied(
-          "the admin API answers loopback clients only (--admin-api=loopback); start inferd "
-          "with --admin-api=on to allow others");
-  }
-  return PermissionDenied("the admin API is off");
-}
-
 bool ServerCore::IsReady() const {
   if (!started_.load()) return false;
   return !options_.strict_readiness || manager_.AllReady();

@@ -32,9 +32,6 @@ enum class ModelControlMode {
   kExplicit,  // the repository API (load/unload), from startup_models on
 };
 
-// --admin-api: who may call routes that change what serves.
-enum class AdminAccess { kLoopback, kOn, kOff };
-
 // One row of the repository index: a model on disk or in the manager.
 struct RepositoryIndexEntry {
   std::string name;
@@ -49,7 +46,6 @@ struct ServerCoreOptions {
   std::chrono::milliseconds poll_interval{15000};
   // Explicit mode: the models loaded at start ("*" for all).
   std::vector<std::string> startup_models;
-  AdminAccess admin_access = AdminAccess::kLoopback;
   int load_threads = 2;  // models loaded in parallel at start
   ModelLoaderOptions loader;
   // The model registry's database; empty: <model_repository>/.inferd-registry.db.
@@ -88,8 +84,6 @@ class ServerCore {
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
 
   std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;
-  // Whether a client may call the changing calls below (--admin-api).
-  Status CheckAdminAccess(bool client_is_loopback) const;
 
   // The calls that change what serves. Each runs on the core's admin thread,
   // one at a time and in order, and hands its result to `done` there: a load

@@ -40,12 +40,21 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
 std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core,
                                                                 const FrontendOptions& options) {
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(kserve::MakeKServeGrpcService(core, RegionsOf(options)));
+  services.push_back(kserve::MakeKServeGrpcService(core, RegionsOf(options), options.grpc_gate));
   services.push_back(tfserving::MakeTfPredictionService(
-      core, options.tf_tensor_content ? tfserving::TensorEncoding::kTensorContent
-                                      : tfserving::TensorEncoding::kTypedFields));
-  services.push_back(tfserving::MakeTfModelService(core));
+      core,
+      options.tf_tensor_content ? tfserving::TensorEncoding::kTensorContent
+                                : tfserving::TensorEncoding::kTypedFields,
+      options.grpc_gate));
+  services.push_back(tfserving::MakeTfModelService(core, options.grpc_gate));
   return services;
+}
+
+grpcfe::RpcTable AllGrpcRpcs() {
+  grpcfe::RpcTable rpcs;
+  kserve::AddKServeRpcs(rpcs);
+  tfserving::AddTfServingRpcs(rpcs);
+  return rpcs;
 }
 
 }  // namespace inferd

@@ -13,6 +13,7 @@
 
 #include "core/server_core.h"
 #include "core/shared_memory.h"
+#include "frontends/grpc/pipeline_gate.h"
 #include "frontends/http/router.h"
 
 namespace inferd {
@@ -26,6 +27,8 @@ struct FrontendOptions {
   // Shared-memory regions clients register (Triton's extension); when null,
   // a set that refuses registration is used.
   std::shared_ptr<SharedMemoryRegions> shared_memory;
+  // Admits every gRPC call through the request pipeline (null: no pipeline).
+  const grpcfe::PipelineGate* grpc_gate = nullptr;
 };
 
 // `core` must outlive the router; it is not used while registering.
@@ -33,5 +36,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
 
 std::vector<std::unique_ptr<grpc::Service>> MakeAllGrpcServices(ServerCore* core,
                                                                 const FrontendOptions& options);
+// Every rpc of those services and what it does, for the pipeline's gate.
+grpcfe::RpcTable AllGrpcRpcs();
 
 }  // namespace inferd

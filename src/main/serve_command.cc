@@ -14,6 +14,7 @@
 #include "frontends/metrics/metrics_http.h"
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/registry/registry_http.h"
+#include "main/request_pipeline.h"
 #include "observability/log.h"
 #include "storage/sqlite_registry_store.h"
 
@@ -107,6 +108,9 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "machine), on (anyone), off (no one)")
       ->capture_default_str()
       ->check(CLI::IsMember({"loopback", "on", "off"}));
+  cmd.add_option("--access-log", o.access_log,
+                 "Write one JSON line per request (every protocol) to this file; '-' for "
+                 "standard output");
   cmd.add_option("--registry-db", o.registry_db,
                  "The model registry's SQLite database (default: "
                  "<model-repository>/.inferd-registry.db, created on the first change)");
@@ -183,15 +187,21 @@ int RunServe(const ServeOptions& o) {
     return std::unique_ptr<RegistryStore>(std::move(opened).value());
   };
   core_options.max_upload_bytes = o.max_upload_bytes;
-  core_options.admin_access = o.admin_api == "on"    ? AdminAccess::kOn
-                              : o.admin_api == "off" ? AdminAccess::kOff
-                                                     : AdminAccess::kLoopback;
+  auto built = BuildRequestPipeline(o);
+  if (!built.ok()) {
+    LogError("cannot start", {{"reason", built.status().message()}});
+    return 1;
+  }
+  const RequestPipeline& request_pipeline = *built;
+  grpcfe::PipelineGate grpc_gate(request_pipeline.pipeline.get(), AllGrpcRpcs());
+
   ServerCore core(core_options, MakeOrtBackendFactory());
 
   http::Router router;
-  const FrontendOptions frontend_options{o.default_model, openapi::DefaultAssetsDir(),
-                                         o.tf_tensor_content,
-                                         std::make_shared<SharedMemoryRegions>(o.allow_client_shm)};
+  router.SetPipeline(request_pipeline.pipeline);
+  const FrontendOptions frontend_options{
+      o.default_model, openapi::DefaultAssetsDir(), o.tf_tensor_content,
+      std::make_shared<SharedMemoryRegions>(o.allow_client_shm), &grpc_gate};
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
@@ -199,12 +209,15 @@ int RunServe(const ServeOptions& o) {
   http_options.io_threads = o.http_threads > 0 ? o.http_threads : CoreCount();
   http_options.max_body_bytes = o.max_body_bytes;
   http_options.is_upload = &registry::IsUploadTarget;
-  http_options.may_upload = [&core](bool loopback) { return core.CheckAdminAccess(loopback).ok(); };
+  http_options.may_upload = [&request_pipeline](bool loopback) {
+    return request_pipeline.admin_access->Allows(loopback);
+  };
   http_options.max_upload_bytes = o.max_upload_bytes;
   http::HttpServer http_server(http_options, &router);
 
   // An optional second port for scrapers, serving /metrics only.
   http::Router metrics_router;
+  metrics_router.SetPipeline(request_pipeline.pipeline);
   metrics::AddMetricsRoutes(&core, metrics_router);
   std::unique_ptr<http::HttpServer> metrics_server;
   if (o.metrics_port >= 0) {
@@ -217,6 +230,7 @@ int RunServe(const ServeOptions& o) {
   grpcfe::GrpcServerOptions grpc_options;
   grpc_options.address = o.http_address;
   grpc_options.port = o.grpc_port;
+  grpc_options.gate = &grpc_gate;
   grpcfe::GrpcServer grpc_server(grpc_options);
   const auto grpc_services = MakeAllGrpcServices(&core, frontend_options);
   for (const auto& service : grpc_services) grpc_server.AddService(service.get());

@@ -34,6 +34,7 @@ struct ServeOptions {
   double repository_poll_secs = 15;
   std::vector<std::string> load_models;  // explicit mode: loaded at start ("*": all)
   std::string admin_api = "loopback";    // loopback | on | off
+  std::string access_log;                // a file, "-" for standard output, "" none
   std::string registry_db;               // empty: <repository>/.inferd-registry.db
   uint64_t max_upload_bytes = 1ull << 30;
 };

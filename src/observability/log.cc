@@ -21,7 +21,16 @@ std::shared_ptr<spdlog::logger> Logger() {
   return logger;
 }
 
-std::string Render(std::string_view message, std::initializer_list<LogField> fields) {
+// Fields every line of this thread carries (ScopedLogFields).
+thread_local std::vector<std::pair<std::string, std::string>>* t_scoped = nullptr;
+
+std::string Render(std::string_view message, std::initializer_list<LogField> given) {
+  std::vector<LogField> fields(given);
+  if (t_scoped != nullptr) {
+    for (const auto& [k, v] : *t_scoped) {
+      if (!v.empty()) fields.emplace_back(k, v);
+    }
+  }
   std::string out;
   if (g_format.load() == LogFormat::kJson) {
     out += "\"msg\":\"";
@@ -88,6 +97,20 @@ void InitLogging(LogFormat format, bool verbose) {
   }
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   logger->flush_on(spdlog::level::info);
+}
+
+ScopedLogFields::ScopedLogFields(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields)
+    : previous_(t_scoped) {
+  for (const auto& [k, v] : fields) fields_.emplace_back(std::string(k), std::string(v));
+  if (previous_ != nullptr) {
+    fields_.insert(fields_.begin(), previous_->begin(), previous_->end());
+  }
+  t_scoped = &fields_;
+}
+
+ScopedLogFields::~ScopedLogFields() {
+  t_scoped = previous_;
 }
 
 void LogInfo(std::string_view m, std::initializer_list<LogField> f) {

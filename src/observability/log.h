@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace inferd {
 
@@ -19,6 +21,20 @@ struct LogField {
   std::string_view key;
   std::string value;
   bool quoted;
+};
+
+// While alive, every line logged on this thread carries these fields too
+// (a request's id and trace, for the lines its handler causes). Scopes nest.
+class ScopedLogFields {
+ public:
+  ScopedLogFields(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
+  ~ScopedLogFields();
+  ScopedLogFields(const ScopedLogFields&) = delete;
+  ScopedLogFields& operator=(const ScopedLogFields&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+  std::vector<std::pair<std::string, std::string>>* previous_;
 };
 
 void InitLogging(LogFormat format, bool verbose = false);

@@ -100,6 +100,9 @@ class ModelManager {
 
   const std::filesystem::path& root() const { return root_; }
 
+  // NOT_FOUND in Triton's words, which its clients and scripts match on.
+  static Status UnknownModel(std::string_view name);
+
  private:
   struct ModelEntry {
     ModelStatus status;                    // its labels and default_version are filled by StatusOf
@@ -143,7 +146,6 @@ class ModelManager {
   void MarkLoading(const std::string& name, const std::vector<int64_t>& versions);
   std::shared_ptr<const Table> Snapshot() const;
   // A copy of a model's entry to change and Store; NOT_FOUND when unknown.
-  static Status UnknownModel(std::string_view name);
   StatusOr<ModelEntry> CopyOf(std::string_view name) const;
   // The same, NOT_FOUND also when `version` is not ready.
   StatusOr<ModelEntry> CopyWithReady(std::string_view name, int64_t version) const;

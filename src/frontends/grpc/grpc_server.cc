@@ -1,5 +1,7 @@
 #include "frontends/grpc/grpc_server.h"
 
+#include "frontends/grpc/pipeline_gate.h"
+
 namespace inferd::grpcfe {
 
 GrpcServer::~GrpcServer() {
@@ -13,6 +15,11 @@ Status GrpcServer::Start() {
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   for (grpc::Service* service : services_) builder.RegisterService(service);
+  if (options_.gate != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(options_.gate->MakeInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     return Unavailable("cannot listen for gRPC on " + options_.address + ":" +

@@ -16,11 +16,15 @@
 
 namespace inferd::grpcfe {
 
+class PipelineGate;
+
 struct GrpcServerOptions {
   std::string address = "0.0.0.0";
   int port = 8001;  // 0: pick a free port
   // As large as Triton's (and tritonclient's): 4 MiB is too small for tensors.
   int max_message_bytes = INT_MAX;
+  // Runs the request pipeline on every call (null: none).
+  PipelineGate* gate = nullptr;
 };
 
 class GrpcServer {

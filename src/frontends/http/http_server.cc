@@ -235,6 +235,9 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code addr_ec;
     const auto remote = stream_.socket().remote_endpoint(addr_ec);
     request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
+    if (!addr_ec) {
+      request->remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
 
     server_->RequestStarted();
     auto self = shared_from_this();

@@ -26,6 +26,8 @@ class HttpRequest : public std::enable_shared_from_this<HttpRequest> {
   // The body; shared so decoded tensors can borrow its bytes without copying.
   std::shared_ptr<std::string> body = std::make_shared<std::string>();
   bool remote_is_loopback = false;
+  std::string remote_address;  // "ip:port"
+  std::string tls_peer;        // subject of a verified client certificate, or ""
   // Set when the client closes the connection before the answer is written.
   mutable std::atomic<bool> gone{false};
   // Path parameters filled by the router ("model", "version", ...).

@@ -1,7 +1,39 @@
 #include "frontends/http/router.h"
 
+#include "observability/log.h"
+
 namespace inferd::http {
 namespace {
+
+class RequestHeaders final : public pipeline::HeaderSource {
+ public:
+  explicit RequestHeaders(const HttpRequest& request) : request_(request) {}
+  std::string_view Get(std::string_view lower_name) const override {
+    return request_.Header(lower_name);
+  }
+
+ private:
+  const HttpRequest& request_;
+};
+
+HttpResponse RenderRefusal(const RouteInfo* info, const pipeline::RequestContext& context,
+                           const pipeline::Refusal& refusal) {
+  HttpResponse response;
+  if (info == nullptr) {
+    response = JsonError(HttpStatusFor(refusal.status), refusal.status.message());
+  } else if (refusal.as_unknown_model) {
+    response = info->errors->render(info->errors->unknown_model(context.model));
+  } else {
+    response = info->errors->render(refusal.status);
+  }
+  for (const auto& header : refusal.headers) response.headers.push_back(header);
+  return response;
+}
+
+void DefaultTarget(const HttpRequest& request, std::string& model, std::string& version) {
+  model = std::string(request.Param("model"));
+  version = std::string(request.Param("version"));
+}
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
@@ -22,8 +54,8 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 
 }  // namespace
 
-void Router::Add(Method method, std::string_view pattern, HttpHandler handler) {
-  Route route{method, std::string(pattern), {}, std::move(handler)};
+void Router::Add(Method method, std::string_view pattern, RouteInfo info, HttpHandler handler) {
+  Route route{method, std::string(pattern), {}, std::move(info), std::move(handler)};
   for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
 }
@@ -54,16 +86,61 @@ void Router::Dispatch(HttpRequest& request, Responder respond) const {
     path_known = true;
     if (route.method == request.method ||
         (request.method == Method::kHead && route.method == Method::kGet)) {
-      route.handler(request, std::move(respond));
+      Run(&route, request, std::move(respond), std::nullopt);
       return;
     }
     request.params.clear();
   }
-  if (path_known) {
-    respond(JsonError(405, "method not allowed for " + request.path));
-  } else {
-    respond(JsonError(404, "no route for " + request.path));
+  Run(nullptr, request, std::move(respond),
+      path_known ? JsonError(405, "method not allowed for " + request.path)
+                 : JsonError(404, "no route for " + request.path));
+}
+
+void Router::Run(const Route* route, HttpRequest& request, Responder respond,
+                 std::optional<HttpResponse> answer_now) const {
+  if (pipeline_ == nullptr) {
+    if (answer_now) return respond(std::move(*answer_now));
+    return route->handler(request, std::move(respond));
   }
+  auto context = std::make_shared<pipeline::RequestContext>();
+  const RouteInfo* info = route ? &route->info : nullptr;
+  // An unknown path names nothing and is answered 404/405 to anyone.
+  context->protocol = info ? info->errors->protocol : std::string_view("http");
+  context->kind = info ? info->kind : pipeline::RouteKind::kHealth;
+  context->route = route ? route->pattern : request.path;
+  if (info != nullptr) {
+    if (info->target) {
+      info->target(request, context->model, context->version);
+    } else {
+      DefaultTarget(request, context->model, context->version);
+    }
+  }
+  context->client_address = request.remote_address;
+  context->client_is_loopback = request.remote_is_loopback;
+  context->tls_peer = request.tls_peer;
+  const uint64_t bytes_in = request.body ? request.body->size() : 0;
+  std::shared_ptr<const pipeline::Pipeline> chain = pipeline_;
+  // Every answer, refusals included, carries the filters' headers and ends
+  // the request in the filters (access log).
+  Responder finish = [chain, context, bytes_in,
+                      respond = std::move(respond)](HttpResponse response) {
+    for (const auto& header : context->response_headers) response.headers.push_back(header);
+    const pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
+                                    response.body.size()};
+    respond(std::move(response));
+    chain->Done(*context, outcome);
+  };
+  RequestHeaders headers(request);
+  context->headers = &headers;
+  std::optional<pipeline::Refusal> refusal = chain->RunCall(*context);
+  if (!refusal && !answer_now) refusal = chain->RunTarget(*context);
+  context->headers = nullptr;
+  if (refusal) return finish(RenderRefusal(info, *context, *refusal));
+  if (answer_now) return finish(std::move(*answer_now));
+  ScopedLogFields log_fields({{"request_id", context->request_id},
+                              {"trace_id", context->trace.trace_id},
+                              {"span_id", context->trace.span_id}});
+  route->handler(request, std::move(finish));
 }
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {

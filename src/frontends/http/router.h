@@ -3,17 +3,47 @@
 // Not thread-safe to modify; read-only (and so thread-safe) once serving.
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "frontends/http/http_types.h"
+#include "pipeline/pipeline.h"
 
 namespace inferd::http {
 
+// How a protocol answers what the pipeline refuses, in its own error shape.
+struct ProtocolErrors {
+  std::string_view protocol;  // "kserve-http", "tfserving-http", ... (for logs)
+  HttpResponse (*render)(const Status& status);
+  // What the protocol answers for a model that does not exist: a model the
+  // caller may not use is refused the same way, so names do not leak.
+  Status (*unknown_model)(std::string_view model);
+};
+
+// What the pipeline needs to know of a route.
+struct RouteInfo {
+  pipeline::RouteKind kind;
+  const ProtocolErrors* errors;
+  // Where the model and version are named: path parameters by default; a
+  // route may read them itself (TF Serving's "m:predict", MLflow's X-Model
+  // header or default model).
+  std::function<void(const HttpRequest& request, std::string& model, std::string& version)> target =
+      nullptr;
+};
+
 class Router {
  public:
-  void Add(Method method, std::string_view pattern, HttpHandler handler);
+  void Add(Method method, std::string_view pattern, RouteInfo info, HttpHandler handler);
+  // Every request then runs through `pipeline` before its handler;
+  // refusals are answered in the route's shape. Requests share its
+  // ownership: one still running when the server stops ends in it.
+  void SetPipeline(std::shared_ptr<const pipeline::Pipeline> pipeline) {
+    pipeline_ = std::move(pipeline);
+  }
 
   // Runs the matching handler; answers 404 for an unknown path and 405 for a
   // known path with another method.
@@ -27,11 +57,15 @@ class Router {
     Method method;
     std::string pattern;
     std::vector<std::string> segments;
+    RouteInfo info;
     HttpHandler handler;
   };
+  void Run(const Route* route, HttpRequest& request, Responder respond,
+           std::optional<HttpResponse> answer_now) const;
   static bool Match(const Route& route, const std::vector<std::string_view>& path,
                     HttpRequest& request);
   std::vector<Route> routes_;
+  std::shared_ptr<const pipeline::Pipeline> pipeline_;
 };
 
 }  // namespace inferd::http

@@ -18,8 +18,12 @@ unsigned Call(const Router& router, Method method, const std::string& path, std:
 TEST(RouterTest, CapturesSegmentsAndAnswers404And405) {
   Router router;
   auto ok = [](HttpRequest&, Responder r) { r(HttpResponse{}); };
-  router.Add(Method::kGet, "/v2/models/{model}", ok);
-  router.Add(Method::kPost, "/v2/models/{model}/versions/{version}/infer", ok);
+  static const ProtocolErrors kErrors{
+      "test", [](const Status& s) { return JsonError(HttpStatusFor(s), s.message()); },
+      [](std::string_view) { return NotFound("no model"); }};
+  router.Add(Method::kGet, "/v2/models/{model}", {pipeline::RouteKind::kRead, &kErrors}, ok);
+  router.Add(Method::kPost, "/v2/models/{model}/versions/{version}/infer",
+             {pipeline::RouteKind::kInfer, &kErrors}, ok);
   std::string seen;
   EXPECT_EQ(Call(router, Method::kGet, "/v2/models/logreg", &seen), 200u);
   EXPECT_EQ(seen, "logreg/");

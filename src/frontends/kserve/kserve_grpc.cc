@@ -5,6 +5,7 @@
 
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/grpc/infer_call.h"
+#include "frontends/grpc/pipeline_gate.h"
 #include "frontends/kserve/kserve_grpc_codec.h"
 #include "frontends/kserve/kserve_repository_codec.h"
 #include "frontends/kserve/kserve_statistics.h"
@@ -41,8 +42,9 @@ void FillTensorMetadata(
 class StreamInferReactor
     : public grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse> {
  public:
-  StreamInferReactor(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions)
-      : core_(core), regions_(std::move(regions)) {
+  StreamInferReactor(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions,
+                     const grpcfe::PipelineGate* gate, CallbackServerContext* context)
+      : core_(core), regions_(std::move(regions)), gate_(gate), context_(context) {
     StartNextRead();
   }
 
@@ -88,6 +90,17 @@ class StreamInferReactor
 
  private:
   void Submit(std::shared_ptr<pb::ModelInferRequest> message) {
+    // Each message names its model: a refusal is answered in-band, like
+    // any other error of one stream request.
+    if (grpc::Status admitted =
+            grpcfe::Admit(gate_, context_, message->model_name(), message->model_version());
+        !admitted.ok()) {
+      return Complete(Status(admitted.error_code() == grpc::StatusCode::NOT_FOUND
+                                 ? StatusCode::kNotFound
+                                 : StatusCode::kPermissionDenied,
+                             admitted.error_message()),
+                      nullptr, message->id(), {});
+    }
     std::vector<ShmOutput> shm_outputs;
     auto decoded = DecodeGrpcInferRequest(*message, message, regions_.get(), &shm_outputs);
     if (!decoded.ok()) return Complete(decoded.status(), nullptr, message->id(), {});
@@ -147,6 +160,8 @@ class StreamInferReactor
 
   ServerCore* core_;
   std::shared_ptr<SharedMemoryRegions> regions_;
+  const grpcfe::PipelineGate* gate_;
+  CallbackServerContext* context_;
   pb::ModelInferRequest request_;
   std::mutex mu_;
   std::deque<pb::ModelStreamInferResponse> queue_;  // front is being written
@@ -159,17 +174,24 @@ class StreamInferReactor
 
 class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService {
  public:
-  KServeGrpcService(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions)
-      : core_(core), regions_(std::move(regions)) {}
+  KServeGrpcService(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions,
+                    const grpcfe::PipelineGate* gate)
+      : core_(core), regions_(std::move(regions)), gate_(gate) {}
 
   ServerUnaryReactor* ServerLive(CallbackServerContext* context, const pb::ServerLiveRequest*,
                                  pb::ServerLiveResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     response->set_live(core_->IsLive());
     return Answer(context, grpc::Status::OK);
   }
 
   ServerUnaryReactor* ServerReady(CallbackServerContext* context, const pb::ServerReadyRequest*,
                                   pb::ServerReadyResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     response->set_ready(core_->IsReady());
     return Answer(context, grpc::Status::OK);
   }
@@ -177,6 +199,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelReady(CallbackServerContext* context,
                                  const pb::ModelReadyRequest* request,
                                  pb::ModelReadyResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     response->set_ready(core_->GetModel(request->name(), request->version()).ok());
     return Answer(context, grpc::Status::OK);
   }
@@ -184,6 +210,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ServerMetadata(CallbackServerContext* context,
                                      const pb::ServerMetadataRequest*,
                                      pb::ServerMetadataResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     response->set_name(std::string(ServerCore::Name()));
     response->set_version(std::string(ServerCore::Version()));
     for (const char* ext : kServerExtensions) {
@@ -195,6 +224,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelMetadata(CallbackServerContext* context,
                                     const pb::ModelMetadataRequest* request,
                                     pb::ModelMetadataResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto model = core_->GetModel(request->name(), request->version());
     if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
     const LoadedModel& m = **model;
@@ -209,6 +242,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelConfig(CallbackServerContext* context,
                                   const pb::ModelConfigRequest* request,
                                   pb::ModelConfigResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto model = core_->GetModel(request->name(), request->version());
     if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
     *response->mutable_config() = (*model)->config;
@@ -218,6 +255,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelStatistics(CallbackServerContext* context,
                                       const pb::ModelStatisticsRequest* request,
                                       pb::ModelStatisticsResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto stats = core_->Statistics(request->name(), request->version());
     if (!stats.ok()) return Answer(context, ToGrpcStatus(stats.status()));
     StatisticsToProto(*stats, *response);
@@ -227,6 +268,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryIndex(CallbackServerContext* context,
                                       const pb::RepositoryIndexRequest* request,
                                       pb::RepositoryIndexResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
     for (const RepositoryIndexEntry& e : core_->RepositoryIndex(request->ready())) {
       auto* entry = response->add_models();
@@ -241,8 +285,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryModelLoad(CallbackServerContext* context,
                                           const pb::RepositoryModelLoadRequest* request,
                                           pb::RepositoryModelLoadResponse*) override {
-    Status access = core_->CheckAdminAccess(grpcfe::PeerIsLoopback(context->peer()));
-    if (!access.ok()) return Answer(context, ToGrpcStatus(access));
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_name());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
     std::optional<std::string> config;
     for (const auto& [key, value] : request->parameters()) {
@@ -260,8 +306,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryModelUnload(CallbackServerContext* context,
                                             const pb::RepositoryModelUnloadRequest* request,
                                             pb::RepositoryModelUnloadResponse*) override {
-    Status access = core_->CheckAdminAccess(grpcfe::PeerIsLoopback(context->peer()));
-    if (!access.ok()) return Answer(context, ToGrpcStatus(access));
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_name());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
     ServerUnaryReactor* reactor = context->DefaultReactor();
     core_->UnloadModel(request->model_name(), FinishLater(reactor));
@@ -283,6 +331,11 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelInfer(CallbackServerContext* context,
                                  const pb::ModelInferRequest* request,
                                  pb::ModelInferResponse* response) override {
+    if (grpc::Status admitted =
+            grpcfe::Admit(gate_, context, request->model_name(), request->model_version());
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     // The request message lives until Finish, and Finish comes after the
     // inference is done, so raw inputs can borrow from it without an owner.
     std::vector<ShmOutput> shm_outputs;
@@ -306,6 +359,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryStatus(
       CallbackServerContext* context, const pb::SystemSharedMemoryStatusRequest* request,
       pb::SystemSharedMemoryStatusResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto listed = regions_->List(request->name());
     if (!listed.ok()) return Answer(context, ToGrpcStatus(listed.status()));
     for (const auto& r : *listed) {
@@ -321,6 +377,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryRegister(
       CallbackServerContext* context, const pb::SystemSharedMemoryRegisterRequest* request,
       pb::SystemSharedMemoryRegisterResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     const bool local = grpcfe::PeerIsLoopback(context->peer());
     return Answer(
         context, ToGrpcStatus(regions_->Register(request->name(), request->key(), request->offset(),
@@ -330,6 +389,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryUnregister(
       CallbackServerContext* context, const pb::SystemSharedMemoryUnregisterRequest* request,
       pb::SystemSharedMemoryUnregisterResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     return Answer(context, ToGrpcStatus(regions_->Unregister(request->name())));
   }
 
@@ -337,6 +399,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* CudaSharedMemoryStatus(CallbackServerContext* context,
                                              const pb::CudaSharedMemoryStatusRequest* request,
                                              pb::CudaSharedMemoryStatusResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     if (request->name().empty()) return Answer(context, grpc::Status::OK);
     return Answer(context, ToGrpcStatus(NotFound("Unable to find cuda shared memory region: '" +
                                                  request->name() + "'")));
@@ -345,6 +410,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* CudaSharedMemoryRegister(CallbackServerContext* context,
                                                const pb::CudaSharedMemoryRegisterRequest* request,
                                                pb::CudaSharedMemoryRegisterResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     return Answer(context, ToGrpcStatus(InvalidArgument(
                                "failed to register CUDA shared memory region: '" + request->name() +
                                "', GPUs not supported (this inferd build runs "
@@ -354,24 +422,57 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* CudaSharedMemoryUnregister(CallbackServerContext* context,
                                                  const pb::CudaSharedMemoryUnregisterRequest*,
                                                  pb::CudaSharedMemoryUnregisterResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     return Answer(context, grpc::Status::OK);
   }
 
   grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse>* ModelStreamInfer(
-      CallbackServerContext*) override {
-    return new StreamInferReactor(core_, regions_);
+      CallbackServerContext* context) override {
+    return new StreamInferReactor(core_, regions_, gate_, context);
   }
 
  private:
   ServerCore* core_;
   std::shared_ptr<SharedMemoryRegions> regions_;
+  const grpcfe::PipelineGate* gate_;
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::Service> MakeKServeGrpcService(ServerCore* core,
-                                                     std::shared_ptr<SharedMemoryRegions> regions) {
-  return std::make_unique<KServeGrpcService>(core, std::move(regions));
+                                                     std::shared_ptr<SharedMemoryRegions> regions,
+                                                     const grpcfe::PipelineGate* gate) {
+  return std::make_unique<KServeGrpcService>(core, std::move(regions), gate);
+}
+
+void AddKServeRpcs(grpcfe::RpcTable& rpcs) {
+  using pipeline::RouteKind;
+  const std::pair<const char*, RouteKind> kinds[] = {
+      {"ServerLive", RouteKind::kHealth},
+      {"ServerReady", RouteKind::kHealth},
+      {"ModelReady", RouteKind::kRead},
+      {"ServerMetadata", RouteKind::kRead},
+      {"ModelMetadata", RouteKind::kRead},
+      {"ModelInfer", RouteKind::kInfer},
+      {"ModelStreamInfer", RouteKind::kInfer},
+      {"ModelConfig", RouteKind::kRead},
+      {"ModelStatistics", RouteKind::kRead},
+      {"RepositoryIndex", RouteKind::kRead},
+      {"RepositoryModelLoad", RouteKind::kAdmin},
+      {"RepositoryModelUnload", RouteKind::kAdmin},
+      {"SystemSharedMemoryStatus", RouteKind::kInfer},
+      {"SystemSharedMemoryRegister", RouteKind::kInfer},
+      {"SystemSharedMemoryUnregister", RouteKind::kInfer},
+      {"CudaSharedMemoryStatus", RouteKind::kInfer},
+      {"CudaSharedMemoryRegister", RouteKind::kInfer},
+      {"CudaSharedMemoryUnregister", RouteKind::kInfer},
+  };
+  for (const auto& [name, kind] : kinds) {
+    rpcs.emplace(std::string("/inference.GRPCInferenceService/") + name,
+                 grpcfe::RpcInfo{kind, "kserve-grpc"});
+  }
 }
 
 }  // namespace inferd::kserve

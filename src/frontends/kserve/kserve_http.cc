@@ -23,6 +23,8 @@ HttpResponse ErrorResponse(const Status& status) {
   return http::JsonError(http::HttpStatusFor(status), status.message());
 }
 
+const http::ProtocolErrors kErrors{"kserve-http", &ErrorResponse, &ModelManager::UnknownModel};
+
 HttpResponse JsonResponse(http::JsonBuffer& buffer) {
   HttpResponse response;
   response.body = buffer.Release();
@@ -204,8 +206,6 @@ class KServeHttp {
 
   // POST /v2/repository/models/{m}/load: {"parameters": {"config": "<json>"}}.
   void RepositoryLoad(HttpRequest& req, Responder respond) {
-    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
-    if (!access.ok()) return respond(ErrorResponse(access));
     auto body = ParseOptionalObject(*req.body);
     if (!body.ok()) return respond(ErrorResponse(body.status()));
     std::optional<std::string> config;
@@ -220,8 +220,6 @@ class KServeHttp {
   // PUT /v2/repository/models/{m}/labels/{label} {"version": N} (inferd's
   // extension: TF Serving-style labels set while running).
   void SetLabel(HttpRequest& req, Responder respond) {
-    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
-    if (!access.ok()) return respond(ErrorResponse(access));
     auto body = ParseOptionalObject(*req.body);
     if (!body.ok()) return respond(ErrorResponse(body.status()));
     auto version = *body ? LabelVersion(**body)
@@ -232,16 +230,12 @@ class KServeHttp {
   }
 
   void RemoveLabel(HttpRequest& req, Responder respond) {
-    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
-    if (!access.ok()) return respond(ErrorResponse(access));
     core_->RemoveVersionLabel(std::string(req.Param("model")), std::string(req.Param("label")),
                               Answer(respond));
   }
 
   // POST /v2/repository/models/{m}/unload.
   void RepositoryUnload(HttpRequest& req, Responder respond) {
-    Status access = core_->CheckAdminAccess(req.remote_is_loopback);
-    if (!access.ok()) return respond(ErrorResponse(access));
     auto body = ParseOptionalObject(*req.body);
     if (!body.ok()) return respond(ErrorResponse(body.status()));
     core_->UnloadModel(std::string(req.Param("model")), Answer(respond));
@@ -312,27 +306,32 @@ void AddKServeHttpRoutes(ServerCore* core, std::shared_ptr<SharedMemoryRegions> 
       ((*api).*method)(req, std::move(respond));
     };
   };
-  router.Add(Method::kGet, "/v2/health/live", bind(&KServeHttp::Live));
-  router.Add(Method::kGet, "/v2/health/ready", bind(&KServeHttp::Ready));
-  router.Add(Method::kGet, "/v2", bind(&KServeHttp::ServerMetadata));
-  router.Add(Method::kPost, "/v2/repository/index", bind(&KServeHttp::RepositoryIndex));
-  router.Add(Method::kPost, "/v2/repository/models/{model}/load",
+  using pipeline::RouteKind;
+  const http::RouteInfo health{RouteKind::kHealth, &kErrors};
+  const http::RouteInfo read{RouteKind::kRead, &kErrors};
+  const http::RouteInfo infer{RouteKind::kInfer, &kErrors};
+  const http::RouteInfo admin{RouteKind::kAdmin, &kErrors};
+  router.Add(Method::kGet, "/v2/health/live", health, bind(&KServeHttp::Live));
+  router.Add(Method::kGet, "/v2/health/ready", health, bind(&KServeHttp::Ready));
+  router.Add(Method::kGet, "/v2", read, bind(&KServeHttp::ServerMetadata));
+  router.Add(Method::kPost, "/v2/repository/index", read, bind(&KServeHttp::RepositoryIndex));
+  router.Add(Method::kPost, "/v2/repository/models/{model}/load", admin,
              bind(&KServeHttp::RepositoryLoad));
-  router.Add(Method::kPost, "/v2/repository/models/{model}/unload",
+  router.Add(Method::kPost, "/v2/repository/models/{model}/unload", admin,
              bind(&KServeHttp::RepositoryUnload));
-  router.Add(Method::kPut, "/v2/repository/models/{model}/labels/{label}",
+  router.Add(Method::kPut, "/v2/repository/models/{model}/labels/{label}", admin,
              bind(&KServeHttp::SetLabel));
-  router.Add(Method::kDelete, "/v2/repository/models/{model}/labels/{label}",
+  router.Add(Method::kDelete, "/v2/repository/models/{model}/labels/{label}", admin,
              bind(&KServeHttp::RemoveLabel));
   // Before /v2/models/{model}, as in Triton: "stats" here is not a model name.
-  router.Add(Method::kGet, "/v2/models/stats", bind(&KServeHttp::Statistics));
+  router.Add(Method::kGet, "/v2/models/stats", read, bind(&KServeHttp::Statistics));
   for (const char* prefix : {"/v2/models/{model}", "/v2/models/{model}/versions/{version}"}) {
     const std::string p(prefix);
-    router.Add(Method::kGet, p, bind(&KServeHttp::ModelMetadata));
-    router.Add(Method::kGet, p + "/ready", bind(&KServeHttp::ModelReady));
-    router.Add(Method::kGet, p + "/config", bind(&KServeHttp::ModelConfig));
-    router.Add(Method::kGet, p + "/stats", bind(&KServeHttp::Statistics));
-    router.Add(Method::kPost, p + "/infer", bind(&KServeHttp::Infer));
+    router.Add(Method::kGet, p, read, bind(&KServeHttp::ModelMetadata));
+    router.Add(Method::kGet, p + "/ready", read, bind(&KServeHttp::ModelReady));
+    router.Add(Method::kGet, p + "/config", read, bind(&KServeHttp::ModelConfig));
+    router.Add(Method::kGet, p + "/stats", read, bind(&KServeHttp::Statistics));
+    router.Add(Method::kPost, p + "/infer", infer, bind(&KServeHttp::Infer));
   }
 }
 

@@ -19,6 +19,8 @@ HttpResponse Error(const Status& status) {
   return http::JsonError(http::HttpStatusFor(status), status.message());
 }
 
+const http::ProtocolErrors kErrors{"kserve-http", &Error, &ModelManager::UnknownModel};
+
 HttpResponse Empty() {
   return HttpResponse{200, "", "", {}};
 }
@@ -126,17 +128,22 @@ void AddSharedMemoryHttpRoutes(std::shared_ptr<SharedMemoryRegions> regions, htt
       fn(regions.get(), req, std::move(respond));
     };
   };
-  router.Add(Method::kGet, "/v2/systemsharedmemory/status", with(&ListRegions));
-  router.Add(Method::kGet, "/v2/systemsharedmemory/region/{name}/status", with(&ListRegions));
-  router.Add(Method::kPost, "/v2/systemsharedmemory/region/{name}/register", with(&Register));
-  router.Add(Method::kPost, "/v2/systemsharedmemory/unregister", with(&Unregister));
-  router.Add(Method::kPost, "/v2/systemsharedmemory/region/{name}/unregister", with(&Unregister));
-  router.Add(Method::kGet, "/v2/cudasharedmemory/status", &CudaStatus);
-  router.Add(Method::kGet, "/v2/cudasharedmemory/region/{name}/status", &CudaStatus);
-  router.Add(Method::kPost, "/v2/cudasharedmemory/region/{name}/register", &CudaRegister);
-  router.Add(Method::kPost, "/v2/cudasharedmemory/unregister",
+  // Regions are inputs and outputs of inference: using them needs `infer`.
+  const http::RouteInfo infer{pipeline::RouteKind::kInfer, &kErrors};
+  router.Add(Method::kGet, "/v2/systemsharedmemory/status", infer, with(&ListRegions));
+  router.Add(Method::kGet, "/v2/systemsharedmemory/region/{name}/status", infer,
+             with(&ListRegions));
+  router.Add(Method::kPost, "/v2/systemsharedmemory/region/{name}/register", infer,
+             with(&Register));
+  router.Add(Method::kPost, "/v2/systemsharedmemory/unregister", infer, with(&Unregister));
+  router.Add(Method::kPost, "/v2/systemsharedmemory/region/{name}/unregister", infer,
+             with(&Unregister));
+  router.Add(Method::kGet, "/v2/cudasharedmemory/status", infer, &CudaStatus);
+  router.Add(Method::kGet, "/v2/cudasharedmemory/region/{name}/status", infer, &CudaStatus);
+  router.Add(Method::kPost, "/v2/cudasharedmemory/region/{name}/register", infer, &CudaRegister);
+  router.Add(Method::kPost, "/v2/cudasharedmemory/unregister", infer,
              [](HttpRequest&, Responder respond) { respond(Empty()); });
-  router.Add(Method::kPost, "/v2/cudasharedmemory/region/{name}/unregister",
+  router.Add(Method::kPost, "/v2/cudasharedmemory/region/{name}/unregister", infer,
              [](HttpRequest&, Responder respond) { respond(Empty()); });
 }
 

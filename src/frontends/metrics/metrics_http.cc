@@ -3,12 +3,17 @@
 namespace inferd::metrics {
 
 void AddMetricsRoutes(ServerCore* core, http::Router& router) {
-  router.Add(http::Method::kGet, "/metrics", [core](http::HttpRequest&, http::Responder respond) {
-    http::HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = core->metrics().RenderPrometheus();
-    respond(std::move(response));
-  });
+  static const http::ProtocolErrors kErrors{
+      "metrics-http",
+      [](const Status& s) { return http::JsonError(http::HttpStatusFor(s), s.message()); },
+      &ModelManager::UnknownModel};
+  router.Add(http::Method::kGet, "/metrics", {pipeline::RouteKind::kMetrics, &kErrors},
+             [core](http::HttpRequest&, http::Responder respond) {
+               http::HttpResponse response;
+               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               response.body = core->metrics().RenderPrometheus();
+               respond(std::move(response));
+             });
 }
 
 }  // namespace inferd::metrics

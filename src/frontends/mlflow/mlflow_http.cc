@@ -105,15 +105,26 @@ HttpResponse ErrorResponse(const Status& status) {
 }
 
 void AddMlflowRoutes(ServerCore* core, std::string default_model, http::Router& router) {
-  auto api = std::make_shared<MlflowHttp>(core, std::move(default_model));
+  auto api = std::make_shared<MlflowHttp>(core, default_model);
   auto bind = [api](void (MlflowHttp::*method)(HttpRequest&, Responder)) {
     return [api, method](HttpRequest& req, Responder respond) {
       ((*api).*method)(req, std::move(respond));
     };
   };
-  router.Add(http::Method::kPost, "/invocations", bind(&MlflowHttp::Invocations));
-  router.Add(http::Method::kGet, "/health", bind(&MlflowHttp::Health));
-  router.Add(http::Method::kGet, "/version", bind(&MlflowHttp::Version));
+  static const http::ProtocolErrors kErrors{"mlflow-http", &ErrorResponse,
+                                            &ModelManager::UnknownModel};
+  http::RouteInfo infer{pipeline::RouteKind::kInfer, &kErrors};
+  infer.target = [core, default_model](const HttpRequest& req, std::string& model,
+                                       std::string& version) {
+    auto name = http::SelectModel(*core, req.Header("x-model"), default_model, "");
+    if (name.ok()) model = *name;
+    version = std::string(req.Header("x-model-version"));
+  };
+  router.Add(http::Method::kPost, "/invocations", infer, bind(&MlflowHttp::Invocations));
+  router.Add(http::Method::kGet, "/health", {pipeline::RouteKind::kHealth, &kErrors},
+             bind(&MlflowHttp::Health));
+  router.Add(http::Method::kGet, "/version", {pipeline::RouteKind::kHealth, &kErrors},
+             bind(&MlflowHttp::Version));
 }
 
 }  // namespace inferd::mlflow

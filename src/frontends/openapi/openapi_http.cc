@@ -24,7 +24,7 @@ constexpr std::string_view kDocsPage = R"(<!doctype html>
   <div id="swagger-ui"></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});
+    window.ui = SwaggerUIBundle({url: "/openapi.json", docs, dom_id: "#swagger-ui", deepLinking: true});
   </script>
 </body>
 </html>
@@ -48,25 +48,31 @@ std::filesystem::path DefaultAssetsDir() {
 }
 
 void AddOpenApiRoutes(http::Router& router, std::filesystem::path assets_dir) {
-  router.Add(http::Method::kGet, "/openapi.json", [](http::HttpRequest&, http::Responder respond) {
-    http::HttpResponse response;
-    response.body = std::string(Document());
-    respond(std::move(response));
-  });
+  static const http::ProtocolErrors kErrors{
+      "openapi-http",
+      [](const Status& s) { return http::JsonError(http::HttpStatusFor(s), s.message()); },
+      [](std::string_view) { return NotFound("no such document"); }};
+  const http::RouteInfo docs{pipeline::RouteKind::kDocs, &kErrors};
+  router.Add(http::Method::kGet, "/openapi.json", docs,
+             [](http::HttpRequest&, http::Responder respond) {
+               http::HttpResponse response;
+               response.body = std::string(Document());
+               respond(std::move(response));
+             });
   // TorchServe describes its API on `OPTIONS /`; inferd answers with its own
   // OpenAPI document, which covers TorchServe's routes among the others.
-  router.Add(http::Method::kOptions, "/", [](http::HttpRequest&, http::Responder respond) {
+  router.Add(http::Method::kOptions, "/", docs, [](http::HttpRequest&, http::Responder respond) {
     http::HttpResponse response;
     response.body = std::string(Document());
     respond(std::move(response));
   });
-  router.Add(http::Method::kGet, "/docs", [](http::HttpRequest&, http::Responder respond) {
+  router.Add(http::Method::kGet, "/docs", docs, [](http::HttpRequest&, http::Responder respond) {
     respond(http::HttpResponse{200, "text/html; charset=utf-8", std::string(kDocsPage), {}});
   });
   // Assets are read once, at the first request for each, and kept.
   auto cache = std::make_shared<std::array<std::shared_ptr<const std::string>, kAssets.size()>>();
   auto mu = std::make_shared<std::mutex>();
-  router.Add(http::Method::kGet, "/docs/{file}",
+  router.Add(http::Method::kGet, "/docs/{file}", docs,
              [assets_dir, cache, mu](http::HttpRequest& req, http::Responder respond) {
                const std::string_view file = req.Param("file");
                for (size_t i = 0; i < kAssets.size(); ++i) {

@@ -242,12 +242,22 @@ HttpResponse SetVersionMetric(ServerCore& core, const RegistryArgs& args) {
 
 enum class Kind { kRead, kChange };
 
+Status UnknownRegisteredModel(std::string_view model) {
+  return NotFound("Registered Model with name=" + std::string(model) + " not found");
+}
+
+const http::ProtocolErrors kErrors{"registry-http", &RegistryError, &UnknownRegisteredModel};
+
+// The registered model a call names ("name" in the query or the JSON body),
+// for the pipeline's per-model rules.
+void RegistryTarget(const HttpRequest& req, std::string& model, std::string&) {
+  auto args = RegistryArgs::Parse(req);
+  if (!args.ok()) return;
+  auto name = args->Optional("name");
+  if (name.ok()) model = *name;
+}
+
 void Run(ServerCore* core, Kind kind, Call call, HttpRequest& req, Responder respond) {
-  if (kind == Kind::kChange) {
-    if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
-      return respond(RegistryError(access));
-    }
-  }
   auto args = RegistryArgs::Parse(req);
   if (!args.ok()) return respond(RegistryError(args.status()));
   auto shared = std::make_shared<RegistryArgs>(std::move(args).value());
@@ -265,9 +275,6 @@ void Run(ServerCore* core, Kind kind, Call call, HttpRequest& req, Responder res
 // multipart/form-data with "model" (the file), optional "config"
 // (config.pbtxt text) and "description".
 void Upload(ServerCore* core, HttpRequest& req, Responder respond) {
-  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
-    return respond(RegistryError(access));
-  }
   auto request = std::make_shared<UploadRequest>();
   request->model = std::string(req.Param("model"));
   request->description = http::QueryParam(req.query, "description").value_or("");
@@ -348,7 +355,10 @@ void AddRegistryRoutes(ServerCore* core, http::Router& router) {
   // registry URI.
   for (const char* prefix : {"/v1/registry", "/api/2.0/mlflow"}) {
     for (const Route& route : kRoutes) {
-      router.Add(route.method, std::string(prefix) + route.path,
+      const http::RouteInfo info{
+          route.kind == Kind::kChange ? pipeline::RouteKind::kAdmin : pipeline::RouteKind::kRead,
+          &kErrors, &RegistryTarget};
+      router.Add(route.method, std::string(prefix) + route.path, info,
                  [core, route](HttpRequest& req, Responder respond) {
                    Run(core, route.kind, route.call, req, std::move(respond));
                  });
@@ -356,6 +366,7 @@ void AddRegistryRoutes(ServerCore* core, http::Router& router) {
   }
   router.Add(
       http::Method::kPost, "/v1/registry/models/{model}/versions",
+      http::RouteInfo{pipeline::RouteKind::kAdmin, &kErrors},
       [core](HttpRequest& req, Responder respond) { Upload(core, req, std::move(respond)); });
 }
 

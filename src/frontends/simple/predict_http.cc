@@ -60,7 +60,23 @@ HttpResponse ErrorResponse(const Status& status) {
 }
 
 void AddSimpleRoutes(ServerCore* core, std::string default_model, http::Router& router) {
-  router.Add(http::Method::kPost, "/predict",
+  static const http::ProtocolErrors kErrors{"predict-http", &ErrorResponse,
+                                            &ModelManager::UnknownModel};
+  http::RouteInfo infer{pipeline::RouteKind::kInfer, &kErrors};
+  infer.target = [core, default_model](const HttpRequest& req, std::string& model,
+                                       std::string& version) {
+    std::string_view given = req.Header("x-model");
+    std::string from_body;
+    if (given.empty()) {
+      SchemaError ignored;
+      if (auto body = ParsePredictBody(*req.body, ignored)) from_body = body->model;
+      given = from_body;
+    }
+    auto name = http::SelectModel(*core, given, default_model, "");
+    if (name.ok()) model = *name;
+    version = NormalizeVersion(req.Header("x-model-version"));
+  };
+  router.Add(http::Method::kPost, "/predict", infer,
              [core, default_model = std::move(default_model)](HttpRequest& req, Responder respond) {
                Predict(core, default_model, req, std::move(respond));
              });

@@ -94,12 +94,27 @@ ExampleSet FromProto(const pb::Input& input) {
   return set;
 }
 
+// The model and version (or label) a ModelSpec names, for the pipeline.
+std::string SpecVersion(const pb::ModelSpec& spec) {
+  if (spec.version_choice_case() == pb::ModelSpec::kVersionLabel) return spec.version_label();
+  if (spec.version_choice_case() == pb::ModelSpec::kVersion) {
+    return std::to_string(spec.version().value());
+  }
+  return {};
+}
+
 class PredictionService final : public pb::PredictionService::CallbackService {
  public:
-  PredictionService(ServerCore* core, TensorEncoding encoding) : core_(core), encoding_(encoding) {}
+  PredictionService(ServerCore* core, TensorEncoding encoding, const grpcfe::PipelineGate* gate)
+      : core_(core), encoding_(encoding), gate_(gate) {}
 
   ServerUnaryReactor* Predict(CallbackServerContext* context, const pb::PredictRequest* request,
                               pb::PredictResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                              SpecVersion(request->model_spec()));
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
     InferRequest infer;
@@ -130,6 +145,11 @@ class PredictionService final : public pb::PredictionService::CallbackService {
   ServerUnaryReactor* GetModelMetadata(CallbackServerContext* context,
                                        const pb::GetModelMetadataRequest* request,
                                        pb::GetModelMetadataResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                              SpecVersion(request->model_spec()));
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
     if (request->metadata_field_size() == 0) {
@@ -151,6 +171,11 @@ class PredictionService final : public pb::PredictionService::CallbackService {
   ServerUnaryReactor* Classify(CallbackServerContext* context,
                                const pb::ClassificationRequest* request,
                                pb::ClassificationResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                              SpecVersion(request->model_spec()));
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
     const ExampleSet set = FromProto(request->input());
@@ -184,6 +209,11 @@ class PredictionService final : public pb::PredictionService::CallbackService {
 
   ServerUnaryReactor* Regress(CallbackServerContext* context, const pb::RegressionRequest* request,
                               pb::RegressionResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                              SpecVersion(request->model_spec()));
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
     const ExampleSet set = FromProto(request->input());
@@ -211,6 +241,9 @@ class PredictionService final : public pb::PredictionService::CallbackService {
   ServerUnaryReactor* MultiInference(CallbackServerContext* context,
                                      const pb::MultiInferenceRequest*,
                                      pb::MultiInferenceResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     return Answer(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                         "MultiInference is not served; call Classify or Regress"));
   }
@@ -218,15 +251,21 @@ class PredictionService final : public pb::PredictionService::CallbackService {
  private:
   ServerCore* core_;
   TensorEncoding encoding_;
+  const grpcfe::PipelineGate* gate_;
 };
 
 class ModelService final : public pb::ModelService::CallbackService {
  public:
-  explicit ModelService(ServerCore* core) : core_(core) {}
+  ModelService(ServerCore* core, const grpcfe::PipelineGate* gate) : core_(core), gate_(gate) {}
 
   ServerUnaryReactor* GetModelStatus(CallbackServerContext* context,
                                      const pb::GetModelStatusRequest* request,
                                      pb::GetModelStatusResponse* response) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                              SpecVersion(request->model_spec()));
+        !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     const pb::ModelSpec& spec = request->model_spec();
     std::optional<int64_t> version;
     switch (spec.version_choice_case()) {
@@ -251,6 +290,9 @@ class ModelService final : public pb::ModelService::CallbackService {
   ServerUnaryReactor* HandleReloadConfigRequest(CallbackServerContext* context,
                                                 const pb::ReloadConfigRequest*,
                                                 pb::ReloadConfigResponse*) override {
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return Answer(context, admitted);
+    }
     return Answer(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                         "inferd serves its model repository; it does not take a "
                                         "ModelServerConfig"));
@@ -258,16 +300,34 @@ class ModelService final : public pb::ModelService::CallbackService {
 
  private:
   ServerCore* core_;
+  const grpcfe::PipelineGate* gate_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core, TensorEncoding encoding) {
-  return std::make_unique<PredictionService>(core, encoding);
+std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core, TensorEncoding encoding,
+                                                       const grpcfe::PipelineGate* gate) {
+  return std::make_unique<PredictionService>(core, encoding, gate);
 }
 
-std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core) {
-  return std::make_unique<ModelService>(core);
+std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core,
+                                                  const grpcfe::PipelineGate* gate) {
+  return std::make_unique<ModelService>(core, gate);
+}
+
+void AddTfServingRpcs(grpcfe::RpcTable& rpcs) {
+  using pipeline::RouteKind;
+  const std::pair<const char*, RouteKind> kinds[] = {
+      {"/tensorflow.serving.PredictionService/Classify", RouteKind::kInfer},
+      {"/tensorflow.serving.PredictionService/Regress", RouteKind::kInfer},
+      {"/tensorflow.serving.PredictionService/Predict", RouteKind::kInfer},
+      {"/tensorflow.serving.PredictionService/MultiInference", RouteKind::kInfer},
+      {"/tensorflow.serving.PredictionService/GetModelMetadata", RouteKind::kRead},
+      {"/tensorflow.serving.ModelService/GetModelStatus", RouteKind::kRead},
+      {"/tensorflow.serving.ModelService/HandleReloadConfigRequest", RouteKind::kAdmin},
+  };
+  for (const auto& [name, kind] : kinds)
+    rpcs.emplace(name, grpcfe::RpcInfo{kind, "tfserving-grpc"});
 }
 
 }  // namespace inferd::tfserving

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/server_core.h"
+#include "frontends/grpc/pipeline_gate.h"
 #include "frontends/tfserving/tensor_proto_codec.h"
 #include "tf_serving_apis.grpc.pb.h"
 
@@ -19,8 +20,12 @@ namespace inferd::tfserving {
 
 // The services; register them on a grpcfe::GrpcServer. `core` must outlive them.
 // Predict answers in `encoding` (TF Serving's default: the typed fields).
-std::unique_ptr<grpc::Service> MakeTfPredictionService(
-    ServerCore* core, TensorEncoding encoding = TensorEncoding::kTypedFields);
-std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core);
+// `gate` (may be null) admits each call; it must outlive the services.
+std::unique_ptr<grpc::Service> MakeTfPredictionService(ServerCore* core, TensorEncoding encoding,
+                                                       const grpcfe::PipelineGate* gate);
+std::unique_ptr<grpc::Service> MakeTfModelService(ServerCore* core,
+                                                  const grpcfe::PipelineGate* gate);
+// The services' rpcs and what each does, for the pipeline.
+void AddTfServingRpcs(grpcfe::RpcTable& rpcs);
 
 }  // namespace inferd::tfserving

@@ -67,6 +67,20 @@ StatusOr<Target> TargetOf(const HttpRequest& req, bool post) {
   return t;
 }
 
+// The model (and version or label) a path names, for the pipeline: before
+// the request is checked, so a malformed verb still names its model.
+void PipelineTarget(const HttpRequest& req, std::string& model, std::string& version) {
+  auto strip = [](std::string s) { return s.substr(0, s.rfind(':')); };
+  model = req.params.count("model_verb") ? strip(std::string(req.Param("model_verb")))
+                                         : std::string(req.Param("model"));
+  if (req.params.count("version_verb")) version = strip(std::string(req.Param("version_verb")));
+  if (req.params.count("version")) version = std::string(req.Param("version"));
+  if (req.params.count("label_verb")) version = strip(std::string(req.Param("label_verb")));
+  if (req.params.count("label")) version = std::string(req.Param("label"));
+}
+
+const http::ProtocolErrors kErrors{"tfserving-http", &Error, &ModelManager::UnknownModel};
+
 class TfServingHttp {
  public:
   explicit TfServingHttp(ServerCore* core) : core_(core) {}
@@ -237,20 +251,25 @@ void AddTfServingHttpRoutes(ServerCore* core, http::Router& router) {
     };
   };
   // KServe v1's server liveness.
-  router.Add(Method::kGet, "/",
+  using pipeline::RouteKind;
+  const http::RouteInfo health{RouteKind::kHealth, &kErrors};
+  const http::RouteInfo read{RouteKind::kRead, &kErrors, &PipelineTarget};
+  const http::RouteInfo infer{RouteKind::kInfer, &kErrors, &PipelineTarget};
+  router.Add(Method::kGet, "/", health,
              [](HttpRequest&, Responder respond) { respond(Json(R"({"status":"alive"})")); });
-  router.Add(Method::kGet, "/v1/models", bind(&TfServingHttp::ListModels));
+  router.Add(Method::kGet, "/v1/models", read, bind(&TfServingHttp::ListModels));
   for (const char* prefix : {"/v1/models/{model}", "/v1/models/{model}/versions/{version}",
                              "/v1/models/{model}/labels/{label}"}) {
     const std::string p(prefix);
-    router.Add(Method::kGet, p, bind(&TfServingHttp::GetStatus));
-    router.Add(Method::kGet, p + "/metadata", bind(&TfServingHttp::GetMetadata));
+    router.Add(Method::kGet, p, read, bind(&TfServingHttp::GetStatus));
+    router.Add(Method::kGet, p + "/metadata", read, bind(&TfServingHttp::GetMetadata));
   }
   // ":verb" ends the last segment, which the router captures whole.
-  router.Add(Method::kPost, "/v1/models/{model_verb}", bind(&TfServingHttp::Post));
-  router.Add(Method::kPost, "/v1/models/{model}/versions/{version_verb}",
+  router.Add(Method::kPost, "/v1/models/{model_verb}", infer, bind(&TfServingHttp::Post));
+  router.Add(Method::kPost, "/v1/models/{model}/versions/{version_verb}", infer,
              bind(&TfServingHttp::Post));
-  router.Add(Method::kPost, "/v1/models/{model}/labels/{label_verb}", bind(&TfServingHttp::Post));
+  router.Add(Method::kPost, "/v1/models/{model}/labels/{label_verb}", infer,
+             bind(&TfServingHttp::Post));
 }
 
 }  // namespace inferd::tfserving

@@ -94,13 +94,22 @@ HttpResponse ErrorResponse(const Status& status) {
   return response;
 }
 
+Status UnknownTorchServeModel(std::string_view model) {
+  return NotFound("Model not found: " + std::string(model));
+}
+
+const http::ProtocolErrors kTorchServeErrors{"torchserve-http", &ErrorResponse,
+                                             &UnknownTorchServeModel};
+
 void AddTorchServeRoutes(ServerCore* core, http::Router& router) {
-  router.Add(http::Method::kGet, "/ping",
+  const http::RouteInfo health{pipeline::RouteKind::kHealth, &kTorchServeErrors};
+  const http::RouteInfo infer{pipeline::RouteKind::kInfer, &kTorchServeErrors};
+  router.Add(http::Method::kGet, "/ping", health,
              [core](HttpRequest& req, Responder respond) { Ping(core, req, std::move(respond)); });
   // TorchServe takes PUT as well as POST (`curl -T file URL` sends PUT).
   for (const char* pattern : {"/predictions/{model}", "/predictions/{model}/{version}"}) {
     for (const auto method : {http::Method::kPost, http::Method::kPut}) {
-      router.Add(method, pattern, [core](HttpRequest& req, Responder respond) {
+      router.Add(method, pattern, infer, [core](HttpRequest& req, Responder respond) {
         Predict(core, req, std::move(respond));
       });
     }

@@ -16,5 +16,7 @@ void AddTorchServeRoutes(ServerCore* core, http::Router& router);
 
 // TorchServe's error answer for a core error (status code, type, message).
 http::HttpResponse ErrorResponse(const Status& status);
+// How TorchServe's routes answer refusals (shared by inference and management).
+extern const http::ProtocolErrors kTorchServeErrors;
 
 }  // namespace inferd::torchserve

@@ -208,9 +208,6 @@ using ChangeMessage = std::string (*)(const std::string& model, int64_t version)
 
 void ChangeVersion(ServerCore* core, HttpRequest& req, Responder respond, VersionChange change,
                    ChangeMessage message) {
-  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
-    return respond(ErrorResponse(access));
-  }
   std::string model(req.Param("model"));
   auto version = VersionNumber(model, req.Param("version"));
   if (!version.ok()) return respond(ErrorResponse(version.status()));
@@ -252,9 +249,6 @@ HttpResponse WithStatus(HttpResponse response, unsigned status) {
 // As TorchServe: 202 "Processing worker updates..." at once, or with
 // synchronous=true 200 "Workers scaled to N for model: m" when done.
 void ScaleWorkers(ServerCore* core, HttpRequest& req, Responder respond) {
-  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
-    return respond(ErrorResponse(access));
-  }
   const std::string model(req.Param("model"));
   auto min_worker = NonNegative(QueryValue(req.query, "min_worker"), "min_worker", 1);
   if (!min_worker.ok()) return respond(ErrorResponse(min_worker.status()));
@@ -299,9 +293,6 @@ std::string RegisteredMessage(const std::string& model, int64_t version, int wor
 // next version, copied in and loaded by policy). inferd fetches nothing from
 // the network and reads no .mar archives.
 void RegisterModel(ServerCore* core, HttpRequest& req, Responder respond) {
-  if (Status access = core->CheckAdminAccess(req.remote_is_loopback); !access.ok()) {
-    return respond(ErrorResponse(access));
-  }
   const std::string url = http::QueryParam(req.query, "url").value_or("");
   std::string model = http::QueryParam(req.query, "model_name").value_or("");
   if (url.empty()) return respond(ErrorResponse(InvalidArgument("Parameter url is required.")));
@@ -348,13 +339,23 @@ void AddTorchServeManagementRoutes(ServerCore* core, http::Router& router) {
   auto route = [core](void (*fn)(ServerCore*, HttpRequest&, Responder)) {
     return [core, fn](HttpRequest& req, Responder respond) { fn(core, req, std::move(respond)); };
   };
-  router.Add(http::Method::kGet, "/models", route(&ListModels));
-  router.Add(http::Method::kPost, "/models", route(&RegisterModel));
-  router.Add(http::Method::kPut, "/models/{model}", route(&ScaleWorkers));
-  router.Add(http::Method::kGet, "/models/{model}", route(&DescribeModel));
-  router.Add(http::Method::kGet, "/models/{model}/{version}", route(&DescribeModel));
-  router.Add(http::Method::kDelete, "/models/{model}/{version}", route(&UnregisterVersion));
-  router.Add(http::Method::kPut, "/models/{model}/{version}/set-default", route(&SetDefault));
+  using pipeline::RouteKind;
+  const http::RouteInfo read{RouteKind::kRead, &kTorchServeErrors};
+  const http::RouteInfo admin{RouteKind::kAdmin, &kTorchServeErrors};
+  // POST /models names its model in the query (model_name).
+  const http::RouteInfo register_model{
+      RouteKind::kAdmin, &kTorchServeErrors,
+      [](const HttpRequest& req, std::string& model, std::string&) {
+        model = http::QueryParam(req.query, "model_name").value_or("");
+      }};
+  router.Add(http::Method::kGet, "/models", read, route(&ListModels));
+  router.Add(http::Method::kPost, "/models", register_model, route(&RegisterModel));
+  router.Add(http::Method::kPut, "/models/{model}", admin, route(&ScaleWorkers));
+  router.Add(http::Method::kGet, "/models/{model}", read, route(&DescribeModel));
+  router.Add(http::Method::kGet, "/models/{model}/{version}", read, route(&DescribeModel));
+  router.Add(http::Method::kDelete, "/models/{model}/{version}", admin, route(&UnregisterVersion));
+  router.Add(http::Method::kPut, "/models/{model}/{version}/set-default", admin,
+             route(&SetDefault));
 }
 
 }  // namespace inferd::torchserve

@@ -1,0 +1,76 @@
+// The request pipeline for gRPC: one server interceptor runs it for every
+// call of every service. Its call phase (request id, trace, identity,
+// limits, admin rule) runs as soon as the call's metadata arrives, before
+// any message is decoded; the answer's trailing metadata gets the filters'
+// headers, and the filters' OnDone (access log) runs with the final status.
+//
+// gRPC's C++ server interceptors cannot answer a call themselves, so each
+// rpc handler asks Admit() first, with the model its message names: Admit
+// returns the call phase's refusal, or runs the target phase
+// (authorization) and returns its refusal, as the gRPC status to finish
+// with. A handler that skipped Admit would serve refused calls: every rpc is
+// in the authorization matrix of tests/e2e/test_security.py.
+//
+// Ownership: main owns the gate; it must outlive the gRPC server and the
+// services. Thread-safety: all methods are thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "pipeline/pipeline.h"
+
+namespace inferd::grpcfe {
+
+// What the pipeline needs to know of an rpc ("/inference.GRPCInferenceService/ModelInfer").
+struct RpcInfo {
+  pipeline::RouteKind kind;
+  std::string_view protocol;  // "kserve-grpc", "tfserving-grpc"
+};
+using RpcTable = std::map<std::string, RpcInfo, std::less<>>;
+
+class PipelineGate {
+ public:
+  // Rpcs missing from `rpcs` are treated as admin calls (the strictest).
+  PipelineGate(const pipeline::Pipeline* pipeline, RpcTable rpcs)
+      : pipeline_(pipeline), rpcs_(std::move(rpcs)) {}
+
+  // For ServerBuilder::experimental().SetInterceptorCreators.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeInterceptorFactory();
+
+  // OK when the call may go on to serve `model` (empty when the rpc names
+  // none); otherwise the status to finish the call (or stream message) with.
+  grpc::Status Admit(grpc::ServerContextBase* context, std::string_view model,
+                     std::string_view version) const;
+
+  // The status a refusal is answered with.
+  static grpc::Status RefusalStatus(const pipeline::RequestContext& context,
+                                    const pipeline::Refusal& refusal);
+
+  struct Call;  // one call's context and call-phase verdict
+
+ private:
+  friend class PipelineInterceptor;
+  std::shared_ptr<Call> Begin(grpc::experimental::ServerRpcInfo* info);
+  void End(const grpc::ServerContextBase* context);
+
+  const pipeline::Pipeline* pipeline_;
+  const RpcTable rpcs_;
+  mutable std::mutex mu_;
+  std::unordered_map<const grpc::ServerContextBase*, std::shared_ptr<Call>> calls_;
+};
+
+// Admit through a gate that may be null (no pipeline: everything is admitted).
+inline grpc::Status Admit(const PipelineGate* gate, grpc::ServerContextBase* context,
+                          std::string_view model, std::string_view version = {}) {
+  return gate ? gate->Admit(context, model, version) : grpc::Status::OK;
+}
+
+}  // namespace inferd::grpcfe
