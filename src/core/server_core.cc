@@ -234,7 +234,7 @@ StatusOr<std::vector<VersionStatistics>> ServerCore::Statistics(std::string_view
     }
     bool known = false;
     for (const ModelStatus& status : manager_.Statuses()) known |= status.name == name;
-    if (!known) return NotFound("unknown model '" + std::string(name) + "'");
+    if (!known) return ModelManager::UnknownModel(name);
   }
   manager_.ForEachReady([&](const ModelHandle& handle) {
     if (name.empty() || handle->name == name) {

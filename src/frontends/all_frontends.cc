@@ -1,5 +1,6 @@
 #include "frontends/all_frontends.h"
 
+#include "frontends/keys/keys_http.h"
 #include "frontends/kserve/kserve_grpc.h"
 #include "frontends/kserve/kserve_http.h"
 #include "frontends/metrics/metrics_http.h"
@@ -33,6 +34,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   mlflow::AddMlflowRoutes(core, options.default_model, router);
   simple::AddSimpleRoutes(core, options.default_model, router);
   registry::AddRegistryRoutes(core, router);
+  keys::AddKeyRoutes(options.keys, router);
   metrics::AddMetricsRoutes(core, router);
   openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/auth/api_key.h"
 #include "core/server_core.h"
 #include "core/shared_memory.h"
 #include "frontends/grpc/pipeline_gate.h"
@@ -29,6 +30,8 @@ struct FrontendOptions {
   std::shared_ptr<SharedMemoryRegions> shared_memory;
   // Admits every gRPC call through the request pipeline (null: no pipeline).
   const grpcfe::PipelineGate* grpc_gate = nullptr;
+  // The API keys the key admin API manages (null: keys are off).
+  ApiKeyStore* keys = nullptr;
 };
 
 // `core` must outlive the router; it is not used while registering.

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdlib>
 #include <iostream>
 
 namespace inferd {
@@ -53,6 +54,10 @@ StatusOr<AdminReply> AdminClient::Send(std::string_view method, std::string_view
         beast::string_view(path.data(), path.size()), 11);
     request.set(bhttp::field::host, host_);
     request.set(bhttp::field::user_agent, "inferd-cli");
+    // A server with authentication on wants an admin credential.
+    if (const char* key = std::getenv("INFERD_API_KEY"); key != nullptr && *key != '\0') {
+      request.set(bhttp::field::authorization, std::string("Bearer ") + key);
+    }
     if (!body.empty()) {
       request.set(bhttp::field::content_type,
                   beast::string_view(content_type.data(), content_type.size()));

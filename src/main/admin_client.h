@@ -1,5 +1,7 @@
 // A small blocking HTTP/1.1 client for the CLI's admin commands (`inferd
-// models ...`, `inferd registry ...`), which talk to a running server.
+// models ...`, `inferd registry ...`, `inferd keys ...`), which talk to a
+// running server. The INFERD_API_KEY environment variable, when set, is sent
+// as `Authorization: Bearer` (a server with authentication on wants it).
 #pragma once
 
 #include <string>

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "core/version.h"
+#include "main/audit_command.h"
+#include "main/keys_command.h"
 #include "main/models_command.h"
 #include "main/registry_command.h"
 #include "main/serve_command.h"
@@ -24,6 +26,10 @@ int main(int argc, char** argv) {
   CLI::App* models_cmd = inferd::AddModelsCommand(app, models);
   inferd::RegistryOptions registry;
   CLI::App* registry_cmd = inferd::AddRegistryCommand(app, registry);
+  inferd::KeysOptions keys;
+  CLI::App* keys_cmd = inferd::AddKeysCommand(app, keys);
+  inferd::AuditOptions audit;
+  CLI::App* audit_cmd = inferd::AddAuditCommand(app, audit);
 
   try {
     app.parse(argc, argv);
@@ -33,5 +39,7 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) return inferd::RunServe(serve);
   if (models_cmd->parsed()) return inferd::RunModels(*models_cmd, models);
   if (registry_cmd->parsed()) return inferd::RunRegistry(*registry_cmd, registry);
+  if (keys_cmd->parsed()) return inferd::RunKeys(*keys_cmd, keys);
+  if (audit_cmd->parsed()) return inferd::RunAudit(*audit_cmd, audit);
   return 0;
 }

@@ -1,15 +1,20 @@
 // Composes the request pipeline from the serve flags: the filters every
-// request of every protocol runs through, in order.
+// request of every protocol runs through, in order, and what they need (the
+// key store, the JWT verifier and its key file watcher, the rate buckets).
 //
-// Ownership: the result owns the pipeline and its filters; `admin_access`
-// points into it. Build once at start; the pipeline is thread-safe after.
+// Ownership: the result owns all of it; `admin_access` and `keys` point into
+// it. Build once at start; everything is thread-safe after.
 #pragma once
 
 #include <memory>
 
+#include "core/auth/api_key.h"
+#include "core/scheduler/periodic_task.h"
 #include "core/status.h"
 #include "main/serve_command.h"
+#include "pipeline/auth/jwt_verifier.h"
 #include "pipeline/filters/admin_access_filter.h"
+#include "pipeline/limits/bucket_store.h"
 #include "pipeline/pipeline.h"
 
 namespace inferd {
@@ -17,6 +22,12 @@ namespace inferd {
 struct RequestPipeline {
   std::shared_ptr<pipeline::Pipeline> pipeline;
   const pipeline::AdminAccessFilter* admin_access = nullptr;
+  // Null when API keys are off.
+  std::shared_ptr<ApiKeyStore> keys;
+  std::shared_ptr<auth::JwtVerifier> jwt;
+  std::shared_ptr<limits::BucketStore> buckets;
+  std::unique_ptr<PeriodicTask> jwks_watch;  // re-reads the JWKS file when it changes
+  bool authenticates = false;
 };
 
 StatusOr<RequestPipeline> BuildRequestPipeline(const ServeOptions& options);

@@ -111,6 +111,46 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--access-log", o.access_log,
                  "Write one JSON line per request (every protocol) to this file; '-' for "
                  "standard output");
+  cmd.add_option("--audit-log", o.audit_log,
+                 "Append every admin action and authentication failure to this hash-chained "
+                 "JSON-lines file (check it with `inferd audit verify FILE`)");
+  cmd.add_flag("--api-keys", o.api_keys,
+               "Require credentials and accept API keys from the key database "
+               "(create them with `inferd keys create`)");
+  cmd.add_option("--keys-db", o.keys_db, "The API-key database (default: the registry's database)");
+  cmd.add_option("--jwt-issuer", o.jwt_issuer,
+                 "Require credentials and accept JWTs from this issuer (`iss`)");
+  cmd.add_option("--jwt-audience", o.jwt_audiences,
+                 "An accepted JWT audience (`aud`; repeatable; required with --jwt-issuer)");
+  cmd.add_option("--jwt-hs256-secret-file", o.jwt_hs256_secret_file,
+                 "The HS256 secret (at least 32 bytes; a trailing newline is dropped)");
+  cmd.add_option("--jwt-jwks-file", o.jwt_jwks_file,
+                 "RS256/ES256 keys as a JWKS document, re-read when it changes");
+  cmd.add_option("--jwt-roles-claim", o.jwt_roles_claim,
+                 "The claim holding the token's roles (array or space-separated)")
+      ->capture_default_str();
+  cmd.add_option("--jwt-models-claim", o.jwt_models_claim,
+                 "The claim holding the models the token may use (absent: all)")
+      ->capture_default_str();
+  cmd.add_option("--jwt-leeway-secs", o.jwt_leeway_secs, "Clock skew allowed for exp and nbf")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  cmd.add_option("--tls-client-roles", o.tls_client_roles,
+                 "Roles of a client that presents a verified TLS certificate and no other "
+                 "credentials (e.g. read,infer)");
+  cmd.add_flag("--protect-metrics", o.protect_metrics,
+               "/metrics needs credentials with the read role");
+  cmd.add_option("--rate-limit", o.rate_limit,
+                 "Requests per second per identity (anonymous: per client address); 0: none")
+      ->check(CLI::Range(0.0, 1e9));
+  cmd.add_option("--rate-burst", o.rate_burst,
+                 "Requests a bucket holds (default: one second's worth, at least 1)")
+      ->check(CLI::Range(0.0, 1e9));
+  cmd.add_flag("--rate-limit-per-model", o.rate_limit_per_model,
+               "Also one bucket of --rate-limit per identity and model");
+  cmd.add_option("--concurrency-limit", o.concurrency_limit,
+                 "Requests in flight per identity; 0: none")
+      ->check(CLI::Range(0, 1000000));
   cmd.add_option("--registry-db", o.registry_db,
                  "The model registry's SQLite database (default: "
                  "<model-repository>/.inferd-registry.db, created on the first change)");
@@ -127,6 +167,11 @@ int CoreCount() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+bool IsLoopbackAddress(const std::string& address) {
+  return address == "127.0.0.1" || address == "::1" || address == "localhost" ||
+         address.starts_with("127.");
 }
 
 // Blocks until SIGTERM or SIGINT arrives.
@@ -200,8 +245,9 @@ int RunServe(const ServeOptions& o) {
   http::Router router;
   router.SetPipeline(request_pipeline.pipeline);
   const FrontendOptions frontend_options{
-      o.default_model, openapi::DefaultAssetsDir(), o.tf_tensor_content,
-      std::make_shared<SharedMemoryRegions>(o.allow_client_shm), &grpc_gate};
+      o.default_model,     openapi::DefaultAssetsDir(),
+      o.tf_tensor_content, std::make_shared<SharedMemoryRegions>(o.allow_client_shm),
+      &grpc_gate,          request_pipeline.keys.get()};
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
@@ -248,6 +294,13 @@ int RunServe(const ServeOptions& o) {
   }
   const double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!request_pipeline.authenticates && !IsLoopbackAddress(o.http_address)) {
+    // Today's behaviour stays the default, but not silently.
+    LogWarn(
+        "serving beyond this machine without authentication: anyone who reaches the ports "
+        "can infer and read every model; see --api-keys and --jwt-issuer",
+        {{"address", o.http_address}});
+  }
   LogInfo("serving", {{"http_port", http_server.port()},
                       {"grpc_port", grpc_server.port()},
                       {"metrics_port", metrics_server ? int(metrics_server->port()) : -1},

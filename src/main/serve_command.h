@@ -35,7 +35,26 @@ struct ServeOptions {
   std::vector<std::string> load_models;  // explicit mode: loaded at start ("*": all)
   std::string admin_api = "loopback";    // loopback | on | off
   std::string access_log;                // a file, "-" for standard output, "" none
-  std::string registry_db;               // empty: <repository>/.inferd-registry.db
+  std::string audit_log;                 // the hash-chained audit log, "" none
+  // Authentication: any of these turns it on (then every call but health,
+  // docs and, unless protected, metrics needs credentials).
+  bool api_keys = false;   // API keys from the key database
+  std::string keys_db;     // default: the registry's database
+  std::string jwt_issuer;  // JWTs: iss, aud, and a secret file and/or a JWKS file
+  std::vector<std::string> jwt_audiences;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_jwks_file;
+  std::string jwt_roles_claim = "roles";
+  std::string jwt_models_claim = "models";
+  int jwt_leeway_secs = 60;
+  std::string tls_client_roles;  // roles of a verified client certificate ("" none)
+  bool protect_metrics = false;
+  // Limits per identity (anonymous: per client address).
+  double rate_limit = 0;  // requests per second; 0: none
+  double rate_burst = 0;  // 0: one second's worth
+  bool rate_limit_per_model = false;
+  int concurrency_limit = 0;
+  std::string registry_db;  // empty: <repository>/.inferd-registry.db
   uint64_t max_upload_bytes = 1ull << 30;
 };
 

@@ -53,9 +53,10 @@ struct RequestContext {
   // Set by the protocol's server before the filters run.
   std::string_view protocol;  // "kserve-http", "tfserving-grpc", ... (static)
   RouteKind kind = RouteKind::kRead;
-  std::string route;    // the route pattern or the rpc's full method name
-  std::string model;    // empty when the route names none
-  std::string version;  // as the client wrote it
+  std::string_view method;  // "GET", "POST", ... or "RPC" (static)
+  std::string route;        // the route pattern or the rpc's full method name
+  std::string model;        // empty when the route names none
+  std::string version;      // as the client wrote it
   std::string client_address;
   bool client_is_loopback = false;
   std::string tls_peer;  // subject of a verified client certificate, or ""

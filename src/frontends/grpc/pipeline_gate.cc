@@ -98,6 +98,7 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
       for (const auto& [name, value] : call_->context.response_headers) {
         trailing->emplace(name, value);
       }
+      call_->context.held.clear();  // permits back before the client hears the end
       if (!call_->done) {
         call_->done = true;
         const pipeline::Outcome outcome{static_cast<int>(status.error_code()), "grpc",
@@ -143,6 +144,7 @@ std::shared_ptr<PipelineGate::Call> PipelineGate::Begin(grpc::experimental::Serv
   context.kind = it != rpcs_.end() ? it->second.kind : pipeline::RouteKind::kAdmin;
   context.protocol = it != rpcs_.end() ? it->second.protocol : std::string_view("grpc");
   context.route = std::string(method);
+  context.method = "RPC";
   grpc::ServerContextBase* server_context = info->server_context();
   const std::string peer = server_context->peer();
   context.client_address = PeerAddress(peer);

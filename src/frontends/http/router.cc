@@ -30,6 +30,28 @@ HttpResponse RenderRefusal(const RouteInfo* info, const pipeline::RequestContext
   return response;
 }
 
+std::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kOptions:
+      return "OPTIONS";
+    case Method::kOther:
+      break;
+  }
+  return "OTHER";
+}
+
 void DefaultTarget(const HttpRequest& request, std::string& model, std::string& version) {
   model = std::string(request.Param("model"));
   version = std::string(request.Param("version"));
@@ -108,6 +130,7 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
   context->protocol = info ? info->errors->protocol : std::string_view("http");
   context->kind = info ? info->kind : pipeline::RouteKind::kHealth;
   context->route = route ? route->pattern : request.path;
+  context->method = MethodName(request.method);
   if (info != nullptr) {
     if (info->target) {
       info->target(request, context->model, context->version);
@@ -127,6 +150,9 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
     for (const auto& header : context->response_headers) response.headers.push_back(header);
     const pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
                                     response.body.size()};
+    // The request is over for the limits before its client hears so: its
+    // next request must find the permit back.
+    context->held.clear();
     respond(std::move(response));
     chain->Done(*context, outcome);
   };

@@ -172,6 +172,14 @@ class StreamInferReactor
   bool finished_ = false;
 };
 
+// A stream the pipeline refused: finishes at once with the refusal.
+class RefusedStream
+    : public grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService {
  public:
   KServeGrpcService(ServerCore* core, std::shared_ptr<SharedMemoryRegions> regions,
@@ -430,6 +438,11 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
 
   grpc::ServerBidiReactor<pb::ModelInferRequest, pb::ModelStreamInferResponse>* ModelStreamInfer(
       CallbackServerContext* context) override {
+    // Credentials, limits and the infer role are the stream's; each message's
+    // model is checked as it comes.
+    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
+      return new RefusedStream(admitted);
+    }
     return new StreamInferReactor(core_, regions_, gate_, context);
   }
 

@@ -62,7 +62,7 @@ StatusOr<pb::GetModelStatusResponse> ModelStatusFor(const ServerCore& core, std:
     }
     return response;
   }
-  return NotFound("unknown model '" + std::string(model) + "'");
+  return ModelManager::UnknownModel(model);
 }
 
 pb::SignatureDefMap SignatureDefMapFor(const ModelSignature& signature) {

@@ -102,8 +102,12 @@ const http::ProtocolErrors kTorchServeErrors{"torchserve-http", &ErrorResponse,
                                              &UnknownTorchServeModel};
 
 void AddTorchServeRoutes(ServerCore* core, http::Router& router) {
+  // Predictions of an unknown model answer in the core's words (management
+  // calls in TorchServe's "Model not found").
+  static const http::ProtocolErrors kInferenceErrors{"torchserve-http", &ErrorResponse,
+                                                     &ModelManager::UnknownModel};
   const http::RouteInfo health{pipeline::RouteKind::kHealth, &kTorchServeErrors};
-  const http::RouteInfo infer{pipeline::RouteKind::kInfer, &kTorchServeErrors};
+  const http::RouteInfo infer{pipeline::RouteKind::kInfer, &kInferenceErrors};
   router.Add(http::Method::kGet, "/ping", health,
              [core](HttpRequest& req, Responder respond) { Ping(core, req, std::move(respond)); });
   // TorchServe takes PUT as well as POST (`curl -T file URL` sends PUT).

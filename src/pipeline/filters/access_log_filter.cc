@@ -71,6 +71,7 @@ std::string AccessLogFilter::Render(const RequestContext& context, const Outcome
   Field(line, "client", context.client_address);
   Field(line, "identity", context.identity.Label());
   Field(line, "protocol", context.protocol);
+  Field(line, "method", context.method);
   Field(line, "route", context.route);
   Field(line, "kind", RouteKindName(context.kind));
   Field(line, "model", context.model);

@@ -1,0 +1,48 @@
+// Who is asking: reads the credentials a request carries and sets the
+// context's identity, or refuses with 401 (UNAUTHENTICATED) and
+// `WWW-Authenticate: Bearer`.
+//
+// Credentials, over HTTP headers and gRPC metadata alike:
+//   Authorization: Bearer ik_...   an API key (also as X-API-Key: ik_...)
+//   Authorization: Bearer <JWT>    a signed token (HS256, RS256, ES256)
+//   a verified TLS client certificate, when certificate identities are on
+// A request without credentials is refused unless its route is open
+// (health, docs; metrics unless protected). Key lookups read the key
+// database on every request, so a revoked key fails at once on every
+// replica; a database that cannot be read refuses (fails closed).
+//
+// Ownership: borrows the key store and the JWT verifier, which must outlive
+// it. Thread-safety: thread-safe (both are).
+#pragma once
+
+#include <optional>
+
+#include "core/auth/api_key.h"
+#include "pipeline/auth/jwt_verifier.h"
+#include "pipeline/filter.h"
+
+namespace inferd::pipeline {
+
+struct AuthenticationOptions {
+  ApiKeyStore* keys = nullptr;               // null: API keys are not accepted
+  const auth::JwtVerifier* jwt = nullptr;    // null: tokens are not accepted
+  std::optional<RoleSet> certificate_roles;  // set: a verified client certificate is an identity
+  bool protect_metrics = false;              // /metrics needs the read role
+};
+
+class AuthenticationFilter final : public Filter {
+ public:
+  explicit AuthenticationFilter(AuthenticationOptions options) : options_(options) {}
+  std::optional<Refusal> OnCall(RequestContext& context) override;
+
+ private:
+  std::optional<Refusal> FromApiKey(RequestContext& context, std::string_view key);
+  std::optional<Refusal> FromToken(RequestContext& context, std::string_view token);
+  AuthenticationOptions options_;
+};
+
+// The credential a request carries: "Bearer <x>" (scheme in any case) or
+// X-API-Key; "" when none. Public for tests and fuzzing.
+std::string_view PresentedCredential(std::string_view authorization, std::string_view api_key);
+
+}  // namespace inferd::pipeline

@@ -1,0 +1,54 @@
+#include "pipeline/auth/authorization_filter.h"
+
+#include "core/auth/api_key.h"
+
+namespace inferd::pipeline {
+
+std::string_view AuthorizationFilter::BaseModelName(std::string_view model) {
+  const size_t cut = model.find_first_of("@/");
+  return cut == std::string_view::npos ? model : model.substr(0, cut);
+}
+
+std::optional<Refusal> AuthorizationFilter::OnTarget(RequestContext& context) {
+  Role needed = Role::kAdmin;
+  switch (context.kind) {
+    case RouteKind::kHealth:
+    case RouteKind::kDocs:
+      return std::nullopt;
+    case RouteKind::kMetrics:
+      if (!protect_metrics_) return std::nullopt;
+      needed = Role::kRead;
+      break;
+    case RouteKind::kRead:
+      needed = Role::kRead;
+      break;
+    case RouteKind::kInfer:
+      needed = Role::kInfer;
+      break;
+    case RouteKind::kAdmin:
+      needed = Role::kAdmin;
+      break;
+  }
+  const Identity& identity = context.identity;
+  // The model first: an identity that may not use it learns nothing more
+  // than that it does not exist, whatever its roles.
+  if (!context.model.empty() && !identity.models.empty()) {
+    const std::string_view model = BaseModelName(context.model);
+    bool allowed = false;
+    for (const std::string& pattern : identity.models) {
+      if (ModelPatternMatches(pattern, model)) {
+        allowed = true;
+        break;
+      }
+    }
+    if (!allowed) return Refusal{NotFound("unknown model"), {}, true};
+  }
+  if (!identity.roles.Has(needed)) {
+    return Refusal{PermissionDenied(identity.Label() + " does not have the '" +
+                                    std::string(RoleName(needed)) + "' role this call needs"),
+                   {}};
+  }
+  return std::nullopt;
+}
+
+}  // namespace inferd::pipeline
