@@ -8,6 +8,7 @@
 
 #include "core/version.h"
 #include "main/audit_command.h"
+#include "main/config_file.h"
 #include "main/keys_command.h"
 #include "main/models_command.h"
 #include "main/registry_command.h"
@@ -22,6 +23,11 @@ int main(int argc, char** argv) {
   inferd::ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the models of a model repository");
   inferd::AddServeFlags(*serve_cmd, serve);
+  // --config FILE and INFERD_* variables for every serve flag.
+  if (inferd::Status s = inferd::InstallConfigFile(*serve_cmd); !s.ok()) {
+    std::cerr << s.ToString() << "\n";
+    return 1;
+  }
   inferd::ModelsOptions models;
   CLI::App* models_cmd = inferd::AddModelsCommand(app, models);
   inferd::RegistryOptions registry;
@@ -36,7 +42,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (serve_cmd->parsed()) return inferd::RunServe(serve);
+  if (serve_cmd->parsed()) {
+    if (inferd::PrintConfigRequested(*serve_cmd)) {
+      std::cout << inferd::RenderEffectiveConfig(*serve_cmd, {});
+      return 0;
+    }
+    return inferd::RunServe(serve);
+  }
   if (models_cmd->parsed()) return inferd::RunModels(*models_cmd, models);
   if (registry_cmd->parsed()) return inferd::RunRegistry(*registry_cmd, registry);
   if (keys_cmd->parsed()) return inferd::RunKeys(*keys_cmd, keys);
