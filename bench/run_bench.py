@@ -27,6 +27,7 @@ import argparse
 import base64
 import datetime
 import hashlib
+import hmac
 import json
 import os
 import platform
@@ -57,6 +58,7 @@ WORKLOADS = {
     "W2": "random forest (100 trees, 4 features)",
     "W3": "MLP (3 hidden layers × 256, 64 features), one row per request",
     "W4": "ResNet-style CNN, one 1×3×224×224 FP32 image per request",
+    "W1auth": "W1 (KServe JSON) without credentials, with an API key, with a JWT",
 }
 PARTS = [*WORKLOADS, "idle"]
 ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
@@ -344,6 +346,49 @@ def p1_constant_rate(b: Bench, p1: servers.Server, rate: float, p: dict) -> None
     b.constant_rate("W1.ol_p1", p1, "/predict JSON", "/predict", p["w1_features.json"], [], rate)
 
 
+def w1_auth(b: Bench, bodies: dict) -> None:
+    """What authentication costs: W1's KServe JSON without credentials, with an API
+    key (a key-database lookup per request) and with an HS256 JWT, back to back."""
+    p, group, conc = bodies["paths"], "single rows, concurrency 64", ROW_CONCURRENCY
+    infer = "/v2/models/logreg/infer"
+    auth_dir = b.out / "auth"
+    auth_dir.mkdir(parents=True, exist_ok=True)
+    db, secret = auth_dir / "keys.db", "bench-secret-0123456789abcdef0123456789"
+    db.unlink(missing_ok=True)
+    (auth_dir / "hs256.secret").write_text(secret)
+    key = subprocess.run([str(b.args.inferd), "keys", "create", "--db", str(db), "--name", "bench",
+                          "--roles", "infer"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    token = hs256_jwt({"iss": "bench", "aud": "inferd", "sub": "bench", "roles": "infer",
+                       "exp": int(time.time()) + 86400}, secret)
+    with b.inferd() as inferd:
+        plain = b.http("W1.auth_none", group, inferd, "inferd", f"{KSERVE}, no auth", infer,
+                       p["w1_kserve.json"], [], conc, 1, reference=True)
+    extra = ("--api-keys", "--keys-db", str(db), "--jwt-issuer", "bench", "--jwt-audience",
+             "inferd", "--jwt-hs256-secret-file", str(auth_dir / "hs256.secret"))
+    with servers.inferd(b.args.inferd, b.repo, b.logs, b.args.server_cpus, name="inferd-auth",
+                        extra=extra) as secured:
+        with_key = b.http("W1.auth_key", group, secured, "inferd", f"{KSERVE}, API key", infer,
+                          p["w1_kserve.json"], [f"X-API-Key: {key}"], conc, 1)
+        with_jwt = b.http("W1.auth_jwt", group, secured, "inferd", f"{KSERVE}, JWT", infer,
+                          p["w1_kserve.json"], [f"Authorization: Bearer {token}"], conc, 1)
+    for row, what in ((with_key, "an API key"), (with_jwt, "a JWT")):
+        if plain.req_per_s > 0:
+            b.notes.append(f"W1 with {what}: {row.req_per_s / plain.req_per_s:.3f} of the "
+                           f"throughput without authentication ({row.req_per_s:.0f} vs "
+                           f"{plain.req_per_s:.0f} req/s; target at least 0.95)")
+
+
+def hs256_jwt(claims: dict, secret: str) -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
 def w2(b: Bench, bodies: dict) -> None:
     p, h = bodies["paths"], bodies["headers"]
     single, batch = "single rows, concurrency 64", f"{BATCH_ROWS:,}-row batches, concurrency 16"
@@ -435,7 +480,7 @@ def idle(b: Bench, bodies: dict) -> None:
               f"rss {report.median(rss) / report.MB:6.1f} MB", flush=True)
 
 
-PART_FUNCS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "idle": idle}
+PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W2": w2, "W3": w3, "W4": w4, "idle": idle}
 
 
 # ------------------------------------------------------------------ setting up

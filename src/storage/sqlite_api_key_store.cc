@@ -184,6 +184,7 @@ SqliteApiKeyStore::SqliteApiKeyStore(sqlite3* db, std::filesystem::path path, Op
 SqliteApiKeyStore::~SqliteApiKeyStore() {
   sqlite3_finalize(select_by_id_);
   sqlite3_finalize(note_use_);
+  sqlite3_finalize(data_version_);
   sqlite3_close_v2(db_);
 }
 
@@ -238,9 +239,12 @@ Status SqliteApiKeyStore::Prepare() {
       Check(sqlite3_prepare_v3(db_, select.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &select_by_id_,
                                nullptr),
             "prepare the key lookup"));
-  return Check(
+  INFERD_RETURN_IF_ERROR(Check(
       sqlite3_prepare_v3(db_, kNoteUse, -1, SQLITE_PREPARE_PERSISTENT, &note_use_, nullptr),
-      "prepare the use note");
+      "prepare the use note"));
+  return Check(sqlite3_prepare_v3(db_, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                                  &data_version_, nullptr),
+               "prepare the change check");
 }
 
 Status SqliteApiKeyStore::Check(int rc, std::string_view what) const {
@@ -290,6 +294,7 @@ StatusOr<ApiKeyRecord> SqliteApiKeyStore::Create(const NewApiKey& spec, std::str
   const int64_t now = Now();
   INFERD_RETURN_IF_ERROR(ValidateNewApiKey(spec, now));
   std::lock_guard lock(mu_);
+  cache_.clear();  // this connection's own writes do not move data_version
   for (int attempt = 1;; ++attempt) {
     INFERD_ASSIGN_OR_RETURN(std::string id, GenerateApiKeyId());
     INFERD_ASSIGN_OR_RETURN(std::string text, GenerateApiKeyText(id));
@@ -338,6 +343,7 @@ StatusOr<std::string> SqliteApiKeyStore::Rotate(std::string_view id) {
   INFERD_ASSIGN_OR_RETURN(std::string text, GenerateApiKeyText(id));
   INFERD_ASSIGN_OR_RETURN(ApiKeyDigest digest, DigestApiKey(text));
   std::lock_guard lock(mu_);
+  cache_.clear();  // this connection's own writes do not move data_version
   Statement update(*this,
                    "UPDATE api_keys SET key_sha256 = ? WHERE id = ? AND revoked_at_unix IS NULL");
   INFERD_RETURN_IF_ERROR(update.Bind(digest).Bind(id).Run("rotate a key"));
@@ -349,6 +355,7 @@ StatusOr<std::string> SqliteApiKeyStore::Rotate(std::string_view id) {
 Status SqliteApiKeyStore::Revoke(std::string_view id) {
   const int64_t now = Now();
   std::lock_guard lock(mu_);
+  cache_.clear();  // this connection's own writes do not move data_version
   Statement update(*this,
                    "UPDATE api_keys SET revoked_at_unix = ? WHERE id = ? AND "
                    "revoked_at_unix IS NULL");
@@ -364,8 +371,24 @@ StatusOr<ApiKeyRecord> SqliteApiKeyStore::Authenticate(std::string_view presente
   StatusOr<ApiKeyDigest> presented_digest = DigestApiKey(presented);
   if (!presented_digest.ok()) return Unavailable(presented_digest.status().message());
   std::lock_guard lock(mu_);
+  // Another connection's commit (a revocation on another replica included)
+  // empties the cache before this lookup, so it always sees the latest.
+  int64_t version = -1;
+  if (sqlite3_step(data_version_) == SQLITE_ROW) version = sqlite3_column_int64(data_version_, 0);
+  sqlite3_reset(data_version_);
+  if (version < 0 || version != cache_version_) {
+    cache_.clear();
+    cache_version_ = version;
+  }
   ApiKeyDigest stored{};
-  StatusOr<ApiKeyRecord> found = ReadLocked(parts->id, &stored);
+  StatusOr<ApiKeyRecord> found = Unavailable("not read");
+  if (auto hit = cache_.find(std::string(parts->id)); hit != cache_.end() && version >= 0) {
+    stored = hit->second.digest;
+    found = hit->second.record;
+  } else {
+    found = ReadLocked(parts->id, &stored);
+    if (found.ok() && version >= 0) cache_[found->id] = CachedKey{stored, *found};
+  }
   if (!found.ok()) {
     if (found.status().code() == StatusCode::kNotFound) {
       return Unauthenticated(std::string(kUnknownKey));
@@ -383,7 +406,12 @@ StatusOr<ApiKeyRecord> SqliteApiKeyStore::Authenticate(std::string_view presente
     return Unauthenticated(std::string(kExpiredKey));
   }
   if (!record.last_used_unix || now_unix - *record.last_used_unix >= kLastUsedGranularitySeconds) {
-    if (NoteUseLocked(record.id, now_unix)) record.last_used_unix = now_unix;
+    if (NoteUseLocked(record.id, now_unix)) {
+      record.last_used_unix = now_unix;
+      if (auto hit = cache_.find(record.id); hit != cache_.end()) {
+        hit->second.record.last_used_unix = now_unix;
+      }
+    }
   }
   return found;
 }

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,17 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   // no read snapshot outlives a call.
   sqlite3_stmt* select_by_id_ = nullptr;
   sqlite3_stmt* note_use_ = nullptr;
+  sqlite3_stmt* data_version_ = nullptr;
+  // Rows read since the database last changed, by id: while `PRAGMA
+  // data_version` (which moves with every commit of any other connection,
+  // in any process) and this store's own writes leave them alone, a lookup
+  // is a map hit instead of a query. Under mu_.
+  struct CachedKey {
+    ApiKeyDigest digest;
+    ApiKeyRecord record;
+  };
+  std::unordered_map<std::string, CachedKey> cache_;
+  int64_t cache_version_ = -1;
 };
 
 }  // namespace inferd

@@ -109,7 +109,17 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
                                                        std::string_view token) {
   context.identity.roles = RoleSet();
   if (options_.jwt == nullptr) return Unauthenticated("tokens are not enabled", true);
-  auto claims = options_.jwt->Verify(token, std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  const void* key_set = options_.jwt->jwks().get();
+  {
+    std::lock_guard lock(tokens_mu_);
+    auto hit = tokens_.find(std::string(token));
+    if (hit != tokens_.end() && now < hit->second.expiry && hit->second.key_set == key_set) {
+      context.identity = hit->second.identity;
+      return std::nullopt;
+    }
+  }
+  auto claims = options_.jwt->Verify(token, now);
   if (!claims.ok()) return Unauthenticated(claims.status().message(), true);
   context.identity.kind = "jwt";
   context.identity.name = claims->subject;
@@ -119,6 +129,10 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
   }
   context.identity.roles = roles;
   context.identity.models = claims->models;
+  std::lock_guard lock(tokens_mu_);
+  if (tokens_.size() >= kMaxCachedTokens) tokens_.clear();
+  // Until exp itself: past it, the full check (with its leeway) decides.
+  tokens_[std::string(token)] = VerifiedToken{context.identity, claims->expiry, key_set};
   return std::nullopt;
 }
 

@@ -15,7 +15,11 @@
 // it. Thread-safety: thread-safe (both are).
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "core/auth/api_key.h"
 #include "pipeline/auth/jwt_verifier.h"
@@ -39,6 +43,18 @@ class AuthenticationFilter final : public Filter {
   std::optional<Refusal> FromApiKey(RequestContext& context, std::string_view key);
   std::optional<Refusal> FromToken(RequestContext& context, std::string_view token);
   AuthenticationOptions options_;
+
+  // Tokens already verified, until they expire: a token cannot change, so
+  // checking its signature once is enough (a new key set empties the cache
+  // for the tokens of the old one). Bounded; emptied when full.
+  struct VerifiedToken {
+    Identity identity;
+    std::chrono::system_clock::time_point expiry;
+    const void* key_set;  // the JWKS the token was checked against
+  };
+  static constexpr size_t kMaxCachedTokens = 4096;
+  std::mutex tokens_mu_;
+  std::unordered_map<std::string, VerifiedToken> tokens_;
 };
 
 // The credential a request carries: "Bearer <x>" (scheme in any case) or
