@@ -229,7 +229,8 @@ StatusOr<std::unique_ptr<TlsReloader>> TlsReloader::Create(TlsFiles files) {
     reloader->client_ca_copy_ = dir + "/client-ca.pem";
   }
   std::lock_guard lock(reloader->mu_);
-  if (Status s = reloader->LoadLocked(); !s.ok()) return s;
+  bool changed = false;
+  if (Status s = reloader->LoadLocked(&changed); !s.ok()) return s;
   return reloader;
 }
 
@@ -274,7 +275,8 @@ TlsReloader::Signature TlsReloader::Stat() const {
   return signature;
 }
 
-Status TlsReloader::LoadLocked() {
+Status TlsReloader::LoadLocked(bool* changed) {
+  *changed = false;
   // Taken before reading: a write that lands after this is seen next time.
   seen_ = Stat();
   Material m;
@@ -292,6 +294,7 @@ Status TlsReloader::LoadLocked() {
   std::string all = m.key + '\n' + m.chain + '\n' + m.client_ca;
   const bool first = loaded_pem_.empty();
   if (!first && all == loaded_pem_) return Status::Ok();  // touched, not changed
+  *changed = true;
 
   auto context = BuildHttpContext(m, files_);
   if (!context.ok()) return context.status();
@@ -318,12 +321,14 @@ Status TlsReloader::LoadLocked() {
 
 bool TlsReloader::Reload(std::string_view trigger) {
   std::lock_guard lock(mu_);
-  const Status s = LoadLocked();
+  bool changed = false;
+  const Status s = LoadLocked(&changed);
   if (!s.ok()) {
     LogError("TLS certificate not reloaded; the one in use is kept",
              {{"trigger", trigger}, {"reason", s.message()}});
     return false;
   }
+  if (!changed) LogInfo("TLS files unchanged", {{"trigger", trigger}});
   return true;
 }
 

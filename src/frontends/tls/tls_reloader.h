@@ -73,7 +73,8 @@ class TlsReloader {
   using Signature = std::vector<int64_t>;
 
   explicit TlsReloader(TlsFiles files);
-  Status LoadLocked();  // reads, checks, swaps; mu_ held
+  // Reads, checks, swaps; mu_ held. `changed`: new material taken into use.
+  Status LoadLocked(bool* changed);
   Signature Stat() const;
   void Watch(std::chrono::milliseconds interval);
 
