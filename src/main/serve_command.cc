@@ -14,6 +14,7 @@
 #include "frontends/metrics/metrics_http.h"
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/registry/registry_http.h"
+#include "frontends/tls/tls_reloader.h"
 #include "main/request_pipeline.h"
 #include "observability/log.h"
 #include "storage/sqlite_registry_store.h"
@@ -28,12 +29,36 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
       ->check(CLI::ExistingDirectory);
   cmd.add_option("--http-address", o.http_address, "Address the HTTP server binds")
       ->capture_default_str();
-  cmd.add_option("--http-port", o.http_port, "HTTP port (0 picks a free port)")
+  cmd.add_option("--http-port", o.http_port, "HTTP port (0 picks a free port, -1 none)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
-  cmd.add_option("--grpc-port", o.grpc_port, "gRPC port (0 picks a free port)")
+      ->check(CLI::Range(-1, 65535));
+  cmd.add_option("--grpc-port", o.grpc_port, "gRPC port (0 picks a free port, -1 none)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+      ->check(CLI::Range(-1, 65535));
+  cmd.add_option("--https-port", o.https_port,
+                 "HTTPS port, beside the HTTP one (0 picks a free port, -1 none); needs "
+                 "--tls-cert and --tls-key")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535));
+  cmd.add_option("--grpcs-port", o.grpcs_port,
+                 "gRPC-over-TLS port, beside the gRPC one (0 picks a free port, -1 none); "
+                 "needs --tls-cert and --tls-key")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535));
+  cmd.add_option("--tls-cert", o.tls_cert,
+                 "PEM certificate chain of the TLS ports, the server's certificate first; "
+                 "re-read when it changes and on SIGHUP")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--tls-key", o.tls_key,
+                 "PEM private key (unencrypted) of --tls-cert; re-read with it")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--tls-client-ca", o.tls_client_ca,
+                 "PEM CA bundle for mutual TLS: client certificates must be signed by it")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--tls-client-auth", o.tls_client_auth,
+                 "Client certificates on the TLS ports: none (not asked for), optional "
+                 "(verified when sent), required (default with --tls-client-ca)")
+      ->check(CLI::IsMember({"none", "optional", "required"}));
   cmd.add_option("--log-format", o.log_format, "Log line format")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
@@ -174,25 +199,71 @@ bool IsLoopbackAddress(const std::string& address) {
          address.starts_with("127.");
 }
 
-// Blocks until SIGTERM or SIGINT arrives.
-int WaitForStopSignal() {
+// The signals the main thread waits for; blocked in every thread.
+sigset_t ServeSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  int signal = 0;
-  sigwait(&set, &signal);
-  return signal;
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// Blocks until SIGTERM or SIGINT arrives; SIGHUP re-reads the TLS material
+// (it would otherwise end the process).
+int WaitForStopSignal(tls::TlsReloader* tls) {
+  const sigset_t set = ServeSignals();
+  while (true) {
+    int signal = 0;
+    sigwait(&set, &signal);
+    if (signal != SIGHUP) return signal;
+    if (tls != nullptr) {
+      tls->Reload("SIGHUP");
+    } else {
+      LogInfo("SIGHUP: nothing to reload (no TLS)");
+    }
+  }
+}
+
+// The TLS settings from the flags; null when no TLS port is asked for.
+StatusOr<std::unique_ptr<tls::TlsReloader>> MakeTls(const ServeOptions& o) {
+  const bool wanted = o.https_port >= 0 || o.grpcs_port >= 0;
+  if (!wanted) {
+    if (!o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty()) {
+      return InvalidArgument(
+          "--tls-cert, --tls-key and --tls-client-ca need --https-port or "
+          "--grpcs-port");
+    }
+    return std::unique_ptr<tls::TlsReloader>();
+  }
+  if (o.tls_cert.empty() || o.tls_key.empty()) {
+    return InvalidArgument("--https-port and --grpcs-port need --tls-cert and --tls-key");
+  }
+  tls::TlsFiles files;
+  files.cert_file = o.tls_cert;
+  files.key_file = o.tls_key;
+  files.client_ca_file = o.tls_client_ca;
+  const std::string auth = !o.tls_client_auth.empty() ? o.tls_client_auth
+                           : o.tls_client_ca.empty()  ? "none"
+                                                      : "required";
+  files.client_auth = auth == "required"   ? tls::ClientAuth::kRequired
+                      : auth == "optional" ? tls::ClientAuth::kOptional
+                                           : tls::ClientAuth::kNone;
+  if (files.client_auth != tls::ClientAuth::kNone && o.tls_client_ca.empty()) {
+    return InvalidArgument("--tls-client-auth " + auth + " needs --tls-client-ca");
+  }
+  if (files.client_auth == tls::ClientAuth::kNone && !o.tls_client_ca.empty()) {
+    LogWarn("--tls-client-ca is not used: --tls-client-auth is none");
+  }
+  return tls::TlsReloader::Create(std::move(files));
 }
 
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
-  // Block the stop signals in every thread; the main thread waits for them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
+  // Block the stop and reload signals in every thread; the main thread waits
+  // for them.
+  const sigset_t set = ServeSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -238,6 +309,13 @@ int RunServe(const ServeOptions& o) {
     return 1;
   }
   const RequestPipeline& request_pipeline = *built;
+  // Before the servers, which read its files until they stop.
+  auto made_tls = MakeTls(o);
+  if (!made_tls.ok()) {
+    LogError("cannot start", {{"reason", made_tls.status().message()}});
+    return 2;
+  }
+  const std::unique_ptr<tls::TlsReloader> tls = std::move(made_tls).value();
   grpcfe::PipelineGate grpc_gate(request_pipeline.pipeline.get(), AllGrpcRpcs());
 
   ServerCore core(core_options, MakeOrtBackendFactory());
@@ -251,7 +329,7 @@ int RunServe(const ServeOptions& o) {
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
-  http_options.port = static_cast<uint16_t>(o.http_port);
+  http_options.port = o.http_port;
   http_options.io_threads = o.http_threads > 0 ? o.http_threads : CoreCount();
   http_options.max_body_bytes = o.max_body_bytes;
   http_options.is_upload = &registry::IsUploadTarget;
@@ -259,6 +337,10 @@ int RunServe(const ServeOptions& o) {
     return request_pipeline.admin_access->Allows(loopback);
   };
   http_options.max_upload_bytes = o.max_upload_bytes;
+  if (tls) {
+    http_options.tls_port = o.https_port;
+    http_options.tls_context = [reloader = tls.get()] { return reloader->HttpContext(); };
+  }
   http::HttpServer http_server(http_options, &router);
 
   // An optional second port for scrapers, serving /metrics only.
@@ -268,7 +350,9 @@ int RunServe(const ServeOptions& o) {
   std::unique_ptr<http::HttpServer> metrics_server;
   if (o.metrics_port >= 0) {
     http::HttpServerOptions metrics_options = http_options;
-    metrics_options.port = static_cast<uint16_t>(o.metrics_port);
+    metrics_options.port = o.metrics_port;
+    metrics_options.tls_port = -1;  // plain only, for scrapers
+    metrics_options.tls_context = nullptr;
     metrics_options.io_threads = 1;
     metrics_server = std::make_unique<http::HttpServer>(metrics_options, &metrics_router);
   }
@@ -277,6 +361,12 @@ int RunServe(const ServeOptions& o) {
   grpc_options.address = o.http_address;
   grpc_options.port = o.grpc_port;
   grpc_options.gate = &grpc_gate;
+  if (tls) {
+    grpc_options.tls_port = o.grpcs_port;
+    grpc_options.tls_identity_file = tls->grpc_identity_file();
+    grpc_options.tls_client_ca_file = tls->grpc_client_ca_file();
+    grpc_options.tls_client_auth = tls->files().client_auth;
+  }
   grpcfe::GrpcServer grpc_server(grpc_options);
   const auto grpc_services = MakeAllGrpcServices(&core, frontend_options);
   for (const auto& service : grpc_services) grpc_server.AddService(service.get());
@@ -301,13 +391,16 @@ int RunServe(const ServeOptions& o) {
         "can infer and read every model; see --api-keys and --jwt-issuer",
         {{"address", o.http_address}});
   }
+  if (tls) tls->StartWatching(std::chrono::seconds(2));
   LogInfo("serving", {{"http_port", http_server.port()},
                       {"grpc_port", grpc_server.port()},
+                      {"https_port", http_server.tls_port()},
+                      {"grpcs_port", grpc_server.tls_port()},
                       {"metrics_port", metrics_server ? int(metrics_server->port()) : -1},
                       {"ready", core.IsReady() ? "true" : "false"},
                       {"startup_ms", ready_ms}});
 
-  const int signal = WaitForStopSignal();
+  const int signal = WaitForStopSignal(tls.get());
   LogInfo("stopping", {{"signal", signal}, {"in_flight", http_server.in_flight()}});
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(o.shutdown_timeout_secs);

@@ -11,8 +11,14 @@ namespace inferd {
 struct ServeOptions {
   std::string model_repository;
   std::string http_address = "0.0.0.0";  // also the gRPC address
-  int http_port = 8000;
-  int grpc_port = 8001;
+  int http_port = 8000;                  // -1: no plain HTTP listener
+  int grpc_port = 8001;                  // -1: no plain gRPC listener
+  int https_port = -1;                   // TLS listeners; -1: none, 0: a free port
+  int grpcs_port = -1;
+  std::string tls_cert;         // PEM chain; with tls_key, needed by a TLS port
+  std::string tls_key;          // PEM private key (unencrypted)
+  std::string tls_client_ca;    // PEM bundle that signs client certificates
+  std::string tls_client_auth;  // none | optional | required; "": required with a CA
   std::string log_format = "text";
   bool log_verbose = false;
   uint64_t max_body_bytes = 64ull << 20;

@@ -97,6 +97,10 @@ class InferdServer:
                 f"inferd binary not found at {INFERD_BIN}; build it or set INFERD_BIN"
             )
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # extra_args may name the plain ports themselves (-1 turns one off);
+        # then wait_for must be None, or the plain HTTP port must be on.
+        own_http = "--http-port" not in self.extra_args
+        own_grpc = "--grpc-port" not in self.extra_args
         for attempt in range(3):
             self.port = free_port()
             self.stdout_path = self.log_dir / f"{self.name}-{self.port}.stdout"
@@ -104,8 +108,8 @@ class InferdServer:
             cmd = [
                 str(INFERD_BIN), "serve",
                 "--model-repository", str(self.repo),
-                "--http-port", str(self.port),
-                "--grpc-port", "0",
+                *(["--http-port", str(self.port)] if own_http else []),
+                *(["--grpc-port", "0"] if own_grpc else []),
                 "--log-format", "json",
                 *self.extra_args,
             ]  # fmt: skip
@@ -171,19 +175,41 @@ class InferdServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    @property
-    def grpc_port(self) -> int:
-        """The gRPC port the server picked (it starts with --grpc-port 0), read
-        from its JSON "serving" log line."""
+    def serving(self) -> dict:
+        """The JSON "serving" log line: the ports the server bound (http_port,
+        grpc_port, https_port, grpcs_port, metrics_port; -1 for one that is off)."""
         # HTTP may answer a moment before the line is written (ASan is slow).
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S * TIME_SCALE
         while True:
             for line in self.stderr().splitlines():
                 if '"msg":"serving"' in line:
-                    return int(json.loads(line)["grpc_port"])
+                    return json.loads(line)
             if time.monotonic() > deadline or (self.proc and self.proc.poll() is not None):
                 raise RuntimeError(f"no serving line in the log\n{self.describe()}")
             time.sleep(0.05)
+
+    @property
+    def grpc_port(self) -> int:
+        """The gRPC port the server picked (it starts with --grpc-port 0)."""
+        return int(self.serving()["grpc_port"])
+
+    @property
+    def https_port(self) -> int:
+        """The HTTPS port (--https-port); -1 when off."""
+        return int(self.serving()["https_port"])
+
+    @property
+    def grpcs_port(self) -> int:
+        """The gRPC-over-TLS port (--grpcs-port); -1 when off."""
+        return int(self.serving()["grpcs_port"])
+
+    @property
+    def https_base_url(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    @property
+    def grpcs_target(self) -> str:
+        return f"127.0.0.1:{self.grpcs_port}"
 
     @property
     def grpc_target(self) -> str:

@@ -1,17 +1,55 @@
 #include "frontends/grpc/grpc_server.h"
 
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
 #include "frontends/grpc/pipeline_gate.h"
 
 namespace inferd::grpcfe {
+namespace {
+
+// TLS credentials whose key material gRPC's own watcher re-reads from the
+// files, so a certificate replaced on disk reaches new connections without a
+// restart. gRPC defaults to TLS 1.2 at least, and to AEAD suites with forward
+// secrecy only (GRPC_SSL_CIPHER_SUITES can narrow them further).
+std::shared_ptr<grpc::ServerCredentials> TlsCredentials(const GrpcServerOptions& o) {
+  using grpc::experimental::FileWatcherCertificateProvider;
+  const bool verify_clients = o.tls_client_auth != tls::ClientAuth::kNone;
+  auto provider = std::make_shared<FileWatcherCertificateProvider>(
+      o.tls_identity_file, o.tls_identity_file, verify_clients ? o.tls_client_ca_file : "",
+      o.tls_refresh_secs);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (verify_clients) {
+    options.watch_root_certs();
+    options.set_cert_request_type(o.tls_client_auth == tls::ClientAuth::kRequired
+                                      ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                      : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+}  // namespace
 
 GrpcServer::~GrpcServer() {
   Shutdown(std::chrono::milliseconds(0));
 }
 
 Status GrpcServer::Start() {
+  if (options_.port < 0 && options_.tls_port < 0) return Status::Ok();  // no gRPC at all
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.address + ":" + std::to_string(options_.port),
-                           grpc::InsecureServerCredentials(), &port_);
+  int plain_port = 0;
+  int tls_port = 0;
+  if (options_.port >= 0) {
+    builder.AddListeningPort(options_.address + ":" + std::to_string(options_.port),
+                             grpc::InsecureServerCredentials(), &plain_port);
+  }
+  if (options_.tls_port >= 0) {
+    builder.AddListeningPort(options_.address + ":" + std::to_string(options_.tls_port),
+                             TlsCredentials(options_), &tls_port);
+  }
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   for (grpc::Service* service : services_) builder.RegisterService(service);
@@ -21,10 +59,14 @@ Status GrpcServer::Start() {
     builder.experimental().SetInterceptorCreators(std::move(creators));
   }
   server_ = builder.BuildAndStart();
-  if (!server_ || port_ == 0) {
+  if (!server_ || (options_.port >= 0 && plain_port == 0) ||
+      (options_.tls_port >= 0 && tls_port == 0)) {
     return Unavailable("cannot listen for gRPC on " + options_.address + ":" +
-                       std::to_string(options_.port));
+                       std::to_string(options_.port) +
+                       (options_.tls_port >= 0 ? " and " + std::to_string(options_.tls_port) : ""));
   }
+  if (options_.port >= 0) port_ = plain_port;
+  if (options_.tls_port >= 0) tls_port_ = tls_port;
   return Status::Ok();
 }
 

@@ -1,432 +1,74 @@
 #include "frontends/http/http_server.h"
 
-#include <sys/socket.h>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/error.hpp>
 
-#include <array>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <cerrno>
-#include <condition_variable>
-#include <limits>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <vector>
-
-#include "frontends/http/content_coding.h"
+#include "frontends/http/http_server_impl.h"
 
 namespace inferd::http {
-namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-// Concrete executor types: the type-erased any_io_executor that
-// beast::tcp_stream uses heap-allocates a copy of the strand on every
-// operation (about 30 allocations per request, measured with heaptrack).
-using Strand = asio::strand<asio::io_context::executor_type>;
-using Stream = beast::basic_stream<tcp, Strand>;
-using StrandSocket = tcp::socket::rebind_executor<Strand>::other;
 
-Method ToMethod(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::kGet;
-    case bhttp::verb::post:
-      return Method::kPost;
-    case bhttp::verb::put:
-      return Method::kPut;
-    case bhttp::verb::patch:
-      return Method::kPatch;
-    case bhttp::verb::delete_:
-      return Method::kDelete;
-    case bhttp::verb::head:
-      return Method::kHead;
-    case bhttp::verb::options:
-      return Method::kOptions;
-    default:
-      return Method::kOther;
-  }
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes a path; false when an escape is malformed.
-bool DecodePath(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    const int hi = HexValue(in[i + 1]);
-    const int lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return true;
-}
-
-}  // namespace
-
-class HttpServer::Impl {
- public:
-  Impl(HttpServerOptions options, const Router* router)
-      : options_(std::move(options)), router_(router), acceptor_(asio::make_strand(ioc_)) {}
-
-  Status Start();
-  void Accept();
-  void BeginShutdown();
-  bool WaitIdle(std::chrono::milliseconds timeout);
-  void Stop();
-
-  void RequestStarted() { in_flight_.fetch_add(1); }
-  void RequestFinished() {
-    if (in_flight_.fetch_sub(1) == 1) {
-      std::lock_guard lock(idle_mu_);
-      idle_cv_.notify_all();
-    }
-  }
-
-  HttpServerOptions options_;
-  const Router* router_;
-  asio::io_context ioc_;
-  // Keeps the I/O threads running while the acceptor is closed and requests
-  // are still in the core: their answers are posted to the context later.
-  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
-  tcp::acceptor acceptor_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int64_t> in_flight_{0};
-  std::mutex idle_mu_;
-  std::condition_variable idle_cv_;
-  uint16_t port_ = 0;
-};
-
-namespace {
-
-// One connection: read a request, dispatch it, write the answer, repeat.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(StrandSocket socket, HttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
-
-  void Run() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::Read, shared_from_this()));
-  }
-
- private:
-  void Read() {
-    if (server_->stopping_.load()) return Close();
-    const auto& options = server_->options_;
-    parser_.emplace();
-    response_coding_ = ContentCoding::kIdentity;
-    body_limit_ = options.max_body_bytes;
-    // Beast would check Content-Length against the limit while it reads the
-    // header, before the path is known: OnHeader checks it instead, against
-    // the request's own limit.
-    parser_->body_limit(std::numeric_limits<uint64_t>::max());
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(options.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
-  }
-
-  // Uploads may be larger than other bodies, for clients that may upload.
-  void OnHeader(beast::error_code ec, size_t bytes) {
-    if (ec) return OnRead(ec, bytes);
-    const auto& options = server_->options_;
-    const auto& header = parser_->get();
-    const std::string_view target(header.target().data(), header.target().size());
-    if (options.is_upload && header.method() == bhttp::verb::post && options.is_upload(target)) {
-      beast::error_code addr_ec;
-      const auto remote = stream_.socket().remote_endpoint(addr_ec);
-      const bool loopback = !addr_ec && remote.address().is_loopback();
-      if (!options.may_upload || options.may_upload(loopback)) {
-        body_limit_ = std::max(body_limit_, options.max_upload_bytes);
-      }
-    }
-    const auto length = parser_->content_length();
-    if (length && *length > body_limit_) return OnRead(bhttp::error::body_limit, bytes);
-    parser_->body_limit(body_limit_);  // bounds a chunked body too
-    // `curl -T` and other uploaders wait for 100 Continue before the body.
-    const auto expect = header[bhttp::field::expect];
-    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                               [self = shared_from_this()](beast::error_code ec, size_t) {
-                                 if (ec) return self->Close();
-                                 bhttp::async_read(
-                                     self->stream_, self->buffer_, *self->parser_,
-                                     beast::bind_front_handler(&Session::OnRead, self));
-                               });
-    }
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
-  }
-
-  void OnRead(beast::error_code ec, size_t) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
-      return Close();
-    }
-    if (ec) {
-      // The request cannot be read to its end: answer and drop the connection.
-      keep_alive_ = false;
-      const bool too_large = ec == bhttp::error::body_limit;
-      const bool header_read = parser_->is_header_done();
-      if (!header_read && buffer_.size() == 0 && !too_large) return Close();
-      server_->RequestStarted();
-      return Write(too_large ? JsonError(413, "request body exceeds the limit of " +
-                                                  std::to_string(body_limit_) + " bytes")
-                             : JsonError(400, "malformed HTTP request: " + ec.message()));
-    }
-    auto message = parser_->release();
-    keep_alive_ = message.keep_alive();
-    http10_ = message.version() == 10;
-    head_ = message.method() == bhttp::verb::head;
-
-    auto request = std::make_shared<HttpRequest>();
-    request->method = ToMethod(message.method());
-    const std::string_view target(message.target().data(), message.target().size());
-    const size_t q = target.find('?');
-    if (!DecodePath(target.substr(0, q), request->path)) {
-      server_->RequestStarted();
-      return Write(JsonError(400, "malformed percent-escape in the request path"));
-    }
-    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
-    for (const auto& field : message) {
-      request->AddHeader(std::string_view(field.name_string().data(), field.name_string().size()),
-                         std::string_view(field.value().data(), field.value().size()));
-    }
-    *request->body = std::move(message.body());
-    if (request->HasHeader("content-encoding")) {
-      // Decoded before routing, so every route reads plain bytes; the body
-      // limit applies to the decoded size.
-      auto coding = ParseContentEncoding(request->Header("content-encoding"));
-      StatusOr<std::string> decoded =
-          coding.ok() ? Decode(*coding, *request->body, body_limit_) : coding.status();
-      if (!decoded.ok()) {
-        server_->RequestStarted();
-        const auto code = decoded.status().code();
-        return Write(JsonError(code == StatusCode::kResourceExhausted ? 413
-                               : code == StatusCode::kUnsupported     ? 415
-                                                                      : 400,
-                               decoded.status().message()));
-      }
-      if (*coding != ContentCoding::kIdentity) *request->body = std::move(decoded).value();
-    }
-    response_coding_ = ChooseResponseCoding(request->Header("accept-encoding"));
-    beast::error_code addr_ec;
-    const auto remote = stream_.socket().remote_endpoint(addr_ec);
-    request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
-    if (!addr_ec) {
-      request->remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
-    }
-
-    server_->RequestStarted();
-    auto self = shared_from_this();
-    awaiting_answer_ = true;
-    WatchForDisconnect(request, ++dispatched_);
-    // Keeps the request alive until the handler has answered.
-    server_->router_->Dispatch(*request, [self, request](HttpResponse response) {
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->Write(std::move(response));
-      });
-    });
-  }
-
-  // While the answer is being computed, a readable socket means the client
-  // closed it (or pipelined another request, which is left to be read).
-  // Closing flags the request, so the core drops it if it is still queued.
-  // `seq` ties the watch to its request: a completion that arrives after the
-  // answer (and maybe after the next request was read) is ignored.
-  void WatchForDisconnect(std::shared_ptr<HttpRequest> request, uint64_t seq) {
-    stream_.socket().async_wait(
-        tcp::socket::wait_read, [self = shared_from_this(), request, seq](beast::error_code ec) {
-          if (ec || !self->awaiting_answer_ || self->dispatched_ != seq) return;
-          // Never block the I/O thread: peek without waiting.
-          char byte;
-          const ssize_t n =
-              ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            return self->WatchForDisconnect(std::move(request), seq);
-          }
-          if (n <= 0) request->gone.store(true, std::memory_order_relaxed);
-        });
-  }
-
-  void Write(HttpResponse response) {
-    if (awaiting_answer_) {
-      awaiting_answer_ = false;
-      beast::error_code cancel_ec;
-      stream_.socket().cancel(cancel_ec);  // ends the disconnect watch
-    }
-    const bool keep = keep_alive_ && !server_->stopping_.load();
-    // Compression runs on the I/O thread: very large answers go as they are.
-    constexpr size_t kMaxCompressedAnswer = 64 << 20;
-    if (response_coding_ != ContentCoding::kIdentity && !response.body.empty() &&
-        response.body.size() <= kMaxCompressedAnswer) {
-      response.body = Encode(response_coding_, response.body);
-      response.headers.emplace_back("Content-Encoding",
-                                    std::string(ContentCodingName(response_coding_)));
-      response.headers.emplace_back("Vary", "Accept-Encoding");
-    }
-    // The head is written by hand into a buffer the connection reuses: beast's
-    // response fields allocate a node per header on every answer.
-    head_text_.clear();
-    AppendHead(response, keep);
-    body_ = std::move(response.body);
-    const std::array<asio::const_buffer, 2> buffers{
-        asio::buffer(head_text_), head_ ? asio::const_buffer() : asio::buffer(body_)};
-    stream_.expires_after(server_->options_.idle_timeout);
-    asio::async_write(stream_, buffers,
-                      [self = shared_from_this(), keep](beast::error_code ec, size_t) {
-                        self->server_->RequestFinished();
-                        if (ec) return self->Close();
-                        if (!keep) return self->Linger();
-                        self->Read();
-                      });
-  }
-
-  void AppendHead(const HttpResponse& response, bool keep) {
-    const auto status = bhttp::int_to_status(response.status);
-    const auto reason = bhttp::obsolete_reason(status);
-    head_text_ += "HTTP/1.1 ";
-    head_text_ += std::to_string(response.status);
-    head_text_ += ' ';
-    head_text_.append(reason.data(), reason.size());
-    head_text_ += "\r\nServer: inferd\r\n";
-    if (!response.body.empty() || response.status != 200) {
-      AppendField("Content-Type", response.content_type);
-    }
-    bool has_retry_after = false;
-    for (const auto& [name, value] : response.headers) {
-      has_retry_after = has_retry_after || beast::iequals(name, "retry-after");
-      AppendField(name, value);
-    }
-    // Every 503 (queue full, model not ready) tells clients when to come back.
-    if (response.status == 503 && !has_retry_after) AppendField("Retry-After", "1");
-    if (response.status != 204 && response.status != 304 && response.status >= 200) {
-      AppendField("Content-Length", std::to_string(response.body.size()));
-    }
-    if (!keep) {
-      AppendField("Connection", "close");
-    } else if (http10_) {
-      AppendField("Connection", "keep-alive");
-    }
-    head_text_ += "\r\n";
-  }
-
-  void AppendField(std::string_view name, std::string_view value) {
-    head_text_ += name;
-    head_text_ += ": ";
-    head_text_ += value;
-    head_text_ += "\r\n";
-  }
-
-  void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
-  }
-
-  // Closing with unread bytes from the client makes the kernel reset the
-  // connection, which can destroy the answer before the client reads it (a
-  // 413 sent while the client still uploads). So after the last answer: send
-  // FIN, then read and drop what still arrives, for a bounded time and size.
-  void Linger() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return Close();
-    lingered_ = 0;
-    stream_.expires_after(std::chrono::seconds(2));
-    DrainSome();
-  }
-
-  void DrainSome() {
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->lingered_ += n;
-                              constexpr size_t kMaxDrained = 16 << 20;
-                              if (ec || self->lingered_ > kMaxDrained) return self->Close();
-                              self->DrainSome();
-                            });
-  }
-
-  Stream stream_;
-  HttpServer::Impl* server_;
-  std::array<char, 16384> drain_;  // what Linger reads and drops
-  size_t lingered_ = 0;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  uint64_t body_limit_ = 0;  // of the request being read
-  std::string head_text_;    // the answer's status line and fields
-  std::string body_;         // the answer's body, alive until written
-  ContentCoding response_coding_ = ContentCoding::kIdentity;  // of the answer being made
-  bool keep_alive_ = true;
-  bool http10_ = false;
-  bool head_ = false;
-  bool awaiting_answer_ = false;  // a request was dispatched and not answered yet
-  uint64_t dispatched_ = 0;       // requests dispatched on this connection
-};
-
-}  // namespace
-
-Status HttpServer::Impl::Start() {
+Status HttpServer::Impl::Listen(tcp::acceptor& acceptor, int port, int& bound) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(options_.address, ec);
   if (ec) return InvalidArgument("invalid HTTP address '" + options_.address + "'");
-  const tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  const tcp::endpoint endpoint(address, static_cast<uint16_t>(port));
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Unavailable("cannot listen on " + options_.address + ":" +
-                       std::to_string(options_.port) + ": " + ec.message());
+    return Unavailable("cannot listen on " + options_.address + ":" + std::to_string(port) + ": " +
+                       ec.message());
   }
-  port_ = acceptor_.local_endpoint().port();
-  Accept();
+  bound = acceptor.local_endpoint().port();
+  return Status::Ok();
+}
+
+Status HttpServer::Impl::Start() {
+  if (options_.port >= 0) {
+    if (Status s = Listen(acceptor_, options_.port, port_); !s.ok()) return s;
+    Accept(acceptor_, false);
+  }
+  if (options_.tls_port >= 0) {
+    if (!options_.tls_context) return InvalidArgument("an HTTPS port needs a TLS context");
+    if (Status s = Listen(tls_acceptor_, options_.tls_port, tls_port_); !s.ok()) return s;
+    Accept(tls_acceptor_, true);
+  }
   const int n = std::max(1, options_.io_threads);
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
   return Status::Ok();
 }
 
-void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
-                         [this](beast::error_code ec, StrandSocket socket) {
-                           if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-                           if (!ec) {
-                             beast::error_code opt_ec;
-                             socket.set_option(tcp::no_delay(true), opt_ec);
-                             std::make_shared<Session>(std::move(socket), this)->Run();
-                           }
-                           Accept();
-                         });
+void HttpServer::Impl::Accept(tcp::acceptor& acceptor, bool tls) {
+  acceptor.async_accept(asio::make_strand(ioc_),
+                        [this, &acceptor, tls](beast::error_code ec, StrandSocket socket) {
+                          if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+                          if (!ec) {
+                            beast::error_code opt_ec;
+                            socket.set_option(tcp::no_delay(true), opt_ec);
+                            if (tls) {
+                              // The newest context: certificates reloaded since reach this one.
+                              ServeTlsConnection(std::move(socket), options_.tls_context(), this);
+                            } else {
+                              ServePlainConnection(std::move(socket), this);
+                            }
+                          }
+                          Accept(acceptor, tls);
+                        });
 }
 
 void HttpServer::Impl::BeginShutdown() {
   stopping_.store(true);
-  asio::post(acceptor_.get_executor(), [this] {
-    beast::error_code ec;
-    acceptor_.close(ec);
-  });
+  for (tcp::acceptor* acceptor : {&acceptor_, &tls_acceptor_}) {
+    asio::post(acceptor->get_executor(), [acceptor] {
+      beast::error_code ec;
+      acceptor->close(ec);
+    });
+  }
 }
 
 bool HttpServer::Impl::WaitIdle(std::chrono::milliseconds timeout) {
@@ -451,8 +93,11 @@ HttpServer::~HttpServer() {
 Status HttpServer::Start() {
   return impl_->Start();
 }
-uint16_t HttpServer::port() const {
+int HttpServer::port() const {
   return impl_->port_;
+}
+int HttpServer::tls_port() const {
+  return impl_->tls_port_;
 }
 void HttpServer::BeginShutdown() {
   impl_->BeginShutdown();

@@ -1,6 +1,7 @@
 // Asynchronous HTTP/1.1 server: a few I/O threads serve many keep-alive
 // connections; handlers answer through a Responder from any thread, so an
-// inference never occupies an I/O thread while it runs.
+// inference never occupies an I/O thread while it runs. It listens on a plain
+// port, a TLS port, or both; both serve the same routes.
 //
 // Thread-safety: Start/BeginShutdown/WaitIdle/Stop are called from one control
 // thread; everything else runs on the I/O threads.
@@ -16,11 +17,20 @@
 #include "core/status.h"
 #include "frontends/http/router.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace inferd::http {
 
 struct HttpServerOptions {
   std::string address = "0.0.0.0";
-  uint16_t port = 8000;  // 0: pick a free port
+  int port = 8000;    // plain HTTP; 0: pick a free port; -1: none
+  int tls_port = -1;  // HTTPS, the same way
+  // The TLS context of a new HTTPS connection, asked for at every accept (so
+  // reloaded certificates reach new connections; open ones keep theirs).
+  // Required when tls_port >= 0; called on an I/O thread.
+  std::function<std::shared_ptr<boost::asio::ssl::context>()> tls_context;
   int io_threads = 2;
   uint64_t max_body_bytes = 64ull << 20;
   // Uploads: a POST whose target `is_upload` accepts may send up to
@@ -41,7 +51,8 @@ class HttpServer {
 
   // Binds and starts the I/O threads.
   Status Start();
-  uint16_t port() const;
+  int port() const;      // the bound plain port, -1 when none
+  int tls_port() const;  // the bound TLS port, -1 when none
 
   // Stops accepting; requests already read are still answered, and their
   // connections close after the answer.

@@ -70,6 +70,7 @@ std::string AccessLogFilter::Render(const RequestContext& context, const Outcome
   Field(line, "span_id", context.trace.span_id);
   Field(line, "client", context.client_address);
   Field(line, "identity", context.identity.Label());
+  if (!context.tls_peer.empty()) Field(line, "tls_peer", context.tls_peer);
   Field(line, "protocol", context.protocol);
   Field(line, "method", context.method);
   Field(line, "route", context.route);

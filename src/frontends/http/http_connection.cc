@@ -1,0 +1,461 @@
+// One HTTP connection, plain or TLS: read a request, dispatch it, write the
+// answer, repeat. The two kinds share this code (a template on kTls); they
+// differ in the handshake, the peer's certificate, and how they close.
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <limits>
+#include <optional>
+#include <type_traits>
+
+#include "frontends/http/content_coding.h"
+#include "frontends/http/http_server_impl.h"
+#include "observability/log.h"
+
+namespace inferd::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using PlainStream = beast::basic_stream<tcp, Strand>;
+using TlsStream = beast::ssl_stream<PlainStream>;
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes a path; false when an escape is malformed.
+bool DecodePath(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    const int hi = HexValue(in[i + 1]);
+    const int lo = HexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+// The subject of the client's certificate (RFC 2253, "CN=alice,O=acme") when
+// it sent one and it was verified; "" otherwise.
+std::string VerifiedPeerSubject(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  std::string subject;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+      char* data = nullptr;
+      const long n = BIO_get_mem_data(bio, &data);
+      subject.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(bio);
+  }
+  return subject;
+}
+
+// One connection. Owns itself: every pending operation holds a reference.
+template <bool kTls>
+class Session : public std::enable_shared_from_this<Session<kTls>> {
+ public:
+  using Stream = std::conditional_t<kTls, TlsStream, PlainStream>;
+
+  // `context` is null for a plain connection; a TLS one keeps its context
+  // alive (a reload swaps the server's, not this one's).
+  Session(StrandSocket socket, std::shared_ptr<ssl::context> context, HttpServer::Impl* server)
+      : context_(std::move(context)),
+        stream_(MakeStream(std::move(socket), context_)),
+        server_(server) {}
+
+  void Run() {
+    if constexpr (kTls) {
+      asio::dispatch(stream_.get_executor(),
+                     beast::bind_front_handler(&Session::Handshake, this->shared_from_this()));
+    } else {
+      asio::dispatch(stream_.get_executor(),
+                     beast::bind_front_handler(&Session::Read, this->shared_from_this()));
+    }
+  }
+
+ private:
+  static Stream MakeStream(StrandSocket socket, const std::shared_ptr<ssl::context>& context) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *context);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  PlainStream& lowest() { return beast::get_lowest_layer(stream_); }
+  std::shared_ptr<Session> shared() { return this->shared_from_this(); }
+
+  // TLS: the handshake, bounded like a read. A failure (a client certificate
+  // the CA did not sign or that expired, none when one is required, an old
+  // protocol version, plain HTTP) closes the connection.
+  void Handshake() {
+    lowest().expires_after(server_->options_.idle_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::OnHandshake, shared()));
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      beast::error_code addr_ec;
+      const auto remote = lowest().socket().remote_endpoint(addr_ec);
+      LogDebug("TLS handshake failed",
+               {{"client", addr_ec ? std::string() : remote.address().to_string()},
+                {"reason", ec.message()}});
+      return CloseSocket();
+    }
+    if constexpr (kTls) tls_peer_ = VerifiedPeerSubject(stream_.native_handle());
+    handshake_done_ = true;
+    Read();
+  }
+
+  void Read() {
+    if (server_->stopping_.load()) return Close();
+    const auto& options = server_->options_;
+    parser_.emplace();
+    response_coding_ = ContentCoding::kIdentity;
+    body_limit_ = options.max_body_bytes;
+    // Beast would check Content-Length against the limit while it reads the
+    // header, before the path is known: OnHeader checks it instead, against
+    // the request's own limit.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    parser_->header_limit(64 * 1024);
+    lowest().expires_after(options.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared()));
+  }
+
+  // Uploads may be larger than other bodies, for clients that may upload.
+  void OnHeader(beast::error_code ec, size_t bytes) {
+    if (ec) return OnRead(ec, bytes);
+    const auto& options = server_->options_;
+    const auto& header = parser_->get();
+    const std::string_view target(header.target().data(), header.target().size());
+    if (options.is_upload && header.method() == bhttp::verb::post && options.is_upload(target)) {
+      beast::error_code addr_ec;
+      const auto remote = lowest().socket().remote_endpoint(addr_ec);
+      const bool loopback = !addr_ec && remote.address().is_loopback();
+      if (!options.may_upload || options.may_upload(loopback)) {
+        body_limit_ = std::max(body_limit_, options.max_upload_bytes);
+      }
+    }
+    const auto length = parser_->content_length();
+    if (length && *length > body_limit_) return OnRead(bhttp::error::body_limit, bytes);
+    parser_->body_limit(body_limit_);  // bounds a chunked body too
+    // `curl -T` and other uploaders wait for 100 Continue before the body.
+    const auto expect = header[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = shared()](beast::error_code ec, size_t) {
+                                 if (ec) return self->CloseSocket();
+                                 bhttp::async_read(
+                                     self->stream_, self->buffer_, *self->parser_,
+                                     beast::bind_front_handler(&Session::OnRead, self));
+                               });
+    }
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+      return Close();
+    }
+    if (ec) {
+      // The request cannot be read to its end: answer and drop the connection.
+      keep_alive_ = false;
+      const bool too_large = ec == bhttp::error::body_limit;
+      const bool header_read = parser_->is_header_done();
+      if (!header_read && buffer_.size() == 0 && !too_large) return Close();
+      server_->RequestStarted();
+      return Write(too_large ? JsonError(413, "request body exceeds the limit of " +
+                                                  std::to_string(body_limit_) + " bytes")
+                             : JsonError(400, "malformed HTTP request: " + ec.message()));
+    }
+    auto message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    http10_ = message.version() == 10;
+    head_ = message.method() == bhttp::verb::head;
+
+    auto request = std::make_shared<HttpRequest>();
+    request->method = ToMethod(message.method());
+    const std::string_view target(message.target().data(), message.target().size());
+    const size_t q = target.find('?');
+    if (!DecodePath(target.substr(0, q), request->path)) {
+      server_->RequestStarted();
+      return Write(JsonError(400, "malformed percent-escape in the request path"));
+    }
+    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
+    for (const auto& field : message) {
+      request->AddHeader(std::string_view(field.name_string().data(), field.name_string().size()),
+                         std::string_view(field.value().data(), field.value().size()));
+    }
+    *request->body = std::move(message.body());
+    if (request->HasHeader("content-encoding")) {
+      // Decoded before routing, so every route reads plain bytes; the body
+      // limit applies to the decoded size.
+      auto coding = ParseContentEncoding(request->Header("content-encoding"));
+      StatusOr<std::string> decoded =
+          coding.ok() ? Decode(*coding, *request->body, body_limit_) : coding.status();
+      if (!decoded.ok()) {
+        server_->RequestStarted();
+        const auto code = decoded.status().code();
+        return Write(JsonError(code == StatusCode::kResourceExhausted ? 413
+                               : code == StatusCode::kUnsupported     ? 415
+                                                                      : 400,
+                               decoded.status().message()));
+      }
+      if (*coding != ContentCoding::kIdentity) *request->body = std::move(decoded).value();
+    }
+    response_coding_ = ChooseResponseCoding(request->Header("accept-encoding"));
+    beast::error_code addr_ec;
+    const auto remote = lowest().socket().remote_endpoint(addr_ec);
+    request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
+    if (!addr_ec) {
+      request->remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
+    request->tls_peer = tls_peer_;
+
+    server_->RequestStarted();
+    auto self = shared();
+    awaiting_answer_ = true;
+    WatchForDisconnect(request, ++dispatched_);
+    // Keeps the request alive until the handler has answered.
+    server_->router_->Dispatch(*request, [self, request](HttpResponse response) {
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
+    });
+  }
+
+  // While the answer is being computed, a readable socket means the client
+  // closed it (or pipelined another request, which is left to be read).
+  // Closing flags the request, so the core drops it if it is still queued.
+  // `seq` ties the watch to its request: a completion that arrives after the
+  // answer (and maybe after the next request was read) is ignored.
+  void WatchForDisconnect(std::shared_ptr<HttpRequest> request, uint64_t seq) {
+    lowest().socket().async_wait(
+        tcp::socket::wait_read, [self = shared(), request, seq](beast::error_code ec) {
+          if (ec || !self->awaiting_answer_ || self->dispatched_ != seq) return;
+          // Never block the I/O thread: peek without waiting.
+          char byte;
+          const ssize_t n =
+              ::recv(self->lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return self->WatchForDisconnect(std::move(request), seq);
+          }
+          // Over TLS a leaving client sends an alert record (close_notify)
+          // before its FIN.
+          constexpr char kTlsAlert = 21;
+          if (n <= 0 || (kTls && byte == kTlsAlert)) {
+            request->gone.store(true, std::memory_order_relaxed);
+          }
+        });
+  }
+
+  void Write(HttpResponse response) {
+    if (awaiting_answer_) {
+      awaiting_answer_ = false;
+      beast::error_code cancel_ec;
+      lowest().socket().cancel(cancel_ec);  // ends the disconnect watch
+    }
+    const bool keep = keep_alive_ && !server_->stopping_.load();
+    // Compression runs on the I/O thread: very large answers go as they are.
+    constexpr size_t kMaxCompressedAnswer = 64 << 20;
+    if (response_coding_ != ContentCoding::kIdentity && !response.body.empty() &&
+        response.body.size() <= kMaxCompressedAnswer) {
+      response.body = Encode(response_coding_, response.body);
+      response.headers.emplace_back("Content-Encoding",
+                                    std::string(ContentCodingName(response_coding_)));
+      response.headers.emplace_back("Vary", "Accept-Encoding");
+    }
+    // The head is written by hand into a buffer the connection reuses: beast's
+    // response fields allocate a node per header on every answer.
+    head_text_.clear();
+    AppendHead(response, keep);
+    body_ = std::move(response.body);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_text_), head_ ? asio::const_buffer() : asio::buffer(body_)};
+    lowest().expires_after(server_->options_.idle_timeout);
+    asio::async_write(stream_, buffers, [self = shared(), keep](beast::error_code ec, size_t) {
+      self->server_->RequestFinished();
+      if (ec) return self->CloseSocket();
+      if (!keep) return self->Linger();
+      self->Read();
+    });
+  }
+
+  void AppendHead(const HttpResponse& response, bool keep) {
+    const auto status = bhttp::int_to_status(response.status);
+    const auto reason = bhttp::obsolete_reason(status);
+    head_text_ += "HTTP/1.1 ";
+    head_text_ += std::to_string(response.status);
+    head_text_ += ' ';
+    head_text_.append(reason.data(), reason.size());
+    head_text_ += "\r\nServer: inferd\r\n";
+    if (!response.body.empty() || response.status != 200) {
+      AppendField("Content-Type", response.content_type);
+    }
+    bool has_retry_after = false;
+    for (const auto& [name, value] : response.headers) {
+      has_retry_after = has_retry_after || beast::iequals(name, "retry-after");
+      AppendField(name, value);
+    }
+    // Every 503 (queue full, model not ready) tells clients when to come back.
+    if (response.status == 503 && !has_retry_after) AppendField("Retry-After", "1");
+    if (response.status != 204 && response.status != 304 && response.status >= 200) {
+      AppendField("Content-Length", std::to_string(response.body.size()));
+    }
+    if (!keep) {
+      AppendField("Connection", "close");
+    } else if (http10_) {
+      AppendField("Connection", "keep-alive");
+    }
+    head_text_ += "\r\n";
+  }
+
+  void AppendField(std::string_view name, std::string_view value) {
+    head_text_ += name;
+    head_text_ += ": ";
+    head_text_ += value;
+    head_text_ += "\r\n";
+  }
+
+  // TLS says goodbye with close_notify first (bounded: the peer may be gone).
+  void Close() {
+    if constexpr (kTls) {
+      if (handshake_done_ && !shutting_down_) {
+        shutting_down_ = true;
+        lowest().expires_after(std::chrono::seconds(1));
+        return stream_.async_shutdown(
+            [self = shared()](beast::error_code) { self->CloseSocket(); });
+      }
+    }
+    CloseSocket();
+  }
+
+  void CloseSocket() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().close(ec);
+  }
+
+  // Closing with unread bytes from the client makes the kernel reset the
+  // connection, which can destroy the answer before the client reads it (a
+  // 413 sent while the client still uploads). So after the last answer: send
+  // FIN, then read and drop what still arrives, for a bounded time and size.
+  // Over TLS, close_notify goes first; OpenSSL drops what arrives while it
+  // waits for the client's close_notify. When that wait ends in an error
+  // other than the time limit, the TCP linger below still applies.
+  void Linger() {
+    if constexpr (kTls) {
+      if (!shutting_down_) {
+        shutting_down_ = true;
+        lowest().expires_after(std::chrono::seconds(2));
+        return stream_.async_shutdown([self = shared()](beast::error_code ec) {
+          if (!ec || ec == beast::error::timeout) return self->CloseSocket();
+          self->LingerTcp();
+        });
+      }
+    }
+    LingerTcp();
+  }
+
+  void LingerTcp() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return CloseSocket();
+    lingered_ = 0;
+    lowest().expires_after(std::chrono::seconds(2));
+    DrainSome();
+  }
+
+  void DrainSome() {
+    lowest().async_read_some(asio::buffer(drain_),
+                             [self = shared()](beast::error_code ec, size_t n) {
+                               self->lingered_ += n;
+                               constexpr size_t kMaxDrained = 16 << 20;
+                               if (ec || self->lingered_ > kMaxDrained) return self->CloseSocket();
+                               self->DrainSome();
+                             });
+  }
+
+  std::shared_ptr<ssl::context> context_;  // TLS: outlives stream_; plain: null
+  Stream stream_;
+  HttpServer::Impl* server_;
+  std::string tls_peer_;  // the verified client certificate's subject, or ""
+  bool handshake_done_ = false;
+  bool shutting_down_ = false;     // TLS: close_notify sent or being sent
+  std::array<char, 16384> drain_;  // what Linger reads and drops
+  size_t lingered_ = 0;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  uint64_t body_limit_ = 0;  // of the request being read
+  std::string head_text_;    // the answer's status line and fields
+  std::string body_;         // the answer's body, alive until written
+  ContentCoding response_coding_ = ContentCoding::kIdentity;  // of the answer being made
+  bool keep_alive_ = true;
+  bool http10_ = false;
+  bool head_ = false;
+  bool awaiting_answer_ = false;  // a request was dispatched and not answered yet
+  uint64_t dispatched_ = 0;       // requests dispatched on this connection
+};
+
+}  // namespace
+
+void ServePlainConnection(StrandSocket socket, HttpServer::Impl* server) {
+  std::make_shared<Session<false>>(std::move(socket), nullptr, server)->Run();
+}
+
+void ServeTlsConnection(StrandSocket socket, std::shared_ptr<ssl::context> context,
+                        HttpServer::Impl* server) {
+  std::make_shared<Session<true>>(std::move(socket), std::move(context), server)->Run();
+}
+
+}  // namespace inferd::http
