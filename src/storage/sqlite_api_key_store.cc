@@ -239,9 +239,9 @@ Status SqliteApiKeyStore::Prepare() {
       Check(sqlite3_prepare_v3(db_, select.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &select_by_id_,
                                nullptr),
             "prepare the key lookup"));
-  INFERD_RETURN_IF_ERROR(Check(
-      sqlite3_prepare_v3(db_, kNoteUse, -1, SQLITE_PREPARE_PERSISTENT, &note_use_, nullptr),
-      "prepare the use note"));
+  INFERD_RETURN_IF_ERROR(
+      Check(sqlite3_prepare_v3(db_, kNoteUse, -1, SQLITE_PREPARE_PERSISTENT, &note_use_, nullptr),
+            "prepare the use note"));
   return Check(sqlite3_prepare_v3(db_, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
                                   &data_version_, nullptr),
                "prepare the change check");

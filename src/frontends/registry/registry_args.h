@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/registry/registry_store.h"
 #include "core/status.h"
 #include "frontends/http/http_types.h"
-#include "core/registry/registry_store.h"
 
 namespace inferd::registry {
 

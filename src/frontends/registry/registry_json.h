@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "core/lifecycle/model_handle.h"
+#include "core/registry/registry_store.h"
 #include "core/status.h"
 #include "frontends/http/http_types.h"
 #include "frontends/http/json_tensor_codec.h"
-#include "core/registry/registry_store.h"
 
 namespace inferd::registry {
 
