@@ -230,6 +230,7 @@ StatusOr<std::unique_ptr<SqliteApiKeyStore>> SqliteApiKeyStore::Open(
   // Only a database without the table needs the write lock here.
   if (!has_table) INFERD_RETURN_IF_ERROR(exec(kSchema, "create the api_keys table"));
   INFERD_RETURN_IF_ERROR(store->Prepare());
+  store->wal_watch_ = WalIndexWatch::Open(path);
   return store;
 }
 
@@ -295,6 +296,7 @@ StatusOr<ApiKeyRecord> SqliteApiKeyStore::Create(const NewApiKey& spec, std::str
   INFERD_RETURN_IF_ERROR(ValidateNewApiKey(spec, now));
   std::lock_guard lock(mu_);
   cache_.clear();  // this connection's own writes do not move data_version
+  cache_header_valid_ = false;
   for (int attempt = 1;; ++attempt) {
     INFERD_ASSIGN_OR_RETURN(std::string id, GenerateApiKeyId());
     INFERD_ASSIGN_OR_RETURN(std::string text, GenerateApiKeyText(id));
@@ -344,6 +346,7 @@ StatusOr<std::string> SqliteApiKeyStore::Rotate(std::string_view id) {
   INFERD_ASSIGN_OR_RETURN(ApiKeyDigest digest, DigestApiKey(text));
   std::lock_guard lock(mu_);
   cache_.clear();  // this connection's own writes do not move data_version
+  cache_header_valid_ = false;
   Statement update(*this,
                    "UPDATE api_keys SET key_sha256 = ? WHERE id = ? AND revoked_at_unix IS NULL");
   INFERD_RETURN_IF_ERROR(update.Bind(digest).Bind(id).Run("rotate a key"));
@@ -356,6 +359,7 @@ Status SqliteApiKeyStore::Revoke(std::string_view id) {
   const int64_t now = Now();
   std::lock_guard lock(mu_);
   cache_.clear();  // this connection's own writes do not move data_version
+  cache_header_valid_ = false;
   Statement update(*this,
                    "UPDATE api_keys SET revoked_at_unix = ? WHERE id = ? AND "
                    "revoked_at_unix IS NULL");
@@ -370,15 +374,26 @@ StatusOr<ApiKeyRecord> SqliteApiKeyStore::Authenticate(std::string_view presente
   if (!parts) return Unauthenticated(std::string(kMalformedKey));
   StatusOr<ApiKeyDigest> presented_digest = DigestApiKey(presented);
   if (!presented_digest.ok()) return Unavailable(presented_digest.status().message());
+  // Read before anything else: a commit after this moment changes the header,
+  // so the next request looks again.
+  WalIndexWatch::Header header{};
+  const bool watched = wal_watch_ != nullptr && wal_watch_->Read(header);
   std::lock_guard lock(mu_);
-  // Another connection's commit (a revocation on another replica included)
-  // empties the cache before this lookup, so it always sees the latest.
-  int64_t version = -1;
-  if (sqlite3_step(data_version_) == SQLITE_ROW) version = sqlite3_column_int64(data_version_, 0);
-  sqlite3_reset(data_version_);
-  if (version < 0 || version != cache_version_) {
-    cache_.clear();
-    cache_version_ = version;
+  int64_t version = cache_version_;
+  if (!watched || !cache_header_valid_ || header != cache_header_) {
+    // Another connection's commit (a revocation on another replica included)
+    // empties the cache before this lookup, so it always sees the latest.
+    version = -1;
+    if (sqlite3_step(data_version_) == SQLITE_ROW) {
+      version = sqlite3_column_int64(data_version_, 0);
+    }
+    sqlite3_reset(data_version_);
+    if (version < 0 || version != cache_version_) {
+      cache_.clear();
+      cache_version_ = version;
+    }
+    cache_header_ = header;
+    cache_header_valid_ = watched && version >= 0;
   }
   ApiKeyDigest stored{};
   StatusOr<ApiKeyRecord> found = Unavailable("not read");

@@ -2,10 +2,13 @@
 // the file the model registry uses, through a connection of its own, in a
 // table `api_keys` it creates when missing.
 //
-// Replicas: every Authenticate reads the row afresh (an indexed point
-// lookup, no cache), so a Rotate or Revoke committed by any process counts
-// from the next request on every process sharing the file. Fail closed: a
-// file that cannot be opened or read gives UNAVAILABLE, never a key.
+// Replicas: a Rotate or Revoke committed by any process counts from the next
+// request on every process sharing the file (on one host: WAL's shared
+// memory does not work over network file systems). Rows are kept only while
+// nothing was committed since they were read: the wal-index header (no
+// transaction, see wal_index_watch.h) or else PRAGMA data_version says so
+// before each lookup. Fail closed: a file that cannot be opened or read gives
+// UNAVAILABLE, never a key.
 //
 // last_used_unix is written at most once per kLastUsedGranularitySeconds per
 // key, without waiting for the write lock: when another writer holds it the
@@ -29,6 +32,7 @@
 
 #include "core/auth/api_key.h"
 #include "core/status.h"
+#include "storage/wal_index_watch.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -97,6 +101,12 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   };
   std::unordered_map<std::string, CachedKey> cache_;
   int64_t cache_version_ = -1;
+  // The wal-index header seen before the cache was last known current: while
+  // the header reads the same, no commit has happened since, and the cache is
+  // used without asking SQLite (no read transaction per request).
+  std::unique_ptr<WalIndexWatch> wal_watch_;
+  WalIndexWatch::Header cache_header_{};
+  bool cache_header_valid_ = false;
 };
 
 }  // namespace inferd
