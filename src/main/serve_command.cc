@@ -391,6 +391,14 @@ int RunServe(const ServeOptions& o) {
         "can infer and read every model; see --api-keys and --jwt-issuer",
         {{"address", o.http_address}});
   }
+  if (request_pipeline.authenticates && (o.https_port >= 0 || o.grpcs_port >= 0) &&
+      (o.http_port >= 0 || o.grpc_port >= 0)) {
+    // Credentials sent to a plain port cross the network in the clear.
+    LogWarn(
+        "authentication is on and the plain ports are open beside the TLS ones; "
+        "--http-port -1 --grpc-port -1 serve TLS only",
+        {{"http_port", o.http_port}, {"grpc_port", o.grpc_port}});
+  }
   if (tls) tls->StartWatching(std::chrono::seconds(2));
   LogInfo("serving", {{"http_port", http_server.port()},
                       {"grpc_port", grpc_server.port()},

@@ -3,7 +3,7 @@
 // now with a refusal. Filters know no protocol; each protocol's server maps a
 // refusal to its own error shape and status.
 //
-// Two points on the way in: OnCall runs as soon as the headers are known,
+// Points on the way in: OnCall runs as soon as the headers are known,
 // before any body is decoded (identity, limits); OnTarget runs once the model
 // and version the request names are known (authorization). OnDone runs after
 // the answer went out (access log), for refused requests too.
@@ -33,6 +33,9 @@ class Filter {
   virtual ~Filter() = default;
   virtual std::optional<Refusal> OnCall(RequestContext& /*context*/) { return std::nullopt; }
   virtual std::optional<Refusal> OnTarget(RequestContext& /*context*/) { return std::nullopt; }
+  // Each further message of a stream (gRPC ModelStreamInfer), whose model
+  // is in context.model: every message is a request for the limits.
+  virtual std::optional<Refusal> OnMessage(RequestContext& /*context*/) { return std::nullopt; }
   virtual void OnDone(const RequestContext& /*context*/, const Outcome& /*outcome*/) {}
 };
 

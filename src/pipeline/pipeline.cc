@@ -34,6 +34,14 @@ std::optional<Refusal> Pipeline::RunTarget(RequestContext& context) const {
   return std::nullopt;
 }
 
+std::optional<Refusal> Pipeline::RunMessage(RequestContext& context) const {
+  if (auto refusal = RunTarget(context)) return refusal;
+  for (const auto& filter : filters_) {
+    if (auto refusal = filter->OnMessage(context)) return refusal;
+  }
+  return std::nullopt;
+}
+
 void Pipeline::Done(const RequestContext& context, const Outcome& outcome) const {
   for (auto it = filters_.rbegin(); it != filters_.rend(); ++it) (*it)->OnDone(context, outcome);
 }

@@ -21,6 +21,8 @@ class Pipeline {
   // Each runs the filters in order and stops at the first refusal.
   std::optional<Refusal> RunCall(RequestContext& context) const;
   std::optional<Refusal> RunTarget(RequestContext& context) const;
+  // A stream's further message: OnTarget (its model) then OnMessage.
+  std::optional<Refusal> RunMessage(RequestContext& context) const;
   // Every filter's OnDone, in reverse order.
   void Done(const RequestContext& context, const Outcome& outcome) const;
 

@@ -57,6 +57,11 @@ struct RequestContext {
   std::string route;        // the route pattern or the rpc's full method name
   std::string model;        // empty when the route names none
   std::string version;      // as the client wrote it
+  // The route acts on every model at once (API keys): only identities
+  // without a model limit may call it.
+  bool server_wide = false;
+  // The route serves one model it must be able to name (MLflow, /predict).
+  bool model_required = false;
   std::string client_address;
   bool client_is_loopback = false;
   std::string tls_peer;  // subject of a verified client certificate, or ""

@@ -59,6 +59,8 @@ class GrpcServer {
 
 // Maps a core Status to the gRPC status with the same meaning.
 grpc::Status ToGrpcStatus(const Status& status);
+// And back (a refusal answered in-band in a stream).
+StatusCode FromGrpcCode(grpc::StatusCode code);
 
 // Whether a gRPC peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000",
 // "unix:...") is this machine.

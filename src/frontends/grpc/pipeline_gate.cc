@@ -14,6 +14,7 @@ struct PipelineGate::Call {
   std::mutex mu;  // the handler (Admit) and the interceptor may run on different threads
   pipeline::RequestContext context;
   std::optional<pipeline::Refusal> refusal;
+  bool call_ran = false;  // the call phase ran (metadata arrived)
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   bool done = false;
@@ -63,7 +64,21 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
  public:
   PipelineInterceptor(PipelineGate* gate, grpc::experimental::ServerRpcInfo* info)
       : gate_(gate), info_(info), call_(gate->Begin(info)) {}
-  ~PipelineInterceptor() override { gate_->End(info_->server_context()); }
+  ~PipelineInterceptor() override {
+    {
+      // A call that ended without a status sent (the client cancelled) still
+      // ends in the filters: an admin action it started is audited.
+      std::lock_guard lock(call_->mu);
+      call_->context.held.clear();
+      if (!call_->done) {
+        call_->done = true;
+        const pipeline::Outcome outcome{static_cast<int>(grpc::StatusCode::CANCELLED), "grpc",
+                                        call_->bytes_in, call_->bytes_out};
+        gate_->pipeline_->Done(call_->context, outcome);
+      }
+    }
+    gate_->End(info_->server_context());
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -72,6 +87,7 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
       call_->context.headers = &headers;
       call_->refusal = gate_->pipeline_->RunCall(call_->context);
       call_->context.headers = nullptr;
+      call_->call_ran = true;
       if (call_->refusal) {
         for (const auto& header : call_->refusal->headers) {
           call_->context.response_headers.push_back(header);
@@ -168,6 +184,16 @@ grpc::Status PipelineGate::RefusalStatus(const pipeline::RequestContext& context
 
 grpc::Status PipelineGate::Admit(grpc::ServerContextBase* context, std::string_view model,
                                  std::string_view version) const {
+  return AdmitAt(context, model, version, false);
+}
+
+grpc::Status PipelineGate::AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
+                                        std::string_view version) const {
+  return AdmitAt(context, model, version, true);
+}
+
+grpc::Status PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string_view model,
+                                   std::string_view version, bool message) const {
   std::shared_ptr<Call> call;
   {
     std::lock_guard lock(mu_);
@@ -178,11 +204,21 @@ grpc::Status PipelineGate::Admit(grpc::ServerContextBase* context, std::string_v
   // was not installed, and nothing is let through unchecked.
   if (!call) return grpc::Status(grpc::StatusCode::INTERNAL, "the request pipeline did not run");
   std::lock_guard lock(call->mu);
+  // Fail closed: without the call phase there is no identity to go by.
+  if (!call->call_ran) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "the request pipeline did not run");
+  }
   if (call->refusal) return RefusalStatus(call->context, *call->refusal);
   call->context.model = std::string(model);
   call->context.version = std::string(version);
-  if (auto refusal = pipeline_->RunTarget(call->context)) {
-    for (auto& header : refusal->headers) call->context.response_headers.push_back(header);
+  auto refusal =
+      message ? pipeline_->RunMessage(call->context) : pipeline_->RunTarget(call->context);
+  if (refusal) {
+    // A unary call's refusal is its end: its headers go in the trailers. A
+    // stream's message is refused in-band and adds nothing there.
+    if (!message) {
+      for (auto& header : refusal->headers) call->context.response_headers.push_back(header);
+    }
     return RefusalStatus(call->context, *refusal);
   }
   return grpc::Status::OK;

@@ -49,6 +49,10 @@ class PipelineGate {
   // none); otherwise the status to finish the call (or stream message) with.
   grpc::Status Admit(grpc::ServerContextBase* context, std::string_view model,
                      std::string_view version) const;
+  // The same for a stream's further message (gRPC ModelStreamInfer): its
+  // model, and the per-request limits again.
+  grpc::Status AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
+                            std::string_view version) const;
 
   // The status a refusal is answered with.
   static grpc::Status RefusalStatus(const pipeline::RequestContext& context,
@@ -59,6 +63,8 @@ class PipelineGate {
  private:
   friend class PipelineInterceptor;
   std::shared_ptr<Call> Begin(grpc::experimental::ServerRpcInfo* info);
+  grpc::Status AdmitAt(grpc::ServerContextBase* context, std::string_view model,
+                       std::string_view version, bool message) const;
   void End(const grpc::ServerContextBase* context);
 
   const pipeline::Pipeline* pipeline_;
@@ -71,6 +77,10 @@ class PipelineGate {
 inline grpc::Status Admit(const PipelineGate* gate, grpc::ServerContextBase* context,
                           std::string_view model, std::string_view version = {}) {
   return gate ? gate->Admit(context, model, version) : grpc::Status::OK;
+}
+inline grpc::Status AdmitMessage(const PipelineGate* gate, grpc::ServerContextBase* context,
+                                 std::string_view model, std::string_view version = {}) {
+  return gate ? gate->AdmitMessage(context, model, version) : grpc::Status::OK;
 }
 
 }  // namespace inferd::grpcfe

@@ -26,6 +26,8 @@ HttpResponse RenderRefusal(const RouteInfo* info, const pipeline::RequestContext
   } else {
     response = info->errors->render(refusal.status);
   }
+  // Over a limit is 429 in every protocol, whatever it calls a full queue.
+  if (refusal.status.code() == StatusCode::kResourceExhausted) response.status = 429;
   for (const auto& header : refusal.headers) response.headers.push_back(header);
   return response;
 }
@@ -132,11 +134,8 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
   context->route = route ? route->pattern : request.path;
   context->method = MethodName(request.method);
   if (info != nullptr) {
-    if (info->target) {
-      info->target(request, context->model, context->version);
-    } else {
-      DefaultTarget(request, context->model, context->version);
-    }
+    context->server_wide = info->server_wide;
+    context->model_required = info->model_required;
   }
   context->client_address = request.remote_address;
   context->client_is_loopback = request.remote_is_loopback;
@@ -159,6 +158,15 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
   RequestHeaders headers(request);
   context->headers = &headers;
   std::optional<pipeline::Refusal> refusal = chain->RunCall(*context);
+  // The model is read only once the call may go on: a target may parse the
+  // body (/predict names its model there), which no refused caller gets.
+  if (info != nullptr && !refusal) {
+    if (info->target) {
+      info->target(request, context->model, context->version);
+    } else {
+      DefaultTarget(request, context->model, context->version);
+    }
+  }
   if (!refusal && !answer_now) refusal = chain->RunTarget(*context);
   context->headers = nullptr;
   if (refusal) return finish(RenderRefusal(info, *context, *refusal));

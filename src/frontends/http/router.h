@@ -33,6 +33,8 @@ struct RouteInfo {
   // header or default model).
   std::function<void(const HttpRequest& request, std::string& model, std::string& version)> target =
       nullptr;
+  bool server_wide = false;     // acts on every model at once (API keys)
+  bool model_required = false;  // serves one model it must name (MLflow, /predict)
 };
 
 class Router {

@@ -159,8 +159,9 @@ StatusOr<NewApiKey> ParseNewKey(std::string_view body) {
 }  // namespace
 
 void AddKeyRoutes(ApiKeyStore* store, http::Router& router) {
-  const http::RouteInfo admin{pipeline::RouteKind::kAdmin, &kErrors,
-                              [](const HttpRequest&, std::string&, std::string&) {}};
+  http::RouteInfo admin{pipeline::RouteKind::kAdmin, &kErrors,
+                        [](const HttpRequest&, std::string&, std::string&) {}};
+  admin.server_wide = true;  // a key limited to some models cannot manage keys
   auto off = [store](Responder& respond) {
     if (store != nullptr) return false;
     respond(http::JsonError(404, "API keys are off: start inferd with --api-keys"));

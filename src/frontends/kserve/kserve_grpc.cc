@@ -93,12 +93,9 @@ class StreamInferReactor
     // Each message names its model: a refusal is answered in-band, like
     // any other error of one stream request.
     if (grpc::Status admitted =
-            grpcfe::Admit(gate_, context_, message->model_name(), message->model_version());
+            grpcfe::AdmitMessage(gate_, context_, message->model_name(), message->model_version());
         !admitted.ok()) {
-      return Complete(Status(admitted.error_code() == grpc::StatusCode::NOT_FOUND
-                                 ? StatusCode::kNotFound
-                                 : StatusCode::kPermissionDenied,
-                             admitted.error_message()),
+      return Complete(Status(grpcfe::FromGrpcCode(admitted.error_code()), admitted.error_message()),
                       nullptr, message->id(), {});
     }
     std::vector<ShmOutput> shm_outputs;

@@ -114,6 +114,7 @@ void AddMlflowRoutes(ServerCore* core, std::string default_model, http::Router& 
   static const http::ProtocolErrors kErrors{"mlflow-http", &ErrorResponse,
                                             &ModelManager::UnknownModel};
   http::RouteInfo infer{pipeline::RouteKind::kInfer, &kErrors};
+  infer.model_required = true;
   infer.target = [core, default_model](const HttpRequest& req, std::string& model,
                                        std::string& version) {
     auto name = http::SelectModel(*core, req.Header("x-model"), default_model, "");

@@ -346,7 +346,11 @@ void AddTorchServeManagementRoutes(ServerCore* core, http::Router& router) {
   const http::RouteInfo register_model{
       RouteKind::kAdmin, &kTorchServeErrors,
       [](const HttpRequest& req, std::string& model, std::string&) {
+        // As the handler decides: a repository directory's name in url, or
+        // model_name for a file.
+        const std::string url = http::QueryParam(req.query, "url").value_or("");
         model = http::QueryParam(req.query, "model_name").value_or("");
+        if (url.find('/') == std::string::npos && !url.ends_with(".onnx")) model = url;
       }};
   router.Add(http::Method::kGet, "/models", read, route(&ListModels));
   router.Add(http::Method::kPost, "/models", register_model, route(&RegisterModel));

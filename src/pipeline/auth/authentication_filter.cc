@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <functional>
 
 namespace inferd::pipeline {
 namespace {
@@ -78,12 +80,23 @@ std::optional<Refusal> AuthenticationFilter::OnCall(RequestContext& context) {
     return Unauthenticated("credentials required: send Authorization: Bearer <API key or token>",
                            false);
   }
-  if (credential.starts_with(kApiKeyPrefix)) return FromApiKey(context, credential);
-  if (std::count(credential.begin(), credential.end(), '.') == 2) {
-    return FromToken(context, credential);
+  std::optional<Refusal> refusal;
+  if (credential.starts_with(kApiKeyPrefix)) {
+    refusal = FromApiKey(context, credential);
+  } else if (std::count(credential.begin(), credential.end(), '.') == 2) {
+    refusal = FromToken(context, credential);
+  } else {
+    context.identity.roles = RoleSet();
+    refusal = Unauthenticated("malformed credentials", true);
   }
-  context.identity.roles = RoleSet();
-  return Unauthenticated("malformed credentials", true);
+  // A probe that carries a stale credential still reaches an open route.
+  if (refusal && IsOpen(context, options_.protect_metrics) &&
+      refusal->status.code() == StatusCode::kUnauthenticated) {
+    context.identity = Identity();
+    context.identity.roles = RoleSet();
+    return std::nullopt;
+  }
+  return refusal;
 }
 
 std::optional<Refusal> AuthenticationFilter::FromApiKey(RequestContext& context,
@@ -110,7 +123,9 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
   context.identity.roles = RoleSet();
   if (options_.jwt == nullptr) return Unauthenticated("tokens are not enabled", true);
   const auto now = std::chrono::system_clock::now();
-  const void* key_set = options_.jwt->jwks().get();
+  // Read before verifying: a key set swapped in meanwhile makes the entry
+  // stale at once, never the other way round.
+  const uint64_t key_set = options_.jwt->jwks_generation();
   {
     std::lock_guard lock(tokens_mu_);
     auto hit = tokens_.find(std::string(token));
@@ -123,6 +138,13 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
   if (!claims.ok()) return Unauthenticated(claims.status().message(), true);
   context.identity.kind = "jwt";
   context.identity.name = claims->subject;
+  if (context.identity.name.empty()) {
+    // Without `sub`, tokens would share one identity (one rate bucket, one
+    // audit name): name each by a digest of itself.
+    char name[24];
+    std::snprintf(name, sizeof(name), "token-%016zx", std::hash<std::string_view>{}(token));
+    context.identity.name = name;
+  }
   RoleSet roles;
   for (const std::string& name : claims->roles) {
     if (auto role = ParseRole(name)) roles.Add(*role);

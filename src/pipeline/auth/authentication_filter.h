@@ -50,7 +50,7 @@ class AuthenticationFilter final : public Filter {
   struct VerifiedToken {
     Identity identity;
     std::chrono::system_clock::time_point expiry;
-    const void* key_set;  // the JWKS the token was checked against
+    uint64_t key_set;  // the JWKS generation the token was checked against
   };
   static constexpr size_t kMaxCachedTokens = 4096;
   std::mutex tokens_mu_;

@@ -5,6 +5,9 @@
 namespace inferd::pipeline {
 
 std::string_view AuthorizationFilter::BaseModelName(std::string_view model) {
+  // As the core resolves names (ModelManager::Get): MLflow's URI prefix
+  // first, then the alias or stage after the model.
+  if (model.starts_with("models:/")) model.remove_prefix(8);
   const size_t cut = model.find_first_of("@/");
   return cut == std::string_view::npos ? model : model.substr(0, cut);
 }
@@ -30,6 +33,21 @@ std::optional<Refusal> AuthorizationFilter::OnTarget(RequestContext& context) {
       break;
   }
   const Identity& identity = context.identity;
+  const bool limited = !identity.models.empty();
+  // Calls over every model at once (API keys) are for identities without a
+  // model limit: a key for some models must not mint a key for all.
+  if (context.server_wide && limited) {
+    return Refusal{PermissionDenied(identity.Label() +
+                                    " is limited to some models; this call needs an identity for "
+                                    "every model"),
+                   {}};
+  }
+  // A route that must name a model but could not tell which (no model
+  // given, several served) is refused to a limited identity, whose answer
+  // would otherwise list the models.
+  if (context.model_required && context.model.empty() && limited) {
+    return Refusal{NotFound("unknown model"), {}, true};
+  }
   // The model first: an identity that may not use it learns nothing more
   // than that it does not exist, whatever its roles.
   if (!context.model.empty() && !identity.models.empty()) {

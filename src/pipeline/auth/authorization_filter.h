@@ -14,8 +14,9 @@ class AuthorizationFilter final : public Filter {
   explicit AuthorizationFilter(bool protect_metrics) : protect_metrics_(protect_metrics) {}
   std::optional<Refusal> OnTarget(RequestContext& context) override;
 
-  // The model a request names, without a registry alias or stage
-  // ("m@champion", "m/Production" name model "m").
+  // The model a request names, as the core resolves it: without MLflow's
+  // "models:/" prefix, a registry alias or a stage ("models:/m@champion",
+  // "m/Production" name model "m").
   static std::string_view BaseModelName(std::string_view model);
 
  private:

@@ -271,6 +271,7 @@ JwtVerifier::JwtVerifier(JwtPolicy policy, std::optional<HmacKey> hmac,
 void JwtVerifier::SetJwks(std::shared_ptr<const JwkSet> jwks) {
   std::lock_guard<std::mutex> lock(jwks_mu_);
   jwks_.swap(jwks);
+  jwks_generation_.fetch_add(1, std::memory_order_acq_rel);
   // The old set (now in `jwks`) is released after the lock, outside it.
 }
 

@@ -22,6 +22,7 @@
 // copy the JwkSet pointer, so a SetJwks never waits on a verification.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -89,6 +90,9 @@ class JwtVerifier {
   // Replaces the JWKS (e.g. after its file changed); null removes it.
   void SetJwks(std::shared_ptr<const JwkSet> jwks);
   std::shared_ptr<const JwkSet> jwks() const;
+  // Moves with every SetJwks: what a cache of verified tokens compares (an
+  // address could be reused by a later set).
+  uint64_t jwks_generation() const { return jwks_generation_.load(std::memory_order_acquire); }
 
   const JwtPolicy& policy() const { return policy_; }
 
@@ -107,6 +111,7 @@ class JwtVerifier {
   const std::optional<HmacKey> hmac_;
   mutable std::mutex jwks_mu_;
   std::shared_ptr<const JwkSet> jwks_;  // guarded by jwks_mu_
+  std::atomic<uint64_t> jwks_generation_{0};
 };
 
 }  // namespace inferd::auth

@@ -1,5 +1,6 @@
 #include "pipeline/limits/rate_limit_filter.h"
 
+#include "pipeline/auth/authorization_filter.h"
 #include "pipeline/limits/rate_limit_headers.h"
 
 namespace inferd::pipeline {
@@ -65,12 +66,19 @@ std::optional<Refusal> RateLimitFilter::OnCall(RequestContext& context) {
   return std::nullopt;
 }
 
+std::optional<Refusal> RateLimitFilter::OnMessage(RequestContext& context) {
+  // Every message of a stream is a request: each takes a token.
+  if (!options_.per_identity || !IsLimited(context.kind)) return std::nullopt;
+  return Take(context, BucketKey(context));
+}
+
 std::optional<Refusal> RateLimitFilter::OnTarget(RequestContext& context) {
   if (!options_.per_identity || !options_.per_model || !IsLimited(context.kind) ||
       context.model.empty()) {
     return std::nullopt;
   }
-  return Take(context, BucketKey(context) + "|model:" + context.model);
+  return Take(context, BucketKey(context) + "|model:" +
+                           std::string(AuthorizationFilter::BaseModelName(context.model)));
 }
 
 }  // namespace inferd::pipeline

@@ -32,6 +32,7 @@ class RateLimitFilter final : public Filter {
       : options_(options), buckets_(buckets) {}
   std::optional<Refusal> OnCall(RequestContext& context) override;
   std::optional<Refusal> OnTarget(RequestContext& context) override;
+  std::optional<Refusal> OnMessage(RequestContext& context) override;
 
   // The bucket key of a request: its identity, or its client's address.
   static std::string BucketKey(const RequestContext& context);
