@@ -128,7 +128,7 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
   const uint64_t key_set = options_.jwt->jwks_generation();
   {
     std::lock_guard lock(tokens_mu_);
-    auto hit = tokens_.find(std::string(token));
+    auto hit = tokens_.find(token);
     if (hit != tokens_.end() && now < hit->second.expiry && hit->second.key_set == key_set) {
       context.identity = hit->second.identity;
       return std::nullopt;

@@ -53,8 +53,12 @@ class AuthenticationFilter final : public Filter {
     uint64_t key_set;  // the JWKS generation the token was checked against
   };
   static constexpr size_t kMaxCachedTokens = 4096;
+  struct TokenHash {
+    using is_transparent = void;  // looked up by string_view: no copy per request
+    size_t operator()(std::string_view token) const { return std::hash<std::string_view>{}(token); }
+  };
   std::mutex tokens_mu_;
-  std::unordered_map<std::string, VerifiedToken> tokens_;
+  std::unordered_map<std::string, VerifiedToken, TokenHash, std::equal_to<>> tokens_;
 };
 
 // The credential a request carries: "Bearer <x>" (scheme in any case) or
