@@ -40,7 +40,7 @@ std::optional<Refusal> AuthorizationFilter::OnTarget(RequestContext& context) {
     return Refusal{PermissionDenied(identity.Label() +
                                     " is limited to some models; this call needs an identity for "
                                     "every model"),
-                   {}};
+                   {{"www-authenticate", "Bearer realm=\"inferd\", error=\"insufficient_scope\""}}};
   }
   // A route that must name a model but could not tell which (no model
   // given, several served) is refused to a limited identity, whose answer
@@ -62,9 +62,10 @@ std::optional<Refusal> AuthorizationFilter::OnTarget(RequestContext& context) {
     if (!allowed) return Refusal{NotFound("unknown model"), {}, true};
   }
   if (!identity.roles.Has(needed)) {
+    // RFC 6750 §3.1: the token is good, its scope is not enough.
     return Refusal{PermissionDenied(identity.Label() + " does not have the '" +
                                     std::string(RoleName(needed)) + "' role this call needs"),
-                   {}};
+                   {{"www-authenticate", "Bearer realm=\"inferd\", error=\"insufficient_scope\""}}};
   }
   return std::nullopt;
 }
