@@ -375,6 +375,7 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
     handle->stats->RecordRequest(protocol, outputs.ok() ? Status::Ok() : outputs.status(),
                                  SchedulerClock::now() - arrived, report);
     handle->stats->RequestFinished();
+    ScopedExecutionReport current(&report);
     if (!outputs.ok()) return done(outputs.status());
     InferResponse response;
     response.model_name = handle->name;

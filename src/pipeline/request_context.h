@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -83,6 +84,10 @@ struct Outcome {
   std::string_view status_space;  // "http" or "grpc"
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
+  // Of an inference answered on the thread that ran it (HTTP): time in the
+  // model's queue, and in the engine (inputs, run, outputs).
+  std::optional<double> queue_ms = std::nullopt;
+  std::optional<double> compute_ms = std::nullopt;
 };
 
 }  // namespace inferd::pipeline

@@ -525,6 +525,17 @@ def test_access_log_names_identity_route_and_status(secured):
     assert e["identity"].startswith("api-key:k_") and e["status"] == 200
     assert e["route"] == "/v2/models/{model}" and e["model"] == MODEL
     assert e["protocol"] == "kserve-http" and e["kind"] == "read"
+    assert "queue_ms" not in e  # not an inference
+    x = mem.sample_inputs(MODEL, n=1)["float_input"]
+    requests.post(secured.url(f"/v2/models/{MODEL}/infer"), json={"inputs": [{
+        "name": "float_input", "datatype": "FP32", "shape": list(x.shape),
+        "data": x.flatten().tolist()}]}, headers={"X-Request-ID": "acc-2",
+        "X-API-Key": secured.creds["admin"]}, timeout=10)
+    time.sleep(0.2)
+    infer = next(json.loads(line) for line in secured.access_log.read_text().splitlines()
+                 if '"acc-2"' in line)
+    assert infer["status"] == 200 and infer["queue_ms"] >= 0 and infer["compute_ms"] > 0
+    assert infer["total_ms"] >= infer["queue_ms"] + infer["compute_ms"] * 0.5
 
 
 def test_trace_context_is_joined_over_http_and_grpc(secured):

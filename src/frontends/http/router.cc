@@ -1,5 +1,6 @@
 #include "frontends/http/router.h"
 
+#include "core/scheduler/execution_report.h"
 #include "observability/log.h"
 
 namespace inferd::http {
@@ -147,8 +148,14 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
   Responder finish = [chain, context, bytes_in,
                       respond = std::move(respond)](HttpResponse response) {
     for (const auto& header : context->response_headers) response.headers.push_back(header);
-    const pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
-                                    response.body.size()};
+    pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
+                              response.body.size()};
+    if (const ExecutionReport* report = CurrentExecutionReport()) {
+      using Ms = std::chrono::duration<double, std::milli>;
+      outcome.queue_ms = Ms(report->queue).count();
+      outcome.compute_ms =
+          Ms(report->compute_input + report->compute_infer + report->compute_output).count();
+    }
     // The request is over for the limits before its client hears so: its
     // next request must find the permit back.
     context->held.clear();

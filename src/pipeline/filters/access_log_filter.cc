@@ -81,6 +81,8 @@ std::string AccessLogFilter::Render(const RequestContext& context, const Outcome
           static_cast<uint64_t>(outcome.status));
   Integer(line, "bytes_in", outcome.bytes_in);
   Integer(line, "bytes_out", outcome.bytes_out);
+  if (outcome.queue_ms) Number(line, "queue_ms", *outcome.queue_ms);
+  if (outcome.compute_ms) Number(line, "compute_ms", *outcome.compute_ms);
   const auto total = std::chrono::steady_clock::now() - context.start;
   Number(line, "total_ms", std::chrono::duration<double, std::milli>(total).count());
   line += '}';
