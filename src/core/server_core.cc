@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/model_config.h"
+#include "core/model_visibility.h"
 #include "core/request_validator.h"
 #include "core/version.h"
 #include "observability/process_metrics.h"
@@ -85,13 +86,20 @@ void ServerCore::Shutdown() {
 }
 
 void ServerCore::RunRegistryChange(std::function<void(Status)> work) {
-  if (!admin_.Submit([work] { work(Status::Ok()); })) {
+  // The caller's visibility goes with the work onto the admin thread.
+  if (!admin_.Submit([work, visibility = CurrentModelVisibility()] {
+        ScopedModelVisibility scope(visibility);
+        work(Status::Ok());
+      })) {
     work(Unavailable("the server is shutting down"));
   }
 }
 
 void ServerCore::RunRegistryRead(std::function<void(Status)> work) {
-  if (!registry_reads_.Submit([work] { work(Status::Ok()); })) {
+  if (!registry_reads_.Submit([work, visibility = CurrentModelVisibility()] {
+        ScopedModelVisibility scope(visibility);
+        work(Status::Ok());
+      })) {
     work(Unavailable("the server is shutting down"));
   }
 }
@@ -167,7 +175,25 @@ void ServerCore::RemoveVersionLabel(std::string name, std::string label, AdminDo
            std::move(done));
 }
 
+std::vector<ModelStatus> ServerCore::ModelStatuses() const {
+  std::vector<ModelStatus> out = manager_.Statuses();
+  std::erase_if(out, [](const ModelStatus& s) { return !ModelVisibleNow(s.name); });
+  return out;
+}
+
+std::vector<std::string> ServerCore::ModelNames() const {
+  std::vector<std::string> out = manager_.Names();
+  std::erase_if(out, [](const std::string& name) { return !ModelVisibleNow(name); });
+  return out;
+}
+
 std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndex(bool ready_only) const {
+  std::vector<RepositoryIndexEntry> out = RepositoryIndexOfAll(ready_only);
+  std::erase_if(out, [](const RepositoryIndexEntry& e) { return !ModelVisibleNow(e.name); });
+  return out;
+}
+
+std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndexOfAll(bool ready_only) const {
   std::vector<RepositoryIndexEntry> out;
   std::set<std::string> known;
   for (const ModelStatus& model : manager_.Statuses()) {
@@ -237,7 +263,7 @@ StatusOr<std::vector<VersionStatistics>> ServerCore::Statistics(std::string_view
     if (!known) return ModelManager::UnknownModel(name);
   }
   manager_.ForEachReady([&](const ModelHandle& handle) {
-    if (name.empty() || handle->name == name) {
+    if ((name.empty() && ModelVisibleNow(handle->name)) || handle->name == name) {
       out.push_back({handle->name, handle->version, handle->stats->Snapshot()});
     }
   });

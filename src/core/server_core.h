@@ -112,8 +112,9 @@ class ServerCore {
   void RunRegistryChange(std::function<void(Status)> work);
   void RunRegistryRead(std::function<void(Status)> work);
 
-  std::vector<ModelStatus> ModelStatuses() const { return manager_.Statuses(); }
-  std::vector<std::string> ModelNames() const { return manager_.Names(); }
+  // Listings leave out what the caller may not see (core/model_visibility.h).
+  std::vector<ModelStatus> ModelStatuses() const;
+  std::vector<std::string> ModelNames() const;
   // The versions of `model` that serve now, ascending (empty when none or unknown).
   std::vector<int64_t> ReadyVersions(std::string_view model) const;
 
@@ -137,6 +138,7 @@ class ServerCore {
   void Enqueue(ModelHandle model, InferRequest request, std::optional<int> instance,
                InferCallback done);
   void RunAdmin(std::function<Status()> work, AdminDone done);
+  std::vector<RepositoryIndexEntry> RepositoryIndexOfAll(bool ready_only) const;
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
                                                      MetricsRegistry* metrics);
   void CollectModelMetrics(MetricsRegistry& registry) const;

@@ -691,3 +691,34 @@ def test_a_token_without_sub_has_an_identity_of_its_own(secured):
     entry = next(json.loads(line) for line in secured.access_log.read_text().splitlines()
                  if '"nosub-1"' in line)
     assert entry["identity"].startswith("jwt:token-")
+
+
+def test_listings_show_a_limited_key_only_its_models(secured):
+    other = {"X-API-Key": secured.creds["infer_other"]}  # read and infer on OTHER only
+    everyone = {"X-API-Key": secured.creds["admin"]}
+
+    def names(path, method="GET", headers=other, pick=None):
+        r = requests.request(method, secured.url(path), headers=headers, timeout=10)
+        assert r.status_code == 200, r.text
+        return set(pick(r.json()))
+
+    index = names("/v2/repository/index", "POST", pick=lambda b: [m["name"] for m in b])
+    assert index == {OTHER}
+    assert {MODEL, OTHER} <= names("/v2/repository/index", "POST", everyone,
+                                   lambda b: [m["name"] for m in b])
+    assert names("/v1/models", pick=lambda b: b["models"]) == {OTHER}
+    assert names("/models", pick=lambda b: [m["modelName"] for m in b["models"]]) == {OTHER}
+    assert names("/v2/models/stats", pick=lambda b: [m["name"] for m in b["model_stats"]]) <= {
+        OTHER}
+    requests.post(secured.url("/api/2.0/mlflow/registered-models/create"), headers=everyone,
+                  json={"name": ADMIN_MODEL}, timeout=10)
+    search = "/api/2.0/mlflow/registered-models/search"
+    assert ADMIN_MODEL in names(search, headers=everyone,
+                                pick=lambda b: [m["name"] for m in b["registered_models"]])
+    assert ADMIN_MODEL not in names(
+        search, pick=lambda b: [m["name"] for m in b.get("registered_models", [])])
+    with grpc.insecure_channel(secured.grpc_target) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        listed = stub.RepositoryIndex(service_pb2.RepositoryIndexRequest(),
+                                      metadata=(("x-api-key", secured.creds["infer_other"]),))
+        assert {m.name for m in listed.models} == {OTHER}

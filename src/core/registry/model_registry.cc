@@ -11,6 +11,7 @@
 #include "core/lifecycle/repository_scanner.h"
 #include "core/lifecycle/version_writer.h"
 #include "core/model_config.h"
+#include "core/model_visibility.h"
 #include "core/sha256.h"
 #include "observability/log.h"
 
@@ -278,7 +279,10 @@ StatusOr<std::vector<RegisteredModelRecord>> ModelRegistry::ListModels() {
   auto store = StoreForRead();
   if (store.status().code() == StatusCode::kNotFound) return std::vector<RegisteredModelRecord>{};
   INFERD_RETURN_IF_ERROR(store.status());
-  return (*store)->ListModels();
+  INFERD_ASSIGN_OR_RETURN(std::vector<RegisteredModelRecord> models, (*store)->ListModels());
+  // A caller limited to some models lists only those (core/model_visibility.h).
+  std::erase_if(models, [](const RegisteredModelRecord& m) { return !ModelVisibleNow(m.name); });
+  return models;
 }
 
 StatusOr<RegisteredModelRecord> ModelRegistry::UpdateModel(const std::string& name,

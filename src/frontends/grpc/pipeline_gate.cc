@@ -5,6 +5,7 @@
 #include "core/lifecycle/model_manager.h"
 #include "frontends/grpc/grpc_server.h"
 #include "observability/log.h"
+#include "pipeline/auth/authorization_filter.h"
 
 namespace inferd::grpcfe {
 
@@ -174,6 +175,20 @@ std::shared_ptr<PipelineGate::Call> PipelineGate::Begin(grpc::experimental::Serv
 void PipelineGate::End(const grpc::ServerContextBase* context) {
   std::lock_guard lock(mu_);
   calls_.erase(context);
+}
+
+std::shared_ptr<const ModelVisibility> PipelineGate::Visibility(
+    grpc::ServerContextBase* context) const {
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard lock(mu_);
+    auto it = calls_.find(context);
+    if (it != calls_.end()) call = it->second;
+  }
+  // No call state: Admit refused the call already; see nothing.
+  if (!call) return std::make_shared<const ModelVisibility>([](std::string_view) { return false; });
+  std::lock_guard lock(call->mu);
+  return pipeline::VisibilityOf(call->context.identity);
 }
 
 grpc::Status PipelineGate::RefusalStatus(const pipeline::RequestContext& context,

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/model_visibility.h"
 #include "pipeline/pipeline.h"
 
 namespace inferd::grpcfe {
@@ -54,6 +55,9 @@ class PipelineGate {
   grpc::Status AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
                             std::string_view version) const;
 
+  // What the call's identity may see in listings (null: everything).
+  std::shared_ptr<const ModelVisibility> Visibility(grpc::ServerContextBase* context) const;
+
   // The status a refusal is answered with.
   static grpc::Status RefusalStatus(const pipeline::RequestContext& context,
                                     const pipeline::Refusal& refusal);
@@ -77,6 +81,10 @@ class PipelineGate {
 inline grpc::Status Admit(const PipelineGate* gate, grpc::ServerContextBase* context,
                           std::string_view model, std::string_view version = {}) {
   return gate ? gate->Admit(context, model, version) : grpc::Status::OK;
+}
+inline std::shared_ptr<const ModelVisibility> Visibility(const PipelineGate* gate,
+                                                         grpc::ServerContextBase* context) {
+  return gate ? gate->Visibility(context) : nullptr;
 }
 inline grpc::Status AdmitMessage(const PipelineGate* gate, grpc::ServerContextBase* context,
                                  std::string_view model, std::string_view version = {}) {

@@ -1,7 +1,9 @@
 #include "frontends/http/router.h"
 
+#include "core/model_visibility.h"
 #include "core/scheduler/execution_report.h"
 #include "observability/log.h"
+#include "pipeline/auth/authorization_filter.h"
 
 namespace inferd::http {
 namespace {
@@ -181,6 +183,7 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
   ScopedLogFields log_fields({{"request_id", context->request_id},
                               {"trace_id", context->trace.trace_id},
                               {"span_id", context->trace.span_id}});
+  ScopedModelVisibility visibility(pipeline::VisibilityOf(context->identity));
   route->handler(request, std::move(finish));
 }
 

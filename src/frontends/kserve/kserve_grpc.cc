@@ -264,6 +264,7 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
         !admitted.ok()) {
       return Answer(context, admitted);
     }
+    ScopedModelVisibility visibility(grpcfe::Visibility(gate_, context));
     auto stats = core_->Statistics(request->name(), request->version());
     if (!stats.ok()) return Answer(context, ToGrpcStatus(stats.status()));
     StatisticsToProto(*stats, *response);
@@ -276,6 +277,7 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
       return Answer(context, admitted);
     }
+    ScopedModelVisibility visibility(grpcfe::Visibility(gate_, context));
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
     for (const RepositoryIndexEntry& e : core_->RepositoryIndex(request->ready())) {
       auto* entry = response->add_models();

@@ -12,6 +12,18 @@ std::string_view AuthorizationFilter::BaseModelName(std::string_view model) {
   return cut == std::string_view::npos ? model : model.substr(0, cut);
 }
 
+std::shared_ptr<const ModelVisibility> VisibilityOf(const Identity& identity) {
+  if (identity.models.empty()) return nullptr;
+  return std::make_shared<const ModelVisibility>(
+      [patterns = identity.models](std::string_view model) {
+        const std::string_view base = AuthorizationFilter::BaseModelName(model);
+        for (const std::string& pattern : patterns) {
+          if (ModelPatternMatches(pattern, base)) return true;
+        }
+        return false;
+      });
+}
+
 std::optional<Refusal> AuthorizationFilter::OnTarget(RequestContext& context) {
   Role needed = Role::kAdmin;
   switch (context.kind) {

@@ -5,6 +5,9 @@
 // Stateless; thread-safe.
 #pragma once
 
+#include <memory>
+
+#include "core/model_visibility.h"
 #include "pipeline/filter.h"
 
 namespace inferd::pipeline {
@@ -22,5 +25,9 @@ class AuthorizationFilter final : public Filter {
  private:
   bool protect_metrics_;
 };
+
+// What an identity may see in listings: null (everything) without a model
+// limit, else its model patterns, matched as OnTarget matches them.
+std::shared_ptr<const ModelVisibility> VisibilityOf(const Identity& identity);
 
 }  // namespace inferd::pipeline
