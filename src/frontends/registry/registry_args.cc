@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "core/json_nesting.h"
 #include "core/lifecycle/repository_scanner.h"
 #include "frontends/http/query_params.h"
 
@@ -35,30 +36,6 @@ StatusOr<std::string> StringOf(const rapidjson::Value& v, std::string_view key) 
   return std::string(v.GetString(), v.GetStringLength());
 }
 
-// rapidjson builds and frees nested values recursively: bound the nesting so
-// a hostile body cannot exhaust the stack. Registry bodies nest 3 deep.
-bool NestingWithin(std::string_view body, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 bool IsUtf8(std::string_view text) {
@@ -73,7 +50,8 @@ StatusOr<RegistryArgs> RegistryArgs::Parse(const http::HttpRequest& request) {
   args.query_ = request.query;
   const std::string& body = *request.body;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return args;
-  if (!NestingWithin(body, 16)) return InvalidArgument("the JSON body nests deeper than 16 levels");
+  if (!JsonNestingWithin(body, 16))
+    return InvalidArgument("the JSON body nests deeper than 16 levels");
   args.json_ = std::make_unique<Json>();
   args.json_->doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
       body.data(), body.size());
