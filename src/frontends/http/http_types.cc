@@ -52,6 +52,10 @@ std::string_view HttpRequest::Param(std::string_view name) const {
   return it == params.end() ? std::string_view() : std::string_view(it->second);
 }
 
+HttpResponse StatusJsonError(const Status& status) {
+  return JsonError(HttpStatusFor(status), status.message());
+}
+
 HttpResponse JsonError(unsigned status, std::string_view message) {
   JsonBuffer buffer;
   rapidjson::Writer<JsonBuffer> writer(buffer);

@@ -71,5 +71,8 @@ unsigned HttpStatusFor(const Status& status);
 
 // A JSON body {"error": message} with the given status.
 HttpResponse JsonError(unsigned status, std::string_view message);
+// The same for a core error, with HttpStatusFor's status: KServe's shape, which
+// the routes without an error shape of their own share.
+HttpResponse StatusJsonError(const Status& status);
 
 }  // namespace inferd::http

@@ -23,7 +23,7 @@ HttpResponse RenderRefusal(const RouteInfo* info, const pipeline::RequestContext
                            const pipeline::Refusal& refusal) {
   HttpResponse response;
   if (info == nullptr) {
-    response = JsonError(HttpStatusFor(refusal.status), refusal.status.message());
+    response = StatusJsonError(refusal.status);
   } else if (refusal.as_unknown_model) {
     response = info->errors->render(info->errors->unknown_model(context.model));
   } else {

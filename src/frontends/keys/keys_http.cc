@@ -17,11 +17,9 @@ using http::Responder;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-HttpResponse Error(const Status& status) {
-  return http::JsonError(http::HttpStatusFor(status), status.message());
-}
+constexpr auto Error = &http::StatusJsonError;
 
-const http::ProtocolErrors kErrors{"keys-http", &Error, &ModelManager::UnknownModel};
+const http::ProtocolErrors kErrors{"keys-http", Error, &ModelManager::UnknownModel};
 
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(

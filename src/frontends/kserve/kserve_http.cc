@@ -20,7 +20,7 @@ using http::Method;
 using http::Responder;
 
 HttpResponse ErrorResponse(const Status& status) {
-  return http::JsonError(http::HttpStatusFor(status), status.message());
+  return http::StatusJsonError(status);
 }
 
 const http::ProtocolErrors kErrors{"kserve-http", &ErrorResponse, &ModelManager::UnknownModel};

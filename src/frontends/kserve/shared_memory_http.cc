@@ -15,11 +15,9 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-HttpResponse Error(const Status& status) {
-  return http::JsonError(http::HttpStatusFor(status), status.message());
-}
+constexpr auto Error = &http::StatusJsonError;
 
-const http::ProtocolErrors kErrors{"kserve-http", &Error, &ModelManager::UnknownModel};
+const http::ProtocolErrors kErrors{"kserve-http", Error, &ModelManager::UnknownModel};
 
 HttpResponse Empty() {
   return HttpResponse{200, "", "", {}};

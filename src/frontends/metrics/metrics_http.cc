@@ -3,10 +3,8 @@
 namespace inferd::metrics {
 
 void AddMetricsRoutes(ServerCore* core, http::Router& router) {
-  static const http::ProtocolErrors kErrors{
-      "metrics-http",
-      [](const Status& s) { return http::JsonError(http::HttpStatusFor(s), s.message()); },
-      &ModelManager::UnknownModel};
+  static const http::ProtocolErrors kErrors{"metrics-http", &http::StatusJsonError,
+                                            &ModelManager::UnknownModel};
   router.Add(http::Method::kGet, "/metrics", {pipeline::RouteKind::kMetrics, &kErrors},
              [core](http::HttpRequest&, http::Responder respond) {
                http::HttpResponse response;

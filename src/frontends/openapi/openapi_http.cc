@@ -49,8 +49,7 @@ std::filesystem::path DefaultAssetsDir() {
 
 void AddOpenApiRoutes(http::Router& router, std::filesystem::path assets_dir) {
   static const http::ProtocolErrors kErrors{
-      "openapi-http",
-      [](const Status& s) { return http::JsonError(http::HttpStatusFor(s), s.message()); },
+      "openapi-http", &http::StatusJsonError,
       [](std::string_view) { return NotFound("no such document"); }};
   const http::RouteInfo docs{pipeline::RouteKind::kDocs, &kErrors};
   router.Add(http::Method::kGet, "/openapi.json", docs,
