@@ -66,8 +66,10 @@ Status WriteOutputsToSharedMemory(const SharedMemoryRegions* regions,
     }
     INFERD_ASSIGN_OR_RETURN(auto view,
                             regions->Find(out.where.region, out.where.offset, tensor->byte_size()));
+    // memmove: an output may still be a view of an input read from the same
+    // region (a pass-through output), and the two ranges may overlap.
     if (tensor->byte_size() > 0)
-      std::memcpy(view.bytes.data(), tensor->data(), tensor->byte_size());
+      std::memmove(view.bytes.data(), tensor->data(), tensor->byte_size());
   }
   return Status::Ok();
 }
