@@ -17,6 +17,7 @@
 #include "core/classification.h"
 #include "core/status.h"
 #include "core/tensor.h"
+#include "observability/request_scope.h"
 
 namespace inferd {
 
@@ -53,6 +54,9 @@ struct InferRequest {
   std::shared_ptr<std::atomic<bool>> cancelled;
   // The protocol it came in on, a static name for metrics ("kserve_http", ...).
   std::string_view protocol = "unknown";
+  // The request as logs see it; ServerCore::Infer takes the thread's current
+  // one (observability/request_scope.h) when it is not set.
+  std::shared_ptr<RequestScope> scope;
 };
 
 struct InferResponse {

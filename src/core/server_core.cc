@@ -86,9 +86,10 @@ void ServerCore::Shutdown() {
 }
 
 void ServerCore::RunRegistryChange(std::function<void(Status)> work) {
-  // The caller's visibility goes with the work onto the admin thread.
-  if (!admin_.Submit([work, visibility = CurrentModelVisibility()] {
+  // The caller's visibility and request go with the work onto the admin thread.
+  if (!admin_.Submit([work, visibility = CurrentModelVisibility(), request = CurrentRequest()] {
         ScopedModelVisibility scope(visibility);
+        ScopedRequest logged_as(request);
         work(Status::Ok());
       })) {
     work(Unavailable("the server is shutting down"));
@@ -96,10 +97,12 @@ void ServerCore::RunRegistryChange(std::function<void(Status)> work) {
 }
 
 void ServerCore::RunRegistryRead(std::function<void(Status)> work) {
-  if (!registry_reads_.Submit([work, visibility = CurrentModelVisibility()] {
-        ScopedModelVisibility scope(visibility);
-        work(Status::Ok());
-      })) {
+  if (!registry_reads_.Submit(
+          [work, visibility = CurrentModelVisibility(), request = CurrentRequest()] {
+            ScopedModelVisibility scope(visibility);
+            ScopedRequest logged_as(request);
+            work(Status::Ok());
+          })) {
     work(Unavailable("the server is shutting down"));
   }
 }
@@ -224,7 +227,11 @@ std::vector<RepositoryIndexEntry> ServerCore::RepositoryIndexOfAll(bool ready_on
 }
 
 void ServerCore::RunAdmin(std::function<Status()> work, AdminDone done) {
-  auto task = [work = std::move(work), done]() { done(work()); };
+  // The admin thread's lines about the change name the request that asked.
+  auto task = [work = std::move(work), done, request = CurrentRequest()]() {
+    ScopedRequest logged_as(request);
+    done(work());
+  };
   if (!admin_.Submit(task)) done(Unavailable("the server is shutting down"));
 }
 
@@ -354,6 +361,9 @@ Status ApplyClassifications(const LoadedModel& model,
 }  // namespace
 
 void ServerCore::Infer(ModelHandle handle, InferRequest request, InferCallback done) {
+  if (!request.scope) request.scope = CurrentRequest();
+  // An id the body names (KServe's `id`) is the request's id in the logs.
+  if (request.scope && !request.id.empty()) request.scope->AdoptNamedId(request.id);
   if (handle->sequences) {
     SequenceBatcher* sequences = handle->sequences.get();
     // Weak: a queued step must not keep its model version alive (the batcher
@@ -390,9 +400,10 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
   if (request.priority > 0) queued.level = request.priority - 1;
   queued.cancelled = std::move(request.cancelled);
   queued.instance = instance;
+  queued.scope = request.scope;
   // The callback holds the handle, so the version stays loaded until it is done.
   queued.done = [handle, arrived, protocol = request.protocol, id = std::move(request.id),
-                 classifications = std::move(request.classifications), done](
+                 classifications = std::move(request.classifications), scope = request.scope, done](
                     StatusOr<std::vector<Tensor>> outputs, const ExecutionReport& report) mutable {
     if (outputs.ok() && !classifications.empty()) {
       Status classified = ApplyClassifications(*handle, classifications, *outputs);
@@ -401,7 +412,10 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
     handle->stats->RecordRequest(protocol, outputs.ok() ? Status::Ok() : outputs.status(),
                                  SchedulerClock::now() - arrived, report);
     handle->stats->RequestFinished();
-    ScopedExecutionReport current(&report);
+    if (scope) {
+      scope->AddExecution(report.queue,
+                          report.compute_input + report.compute_infer + report.compute_output);
+    }
     if (!outputs.ok()) return done(outputs.status());
     InferResponse response;
     response.model_name = handle->name;

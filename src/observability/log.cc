@@ -4,8 +4,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+
+#include "observability/request_scope.h"
 
 namespace inferd {
 namespace {
@@ -21,16 +24,29 @@ std::shared_ptr<spdlog::logger> Logger() {
   return logger;
 }
 
-// Fields every line of this thread carries (ScopedLogFields).
-thread_local std::vector<std::pair<std::string, std::string>>* t_scoped = nullptr;
+// The fields of the requests installed on this thread (a batch's ids are
+// joined with commas: "request_id=a,b").
+std::vector<std::pair<std::string, std::string>> RequestFields() {
+  std::vector<std::pair<std::string, std::string>> joined;
+  for (const auto& request : CurrentRequests()) {
+    for (auto& field : request->LogFields()) {
+      auto it = std::find_if(joined.begin(), joined.end(),
+                             [&](const auto& seen) { return seen.first == field.first; });
+      if (it == joined.end()) {
+        joined.push_back(std::move(field));
+      } else {
+        it->second += ',';
+        it->second += field.second;
+      }
+    }
+  }
+  return joined;
+}
 
 std::string Render(std::string_view message, std::initializer_list<LogField> given) {
   std::vector<LogField> fields(given);
-  if (t_scoped != nullptr) {
-    for (const auto& [k, v] : *t_scoped) {
-      if (!v.empty()) fields.emplace_back(k, v);
-    }
-  }
+  const auto request_fields = RequestFields();
+  for (const auto& [k, v] : request_fields) fields.emplace_back(k, v);
   std::string out;
   if (g_format.load() == LogFormat::kJson) {
     out += "\"msg\":\"";
@@ -97,20 +113,6 @@ void InitLogging(LogFormat format, bool verbose) {
   }
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   logger->flush_on(spdlog::level::info);
-}
-
-ScopedLogFields::ScopedLogFields(
-    std::initializer_list<std::pair<std::string_view, std::string_view>> fields)
-    : previous_(t_scoped) {
-  for (const auto& [k, v] : fields) fields_.emplace_back(std::string(k), std::string(v));
-  if (previous_ != nullptr) {
-    fields_.insert(fields_.begin(), previous_->begin(), previous_->end());
-  }
-  t_scoped = &fields_;
-}
-
-ScopedLogFields::~ScopedLogFields() {
-  t_scoped = previous_;
 }
 
 void LogInfo(std::string_view m, std::initializer_list<LogField> f) {

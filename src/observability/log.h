@@ -1,5 +1,7 @@
 // Structured logging: a message plus key/value fields, rendered as a text line
-// or one JSON object per line (--log-format). Thread-safe.
+// or one JSON object per line (--log-format). A line logged while requests
+// are installed on the thread (observability/request_scope.h) carries their
+// ids and trace. Thread-safe.
 #pragma once
 
 #include <initializer_list>
@@ -21,20 +23,6 @@ struct LogField {
   std::string_view key;
   std::string value;
   bool quoted;
-};
-
-// While alive, every line logged on this thread carries these fields too
-// (a request's id and trace, for the lines its handler causes). Scopes nest.
-class ScopedLogFields {
- public:
-  ScopedLogFields(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
-  ~ScopedLogFields();
-  ScopedLogFields(const ScopedLogFields&) = delete;
-  ScopedLogFields& operator=(const ScopedLogFields&) = delete;
-
- private:
-  std::vector<std::pair<std::string, std::string>> fields_;
-  std::vector<std::pair<std::string, std::string>>* previous_;
 };
 
 void InitLogging(LogFormat format, bool verbose = false);

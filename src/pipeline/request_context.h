@@ -71,6 +71,7 @@ struct RequestContext {
 
   // Filled by the filters.
   std::string request_id;
+  bool request_id_from_client = false;  // X-Request-ID; otherwise made here
   TraceContext trace;
   Identity identity;
   HeaderList response_headers;  // added to every answer, refusals included
@@ -84,8 +85,8 @@ struct Outcome {
   std::string_view status_space;  // "http" or "grpc"
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
-  // Of an inference answered on the thread that ran it (HTTP): time in the
-  // model's queue, and in the engine (inputs, run, outputs).
+  // Of a request that ran inferences: time in the models' queues, and in
+  // the engine (inputs, run, outputs), summed over its inferences.
   std::optional<double> queue_ms = std::nullopt;
   std::optional<double> compute_ms = std::nullopt;
 };

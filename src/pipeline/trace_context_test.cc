@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "observability/request_scope.h"
 #include "pipeline/filters/request_id_filter.h"
 
 namespace inferd::pipeline {
@@ -73,7 +74,7 @@ TEST(RequestIdFilterTest, KeepsASaneClientIdAndReplacesOthers) {
   EXPECT_FALSE(filter.OnCall(replaced));
   EXPECT_EQ(replaced.request_id.size(), 36u);  // a UUID
   EXPECT_EQ(replaced.request_id[14], '4');
-  EXPECT_FALSE(RequestIdFilter::IsAcceptable(std::string(201, 'a')));
+  EXPECT_FALSE(RequestScope::IsAcceptableId(std::string(201, 'a')));
 }
 
 }  // namespace

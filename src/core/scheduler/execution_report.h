@@ -18,21 +18,4 @@ struct ExecutionReport {
   bool succeeded = false;  // the execution returned outputs for every request
 };
 
-// The report of the execution whose answer this thread is delivering: set
-// around an InferCallback, so what the callback does synchronously (a
-// frontend answering, the request pipeline's access log) can read the
-// request's queue and compute time. Null elsewhere. Thread-local.
-const ExecutionReport* CurrentExecutionReport();
-
-class ScopedExecutionReport {
- public:
-  explicit ScopedExecutionReport(const ExecutionReport* report);
-  ~ScopedExecutionReport();
-  ScopedExecutionReport(const ScopedExecutionReport&) = delete;
-  ScopedExecutionReport& operator=(const ScopedExecutionReport&) = delete;
-
- private:
-  const ExecutionReport* previous_;
-};
-
 }  // namespace inferd

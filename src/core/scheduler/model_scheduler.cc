@@ -286,6 +286,11 @@ void ModelScheduler::Run(std::vector<Entry> batch) {
   }
   if (options_.max_batch_size == 0) report.batch_size = 1;
   const std::vector<size_t>& outputs = batch.front().request.prepared.outputs;
+  // What the engine logs while the batch runs names every request in it.
+  std::vector<std::shared_ptr<RequestScope>> requests;
+  requests.reserve(batch.size());
+  for (const Entry& e : batch) requests.push_back(e.request.scope);
+  ScopedRequest logged_as(std::move(requests));
 
   StatusOr<std::vector<Tensor>> result = std::vector<Tensor>{};
   std::vector<std::vector<Tensor>> pieces;

@@ -24,6 +24,7 @@
 #include "core/backend.h"
 #include "core/prepared_request.h"
 #include "core/scheduler/execution_report.h"
+#include "observability/request_scope.h"
 
 namespace inferd {
 
@@ -59,6 +60,8 @@ struct QueuedRequest {
   // Runs on this instance (0-based), in arrival order with the other
   // requests pinned to it; unset: any instance.
   std::optional<int> instance;
+  // The request as logs see it: installed while its batch runs.
+  std::shared_ptr<RequestScope> scope;
 };
 
 // Called once per execution (batch), on the instance thread, with the report

@@ -14,6 +14,7 @@ using grpc::experimental::InterceptionHookPoints;
 struct PipelineGate::Call {
   std::mutex mu;  // the handler (Admit) and the interceptor may run on different threads
   pipeline::RequestContext context;
+  std::shared_ptr<RequestScope> scope;  // made when the call is first admitted
   std::optional<pipeline::Refusal> refusal;
   bool call_ran = false;  // the call phase ran (metadata arrived)
   uint64_t bytes_in = 0;
@@ -58,6 +59,10 @@ std::string CertificateSubject(const grpc::ServerContextBase& context) {
   }
   return {};
 }
+
+// The message may have named the request (KServe's `id`): the answer and
+// the access log carry that id.
+void AdoptNamedRequestId(PipelineGate::Call& call);
 
 }  // namespace
 
@@ -111,6 +116,7 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       std::lock_guard lock(call_->mu);
+      AdoptNamedRequestId(*call_);
       auto* trailing = methods->GetSendTrailingMetadata();
       for (const auto& [name, value] : call_->context.response_headers) {
         trailing->emplace(name, value);
@@ -118,8 +124,15 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
       call_->context.held.clear();  // permits back before the client hears the end
       if (!call_->done) {
         call_->done = true;
-        const pipeline::Outcome outcome{static_cast<int>(status.error_code()), "grpc",
-                                        call_->bytes_in, call_->bytes_out};
+        pipeline::Outcome outcome{static_cast<int>(status.error_code()), "grpc", call_->bytes_in,
+                                  call_->bytes_out};
+        if (call_->scope) {
+          if (const auto execution = call_->scope->execution()) {
+            using Ms = std::chrono::duration<double, std::milli>;
+            outcome.queue_ms = Ms(execution->queue).count();
+            outcome.compute_ms = Ms(execution->compute).count();
+          }
+        }
         gate_->pipeline_->Done(call_->context, outcome);
       }
     }
@@ -197,18 +210,18 @@ grpc::Status PipelineGate::RefusalStatus(const pipeline::RequestContext& context
   return ToGrpcStatus(refusal.status);
 }
 
-grpc::Status PipelineGate::Admit(grpc::ServerContextBase* context, std::string_view model,
-                                 std::string_view version) const {
+Admission PipelineGate::Admit(grpc::ServerContextBase* context, std::string_view model,
+                              std::string_view version) const {
   return AdmitAt(context, model, version, false);
 }
 
-grpc::Status PipelineGate::AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
-                                        std::string_view version) const {
+Admission PipelineGate::AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
+                                     std::string_view version) const {
   return AdmitAt(context, model, version, true);
 }
 
-grpc::Status PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string_view model,
-                                   std::string_view version, bool message) const {
+Admission PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string_view model,
+                                std::string_view version, bool message) const {
   std::shared_ptr<Call> call;
   {
     std::lock_guard lock(mu_);
@@ -236,7 +249,27 @@ grpc::Status PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string
     }
     return RefusalStatus(call->context, *refusal);
   }
-  return grpc::Status::OK;
+  if (!call->scope) {
+    const pipeline::RequestContext& admitted = call->context;
+    call->scope =
+        std::make_shared<RequestScope>(admitted.request_id, admitted.request_id_from_client,
+                                       admitted.trace.trace_id, admitted.trace.span_id);
+  }
+  return Admission(grpc::Status::OK, call->scope);
 }
+
+namespace {
+
+void AdoptNamedRequestId(PipelineGate::Call& call) {
+  if (!call.scope) return;
+  std::string id = call.scope->request_id();
+  if (id == call.context.request_id) return;
+  for (auto& [name, value] : call.context.response_headers) {
+    if (name == "x-request-id" && value == call.context.request_id) value = id;
+  }
+  call.context.request_id = std::move(id);
+}
+
+}  // namespace
 
 }  // namespace inferd::grpcfe

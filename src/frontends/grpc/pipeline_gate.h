@@ -26,11 +26,29 @@
 #include <unordered_map>
 
 #include "core/model_visibility.h"
+#include "observability/request_scope.h"
 #include "pipeline/pipeline.h"
 
 namespace inferd::grpcfe {
 
 // What the pipeline needs to know of an rpc ("/inference.GRPCInferenceService/ModelInfer").
+// What Admit answers: the status to finish the call (or stream message) with
+// when it is not OK. While it is alive, an admitted call's request (id,
+// trace) is installed on this thread, so the lines the handler causes, here
+// and on the core's threads, carry them: keep it to the end of the handler.
+class Admission {
+ public:
+  Admission(grpc::Status status, std::shared_ptr<RequestScope> request = nullptr)
+      : status_(std::move(status)),
+        installed_(request ? std::make_unique<ScopedRequest>(std::move(request)) : nullptr) {}
+  bool ok() const { return status_.ok(); }
+  const grpc::Status& status() const { return status_; }
+
+ private:
+  grpc::Status status_;
+  std::unique_ptr<ScopedRequest> installed_;
+};
+
 struct RpcInfo {
   pipeline::RouteKind kind;
   std::string_view protocol;  // "kserve-grpc", "tfserving-grpc"
@@ -48,12 +66,12 @@ class PipelineGate {
 
   // OK when the call may go on to serve `model` (empty when the rpc names
   // none); otherwise the status to finish the call (or stream message) with.
-  grpc::Status Admit(grpc::ServerContextBase* context, std::string_view model,
-                     std::string_view version) const;
+  Admission Admit(grpc::ServerContextBase* context, std::string_view model,
+                  std::string_view version) const;
   // The same for a stream's further message (gRPC ModelStreamInfer): its
   // model, and the per-request limits again.
-  grpc::Status AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
-                            std::string_view version) const;
+  Admission AdmitMessage(grpc::ServerContextBase* context, std::string_view model,
+                         std::string_view version) const;
 
   // What the call's identity may see in listings (null: everything).
   std::shared_ptr<const ModelVisibility> Visibility(grpc::ServerContextBase* context) const;
@@ -67,8 +85,8 @@ class PipelineGate {
  private:
   friend class PipelineInterceptor;
   std::shared_ptr<Call> Begin(grpc::experimental::ServerRpcInfo* info);
-  grpc::Status AdmitAt(grpc::ServerContextBase* context, std::string_view model,
-                       std::string_view version, bool message) const;
+  Admission AdmitAt(grpc::ServerContextBase* context, std::string_view model,
+                    std::string_view version, bool message) const;
   void End(const grpc::ServerContextBase* context);
 
   const pipeline::Pipeline* pipeline_;
@@ -78,17 +96,17 @@ class PipelineGate {
 };
 
 // Admit through a gate that may be null (no pipeline: everything is admitted).
-inline grpc::Status Admit(const PipelineGate* gate, grpc::ServerContextBase* context,
-                          std::string_view model, std::string_view version = {}) {
-  return gate ? gate->Admit(context, model, version) : grpc::Status::OK;
+inline Admission Admit(const PipelineGate* gate, grpc::ServerContextBase* context,
+                       std::string_view model, std::string_view version = {}) {
+  return gate ? gate->Admit(context, model, version) : Admission(grpc::Status::OK);
 }
 inline std::shared_ptr<const ModelVisibility> Visibility(const PipelineGate* gate,
                                                          grpc::ServerContextBase* context) {
   return gate ? gate->Visibility(context) : nullptr;
 }
-inline grpc::Status AdmitMessage(const PipelineGate* gate, grpc::ServerContextBase* context,
-                                 std::string_view model, std::string_view version = {}) {
-  return gate ? gate->AdmitMessage(context, model, version) : grpc::Status::OK;
+inline Admission AdmitMessage(const PipelineGate* gate, grpc::ServerContextBase* context,
+                              std::string_view model, std::string_view version = {}) {
+  return gate ? gate->AdmitMessage(context, model, version) : Admission(grpc::Status::OK);
 }
 
 }  // namespace inferd::grpcfe

@@ -27,6 +27,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+
+// A refused request's body up to this size is read (and dropped) so its
+// connection stays open; a larger one is not read at all.
+constexpr uint64_t kRefusedBodyRead = 64 * 1024;
 using PlainStream = beast::basic_stream<tcp, Strand>;
 using TlsStream = beast::ssl_stream<PlainStream>;
 
@@ -169,6 +173,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   // Uploads may be larger than other bodies, for clients that may upload.
+  // The route and the pipeline's call phase (identity, limits) run here,
+  // before the body is read: a refused caller costs no decoding, and one
+  // with a large body is answered without reading it.
   void OnHeader(beast::error_code ec, size_t bytes) {
     if (ec) return OnRead(ec, bytes);
     const auto& options = server_->options_;
@@ -182,12 +189,29 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
         body_limit_ = std::max(body_limit_, options.max_upload_bytes);
       }
     }
+    http10_ = header.version() == 10;
+    head_ = header.method() == bhttp::verb::head;
+    request_ = MakeRequest(header);
+    if (!request_) {
+      keep_alive_ = false;  // the body is left unread
+      server_->RequestStarted();
+      return Write(JsonError(400, "malformed percent-escape in the request path"));
+    }
+    call_ = server_->router_->Begin(*request_);
     const auto length = parser_->content_length();
+    const auto expect = header[bhttp::field::expect];
+    const bool expects_continue = beast::iequals(expect, "100-continue");
+    if (call_->refused() && !parser_->is_done() &&
+        (!length || *length > kRefusedBodyRead || expects_continue)) {
+      // A large (or chunked, or not yet sent) body is not worth reading for
+      // a refusal: answer now, then end the connection (Linger drains it).
+      keep_alive_ = false;
+      return Dispatch();
+    }
     if (length && *length > body_limit_) return OnRead(bhttp::error::body_limit, bytes);
     parser_->body_limit(body_limit_);  // bounds a chunked body too
     // `curl -T` and other uploaders wait for 100 Continue before the body.
-    const auto expect = header[bhttp::field::expect];
-    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+    if (expects_continue && !parser_->is_done()) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                                [self = shared()](beast::error_code ec, size_t) {
@@ -199,6 +223,31 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared()));
+  }
+
+  // The request as the router sees it, from the header alone; null when its
+  // path does not decode.
+  std::shared_ptr<HttpRequest> MakeRequest(
+      const bhttp::request_parser<bhttp::string_body>::value_type& header) {
+    auto request = std::make_shared<HttpRequest>();
+    request->method = ToMethod(header.method());
+    const std::string_view target(header.target().data(), header.target().size());
+    const size_t q = target.find('?');
+    if (!DecodePath(target.substr(0, q), request->path)) return nullptr;
+    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
+    for (const auto& field : header) {
+      request->AddHeader(std::string_view(field.name_string().data(), field.name_string().size()),
+                         std::string_view(field.value().data(), field.value().size()));
+    }
+    response_coding_ = ChooseResponseCoding(request->Header("accept-encoding"));
+    beast::error_code addr_ec;
+    const auto remote = lowest().socket().remote_endpoint(addr_ec);
+    request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
+    if (!addr_ec) {
+      request->remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
+    request->tls_peer = tls_peer_;
+    return request;
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -220,29 +269,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     }
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
-    http10_ = message.version() == 10;
-    head_ = message.method() == bhttp::verb::head;
-
-    auto request = std::make_shared<HttpRequest>();
-    request->method = ToMethod(message.method());
-    const std::string_view target(message.target().data(), message.target().size());
-    const size_t q = target.find('?');
-    if (!DecodePath(target.substr(0, q), request->path)) {
-      server_->RequestStarted();
-      return Write(JsonError(400, "malformed percent-escape in the request path"));
-    }
-    if (q != std::string_view::npos) request->query = std::string(target.substr(q + 1));
-    for (const auto& field : message) {
-      request->AddHeader(std::string_view(field.name_string().data(), field.name_string().size()),
-                         std::string_view(field.value().data(), field.value().size()));
-    }
-    *request->body = std::move(message.body());
-    if (request->HasHeader("content-encoding")) {
+    HttpRequest& request = *request_;
+    *request.body = std::move(message.body());
+    // A refused request's body is dropped as it is.
+    if (!call_->refused() && request.HasHeader("content-encoding")) {
       // Decoded before routing, so every route reads plain bytes; the body
       // limit applies to the decoded size.
-      auto coding = ParseContentEncoding(request->Header("content-encoding"));
+      auto coding = ParseContentEncoding(request.Header("content-encoding"));
       StatusOr<std::string> decoded =
-          coding.ok() ? Decode(*coding, *request->body, body_limit_) : coding.status();
+          coding.ok() ? Decode(*coding, *request.body, body_limit_) : coding.status();
       if (!decoded.ok()) {
         server_->RequestStarted();
         const auto code = decoded.status().code();
@@ -251,23 +286,20 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
                                                                       : 400,
                                decoded.status().message()));
       }
-      if (*coding != ContentCoding::kIdentity) *request->body = std::move(decoded).value();
+      if (*coding != ContentCoding::kIdentity) *request.body = std::move(decoded).value();
     }
-    response_coding_ = ChooseResponseCoding(request->Header("accept-encoding"));
-    beast::error_code addr_ec;
-    const auto remote = lowest().socket().remote_endpoint(addr_ec);
-    request->remote_is_loopback = !addr_ec && remote.address().is_loopback();
-    if (!addr_ec) {
-      request->remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
-    }
-    request->tls_peer = tls_peer_;
+    Dispatch();
+  }
 
+  void Dispatch() {
+    std::shared_ptr<HttpRequest> request = std::move(request_);
+    std::shared_ptr<Router::PendingCall> call = std::move(call_);
     server_->RequestStarted();
     auto self = shared();
     awaiting_answer_ = true;
     WatchForDisconnect(request, ++dispatched_);
     // Keeps the request alive until the handler has answered.
-    server_->router_->Dispatch(*request, [self, request](HttpResponse response) {
+    server_->router_->Finish(std::move(call), *request, [self, request](HttpResponse response) {
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Write(std::move(response));
       });
@@ -436,9 +468,11 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   size_t lingered_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  uint64_t body_limit_ = 0;  // of the request being read
-  std::string head_text_;    // the answer's status line and fields
-  std::string body_;         // the answer's body, alive until written
+  std::shared_ptr<HttpRequest> request_;       // being read: headers known
+  std::shared_ptr<Router::PendingCall> call_;  // its route and call-phase verdict
+  uint64_t body_limit_ = 0;                    // of the request being read
+  std::string head_text_;                      // the answer's status line and fields
+  std::string body_;                           // the answer's body, alive until written
   ContentCoding response_coding_ = ContentCoding::kIdentity;  // of the answer being made
   bool keep_alive_ = true;
   bool http10_ = false;

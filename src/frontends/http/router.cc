@@ -1,8 +1,7 @@
 #include "frontends/http/router.h"
 
 #include "core/model_visibility.h"
-#include "core/scheduler/execution_report.h"
-#include "observability/log.h"
+#include "observability/request_scope.h"
 #include "pipeline/auth/authorization_filter.h"
 
 namespace inferd::http {
@@ -106,6 +105,11 @@ bool Router::Match(const Route& route, const std::vector<std::string_view>& path
 }
 
 void Router::Dispatch(HttpRequest& request, Responder respond) const {
+  Finish(Begin(request), request, std::move(respond));
+}
+
+std::shared_ptr<Router::PendingCall> Router::Begin(HttpRequest& request) const {
+  auto call = std::make_shared<PendingCall>();
   const auto path = SplitPath(request.path);
   bool path_known = false;
   for (const Route& route : routes_) {
@@ -113,28 +117,23 @@ void Router::Dispatch(HttpRequest& request, Responder respond) const {
     path_known = true;
     if (route.method == request.method ||
         (request.method == Method::kHead && route.method == Method::kGet)) {
-      Run(&route, request, std::move(respond), std::nullopt);
-      return;
+      call->route = &route;
+      break;
     }
     request.params.clear();
   }
-  Run(nullptr, request, std::move(respond),
-      path_known ? JsonError(405, "method not allowed for " + request.path)
-                 : JsonError(404, "no route for " + request.path));
-}
-
-void Router::Run(const Route* route, HttpRequest& request, Responder respond,
-                 std::optional<HttpResponse> answer_now) const {
-  if (pipeline_ == nullptr) {
-    if (answer_now) return respond(std::move(*answer_now));
-    return route->handler(request, std::move(respond));
+  if (call->route == nullptr) {
+    call->answer_now = path_known ? JsonError(405, "method not allowed for " + request.path)
+                                  : JsonError(404, "no route for " + request.path);
   }
+  if (pipeline_ == nullptr) return call;
+
   auto context = std::make_shared<pipeline::RequestContext>();
-  const RouteInfo* info = route ? &route->info : nullptr;
+  const RouteInfo* info = call->route ? &call->route->info : nullptr;
   // An unknown path names nothing and is answered 404/405 to anyone.
   context->protocol = info ? info->errors->protocol : std::string_view("http");
   context->kind = info ? info->kind : pipeline::RouteKind::kHealth;
-  context->route = route ? route->pattern : request.path;
+  context->route = call->route ? call->route->pattern : request.path;
   context->method = MethodName(request.method);
   if (info != nullptr) {
     context->server_wide = info->server_wide;
@@ -143,20 +142,46 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
   context->client_address = request.remote_address;
   context->client_is_loopback = request.remote_is_loopback;
   context->tls_peer = request.tls_peer;
+  RequestHeaders headers(request);
+  context->headers = &headers;
+  call->refusal = pipeline_->RunCall(*context);
+  context->headers = nullptr;
+  call->context = std::move(context);
+  return call;
+}
+
+void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
+                    Responder respond) const {
+  const Route* route = call->route;
+  if (call->context == nullptr) {
+    if (call->answer_now) return respond(std::move(*call->answer_now));
+    return route->handler(request, std::move(respond));
+  }
+  std::shared_ptr<pipeline::RequestContext> context = call->context;
+  const RouteInfo* info = route ? &route->info : nullptr;
   const uint64_t bytes_in = request.body ? request.body->size() : 0;
   std::shared_ptr<const pipeline::Pipeline> chain = pipeline_;
+  // The request as its log lines, and the core's threads, see it.
+  auto scope = std::make_shared<RequestScope>(context->request_id, context->request_id_from_client,
+                                              context->trace.trace_id, context->trace.span_id);
   // Every answer, refusals included, carries the filters' headers and ends
   // the request in the filters (access log).
-  Responder finish = [chain, context, bytes_in,
+  Responder finish = [chain, context, scope, bytes_in,
                       respond = std::move(respond)](HttpResponse response) {
+    // The body may have named the request (KServe's `id`).
+    if (std::string id = scope->request_id(); id != context->request_id) {
+      for (auto& [name, value] : context->response_headers) {
+        if (value == context->request_id && name == "x-request-id") value = id;
+      }
+      context->request_id = std::move(id);
+    }
     for (const auto& header : context->response_headers) response.headers.push_back(header);
     pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
                               response.body.size()};
-    if (const ExecutionReport* report = CurrentExecutionReport()) {
+    if (const auto execution = scope->execution()) {
       using Ms = std::chrono::duration<double, std::milli>;
-      outcome.queue_ms = Ms(report->queue).count();
-      outcome.compute_ms =
-          Ms(report->compute_input + report->compute_infer + report->compute_output).count();
+      outcome.queue_ms = Ms(execution->queue).count();
+      outcome.compute_ms = Ms(execution->compute).count();
     }
     // The request is over for the limits before its client hears so: its
     // next request must find the permit back.
@@ -164,9 +189,7 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
     respond(std::move(response));
     chain->Done(*context, outcome);
   };
-  RequestHeaders headers(request);
-  context->headers = &headers;
-  std::optional<pipeline::Refusal> refusal = chain->RunCall(*context);
+  std::optional<pipeline::Refusal> refusal = std::move(call->refusal);
   // The model is read only once the call may go on: a target may parse the
   // body (/predict names its model there), which no refused caller gets.
   if (info != nullptr && !refusal) {
@@ -176,13 +199,15 @@ void Router::Run(const Route* route, HttpRequest& request, Responder respond,
       DefaultTarget(request, context->model, context->version);
     }
   }
-  if (!refusal && !answer_now) refusal = chain->RunTarget(*context);
-  context->headers = nullptr;
+  if (!refusal && !call->answer_now) {
+    RequestHeaders headers(request);
+    context->headers = &headers;
+    refusal = chain->RunTarget(*context);
+    context->headers = nullptr;
+  }
   if (refusal) return finish(RenderRefusal(info, *context, *refusal));
-  if (answer_now) return finish(std::move(*answer_now));
-  ScopedLogFields log_fields({{"request_id", context->request_id},
-                              {"trace_id", context->trace.trace_id},
-                              {"span_id", context->trace.span_id}});
+  if (call->answer_now) return finish(std::move(*call->answer_now));
+  ScopedRequest logged_as(scope);
   ScopedModelVisibility visibility(pipeline::VisibilityOf(context->identity));
   route->handler(request, std::move(finish));
 }

@@ -38,7 +38,19 @@ struct RouteInfo {
 };
 
 class Router {
+  struct Route;
+
  public:
+  // One request between its headers and its body: the route it matched
+  // and the pipeline's verdict on the call (identity, limits).
+  struct PendingCall {
+    const Route* route = nullptr;
+    std::optional<HttpResponse> answer_now;             // no such path (404) or method (405)
+    std::shared_ptr<pipeline::RequestContext> context;  // null without a pipeline
+    std::optional<pipeline::Refusal> refusal;
+    bool refused() const { return refusal.has_value(); }
+  };
+
   void Add(Method method, std::string_view pattern, RouteInfo info, HttpHandler handler);
   // Every request then runs through `pipeline` before its handler;
   // refusals are answered in the route's shape. Requests share its
@@ -48,8 +60,16 @@ class Router {
   }
 
   // Runs the matching handler; answers 404 for an unknown path and 405 for a
-  // known path with another method.
+  // known path with another method. Begin + Finish.
   void Dispatch(HttpRequest& request, Responder respond) const;
+  // Once the headers are read (the body may still be on its way): matches
+  // the route and runs the pipeline's call phase, so a refused caller costs
+  // no body decoding; the connection may answer a refusal without reading
+  // the body at all.
+  std::shared_ptr<PendingCall> Begin(HttpRequest& request) const;
+  // With the body read: the target phase (authorization), then the handler,
+  // or the refusal in the route's shape.
+  void Finish(std::shared_ptr<PendingCall> call, HttpRequest& request, Responder respond) const;
 
   // The patterns registered, in order (for the OpenAPI document and tests).
   std::vector<std::pair<Method, std::string>> Routes() const;
@@ -62,8 +82,6 @@ class Router {
     RouteInfo info;
     HttpHandler handler;
   };
-  void Run(const Route* route, HttpRequest& request, Responder respond,
-           std::optional<HttpResponse> answer_now) const;
   static bool Match(const Route& route, const std::vector<std::string_view>& path,
                     HttpRequest& request);
   std::vector<Route> routes_;

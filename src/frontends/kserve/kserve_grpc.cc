@@ -92,10 +92,11 @@ class StreamInferReactor
   void Submit(std::shared_ptr<pb::ModelInferRequest> message) {
     // Each message names its model: a refusal is answered in-band, like
     // any other error of one stream request.
-    if (grpc::Status admitted =
-            grpcfe::AdmitMessage(gate_, context_, message->model_name(), message->model_version());
-        !admitted.ok()) {
-      return Complete(Status(grpcfe::FromGrpcCode(admitted.error_code()), admitted.error_message()),
+    const grpcfe::Admission admitted =
+        grpcfe::AdmitMessage(gate_, context_, message->model_name(), message->model_version());
+    if (!admitted.ok()) {
+      return Complete(Status(grpcfe::FromGrpcCode(admitted.status().error_code()),
+                             admitted.status().error_message()),
                       nullptr, message->id(), {});
     }
     std::vector<ShmOutput> shm_outputs;
@@ -185,8 +186,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
 
   ServerUnaryReactor* ServerLive(CallbackServerContext* context, const pb::ServerLiveRequest*,
                                  pb::ServerLiveResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     response->set_live(core_->IsLive());
     return Answer(context, grpc::Status::OK);
@@ -194,8 +196,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
 
   ServerUnaryReactor* ServerReady(CallbackServerContext* context, const pb::ServerReadyRequest*,
                                   pb::ServerReadyResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     response->set_ready(core_->IsReady());
     return Answer(context, grpc::Status::OK);
@@ -204,9 +207,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelReady(CallbackServerContext* context,
                                  const pb::ModelReadyRequest* request,
                                  pb::ModelReadyResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted =
+        grpcfe::Admit(gate_, context, request->name(), request->version());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     response->set_ready(core_->GetModel(request->name(), request->version()).ok());
     return Answer(context, grpc::Status::OK);
@@ -215,8 +219,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ServerMetadata(CallbackServerContext* context,
                                      const pb::ServerMetadataRequest*,
                                      pb::ServerMetadataResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     response->set_name(std::string(ServerCore::Name()));
     response->set_version(std::string(ServerCore::Version()));
@@ -229,9 +234,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelMetadata(CallbackServerContext* context,
                                     const pb::ModelMetadataRequest* request,
                                     pb::ModelMetadataResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted =
+        grpcfe::Admit(gate_, context, request->name(), request->version());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto model = core_->GetModel(request->name(), request->version());
     if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
@@ -247,9 +253,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelConfig(CallbackServerContext* context,
                                   const pb::ModelConfigRequest* request,
                                   pb::ModelConfigResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted =
+        grpcfe::Admit(gate_, context, request->name(), request->version());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto model = core_->GetModel(request->name(), request->version());
     if (!model.ok()) return Answer(context, ToGrpcStatus(model.status()));
@@ -260,9 +267,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelStatistics(CallbackServerContext* context,
                                       const pb::ModelStatisticsRequest* request,
                                       pb::ModelStatisticsResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->name(), request->version());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted =
+        grpcfe::Admit(gate_, context, request->name(), request->version());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     ScopedModelVisibility visibility(grpcfe::Visibility(gate_, context));
     auto stats = core_->Statistics(request->name(), request->version());
@@ -274,8 +282,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryIndex(CallbackServerContext* context,
                                       const pb::RepositoryIndexRequest* request,
                                       pb::RepositoryIndexResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     ScopedModelVisibility visibility(grpcfe::Visibility(gate_, context));
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
@@ -292,9 +301,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryModelLoad(CallbackServerContext* context,
                                           const pb::RepositoryModelLoadRequest* request,
                                           pb::RepositoryModelLoadResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_name());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_name());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
     std::optional<std::string> config;
@@ -313,9 +322,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* RepositoryModelUnload(CallbackServerContext* context,
                                             const pb::RepositoryModelUnloadRequest* request,
                                             pb::RepositoryModelUnloadResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_name());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_name());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     if (!request->repository_name().empty()) return Answer(context, NamedRepository());
     ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -338,10 +347,10 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* ModelInfer(CallbackServerContext* context,
                                  const pb::ModelInferRequest* request,
                                  pb::ModelInferResponse* response) override {
-    if (grpc::Status admitted =
-            grpcfe::Admit(gate_, context, request->model_name(), request->model_version());
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted =
+        grpcfe::Admit(gate_, context, request->model_name(), request->model_version());
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     // The request message lives until Finish, and Finish comes after the
     // inference is done, so raw inputs can borrow from it without an owner.
@@ -366,8 +375,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryStatus(
       CallbackServerContext* context, const pb::SystemSharedMemoryStatusRequest* request,
       pb::SystemSharedMemoryStatusResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto listed = regions_->List(request->name());
     if (!listed.ok()) return Answer(context, ToGrpcStatus(listed.status()));
@@ -384,8 +394,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryRegister(
       CallbackServerContext* context, const pb::SystemSharedMemoryRegisterRequest* request,
       pb::SystemSharedMemoryRegisterResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     const bool local = grpcfe::PeerIsLoopback(context->peer());
     return Answer(
@@ -396,8 +407,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* SystemSharedMemoryUnregister(
       CallbackServerContext* context, const pb::SystemSharedMemoryUnregisterRequest* request,
       pb::SystemSharedMemoryUnregisterResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     return Answer(context, ToGrpcStatus(regions_->Unregister(request->name())));
   }
@@ -406,8 +418,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* CudaSharedMemoryStatus(CallbackServerContext* context,
                                              const pb::CudaSharedMemoryStatusRequest* request,
                                              pb::CudaSharedMemoryStatusResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     if (request->name().empty()) return Answer(context, grpc::Status::OK);
     return Answer(context, ToGrpcStatus(NotFound("Unable to find cuda shared memory region: '" +
@@ -417,8 +430,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* CudaSharedMemoryRegister(CallbackServerContext* context,
                                                const pb::CudaSharedMemoryRegisterRequest* request,
                                                pb::CudaSharedMemoryRegisterResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     return Answer(context, ToGrpcStatus(InvalidArgument(
                                "failed to register CUDA shared memory region: '" + request->name() +
@@ -429,8 +443,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
   ServerUnaryReactor* CudaSharedMemoryUnregister(CallbackServerContext* context,
                                                  const pb::CudaSharedMemoryUnregisterRequest*,
                                                  pb::CudaSharedMemoryUnregisterResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     return Answer(context, grpc::Status::OK);
   }
@@ -439,8 +454,9 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
       CallbackServerContext* context) override {
     // Credentials, limits and the infer role are the stream's; each message's
     // model is checked as it comes.
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return new RefusedStream(admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return new RefusedStream(admitted.status());
     }
     return new StreamInferReactor(core_, regions_, gate_, context);
   }

@@ -110,10 +110,10 @@ class PredictionService final : public pb::PredictionService::CallbackService {
 
   ServerUnaryReactor* Predict(CallbackServerContext* context, const pb::PredictRequest* request,
                               pb::PredictResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
-                                              SpecVersion(request->model_spec()));
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                                     SpecVersion(request->model_spec()));
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
@@ -145,10 +145,10 @@ class PredictionService final : public pb::PredictionService::CallbackService {
   ServerUnaryReactor* GetModelMetadata(CallbackServerContext* context,
                                        const pb::GetModelMetadataRequest* request,
                                        pb::GetModelMetadataResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
-                                              SpecVersion(request->model_spec()));
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                                     SpecVersion(request->model_spec()));
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
@@ -171,10 +171,10 @@ class PredictionService final : public pb::PredictionService::CallbackService {
   ServerUnaryReactor* Classify(CallbackServerContext* context,
                                const pb::ClassificationRequest* request,
                                pb::ClassificationResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
-                                              SpecVersion(request->model_spec()));
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                                     SpecVersion(request->model_spec()));
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
@@ -209,10 +209,10 @@ class PredictionService final : public pb::PredictionService::CallbackService {
 
   ServerUnaryReactor* Regress(CallbackServerContext* context, const pb::RegressionRequest* request,
                               pb::RegressionResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
-                                              SpecVersion(request->model_spec()));
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                                     SpecVersion(request->model_spec()));
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     auto model = Resolve(*core_, request->model_spec());
     if (!model.ok()) return Answer(context, model.status());
@@ -241,8 +241,9 @@ class PredictionService final : public pb::PredictionService::CallbackService {
   ServerUnaryReactor* MultiInference(CallbackServerContext* context,
                                      const pb::MultiInferenceRequest*,
                                      pb::MultiInferenceResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     return Answer(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                         "MultiInference is not served; call Classify or Regress"));
@@ -261,10 +262,10 @@ class ModelService final : public pb::ModelService::CallbackService {
   ServerUnaryReactor* GetModelStatus(CallbackServerContext* context,
                                      const pb::GetModelStatusRequest* request,
                                      pb::GetModelStatusResponse* response) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
-                                              SpecVersion(request->model_spec()));
-        !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, request->model_spec().name(),
+                                                     SpecVersion(request->model_spec()));
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     const pb::ModelSpec& spec = request->model_spec();
     std::optional<int64_t> version;
@@ -290,8 +291,9 @@ class ModelService final : public pb::ModelService::CallbackService {
   ServerUnaryReactor* HandleReloadConfigRequest(CallbackServerContext* context,
                                                 const pb::ReloadConfigRequest*,
                                                 pb::ReloadConfigResponse*) override {
-    if (grpc::Status admitted = grpcfe::Admit(gate_, context, ""); !admitted.ok()) {
-      return Answer(context, admitted);
+    const grpcfe::Admission admitted = grpcfe::Admit(gate_, context, "");
+    if (!admitted.ok()) {
+      return Answer(context, admitted.status());
     }
     return Answer(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                         "inferd serves its model repository; it does not take a "

@@ -1,19 +1,14 @@
 #include "pipeline/filters/request_id_filter.h"
 
-namespace inferd::pipeline {
+#include "observability/request_scope.h"
 
-bool RequestIdFilter::IsAcceptable(std::string_view id) {
-  if (id.empty() || id.size() > 200) return false;
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7e) return false;  // no spaces or controls: it goes into logs
-  }
-  return true;
-}
+namespace inferd::pipeline {
 
 std::optional<Refusal> RequestIdFilter::OnCall(RequestContext& context) {
   const std::string_view given = context.headers ? context.headers->Get("x-request-id") : "";
-  if (IsAcceptable(given)) {
+  if (RequestScope::IsAcceptableId(given)) {
     context.request_id = std::string(given);
+    context.request_id_from_client = true;
   } else {
     // A UUID-shaped random id (version 4 layout), as most proxies make.
     std::string hex = RandomHexId(16);
