@@ -44,8 +44,12 @@ std::filesystem::file_time_type ModifiedTime(const std::string& path) {
 
 Status AddJwt(const ServeOptions& o, RequestPipeline& built) {
   if (o.jwt_audiences.empty()) return InvalidArgument("--jwt-issuer needs --jwt-audience");
-  if (o.jwt_hs256_secret_file.empty() && o.jwt_jwks_file.empty()) {
-    return InvalidArgument("--jwt-issuer needs --jwt-hs256-secret-file or --jwt-jwks-file");
+  if (o.jwt_hs256_secret_file.empty() && o.jwt_jwks_file.empty() && o.jwt_jwks_url.empty()) {
+    return InvalidArgument(
+        "--jwt-issuer needs --jwt-hs256-secret-file, --jwt-jwks-file or --jwt-jwks-url");
+  }
+  if (!o.jwt_jwks_file.empty() && !o.jwt_jwks_url.empty()) {
+    return InvalidArgument("--jwt-jwks-file and --jwt-jwks-url exclude each other");
   }
   auth::JwtPolicy policy;
   policy.issuer = o.jwt_issuer;
@@ -67,9 +71,20 @@ Status AddJwt(const ServeOptions& o, RequestPipeline& built) {
     if (!read.ok()) return read.status();
     jwks = std::move(read).value();
   }
+  // Keys at a URL arrive once fetched; none until then.
+  if (!o.jwt_jwks_url.empty()) jwks = std::make_shared<const auth::JwkSet>();
   auto verifier = auth::JwtVerifier::Create(policy, std::move(hmac), jwks);
   if (!verifier.ok()) return verifier.status();
   built.jwt = std::move(verifier).value();
+  if (!o.jwt_jwks_url.empty()) {
+    auth::JwksUrlSource::Options source;
+    source.url = o.jwt_jwks_url;
+    source.fetch.ca_file = o.jwt_jwks_ca;
+    source.refresh = std::chrono::seconds(o.jwt_jwks_refresh_secs);
+    auto started = auth::JwksUrlSource::Start(std::move(source), built.jwt);
+    if (!started.ok()) return InvalidArgument("--jwt-jwks-url: " + started.status().message());
+    built.jwks_url = std::move(started).value();
+  }
   if (!o.jwt_jwks_file.empty()) {
     // Keys rotate at the issuer: pick up a changed file within two seconds.
     // A file that does not parse keeps the keys in use (and says why).
@@ -142,6 +157,11 @@ StatusOr<RequestPipeline> BuildRequestPipeline(const ServeOptions& o) {
     pipeline::AuthenticationOptions auth;
     auth.keys = built.keys.get();
     auth.jwt = built.jwt.get();
+    if (built.jwks_url) {
+      auth.refetch_jwks = [source = built.jwks_url.get()] {
+        return source->RefetchForUnknownKid();
+      };
+    }
     auth.certificate_roles = certificate_roles;
     auth.protect_metrics = o.protect_metrics;
     chain.Add(std::make_unique<pipeline::AuthenticationFilter>(auth));

@@ -1,6 +1,7 @@
 // Composes the request pipeline from the serve flags: the filters every
 // request of every protocol runs through, in order, and what they need (the
-// key store, the JWT verifier and its key file watcher, the rate buckets).
+// key store, the JWT verifier and its key file watcher or URL source, the rate
+// buckets).
 //
 // Ownership: the result owns all of it; `admin_access` and `keys` point into
 // it. Build once at start; everything is thread-safe after.
@@ -12,6 +13,7 @@
 #include "core/scheduler/periodic_task.h"
 #include "core/status.h"
 #include "main/serve_command.h"
+#include "pipeline/auth/jwks_url_source.h"
 #include "pipeline/auth/jwt_verifier.h"
 #include "pipeline/filters/admin_access_filter.h"
 #include "pipeline/limits/bucket_store.h"
@@ -26,7 +28,8 @@ struct RequestPipeline {
   std::shared_ptr<ApiKeyStore> keys;
   std::shared_ptr<auth::JwtVerifier> jwt;
   std::shared_ptr<limits::BucketStore> buckets;
-  std::unique_ptr<PeriodicTask> jwks_watch;  // re-reads the JWKS file when it changes
+  std::unique_ptr<PeriodicTask> jwks_watch;       // re-reads the JWKS file when it changes
+  std::unique_ptr<auth::JwksUrlSource> jwks_url;  // fetches the keys at --jwt-jwks-url
   bool authenticates = false;
 };
 

@@ -151,6 +151,15 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "The HS256 secret (at least 32 bytes; a trailing newline is dropped)");
   cmd.add_option("--jwt-jwks-file", o.jwt_jwks_file,
                  "RS256/ES256 keys as a JWKS document, re-read when it changes");
+  cmd.add_option("--jwt-jwks-url", o.jwt_jwks_url,
+                 "RS256/ES256 keys fetched from this URL (an issuer's jwks_uri), cached, "
+                 "re-fetched periodically and when a token names an unknown kid");
+  cmd.add_option("--jwt-jwks-ca", o.jwt_jwks_ca,
+                 "PEM CA certificates for an https --jwt-jwks-url (default: the system's)");
+  cmd.add_option("--jwt-jwks-refresh-secs", o.jwt_jwks_refresh_secs,
+                 "How often the keys at --jwt-jwks-url are fetched again")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 86400));
   cmd.add_option("--jwt-roles-claim", o.jwt_roles_claim,
                  "The claim holding the token's roles (array or space-separated)")
       ->capture_default_str();

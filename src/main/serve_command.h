@@ -50,6 +50,9 @@ struct ServeOptions {
   std::vector<std::string> jwt_audiences;
   std::string jwt_hs256_secret_file;
   std::string jwt_jwks_file;
+  std::string jwt_jwks_url;  // an issuer's jwks_uri, fetched and cached
+  std::string jwt_jwks_ca;   // PEM CAs for an https JWKS URL ("" the system's)
+  int jwt_jwks_refresh_secs = 300;
   std::string jwt_roles_claim = "roles";
   std::string jwt_models_claim = "models";
   int jwt_leeway_secs = 60;

@@ -125,7 +125,7 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
   const auto now = std::chrono::system_clock::now();
   // Read before verifying: a key set swapped in meanwhile makes the entry
   // stale at once, never the other way round.
-  const uint64_t key_set = options_.jwt->jwks_generation();
+  uint64_t key_set = options_.jwt->jwks_generation();
   {
     std::lock_guard lock(tokens_mu_);
     auto hit = tokens_.find(token);
@@ -134,7 +134,13 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
       return std::nullopt;
     }
   }
-  auto claims = options_.jwt->Verify(token, now);
+  auth::JwtError error = auth::JwtError::kNone;
+  auto claims = options_.jwt->Verify(token, now, &error);
+  // The issuer may have rotated its keys since they were fetched.
+  if (error == auth::JwtError::kUnknownKid && options_.refetch_jwks && options_.refetch_jwks()) {
+    key_set = options_.jwt->jwks_generation();
+    claims = options_.jwt->Verify(token, now);
+  }
   if (!claims.ok()) return Unauthenticated(claims.status().message(), true);
   context.identity.kind = "jwt";
   context.identity.name = claims->subject;

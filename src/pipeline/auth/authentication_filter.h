@@ -16,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,15 +29,18 @@
 namespace inferd::pipeline {
 
 struct AuthenticationOptions {
-  ApiKeyStore* keys = nullptr;               // null: API keys are not accepted
-  const auth::JwtVerifier* jwt = nullptr;    // null: tokens are not accepted
+  ApiKeyStore* keys = nullptr;             // null: API keys are not accepted
+  const auth::JwtVerifier* jwt = nullptr;  // null: tokens are not accepted
+  // Asked when a token names a key id the key set lacks: true when a newer
+  // set is in place (JwksUrlSource::RefetchForUnknownKid); empty: none.
+  std::function<bool()> refetch_jwks;
   std::optional<RoleSet> certificate_roles;  // set: a verified client certificate is an identity
   bool protect_metrics = false;              // /metrics needs the read role
 };
 
 class AuthenticationFilter final : public Filter {
  public:
-  explicit AuthenticationFilter(AuthenticationOptions options) : options_(options) {}
+  explicit AuthenticationFilter(AuthenticationOptions options) : options_(std::move(options)) {}
   std::optional<Refusal> OnCall(RequestContext& context) override;
 
  private:
