@@ -1,6 +1,8 @@
 #include "frontends/kserve/shared_memory_io.h"
 
+#include <cstdint>
 #include <cstring>
+#include <span>
 
 namespace inferd::kserve {
 namespace {
@@ -49,9 +51,28 @@ Status CheckOutputRegions(const SharedMemoryRegions* regions,
   return Status::Ok();
 }
 
+namespace {
+
+bool Overlap(std::span<const std::byte> a, std::span<const std::byte> b) {
+  if (a.empty() || b.empty()) return false;
+  const auto lo = [](std::span<const std::byte> s) {
+    return reinterpret_cast<uintptr_t>(s.data());
+  };
+  return lo(a) < lo(b) + b.size() && lo(b) < lo(a) + a.size();
+}
+
+}  // namespace
+
 Status WriteOutputsToSharedMemory(const SharedMemoryRegions* regions,
                                   const std::vector<ShmOutput>& outputs,
                                   const InferResponse& response) {
+  struct Copy {
+    std::span<std::byte> to;
+    std::span<const std::byte> from;
+    std::vector<std::byte> aside;         // `from` saved when a write could reach it
+    std::shared_ptr<const void> mapping;  // keeps `to` mapped
+  };
+  std::vector<Copy> copies;
   for (const ShmOutput& out : outputs) {
     const Tensor* tensor = nullptr;
     for (const Tensor& t : response.outputs) {
@@ -66,10 +87,23 @@ Status WriteOutputsToSharedMemory(const SharedMemoryRegions* regions,
     }
     INFERD_ASSIGN_OR_RETURN(auto view,
                             regions->Find(out.where.region, out.where.offset, tensor->byte_size()));
-    // memmove: an output may still be a view of an input read from the same
-    // region (a pass-through output), and the two ranges may overlap.
-    if (tensor->byte_size() > 0)
-      std::memmove(view.bytes.data(), tensor->data(), tensor->byte_size());
+    copies.push_back({view.bytes, tensor->bytes(), {}, std::move(view.owner)});
+  }
+  // An output may be a view of an input read from a region (a pass-through):
+  // one that another output's write would overwrite is saved first. (Two
+  // registrations of one object map it twice; such aliasing is not seen.)
+  for (Copy& copy : copies) {
+    for (const Copy& other : copies) {
+      if (&other != &copy && Overlap(copy.from, other.to)) {
+        copy.aside.assign(copy.from.begin(), copy.from.end());
+        copy.from = copy.aside;
+        break;
+      }
+    }
+  }
+  for (const Copy& copy : copies) {
+    // memmove: an output may overlap its own destination.
+    if (!copy.from.empty()) std::memmove(copy.to.data(), copy.from.data(), copy.from.size());
   }
   return Status::Ok();
 }

@@ -40,5 +40,32 @@ TEST(SharedMemoryIoTest, OutputsMayOverlapTheInputTheyViewInTheSameRegion) {
   EXPECT_EQ(std::memcmp(out->bytes.data(), "0123456789abcdef", 16), 0);
 }
 
+// Two pass-through outputs whose writes cross: the first one's write lands on
+// the bytes the second one views; both arrive as they were before any write.
+TEST(SharedMemoryIoTest, AWriteNeverCorruptsAnotherOutputsSource) {
+  const std::string key = "/inferd-io-test2-" + std::to_string(::getpid());
+  const int fd = ::shm_open(key.c_str(), O_CREAT | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 64), 0);
+  ::close(fd);
+  SharedMemoryRegions regions(true);
+  ASSERT_TRUE(regions.Register("r", key, 0, 64, true).ok());
+  ::shm_unlink(key.c_str());
+  auto all = regions.Find("r", 0, 16);
+  ASSERT_TRUE(all.ok());
+  std::memcpy(all->bytes.data(), "AAAAAAAABBBBBBBB", 16);
+
+  Tensor a("a", DataType::kUint8, {8}), b("b", DataType::kUint8, {8});
+  ASSERT_TRUE(ReadInputFromSharedMemory(&regions, ShmLocation{"r", 0, 8}, a).ok());
+  ASSERT_TRUE(ReadInputFromSharedMemory(&regions, ShmLocation{"r", 8, 8}, b).ok());
+  InferResponse response;
+  response.outputs = {a, b};
+  // a goes where b's bytes are, b goes where a's bytes are.
+  const std::vector<ShmOutput> outputs{{"a", ShmLocation{"r", 8, 8}},
+                                       {"b", ShmLocation{"r", 0, 8}}};
+  ASSERT_TRUE(WriteOutputsToSharedMemory(&regions, outputs, response).ok());
+  EXPECT_EQ(std::memcmp(all->bytes.data(), "BBBBBBBBAAAAAAAA", 16), 0);
+}
+
 }  // namespace
 }  // namespace inferd::kserve
