@@ -153,17 +153,29 @@ StatusOr<RequestPipeline> BuildRequestPipeline(const ServeOptions& o) {
     }
     chain.Add(std::make_unique<pipeline::AuditFilter>(std::move(audit).value()));
   }
+  if (built.authenticates || o.rate_limit > 0 || o.concurrency_limit > 0) {
+    built.buckets = std::make_shared<limits::LocalBucketStore>();
+  }
+  if (built.authenticates && o.auth_failure_limit > 0) {
+    // Ten seconds' worth at once: a client with a stale key notices, a
+    // guesser is slowed to the rate.
+    const limits::BucketSpec spec{o.auth_failure_limit, std::max(1.0, 10 * o.auth_failure_limit)};
+    INFERD_RETURN_IF_ERROR(limits::ValidateBucketSpec(spec));
+    built.failure_throttle =
+        std::make_unique<pipeline::FailedAuthThrottle>(built.buckets.get(), spec);
+  }
   if (built.authenticates) {
     pipeline::AuthenticationOptions auth;
     auth.keys = built.keys.get();
     auth.jwt = built.jwt.get();
     if (built.jwks_url) {
-      auth.refetch_jwks = [source = built.jwks_url.get()] {
-        return source->RefetchForUnknownKid();
+      auth.refetch_jwks = [source = built.jwks_url.get()](uint64_t seen) {
+        return source->RefetchForUnknownKid(seen);
       };
     }
     auth.certificate_roles = certificate_roles;
     auth.protect_metrics = o.protect_metrics;
+    auth.failure_throttle = built.failure_throttle.get();
     chain.Add(std::make_unique<pipeline::AuthenticationFilter>(auth));
   }
   if (o.rate_limit > 0 || o.concurrency_limit > 0) {
@@ -175,7 +187,6 @@ StatusOr<RequestPipeline> BuildRequestPipeline(const ServeOptions& o) {
     }
     limits.per_model = o.rate_limit_per_model;
     limits.concurrency = o.concurrency_limit;
-    built.buckets = std::make_shared<limits::LocalBucketStore>();
     chain.Add(std::make_unique<pipeline::RateLimitFilter>(limits, built.buckets.get()));
   }
   const auto mode = o.admin_api == "on"    ? pipeline::AdminApiMode::kOn

@@ -13,6 +13,7 @@
 #include "core/scheduler/periodic_task.h"
 #include "core/status.h"
 #include "main/serve_command.h"
+#include "pipeline/auth/failed_auth_throttle.h"
 #include "pipeline/auth/jwks_url_source.h"
 #include "pipeline/auth/jwt_verifier.h"
 #include "pipeline/filters/admin_access_filter.h"
@@ -27,7 +28,8 @@ struct RequestPipeline {
   // Null when API keys are off.
   std::shared_ptr<ApiKeyStore> keys;
   std::shared_ptr<auth::JwtVerifier> jwt;
-  std::shared_ptr<limits::BucketStore> buckets;
+  std::shared_ptr<limits::BucketStore> buckets;  // rate limits and failed authentications
+  std::unique_ptr<pipeline::FailedAuthThrottle> failure_throttle;
   std::unique_ptr<PeriodicTask> jwks_watch;       // re-reads the JWKS file when it changes
   std::unique_ptr<auth::JwksUrlSource> jwks_url;  // fetches the keys at --jwt-jwks-url
   bool authenticates = false;

@@ -174,6 +174,11 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "credentials (e.g. read,infer)");
   cmd.add_flag("--protect-metrics", o.protect_metrics,
                "/metrics needs credentials with the read role");
+  cmd.add_option("--auth-failure-limit", o.auth_failure_limit,
+                 "Failed authentications per second per client address (ten seconds' worth at "
+                 "once); past it they are answered 429 and not audited; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   cmd.add_option("--rate-limit", o.rate_limit,
                  "Requests per second per identity (anonymous: per client address); 0: none")
       ->check(CLI::Range(0.0, 1e9));

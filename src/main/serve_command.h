@@ -58,6 +58,7 @@ struct ServeOptions {
   int jwt_leeway_secs = 60;
   std::string tls_client_roles;  // roles of a verified client certificate ("" none)
   bool protect_metrics = false;
+  double auth_failure_limit = 5;  // failed authentications per second per client address
   // Limits per identity (anonymous: per client address).
   double rate_limit = 0;  // requests per second; 0: none
   double rate_burst = 0;  // 0: one second's worth

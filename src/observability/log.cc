@@ -46,7 +46,13 @@ std::vector<std::pair<std::string, std::string>> RequestFields() {
 std::string Render(std::string_view message, std::initializer_list<LogField> given) {
   std::vector<LogField> fields(given);
   const auto request_fields = RequestFields();
-  for (const auto& [k, v] : request_fields) fields.emplace_back(k, v);
+  for (const auto& field : request_fields) {
+    // A field the line names itself (the audit's request_id) is not repeated.
+    const std::string& key = field.first;
+    if (std::none_of(given.begin(), given.end(), [&](const LogField& f) { return f.key == key; })) {
+      fields.emplace_back(key, field.second);
+    }
+  }
   std::string out;
   if (g_format.load() == LogFormat::kJson) {
     out += "\"msg\":\"";

@@ -50,7 +50,8 @@ class RequestScope {
   std::vector<std::pair<std::string, std::string>> LogFields() const;
 
   // What an id must look like to be used as one (printable ASCII without
-  // spaces, 1 to 200 characters): it goes into log lines and headers.
+  // spaces or commas, 1 to 200 characters): it goes into log lines (a
+  // batch's joined with commas) and headers.
   static bool IsAcceptableId(std::string_view id);
 
  private:
@@ -67,7 +68,8 @@ const std::vector<std::shared_ptr<RequestScope>>& CurrentRequests();
 // The one request installed on this thread, or null (none, or a batch).
 std::shared_ptr<RequestScope> CurrentRequest();
 
-// Installs requests on this thread while alive; scopes nest.
+// Installs requests on this thread while alive; scopes nest. A stack object:
+// destroy it on the thread that made it, in reverse order of creation.
 class ScopedRequest {
  public:
   explicit ScopedRequest(std::shared_ptr<RequestScope> request);

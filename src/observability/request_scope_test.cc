@@ -23,6 +23,7 @@ TEST(RequestScopeTest, ANamedIdReplacesAMadeIdOnceAndNeverTheClients) {
   EXPECT_FALSE(RequestScope::IsAcceptableId(""));
   EXPECT_FALSE(RequestScope::IsAcceptableId(std::string(201, 'a')));
   EXPECT_TRUE(RequestScope::IsAcceptableId(std::string(200, 'a')));
+  EXPECT_FALSE(RequestScope::IsAcceptableId("a,b"));  // a batch's separator
 }
 
 TEST(RequestScopeTest, ExecutionsAddUp) {

@@ -79,6 +79,16 @@ struct RequestContext {
   std::vector<std::shared_ptr<void>> held;
 };
 
+// The host part of a client address: "10.0.0.7:5123" -> "10.0.0.7",
+// "[::1]:5000" -> "[::1]"; what per-address limits count by.
+inline std::string_view ClientHost(std::string_view address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || address.find(']', colon) != std::string_view::npos) {
+    return address;
+  }
+  return address.substr(0, colon);
+}
+
 // How the request ended, for the filters that run after the answer.
 struct Outcome {
   int status = 0;                 // the HTTP status, or the gRPC status code

@@ -136,6 +136,31 @@ def test_an_https_issuer_is_checked_against_the_given_ca(repo, inferd_factory, t
         issuer.close()
 
 
+def test_an_https_issuer_must_hold_a_certificate_for_its_name(repo, inferd_factory, tmp_path):
+    pki = Pki(tmp_path / "pki")
+    # Signed by the trusted CA, but for another name than the URL's 127.0.0.1.
+    pki.ca.issue(tmp_path / "pki" / "elsewhere", "elsewhere", server=True,
+                 names=("other.example",))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(pki.path("elsewhere", "crt"), pki.path("elsewhere", "key"))
+    key = SigningKey("k")
+    issuer = Issuer(tls)
+    try:
+        issuer.publish(key)
+        srv = inferd_factory(repo, jwt_args(issuer.url, "--jwt-jwks-ca", pki.ca_file))
+        assert status_with(srv, key.token()) == 401
+        assert "no JWT keys yet" in srv.stderr() and "certificate" in srv.stderr()
+    finally:
+        issuer.close()
+
+
+def test_a_plain_http_issuer_elsewhere_than_this_machine_is_warned_about(repo, inferd_factory):
+    srv = inferd_factory(repo, jwt_args("http://192.0.2.1:9/.well-known/jwks.json",
+                                        "--jwt-jwks-refresh-secs", "600"),
+                         wait_for="live")
+    assert "plain http" in srv.stderr()
+
+
 def test_an_issuer_down_at_start_is_fetched_from_once_up(repo, inferd_factory):
     port = free_port()
     key = SigningKey("k")

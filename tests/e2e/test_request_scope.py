@@ -170,3 +170,23 @@ def test_over_the_rate_limit_a_large_upload_is_refused_unread(tmp_path, example_
     sock.close()
     assert status == 429, text
     assert "retry-after" in text.lower() and "connection: close" in text.lower()
+
+
+def test_an_answer_decided_after_admission_gives_the_permit_back(tmp_path, example_repo,
+                                                                 inferd_factory):
+    """A body that cannot be decoded is answered by the connection, yet the request
+    still ends in the pipeline: its concurrency permit comes back, and the answer
+    carries its id and is in the access log."""
+    repo = copy_models(example_repo, tmp_path / "repo", [MODEL])
+    log = tmp_path / "access.log"
+    srv = inferd_factory(repo, ["--concurrency-limit", "1", "--access-log", str(log)])
+    url = srv.url(f"/v2/models/{MODEL}/infer")
+    with requests.Session() as session:
+        for i in range(3):
+            bad = session.post(url, data=b"\x1f\x8bnot-gzip", timeout=10,
+                               headers={"Content-Encoding": "gzip", "X-Request-ID": f"bad-{i}"})
+            assert bad.status_code == 400, bad.text
+            assert bad.headers["X-Request-ID"] == f"bad-{i}"
+            ok = session.post(url, json=infer_body(), timeout=10)
+            assert ok.status_code == 200, ok.text  # not 429: the permit came back
+    wait_until(lambda: '"bad-2"' in log.read_text(), 10, what="the 400 in the access log")

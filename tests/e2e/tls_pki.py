@@ -47,7 +47,8 @@ class Ca:
         )  # fmt: skip
 
     def issue(self, path: Path, cn: str, org: str | None = None, server: bool = False,
-              expired: bool = False) -> int:  # fmt: skip
+              expired: bool = False, names: tuple[str, ...] = ("localhost", "127.0.0.1"),
+              ) -> int:  # fmt: skip
         """Writes path.key and path.crt; returns the certificate's serial."""
         now = datetime.datetime.now(datetime.UTC)
         key = ec.generate_private_key(ec.SECP256R1())
@@ -68,9 +69,13 @@ class Ca:
                 self.key.public_key()), critical=False)
         )  # fmt: skip
         if server:
-            builder = builder.add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)  # fmt: skip
+            sans: list[x509.GeneralName] = []
+            for name in names:
+                try:
+                    sans.append(x509.IPAddress(ipaddress.ip_address(name)))
+                except ValueError:
+                    sans.append(x509.DNSName(name))
+            builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
         cert = builder.sign(self.key, hashes.SHA256())
         _write_pem(path, key, cert)
         return cert.serial_number

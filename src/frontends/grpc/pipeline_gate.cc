@@ -6,6 +6,7 @@
 #include "frontends/grpc/grpc_server.h"
 #include "observability/log.h"
 #include "pipeline/auth/authorization_filter.h"
+#include "pipeline/request_scope_link.h"
 
 namespace inferd::grpcfe {
 
@@ -60,10 +61,6 @@ std::string CertificateSubject(const grpc::ServerContextBase& context) {
   return {};
 }
 
-// The message may have named the request (KServe's `id`): the answer and
-// the access log carry that id.
-void AdoptNamedRequestId(PipelineGate::Call& call);
-
 }  // namespace
 
 class PipelineInterceptor final : public grpc::experimental::Interceptor {
@@ -116,7 +113,7 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       std::lock_guard lock(call_->mu);
-      AdoptNamedRequestId(*call_);
+      if (call_->scope) pipeline::TakeNamedRequestId(call_->context, *call_->scope);
       auto* trailing = methods->GetSendTrailingMetadata();
       for (const auto& [name, value] : call_->context.response_headers) {
         trailing->emplace(name, value);
@@ -126,13 +123,7 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
         call_->done = true;
         pipeline::Outcome outcome{static_cast<int>(status.error_code()), "grpc", call_->bytes_in,
                                   call_->bytes_out};
-        if (call_->scope) {
-          if (const auto execution = call_->scope->execution()) {
-            using Ms = std::chrono::duration<double, std::milli>;
-            outcome.queue_ms = Ms(execution->queue).count();
-            outcome.compute_ms = Ms(execution->compute).count();
-          }
-        }
+        if (call_->scope) pipeline::AddExecutionTimes(outcome, *call_->scope);
         gate_->pipeline_->Done(call_->context, outcome);
       }
     }
@@ -247,29 +238,10 @@ Admission PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string_vi
     if (!message) {
       for (auto& header : refusal->headers) call->context.response_headers.push_back(header);
     }
-    return RefusalStatus(call->context, *refusal);
+    return Admission(RefusalStatus(call->context, *refusal), nullptr, refusal->as_unknown_model);
   }
-  if (!call->scope) {
-    const pipeline::RequestContext& admitted = call->context;
-    call->scope =
-        std::make_shared<RequestScope>(admitted.request_id, admitted.request_id_from_client,
-                                       admitted.trace.trace_id, admitted.trace.span_id);
-  }
+  if (!call->scope) call->scope = pipeline::MakeRequestScope(call->context);
   return Admission(grpc::Status::OK, call->scope);
 }
-
-namespace {
-
-void AdoptNamedRequestId(PipelineGate::Call& call) {
-  if (!call.scope) return;
-  std::string id = call.scope->request_id();
-  if (id == call.context.request_id) return;
-  for (auto& [name, value] : call.context.response_headers) {
-    if (name == "x-request-id" && value == call.context.request_id) value = id;
-  }
-  call.context.request_id = std::move(id);
-}
-
-}  // namespace
 
 }  // namespace inferd::grpcfe

@@ -31,24 +31,36 @@
 
 namespace inferd::grpcfe {
 
-// What the pipeline needs to know of an rpc ("/inference.GRPCInferenceService/ModelInfer").
 // What Admit answers: the status to finish the call (or stream message) with
 // when it is not OK. While it is alive, an admitted call's request (id,
 // trace) is installed on this thread, so the lines the handler causes, here
 // and on the core's threads, carry them: keep it to the end of the handler.
 class Admission {
  public:
-  Admission(grpc::Status status, std::shared_ptr<RequestScope> request = nullptr)
+  Admission(grpc::Status status, std::shared_ptr<RequestScope> request = nullptr,
+            bool as_unknown_model = false)
       : status_(std::move(status)),
+        as_unknown_model_(as_unknown_model),
         installed_(request ? std::make_unique<ScopedRequest>(std::move(request)) : nullptr) {}
+  // Neither copied nor moved: its scope must end on the handler's thread
+  // (returned by value all the same, as a prvalue).
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+
   bool ok() const { return status_.ok(); }
   const grpc::Status& status() const { return status_; }
+  // Refused because the identity may not see the model: an rpc that answers
+  // a missing model with something other than an error (ModelReady:
+  // ready=false) answers this one the same way, so names do not leak.
+  bool as_unknown_model() const { return as_unknown_model_; }
 
  private:
   grpc::Status status_;
+  bool as_unknown_model_;
   std::unique_ptr<ScopedRequest> installed_;
 };
 
+// What the pipeline needs to know of an rpc ("/inference.GRPCInferenceService/ModelInfer").
 struct RpcInfo {
   pipeline::RouteKind kind;
   std::string_view protocol;  // "kserve-grpc", "tfserving-grpc"

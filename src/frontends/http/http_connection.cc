@@ -262,10 +262,12 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       const bool too_large = ec == bhttp::error::body_limit;
       const bool header_read = parser_->is_header_done();
       if (!header_read && buffer_.size() == 0 && !too_large) return Close();
+      HttpResponse answer = too_large ? JsonError(413, "request body exceeds the limit of " +
+                                                           std::to_string(body_limit_) + " bytes")
+                                      : JsonError(400, "malformed HTTP request: " + ec.message());
+      if (call_) return AnswerNow(std::move(answer));
       server_->RequestStarted();
-      return Write(too_large ? JsonError(413, "request body exceeds the limit of " +
-                                                  std::to_string(body_limit_) + " bytes")
-                             : JsonError(400, "malformed HTTP request: " + ec.message()));
+      return Write(std::move(answer));
     }
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
@@ -279,15 +281,22 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       StatusOr<std::string> decoded =
           coding.ok() ? Decode(*coding, *request.body, body_limit_) : coding.status();
       if (!decoded.ok()) {
-        server_->RequestStarted();
         const auto code = decoded.status().code();
-        return Write(JsonError(code == StatusCode::kResourceExhausted ? 413
-                               : code == StatusCode::kUnsupported     ? 415
-                                                                      : 400,
-                               decoded.status().message()));
+        return AnswerNow(JsonError(code == StatusCode::kResourceExhausted ? 413
+                                   : code == StatusCode::kUnsupported     ? 415
+                                                                          : 400,
+                                   decoded.status().message()));
       }
       if (*coding != ContentCoding::kIdentity) *request.body = std::move(decoded).value();
     }
+    Dispatch();
+  }
+
+  // An answer decided here after the pipeline admitted the call (a body
+  // too large, malformed or not decodable): it still ends the request in the
+  // pipeline (permits back, the filters' headers, the access log).
+  void AnswerNow(HttpResponse answer) {
+    call_->answer_now = std::move(answer);
     Dispatch();
   }
 

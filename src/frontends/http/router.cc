@@ -3,6 +3,7 @@
 #include "core/model_visibility.h"
 #include "observability/request_scope.h"
 #include "pipeline/auth/authorization_filter.h"
+#include "pipeline/request_scope_link.h"
 
 namespace inferd::http {
 namespace {
@@ -78,6 +79,24 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
+// Names the model and version the request is for, then runs the pipeline's
+// target phase (authorization, per-model limits).
+std::optional<pipeline::Refusal> TargetPhase(const pipeline::Pipeline& chain, const RouteInfo* info,
+                                             const HttpRequest& request,
+                                             pipeline::RequestContext& context) {
+  if (info == nullptr) return std::nullopt;
+  if (info->target) {
+    info->target(request, context.model, context.version);
+  } else {
+    DefaultTarget(request, context.model, context.version);
+  }
+  RequestHeaders headers(request);
+  context.headers = &headers;
+  auto refusal = chain.RunTarget(context);
+  context.headers = nullptr;
+  return refusal;
+}
+
 }  // namespace
 
 void Router::Add(Method method, std::string_view pattern, RouteInfo info, HttpHandler handler) {
@@ -146,6 +165,12 @@ std::shared_ptr<Router::PendingCall> Router::Begin(HttpRequest& request) const {
   context->headers = &headers;
   call->refusal = pipeline_->RunCall(*context);
   context->headers = nullptr;
+  // A model named in the path or the headers is checked now too; one named
+  // in the body waits for it (no refused caller gets its body parsed).
+  if (!call->refusal && !call->answer_now && !info->target_reads_body) {
+    call->refusal = TargetPhase(*pipeline_, info, request, *context);
+    call->targeted = true;
+  }
   call->context = std::move(context);
   return call;
 }
@@ -162,27 +187,17 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
   const uint64_t bytes_in = request.body ? request.body->size() : 0;
   std::shared_ptr<const pipeline::Pipeline> chain = pipeline_;
   // The request as its log lines, and the core's threads, see it.
-  auto scope = std::make_shared<RequestScope>(context->request_id, context->request_id_from_client,
-                                              context->trace.trace_id, context->trace.span_id);
+  auto scope = pipeline::MakeRequestScope(*context);
   // Every answer, refusals included, carries the filters' headers and ends
   // the request in the filters (access log).
   Responder finish = [chain, context, scope, bytes_in,
                       respond = std::move(respond)](HttpResponse response) {
     // The body may have named the request (KServe's `id`).
-    if (std::string id = scope->request_id(); id != context->request_id) {
-      for (auto& [name, value] : context->response_headers) {
-        if (value == context->request_id && name == "x-request-id") value = id;
-      }
-      context->request_id = std::move(id);
-    }
+    pipeline::TakeNamedRequestId(*context, *scope);
     for (const auto& header : context->response_headers) response.headers.push_back(header);
     pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
                               response.body.size()};
-    if (const auto execution = scope->execution()) {
-      using Ms = std::chrono::duration<double, std::milli>;
-      outcome.queue_ms = Ms(execution->queue).count();
-      outcome.compute_ms = Ms(execution->compute).count();
-    }
+    pipeline::AddExecutionTimes(outcome, *scope);
     // The request is over for the limits before its client hears so: its
     // next request must find the permit back.
     context->held.clear();
@@ -190,20 +205,8 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
     chain->Done(*context, outcome);
   };
   std::optional<pipeline::Refusal> refusal = std::move(call->refusal);
-  // The model is read only once the call may go on: a target may parse the
-  // body (/predict names its model there), which no refused caller gets.
-  if (info != nullptr && !refusal) {
-    if (info->target) {
-      info->target(request, context->model, context->version);
-    } else {
-      DefaultTarget(request, context->model, context->version);
-    }
-  }
-  if (!refusal && !call->answer_now) {
-    RequestHeaders headers(request);
-    context->headers = &headers;
-    refusal = chain->RunTarget(*context);
-    context->headers = nullptr;
+  if (!refusal && !call->answer_now && !call->targeted) {
+    refusal = TargetPhase(*chain, info, request, *context);
   }
   if (refusal) return finish(RenderRefusal(info, *context, *refusal));
   if (call->answer_now) return finish(std::move(*call->answer_now));

@@ -35,6 +35,9 @@ struct RouteInfo {
       nullptr;
   bool server_wide = false;     // acts on every model at once (API keys)
   bool model_required = false;  // serves one model it must name (MLflow, /predict)
+  // `target` reads the body (/predict names its model there): the target
+  // phase waits for the body instead of running on the headers.
+  bool target_reads_body = false;
 };
 
 class Router {
@@ -48,6 +51,7 @@ class Router {
     std::optional<HttpResponse> answer_now;             // no such path (404) or method (405)
     std::shared_ptr<pipeline::RequestContext> context;  // null without a pipeline
     std::optional<pipeline::Refusal> refusal;
+    bool targeted = false;  // the target phase ran on the headers
     bool refused() const { return refusal.has_value(); }
   };
 
@@ -63,12 +67,14 @@ class Router {
   // known path with another method. Begin + Finish.
   void Dispatch(HttpRequest& request, Responder respond) const;
   // Once the headers are read (the body may still be on its way): matches
-  // the route and runs the pipeline's call phase, so a refused caller costs
-  // no body decoding; the connection may answer a refusal without reading
-  // the body at all.
+  // the route and runs the pipeline's call phase, and its target phase
+  // unless the route's target reads the body, so a refused caller costs no
+  // body decoding; the connection may answer a refusal without reading the
+  // body at all.
   std::shared_ptr<PendingCall> Begin(HttpRequest& request) const;
-  // With the body read: the target phase (authorization), then the handler,
-  // or the refusal in the route's shape.
+  // With the body read (or given up on: `call->answer_now` set): the target
+  // phase if it is still due, then the handler, or the refusal or
+  // answer_now; every answer ends the request in the pipeline.
   void Finish(std::shared_ptr<PendingCall> call, HttpRequest& request, Responder respond) const;
 
   // The patterns registered, in order (for the OpenAPI document and tests).

@@ -209,6 +209,8 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
                                  pb::ModelReadyResponse* response) override {
     const grpcfe::Admission admitted =
         grpcfe::Admit(gate_, context, request->name(), request->version());
+    // A model hidden from the caller is as not ready as a missing one.
+    if (admitted.as_unknown_model()) return Answer(context, grpc::Status::OK);
     if (!admitted.ok()) {
       return Answer(context, admitted.status());
     }

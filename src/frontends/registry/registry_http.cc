@@ -355,9 +355,10 @@ void AddRegistryRoutes(ServerCore* core, http::Router& router) {
   // registry URI.
   for (const char* prefix : {"/v1/registry", "/api/2.0/mlflow"}) {
     for (const Route& route : kRoutes) {
-      const http::RouteInfo info{
+      http::RouteInfo info{
           route.kind == Kind::kChange ? pipeline::RouteKind::kAdmin : pipeline::RouteKind::kRead,
           &kErrors, &RegistryTarget};
+      info.target_reads_body = true;  // a JSON body names the model
       router.Add(route.method, std::string(prefix) + route.path, info,
                  [core, route](HttpRequest& req, Responder respond) {
                    Run(core, route.kind, route.call, req, std::move(respond));

@@ -64,6 +64,7 @@ void AddSimpleRoutes(ServerCore* core, std::string default_model, http::Router& 
                                             &ModelManager::UnknownModel};
   http::RouteInfo infer{pipeline::RouteKind::kInfer, &kErrors};
   infer.model_required = true;
+  infer.target_reads_body = true;
   infer.target = [core, default_model](const HttpRequest& req, std::string& model,
                                        std::string& version) {
     std::string_view given = req.Header("x-model");

@@ -77,8 +77,9 @@ std::optional<Refusal> AuthenticationFilter::OnCall(RequestContext& context) {
     }
     context.identity.roles = RoleSet();
     if (IsOpen(context, options_.protect_metrics)) return std::nullopt;
-    return Unauthenticated("credentials required: send Authorization: Bearer <API key or token>",
-                           false);
+    return Throttled(
+        context, Unauthenticated(
+                     "credentials required: send Authorization: Bearer <API key or token>", false));
   }
   std::optional<Refusal> refusal;
   if (credential.starts_with(kApiKeyPrefix)) {
@@ -96,6 +97,16 @@ std::optional<Refusal> AuthenticationFilter::OnCall(RequestContext& context) {
     context.identity.roles = RoleSet();
     return std::nullopt;
   }
+  return Throttled(context, std::move(refusal));
+}
+
+std::optional<Refusal> AuthenticationFilter::Throttled(const RequestContext& context,
+                                                       std::optional<Refusal> refusal) const {
+  if (!refusal || refusal->status.code() != StatusCode::kUnauthenticated ||
+      options_.failure_throttle == nullptr) {
+    return refusal;
+  }
+  if (auto throttled = options_.failure_throttle->OnFailure(context)) return throttled;
   return refusal;
 }
 
@@ -137,7 +148,8 @@ std::optional<Refusal> AuthenticationFilter::FromToken(RequestContext& context,
   auth::JwtError error = auth::JwtError::kNone;
   auto claims = options_.jwt->Verify(token, now, &error);
   // The issuer may have rotated its keys since they were fetched.
-  if (error == auth::JwtError::kUnknownKid && options_.refetch_jwks && options_.refetch_jwks()) {
+  if (error == auth::JwtError::kUnknownKid && options_.refetch_jwks &&
+      options_.refetch_jwks(key_set)) {
     key_set = options_.jwt->jwks_generation();
     claims = options_.jwt->Verify(token, now);
   }

@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "core/auth/api_key.h"
+#include "pipeline/auth/failed_auth_throttle.h"
 #include "pipeline/auth/jwt_verifier.h"
 #include "pipeline/filter.h"
 
@@ -31,11 +32,15 @@ namespace inferd::pipeline {
 struct AuthenticationOptions {
   ApiKeyStore* keys = nullptr;             // null: API keys are not accepted
   const auth::JwtVerifier* jwt = nullptr;  // null: tokens are not accepted
-  // Asked when a token names a key id the key set lacks: true when a newer
-  // set is in place (JwksUrlSource::RefetchForUnknownKid); empty: none.
-  std::function<bool()> refetch_jwks;
+  // Asked when a token checked against key set N (the verifier's
+  // generation) names a key id the set lacks: true when a newer set is in
+  // place (JwksUrlSource::RefetchForUnknownKid); empty: never.
+  std::function<bool(uint64_t)> refetch_jwks;
   std::optional<RoleSet> certificate_roles;  // set: a verified client certificate is an identity
   bool protect_metrics = false;              // /metrics needs the read role
+  // Past its budget, a failure from the same address is answered 429; null:
+  // every failure is a 401.
+  const FailedAuthThrottle* failure_throttle = nullptr;
 };
 
 class AuthenticationFilter final : public Filter {
@@ -46,6 +51,9 @@ class AuthenticationFilter final : public Filter {
  private:
   std::optional<Refusal> FromApiKey(RequestContext& context, std::string_view key);
   std::optional<Refusal> FromToken(RequestContext& context, std::string_view token);
+  // A 401 becomes a 429 past the failure budget of the client's address.
+  std::optional<Refusal> Throttled(const RequestContext& context,
+                                   std::optional<Refusal> refusal) const;
   AuthenticationOptions options_;
 
   // Tokens already verified, until they expire: a token cannot change, so

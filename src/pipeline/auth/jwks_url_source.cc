@@ -1,30 +1,41 @@
 #include "pipeline/auth/jwks_url_source.h"
 
+#include <boost/asio/ip/address.hpp>
+
 #include "observability/log.h"
 
 namespace inferd::auth {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<JwksUrlSource>> JwksUrlSource::Start(
     Options options, std::shared_ptr<JwtVerifier> verifier) {
   auto url = ParseFetchUrl(options.url);
   if (!url.ok()) return url.status();
+  if (!url->tls && !IsLoopbackHost(url->host)) {
+    LogWarn(
+        "the JWT keys come over plain http: anyone on the way can serve keys of their own "
+        "and mint tokens; use https",
+        {{"url", url->Display()}});
+  }
   std::unique_ptr<JwksUrlSource> source(
       new JwksUrlSource(std::move(options), std::move(url).value(), std::move(verifier)));
-  {
-    std::lock_guard lock(source->fetch_mu_);
-    source->FetchLocked("start");
+  source->last_attempt_ = SteadyClock::now();
+  if (source->Fetch("start", false)) {
+    source->have_keys_ = true;
+    source->last_success_ = SteadyClock::now();
   }
-  // Ticks at the refetch bound: a set not fetched yet is retried that often,
-  // a fetched one once `refresh` has passed.
-  JwksUrlSource* self = source.get();
-  source->refresher_ = std::make_unique<PeriodicTask>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(source->options_.min_refetch), [self] {
-        std::lock_guard lock(self->fetch_mu_);
-        const auto now = std::chrono::steady_clock::now();
-        if (self->have_keys_ && now - self->last_success_ < self->options_.refresh) return;
-        if (now - self->last_attempt_ < self->options_.min_refetch) return;
-        self->FetchLocked(self->have_keys_ ? "refresh" : "retry");
-      });
+  source->thread_ = std::thread([self = source.get()] { self->Run(); });
   return source;
 }
 
@@ -32,35 +43,68 @@ JwksUrlSource::JwksUrlSource(Options options, FetchUrl url, std::shared_ptr<JwtV
     : options_(std::move(options)), url_(std::move(url)), verifier_(verifier) {}
 
 JwksUrlSource::~JwksUrlSource() {
-  if (refresher_) refresher_->Stop();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
-bool JwksUrlSource::RefetchForUnknownKid() {
+void JwksUrlSource::Run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const auto now = SteadyClock::now();
+    const auto next =
+        have_keys_ ? last_success_ + options_.refresh : last_attempt_ + options_.min_refetch;
+    if (!requested_ && now < next) {
+      wake_.wait_until(lock, next, [&] { return stopping_ || requested_; });
+      continue;
+    }
+    const char* why = requested_ ? "unknown kid" : have_keys_ ? "refresh" : "retry";
+    requested_ = false;
+    fetching_ = true;
+    last_attempt_ = now;
+    const bool had_keys = have_keys_;
+    lock.unlock();
+    const bool fetched = Fetch(why, had_keys);
+    lock.lock();
+    fetching_ = false;
+    if (fetched) {
+      have_keys_ = true;
+      last_success_ = SteadyClock::now();
+    }
+    fetched_.notify_all();
+  }
+}
+
+bool JwksUrlSource::RefetchForUnknownKid(uint64_t seen_generation) {
   auto verifier = verifier_.lock();
   if (!verifier) return false;
-  const uint64_t before = verifier->jwks_generation();
-  std::lock_guard lock(fetch_mu_);
-  if (verifier->jwks_generation() != before) return true;  // a fetch finished meanwhile
-  if (std::chrono::steady_clock::now() - last_attempt_ < options_.min_refetch) return false;
-  return FetchLocked("unknown kid") && verifier->jwks_generation() != before;
+  if (verifier->jwks_generation() != seen_generation) return true;
+  std::unique_lock lock(mu_);
+  // Someone's fetch is under way, or one ran lately: no waiting here.
+  if (stopping_ || requested_ || fetching_) return false;
+  if (SteadyClock::now() - last_attempt_ < options_.min_refetch) return false;
+  requested_ = true;
+  wake_.notify_all();
+  fetched_.wait_for(lock, options_.unknown_kid_wait, [&] { return !requested_ && !fetching_; });
+  return verifier->jwks_generation() != seen_generation;
 }
 
-bool JwksUrlSource::FetchLocked(const char* why) {
-  last_attempt_ = std::chrono::steady_clock::now();
+bool JwksUrlSource::Fetch(const char* why, bool have_keys) {
   auto verifier = verifier_.lock();
   if (!verifier) return false;
   auto document = FetchDocument(url_, options_.fetch);
   StatusOr<JwkSet> keys =
       document.ok() ? JwkSet::Parse(*document) : StatusOr<JwkSet>(document.status());
   if (!keys.ok()) {
-    LogWarn(have_keys_ ? "keeping the JWT keys in use" : "no JWT keys yet",
+    LogWarn(have_keys ? "keeping the JWT keys in use" : "no JWT keys yet",
             {{"url", url_.Display()}, {"why", why}, {"reason", keys.status().message()}});
     return false;
   }
   const size_t count = keys->keys.size();
   verifier->SetJwks(std::make_shared<const JwkSet>(std::move(keys).value()));
-  have_keys_ = true;
-  last_success_ = std::chrono::steady_clock::now();
   LogInfo("JWT keys fetched", {{"url", url_.Display()}, {"why", why}, {"keys", count}});
   return true;
 }

@@ -1,22 +1,27 @@
 // Keys for JWTs published at a URL (an issuer's `jwks_uri`): fetched at
-// start, re-fetched every `refresh`, and at once when a token names a key id
-// the set lacks (the issuer rotated its keys), at most once per
-// `min_refetch` so that tokens with made-up key ids cannot make inferd hammer
-// the issuer. A fetch or parse that fails keeps the keys in use and says why;
-// until a first fetch succeeds, tokens signed with those keys are refused.
+// start, again every `refresh`, and when a token names a key id the set lacks
+// (the issuer rotated its keys), at most once per `min_refetch`, so tokens
+// with made-up key ids cannot make inferd hammer the issuer. A fetch or parse
+// that fails keeps the keys in use and says why; until a first fetch
+// succeeds, tokens are refused and the fetch is retried every `min_refetch`.
 //
-// Ownership: borrows the verifier it installs keys into (shared, so a
-// refresh never outlives it). Thread-safety: thread-safe; a refetch for an
-// unknown key id blocks its caller for at most the fetch timeout, and
-// concurrent callers wait for the same fetch.
+// Fetches run on a thread of the source's own, never on a request's: the
+// request whose unknown key id starts a fetch waits for it at most
+// `unknown_kid_wait`, and requests that arrive meanwhile do not wait at all.
+//
+// Ownership: holds the verifier it installs keys into weakly; owns its fetch
+// thread, which the destructor joins (a fetch ends within its timeout, or
+// when the system resolver gives up on a name). Thread-safety: thread-safe.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
-#include "core/scheduler/periodic_task.h"
 #include "pipeline/auth/jwks_fetch.h"
 #include "pipeline/auth/jwt_verifier.h"
 
@@ -29,6 +34,7 @@ class JwksUrlSource {
     FetchOptions fetch;
     std::chrono::seconds refresh{300};
     std::chrono::seconds min_refetch{10};
+    std::chrono::milliseconds unknown_kid_wait{1000};
   };
 
   // INVALID_ARGUMENT for a URL that does not parse. Fetches once before it
@@ -36,25 +42,34 @@ class JwksUrlSource {
   static StatusOr<std::unique_ptr<JwksUrlSource>> Start(Options options,
                                                         std::shared_ptr<JwtVerifier> verifier);
   ~JwksUrlSource();
+  JwksUrlSource(const JwksUrlSource&) = delete;
+  JwksUrlSource& operator=(const JwksUrlSource&) = delete;
 
-  // A token named a key id the set lacks: re-fetch now, unless a fetch ran
-  // within min_refetch. True when the verifier has a newer key set than when
-  // the call began (this fetch's, or a concurrent one's).
-  bool RefetchForUnknownKid();
+  // A token verified against key set `seen_generation` named a key id the
+  // set lacks: true when the verifier holds a newer set (already, or after a
+  // fetch this call started and waited for).
+  bool RefetchForUnknownKid(uint64_t seen_generation);
 
  private:
   JwksUrlSource(Options options, FetchUrl url, std::shared_ptr<JwtVerifier> verifier);
-  // One fetch; installs the set when it parses. Call with fetch_mu_ held.
-  bool FetchLocked(const char* why);
+  void Run();
+  // One fetch; installs the set when it parses. Runs without mu_ held.
+  bool Fetch(const char* why, bool have_keys);
 
   const Options options_;
   const FetchUrl url_;
   const std::weak_ptr<JwtVerifier> verifier_;
-  std::mutex fetch_mu_;  // one fetch at a time
+
+  std::mutex mu_;
+  std::condition_variable wake_;     // the fetch thread: asked, or stopping
+  std::condition_variable fetched_;  // a fetch ended
+  bool stopping_ = false;
+  bool requested_ = false;  // a request asked for a fetch now
+  bool fetching_ = false;
+  bool have_keys_ = false;
   std::chrono::steady_clock::time_point last_attempt_;
   std::chrono::steady_clock::time_point last_success_;
-  bool have_keys_ = false;
-  std::unique_ptr<PeriodicTask> refresher_;
+  std::thread thread_;
 };
 
 }  // namespace inferd::auth

@@ -6,15 +6,6 @@
 namespace inferd::pipeline {
 namespace {
 
-// "10.0.0.7:5123" -> "10.0.0.7"; "[::1]:5000" -> "[::1]".
-std::string_view HostOf(std::string_view address) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos || address.find(']', colon) != std::string_view::npos) {
-    return address;
-  }
-  return address.substr(0, colon);
-}
-
 bool IsLimited(RouteKind kind) {
   // Probes and scrapes are never throttled: a limit must not make a healthy
   // server look dead.
@@ -25,7 +16,7 @@ bool IsLimited(RouteKind kind) {
 
 std::string RateLimitFilter::BucketKey(const RequestContext& context) {
   if (context.identity.authenticated()) return context.identity.Label();
-  return "address:" + std::string(HostOf(context.client_address));
+  return "address:" + std::string(ClientHost(context.client_address));
 }
 
 std::optional<Refusal> RateLimitFilter::Take(RequestContext& context, const std::string& key) {
