@@ -3,7 +3,7 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "INFERD_FUZZ needs clang: configure with -DCMAKE_CXX_COMPILER=clang++")
 endif()
 foreach(target kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body
-               content_coding api_key_header jwt audit_verify config_file
+               content_coding api_key_header authorization_header jwt audit_verify config_file
                tfserving_rest tensor_proto repository_body registry_body)
   add_executable(fuzz_${target} tests/fuzz/fuzz_${target}.cc)
   target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
