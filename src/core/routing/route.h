@@ -1,0 +1,66 @@
+// A route: a name clients call exactly like a model name, in every protocol,
+// that the core resolves to one of its variants (a model at a version,
+// label or alias) for each request. Which variant serves a request is
+// decided by the route's traffic split (core/routing/traffic_split.h) over a
+// key taken from the request (a header, a query parameter, the caller's
+// identity) or, without one, at random.
+//
+// Plain values; ValidateRoute says whether one can serve. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace inferd {
+
+// Where a request's sticky key comes from.
+struct RouteKey {
+  enum class Source {
+    kRandom,    // no key: every request is assigned afresh
+    kHeader,    // an HTTP header, or the gRPC metadata of the same name
+    kQuery,     // an HTTP query parameter (the seeds' ?user_id=)
+    kIdentity,  // the authenticated identity (api-key:k_..., jwt:alice)
+  };
+  Source source = Source::kRandom;
+  std::string name;  // the header (lower case) or query parameter
+
+  // "random", "identity", "header:X-User-Id", "query:user_id".
+  static StatusOr<RouteKey> Parse(std::string_view text);
+  std::string ToString() const;
+  bool operator==(const RouteKey&) const = default;
+};
+
+struct RouteVariant {
+  std::string name;     // what answers report (X-Inferd-Variant): "control"
+  std::string model;    // the model that serves it
+  std::string version;  // "" (the default version), a number, a label or an alias
+  uint32_t weight = 0;  // relative share; 0 takes no traffic
+  bool operator==(const RouteVariant&) const = default;
+};
+
+struct Route {
+  std::string name;
+  std::vector<RouteVariant> variants;  // their order fixes the bucket ranges
+  RouteKey key;
+  // Mixed into the key's hash: routes with different salts split the same
+  // users independently. Empty: the route's name.
+  std::string salt;
+  bool operator==(const Route&) const = default;
+
+  const std::string& EffectiveSalt() const { return salt.empty() ? name : salt; }
+};
+
+inline constexpr size_t kMaxRouteVariants = 16;
+inline constexpr uint32_t kMaxVariantWeight = 1'000'000;
+
+// INVALID_ARGUMENT, with the reason, unless: the route and variant names are
+// 1-128 characters of [A-Za-z0-9_.-], variant names are unique, each variant
+// names a model, there are 1-16 variants, weights are at most 1,000,000 and
+// at least one is positive.
+Status ValidateRoute(const Route& route);
+
+}  // namespace inferd

@@ -1,0 +1,64 @@
+#include "core/routing/route_table.h"
+
+#include "core/routing/traffic_split.h"
+
+namespace inferd {
+namespace {
+
+std::optional<std::string> KeyOf(const RouteKey& key, const RouteKeyValues& values) {
+  switch (key.source) {
+    case RouteKey::Source::kRandom:
+      return std::nullopt;
+    case RouteKey::Source::kHeader:
+      return values.Header(key.name);
+    case RouteKey::Source::kQuery:
+      return values.Query(key.name);
+    case RouteKey::Source::kIdentity:
+      return values.Identity();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* values) {
+  std::optional<std::string> key = values ? KeyOf(route.key, *values) : std::nullopt;
+  const uint32_t bucket =
+      key && !key->empty() ? StickyBucket(route.EffectiveSalt(), *key) : RandomBucket();
+  std::vector<uint32_t> weights;
+  weights.reserve(route.variants.size());
+  for (const RouteVariant& v : route.variants) weights.push_back(v.weight);
+  return route.variants[VariantForBucket(weights, bucket)];
+}
+
+Status RouteTable::Set(Route route) {
+  INFERD_RETURN_IF_ERROR(ValidateRoute(route));
+  auto shared = std::make_shared<const Route>(std::move(route));
+  std::lock_guard lock(mu_);
+  routes_[shared->name] = std::move(shared);
+  return Status::Ok();
+}
+
+Status RouteTable::Remove(std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto it = routes_.find(name);
+  if (it == routes_.end()) return NotFound("no route named '" + std::string(name) + "'");
+  routes_.erase(it);
+  return Status::Ok();
+}
+
+std::shared_ptr<const Route> RouteTable::Find(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = routes_.find(name);
+  return it == routes_.end() ? nullptr : it->second;
+}
+
+std::vector<Route> RouteTable::List() const {
+  std::lock_guard lock(mu_);
+  std::vector<Route> out;
+  out.reserve(routes_.size());
+  for (const auto& [name, route] : routes_) out.push_back(*route);
+  return out;
+}
+
+}  // namespace inferd

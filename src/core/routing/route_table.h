@@ -1,0 +1,51 @@
+// The routes that serve, by name, and the choice of a variant for one
+// request. Set replaces a route whole: a request sees the old route or the
+// new one, never a mix.
+//
+// Ownership: owns the routes; Find hands out shared snapshots that stay
+// valid after a change. Thread-safety: thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/routing/route.h"
+
+namespace inferd {
+
+// What a request offers as a sticky key. Values are read while the variant
+// is chosen and not kept.
+class RouteKeyValues {
+ public:
+  virtual ~RouteKeyValues() = default;
+  virtual std::optional<std::string> Header(std::string_view lower_name) const = 0;
+  virtual std::optional<std::string> Query(std::string_view name) const = 0;
+  // The authenticated identity ("api-key:k_..."); nullopt when anonymous.
+  virtual std::optional<std::string> Identity() const = 0;
+};
+
+// The variant of `route` for a request offering `values` (null, or no value
+// for the route's key: a random bucket).
+const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* values);
+
+class RouteTable {
+ public:
+  // ValidateRoute's errors; otherwise the route serves from the next request.
+  Status Set(Route route);
+  // NOT_FOUND for a route that does not exist.
+  Status Remove(std::string_view name);
+  std::shared_ptr<const Route> Find(std::string_view name) const;
+  // Every route, by name.
+  std::vector<Route> List() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes_;
+};
+
+}  // namespace inferd
