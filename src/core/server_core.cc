@@ -7,6 +7,7 @@
 #include "core/model_config.h"
 #include "core/model_visibility.h"
 #include "core/request_validator.h"
+#include "core/routing/route_keys_scope.h"
 #include "core/version.h"
 #include "observability/process_metrics.h"
 
@@ -241,6 +242,16 @@ bool ServerCore::IsReady() const {
 }
 
 StatusOr<ModelHandle> ServerCore::GetModel(std::string_view name, std::string_view version) const {
+  if (options_.routes != nullptr && version.empty()) {
+    if (std::shared_ptr<const Route> route = options_.routes->Find(name)) {
+      const RouteVariant& variant = ChooseVariant(*route, CurrentRouteKeys());
+      INFERD_ASSIGN_OR_RETURN(ModelHandle handle, manager_.Get(variant.model, variant.version));
+      if (auto request = CurrentRequest()) {
+        request->SetServedBy({route->name, variant.name, handle->name, handle->version});
+      }
+      return handle;
+    }
+  }
   return manager_.Get(name, version);
 }
 
@@ -304,7 +315,7 @@ void ServerCore::CollectModelMetrics(MetricsRegistry& registry) const {
 }
 
 void ServerCore::Infer(InferRequest request, InferCallback done) {
-  auto model = manager_.Get(request.model_name, request.model_version);
+  auto model = GetModel(request.model_name, request.model_version);
   if (!model.ok()) {
     metrics_
         .GetCounter("inferd_unresolved_requests_total",

@@ -18,6 +18,7 @@
 #include "core/lifecycle/model_manager.h"
 #include "core/lifecycle/repository_poller.h"
 #include "core/registry/model_registry.h"
+#include "core/routing/route_table.h"
 #include "core/scheduler/periodic_task.h"
 #include "core/scheduler/thread_pool.h"
 #include "observability/metrics.h"
@@ -56,6 +57,9 @@ struct ServerCoreOptions {
   // Ready means every model in the repository is ready; when false, ready
   // means the server has started (models that failed are still reported).
   bool strict_readiness = true;
+  // Names that resolve to a variant per request (A/B tests); owned by main,
+  // must outlive the core. Null: no routes.
+  const RouteTable* routes = nullptr;
 };
 
 struct VersionStatistics {
@@ -80,7 +84,9 @@ class ServerCore {
   bool IsLive() const { return true; }
   bool IsReady() const;
 
-  // `version`: empty (the highest ready), a number, or a label.
+  // `version`: empty (the highest ready), a number, or a label. A `name`
+  // that is a route (asked without a version) resolves to the variant the
+  // request's key picks (core/routing/), recorded on the current request.
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
 
   std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;

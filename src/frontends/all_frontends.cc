@@ -7,6 +7,7 @@
 #include "frontends/mlflow/mlflow_http.h"
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/registry/registry_http.h"
+#include "frontends/routes/routes_http.h"
 #include "frontends/simple/predict_http.h"
 #include "frontends/tfserving/tfserving_grpc.h"
 #include "frontends/tfserving/tfserving_http.h"
@@ -35,6 +36,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   simple::AddSimpleRoutes(core, options.default_model, router);
   registry::AddRegistryRoutes(core, router);
   keys::AddKeyRoutes(options.keys, router);
+  routes::AddRouteRoutes(core, options.routes, router);
   metrics::AddMetricsRoutes(core, router);
   openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
 }

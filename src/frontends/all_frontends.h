@@ -32,6 +32,8 @@ struct FrontendOptions {
   const grpcfe::PipelineGate* grpc_gate = nullptr;
   // The API keys the key admin API manages (null: keys are off).
   ApiKeyStore* keys = nullptr;
+  // The routes the routes admin API manages (null: routes are off).
+  RouteTable* routes = nullptr;
 };
 
 // `core` must outlive the router; it is not used while registering.

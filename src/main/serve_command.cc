@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "backends/onnxruntime/ort_backend.h"
+#include "core/routing/route_table.h"
 #include "core/server_core.h"
 #include "frontends/all_frontends.h"
 #include "frontends/grpc/grpc_server.h"
@@ -291,7 +292,11 @@ int RunServe(const ServeOptions& o) {
     LogError("cannot start", {{"reason", "--load-model needs --model-control-mode=explicit"}});
     return 2;
   }
+  // Routes (A/B tests) are resolved by the core and managed by their admin
+  // API; they live as long as the server.
+  RouteTable routes;
   ServerCoreOptions core_options;
+  core_options.routes = &routes;
   core_options.model_repository = o.model_repository;
   core_options.load_threads = CoreCount();
   core_options.loader.autocomplete.default_max_batch_size = o.default_max_batch_size;
@@ -336,10 +341,13 @@ int RunServe(const ServeOptions& o) {
 
   http::Router router;
   router.SetPipeline(request_pipeline.pipeline);
-  const FrontendOptions frontend_options{
-      o.default_model,     openapi::DefaultAssetsDir(),
-      o.tf_tensor_content, std::make_shared<SharedMemoryRegions>(o.allow_client_shm),
-      &grpc_gate,          request_pipeline.keys.get()};
+  const FrontendOptions frontend_options{o.default_model,
+                                         openapi::DefaultAssetsDir(),
+                                         o.tf_tensor_content,
+                                         std::make_shared<SharedMemoryRegions>(o.allow_client_shm),
+                                         &grpc_gate,
+                                         request_pipeline.keys.get(),
+                                         &routes};
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;

@@ -48,6 +48,16 @@ std::optional<RequestScope::Execution> RequestScope::execution() const {
   return execution_;
 }
 
+void RequestScope::SetServedBy(ServedBy served_by) {
+  std::lock_guard lock(mu_);
+  served_by_ = std::move(served_by);
+}
+
+std::optional<RequestScope::ServedBy> RequestScope::served_by() const {
+  std::lock_guard lock(mu_);
+  return served_by_;
+}
+
 std::vector<std::pair<std::string, std::string>> RequestScope::LogFields() const {
   std::vector<std::pair<std::string, std::string>> fields;
   std::lock_guard lock(mu_);

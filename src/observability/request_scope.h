@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,6 +47,17 @@ class RequestScope {
   };
   std::optional<Execution> execution() const;
 
+  // The route and variant that served the request, when the core resolved
+  // a route for it (the last one, for a stream).
+  struct ServedBy {
+    std::string route;
+    std::string variant;
+    std::string model;
+    int64_t version = 0;
+  };
+  void SetServedBy(ServedBy served_by);
+  std::optional<ServedBy> served_by() const;
+
   // request_id, trace_id, span_id (empty values left out).
   std::vector<std::pair<std::string, std::string>> LogFields() const;
 
@@ -61,6 +73,7 @@ class RequestScope {
   const std::string trace_id_;
   const std::string span_id_;
   std::optional<Execution> execution_;
+  std::optional<ServedBy> served_by_;
 };
 
 // The requests installed on this thread (empty: none).

@@ -26,4 +26,8 @@ void TakeNamedRequestId(RequestContext& context, const RequestScope& scope);
 // The queue and compute time of the request's inferences, if it ran any.
 void AddExecutionTimes(Outcome& outcome, const RequestScope& scope);
 
+// Who served a request that named a route: x-inferd-route, x-inferd-variant,
+// x-inferd-model and x-inferd-model-version (none for a plain model).
+HeaderList ServedByHeaders(const RequestScope& scope);
+
 }  // namespace inferd::pipeline

@@ -188,6 +188,8 @@ HTTP_ROUTES = [
     ("GET", "/v1/keys", None, "admin", None, "keys"),
     ("GET", "/v1/keys/k_aaaaaaaaaaaa", None, "admin", None, "keys"),
     ("POST", "/v1/keys/k_aaaaaaaaaaaa/rotate", None, "admin", None, "keys"),
+    ("GET", "/v1/routes", None, "admin", None, "routes"),
+    ("DELETE", f"/v1/routes/{A}", None, "admin", A, "routes"),
     ("GET", "/metrics", None, "metrics", None, "metrics"),
     ("GET", "/openapi.json", None, "docs", None, "docs"),
 ]
@@ -244,7 +246,7 @@ def http_call(base, method, path, body, headers, model=MODEL):
 
 def error_shape_ok(protocol: str, resp: requests.Response) -> bool:
     body = resp.json()
-    if protocol in ("kserve", "tfserving", "keys", "metrics", "docs"):
+    if protocol in ("kserve", "tfserving", "keys", "routes", "metrics", "docs"):
         return isinstance(body.get("error"), str)
     if protocol == "predict":
         return isinstance(body.get("detail"), str)  # FastAPI's shape, as the seeds' server

@@ -52,6 +52,26 @@ std::string PeerAddress(const std::string& peer) {
   return address;
 }
 
+// A route's sticky key from the call's metadata or its identity; borrows
+// the metadata, which lives as long as the call.
+class MetadataRouteKeys final : public RouteKeyValues {
+ public:
+  MetadataRouteKeys(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                    std::optional<std::string> identity)
+      : metadata_(metadata), identity_(std::move(identity)) {}
+  std::optional<std::string> Header(std::string_view lower_name) const override {
+    auto it = metadata_.find(grpc::string_ref(lower_name.data(), lower_name.size()));
+    if (it == metadata_.end()) return std::nullopt;
+    return std::string(it->second.data(), it->second.size());
+  }
+  std::optional<std::string> Query(std::string_view) const override { return std::nullopt; }
+  std::optional<std::string> Identity() const override { return identity_; }
+
+ private:
+  const std::multimap<grpc::string_ref, grpc::string_ref>& metadata_;
+  std::optional<std::string> identity_;
+};
+
 std::string CertificateSubject(const grpc::ServerContextBase& context) {
   auto auth = context.auth_context();
   if (!auth || !auth->IsPeerAuthenticated()) return {};
@@ -117,6 +137,11 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
       auto* trailing = methods->GetSendTrailingMetadata();
       for (const auto& [name, value] : call_->context.response_headers) {
         trailing->emplace(name, value);
+      }
+      if (call_->scope) {
+        for (auto& [name, value] : pipeline::ServedByHeaders(*call_->scope)) {
+          trailing->emplace(std::move(name), std::move(value));
+        }
       }
       call_->context.held.clear();  // permits back before the client hears the end
       if (!call_->done) {
@@ -241,7 +266,11 @@ Admission PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string_vi
     return Admission(RefusalStatus(call->context, *refusal), nullptr, refusal->as_unknown_model);
   }
   if (!call->scope) call->scope = pipeline::MakeRequestScope(call->context);
-  return Admission(grpc::Status::OK, call->scope);
+  const pipeline::Identity& identity = call->context.identity;
+  auto keys = std::make_unique<MetadataRouteKeys>(
+      context->client_metadata(),
+      identity.authenticated() ? std::optional<std::string>(identity.Label()) : std::nullopt);
+  return Admission(grpc::Status::OK, call->scope, false, std::move(keys));
 }
 
 }  // namespace inferd::grpcfe

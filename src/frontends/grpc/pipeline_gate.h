@@ -26,6 +26,7 @@
 #include <unordered_map>
 
 #include "core/model_visibility.h"
+#include "core/routing/route_keys_scope.h"
 #include "observability/request_scope.h"
 #include "pipeline/pipeline.h"
 
@@ -38,10 +39,12 @@ namespace inferd::grpcfe {
 class Admission {
  public:
   Admission(grpc::Status status, std::shared_ptr<RequestScope> request = nullptr,
-            bool as_unknown_model = false)
+            bool as_unknown_model = false, std::unique_ptr<RouteKeyValues> keys = nullptr)
       : status_(std::move(status)),
         as_unknown_model_(as_unknown_model),
-        installed_(request ? std::make_unique<ScopedRequest>(std::move(request)) : nullptr) {}
+        installed_(request ? std::make_unique<ScopedRequest>(std::move(request)) : nullptr),
+        keys_(std::move(keys)),
+        keyed_(keys_ ? std::make_unique<ScopedRouteKeys>(keys_.get()) : nullptr) {}
   // Neither copied nor moved: its scope must end on the handler's thread
   // (returned by value all the same, as a prvalue).
   Admission(const Admission&) = delete;
@@ -58,6 +61,8 @@ class Admission {
   grpc::Status status_;
   bool as_unknown_model_;
   std::unique_ptr<ScopedRequest> installed_;
+  std::unique_ptr<RouteKeyValues> keys_;  // a route's sticky key, from the call's metadata
+  std::unique_ptr<ScopedRouteKeys> keyed_;
 };
 
 // What the pipeline needs to know of an rpc ("/inference.GRPCInferenceService/ModelInfer").

@@ -262,4 +262,14 @@ void WriteJsonTensorData(const Tensor& given, JsonWriter& w) {
   w.EndArray();
 }
 
+HttpResponse JsonAnswer(unsigned status, const std::function<void(JsonWriter&)>& write) {
+  JsonBuffer buffer;
+  JsonWriter w(buffer);
+  write(w);
+  HttpResponse response;
+  response.status = status;
+  response.body = buffer.Release();
+  return response;
+}
+
 }  // namespace inferd::http

@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
+#include "frontends/http/http_types.h"
 #include "frontends/http/json_buffer.h"
 
 namespace inferd::http {
@@ -26,6 +27,9 @@ using JsonWriter = rapidjson::Writer<JsonBuffer, rapidjson::UTF8<>, rapidjson::U
 // Parses untrusted JSON text with this thread's parser. The element stays
 // valid until the next ParseJson call on the same thread.
 StatusOr<simdjson::dom::element> ParseJson(std::string_view text);
+
+// An answer with `status` whose JSON body `write` produces (the admin APIs').
+HttpResponse JsonAnswer(unsigned status, const std::function<void(JsonWriter&)>& write);
 
 // Fills `tensor` (whose name, dtype and shape are set) from `data`. The number
 // of elements must equal the shape's; each element must fit the datatype.

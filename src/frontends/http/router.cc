@@ -1,6 +1,8 @@
 #include "frontends/http/router.h"
 
 #include "core/model_visibility.h"
+#include "core/routing/route_keys_scope.h"
+#include "frontends/http/http_route_keys.h"
 #include "observability/request_scope.h"
 #include "pipeline/auth/authorization_filter.h"
 #include "pipeline/request_scope_link.h"
@@ -180,6 +182,8 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
   const Route* route = call->route;
   if (call->context == nullptr) {
     if (call->answer_now) return respond(std::move(*call->answer_now));
+    HttpRouteKeys keys(request, nullptr);
+    ScopedRouteKeys keyed(&keys);
     return route->handler(request, std::move(respond));
   }
   std::shared_ptr<pipeline::RequestContext> context = call->context;
@@ -195,6 +199,7 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
     // The body may have named the request (KServe's `id`).
     pipeline::TakeNamedRequestId(*context, *scope);
     for (const auto& header : context->response_headers) response.headers.push_back(header);
+    for (auto& header : pipeline::ServedByHeaders(*scope)) response.headers.push_back(header);
     pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
                               response.body.size()};
     pipeline::AddExecutionTimes(outcome, *scope);
@@ -212,6 +217,8 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
   if (call->answer_now) return finish(std::move(*call->answer_now));
   ScopedRequest logged_as(scope);
   ScopedModelVisibility visibility(pipeline::VisibilityOf(context->identity));
+  HttpRouteKeys keys(request, &context->identity);
+  ScopedRouteKeys keyed(&keys);
   route->handler(request, std::move(finish));
 }
 

@@ -65,15 +65,7 @@ void WriteRecord(JsonWriter& w, const ApiKeyRecord& key) {
   w.EndObject();
 }
 
-HttpResponse Json(unsigned status, const std::function<void(JsonWriter&)>& write) {
-  http::JsonBuffer buffer;
-  JsonWriter w(buffer);
-  write(w);
-  HttpResponse response;
-  response.status = status;
-  response.body = buffer.Release();
-  return response;
-}
+constexpr auto Json = &http::JsonAnswer;
 
 HttpResponse WithSecret(unsigned status, const ApiKeyRecord& key, const std::string& secret) {
   return Json(status, [&](JsonWriter& w) {

@@ -1,0 +1,21 @@
+#include "frontends/http/http_route_keys.h"
+
+#include "frontends/http/query_params.h"
+
+namespace inferd::http {
+
+std::optional<std::string> HttpRouteKeys::Header(std::string_view lower_name) const {
+  if (!request_.HasHeader(lower_name)) return std::nullopt;
+  return std::string(request_.Header(lower_name));
+}
+
+std::optional<std::string> HttpRouteKeys::Query(std::string_view name) const {
+  return QueryParam(request_.query, name);
+}
+
+std::optional<std::string> HttpRouteKeys::Identity() const {
+  if (identity_ == nullptr || !identity_->authenticated()) return std::nullopt;
+  return identity_->Label();
+}
+
+}  // namespace inferd::http
