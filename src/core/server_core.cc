@@ -242,8 +242,12 @@ bool ServerCore::IsReady() const {
 }
 
 StatusOr<ModelHandle> ServerCore::GetModel(std::string_view name, std::string_view version) const {
-  if (options_.routes != nullptr && version.empty()) {
+  if (options_.routes != nullptr) {
     if (std::shared_ptr<const Route> route = options_.routes->Find(name)) {
+      if (!version.empty()) {
+        return InvalidArgument("'" + route->name +
+                               "' is a route: it takes no version (its variants name theirs)");
+      }
       const RouteVariant& variant = ChooseVariant(*route, CurrentRouteKeys());
       INFERD_ASSIGN_OR_RETURN(ModelHandle handle, manager_.Get(variant.model, variant.version));
       if (auto request = CurrentRequest()) {

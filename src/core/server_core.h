@@ -85,8 +85,9 @@ class ServerCore {
   bool IsReady() const;
 
   // `version`: empty (the highest ready), a number, or a label. A `name`
-  // that is a route (asked without a version) resolves to the variant the
-  // request's key picks (core/routing/), recorded on the current request.
+  // that is a route resolves to the variant the request's key picks
+  // (core/routing/), recorded on the current request; with a version it is
+  // INVALID_ARGUMENT.
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
 
   std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;

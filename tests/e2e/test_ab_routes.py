@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
 
 import grpc
 import requests
 import tfserving_stubs as tfs
-from e2e_lib import copy_models, mem
+from e2e_lib import INFERD_BIN, copy_models, mem
 from tritonclient.grpc import service_pb2, service_pb2_grpc
 
 CONTROL, TREATMENT = "logreg", "logreg_b"
@@ -148,3 +149,41 @@ def test_a_route_that_cannot_serve_is_refused_with_the_reason(tmp_path, example_
     assert r.status_code in (400, 404), r.text
     r = requests.post(srv.url(f"/v2/models/{CONTROL}/infer"), json=kserve_body(), timeout=10)
     assert r.status_code == 200 and "X-Inferd-Variant" not in r.headers
+
+
+def test_a_route_never_hides_a_model_nor_takes_a_version(tmp_path, example_repo, inferd_factory):
+    srv = start(tmp_path, example_repo, inferd_factory)
+    r = requests.put(srv.url(f"/v1/routes/{CONTROL}"), json={
+        "variants": [{"name": "a", "model": TREATMENT, "weight": 1}]}, timeout=10)
+    assert r.status_code == 400 and "is a model" in r.json()["error"], r.text
+    assert put_route(srv, "exp", 1, 1).status_code == 200
+    r = requests.post(srv.url("/v2/models/exp/versions/1/infer"), json=kserve_body(), timeout=10)
+    assert r.status_code == 400 and "is a route" in r.json()["error"], r.text
+    r = requests.put(srv.url("/v1/routes/exp"), json={
+        "salt": "bad\u001fsalt", "variants": [{"name": "a", "model": CONTROL, "weight": 1}]},
+        timeout=10)
+    assert r.status_code == 400 and "salt" in r.json()["error"], r.text
+
+
+def test_an_admin_limited_to_some_models_routes_only_to_those(tmp_path, example_repo,
+                                                              inferd_factory):
+    repo = copy_models(example_repo, tmp_path / "repo", [CONTROL])
+    shutil.copytree(repo / CONTROL, repo / TREATMENT)
+    db = tmp_path / "keys.db"
+    limited = subprocess.run(
+        [str(INFERD_BIN), "keys", "create", "--db", str(db), "--name", "team-a", "--roles",
+         "admin,read,infer", "--models", f"exp,{CONTROL}"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    srv = inferd_factory(repo, ["--api-keys", "--keys-db", str(db)])
+    auth = {"X-API-Key": limited}
+    r = requests.put(srv.url("/v1/routes/exp"), headers=auth, timeout=10, json={
+        "variants": [{"name": "control", "model": CONTROL, "weight": 1},
+                     {"name": "treatment", "model": TREATMENT, "weight": 1}]})
+    # The model outside its grant is refused as one that does not exist.
+    assert r.status_code == 404 and TREATMENT in r.json()["error"], r.text
+    r = requests.put(srv.url("/v1/routes/exp"), headers=auth, timeout=10, json={
+        "variants": [{"name": "control", "model": CONTROL, "weight": 1}]})
+    assert r.status_code == 200, r.text
+    r = requests.post(srv.url("/v2/models/exp/infer"), json=kserve_body(), headers=auth,
+                      timeout=10)
+    assert r.status_code == 200 and r.headers["X-Inferd-Variant"] == "control", r.text

@@ -608,12 +608,15 @@ def test_rate_limit_accuracy_and_isolation(tmp_path, example_repo, inferd_factor
         t.join()
     assert refused, "the load never went over the limit"
     # From the first refusal on, the bucket is empty: what it admits from then
-    # to the end of the load is the refill rate at work. Times are the server's
-    # (its access log): a busy client hears answers late, and by varying amounts.
+    # to the end of the load is the refill rate at work. Times are the server's:
+    # when each request began (its access line's time, written at the end, less
+    # its total_ms), close to when the limiter saw it. A busy client hears
+    # answers late, and a slow (sanitized) server finishes them late, by
+    # varying amounts.
     time.sleep(0.3)
     entries = [json.loads(line) for line in access_log.read_text().splitlines()]
     noisy_id = "api-key:" + "_".join(noisy.split("_")[1:3])
-    mine = [(datetime.fromisoformat(e["time"]).timestamp(), e["status"])
+    mine = [(datetime.fromisoformat(e["time"]).timestamp() - e["total_ms"] / 1000, e["status"])
             for e in entries if e["identity"] == noisy_id and e["route"] == "/v2"]
     start = min(t for t, status in mine if status == 429)
     end = max(t for t, _ in mine)

@@ -73,6 +73,8 @@ std::string RouteKey::ToString() const {
 
 Status ValidateRoute(const Route& route) {
   INFERD_RETURN_IF_ERROR(CheckName("a route's name", route.name));
+  // The salt is hashed before a 0x1f separator, which it must not contain.
+  if (!route.salt.empty()) INFERD_RETURN_IF_ERROR(CheckName("a route's salt", route.salt));
   if (route.variants.empty()) return InvalidArgument("route '" + route.name + "' has no variants");
   if (route.variants.size() > kMaxRouteVariants) {
     return InvalidArgument("route '" + route.name + "' has more than " +

@@ -57,10 +57,10 @@ struct Route {
 inline constexpr size_t kMaxRouteVariants = 16;
 inline constexpr uint32_t kMaxVariantWeight = 1'000'000;
 
-// INVALID_ARGUMENT, with the reason, unless: the route and variant names are
-// 1-128 characters of [A-Za-z0-9_.-], variant names are unique, each variant
-// names a model, there are 1-16 variants, weights are at most 1,000,000 and
-// at least one is positive.
+// INVALID_ARGUMENT, with the reason, unless: the route and variant names
+// (and a salt, if given) are 1-128 characters of [A-Za-z0-9_.-], variant names are unique, each
+// variant names a model, there are 1-16 variants, weights are at most 1,000,000 and at least one is
+// positive.
 Status ValidateRoute(const Route& route);
 
 }  // namespace inferd

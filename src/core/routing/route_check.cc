@@ -1,5 +1,8 @@
 #include "core/routing/route_check.h"
 
+#include "core/lifecycle/model_manager.h"
+#include "core/model_visibility.h"
+
 namespace inferd {
 namespace {
 
@@ -11,8 +14,22 @@ std::string Describe(const TensorSpec& spec) {
 
 Status CheckRouteCanServe(const ServerCore& core, const RouteTable& routes, const Route& route) {
   INFERD_RETURN_IF_ERROR(ValidateRoute(route));
+  {
+    // Every model counts here, also those the caller may not see: a route
+    // must not take over a model's name.
+    ScopedModelVisibility everything(nullptr);
+    for (const RepositoryIndexEntry& model : core.RepositoryIndex(false)) {
+      if (model.name == route.name) {
+        return FailedPrecondition("'" + route.name +
+                                  "' is a model: a route needs a name of its own");
+      }
+    }
+  }
   ModelHandle first;
   for (const RouteVariant& variant : route.variants) {
+    // A caller limited to some models routes only to those: one it may not
+    // see is refused as one that does not exist.
+    if (!ModelVisibleNow(variant.model)) return ModelManager::UnknownModel(variant.model);
     if (routes.Find(variant.model) != nullptr || variant.model == route.name) {
       return InvalidArgument("variant '" + variant.name + "' names route '" + variant.model +
                              "': a variant names a model");

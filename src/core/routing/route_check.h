@@ -1,7 +1,9 @@
-// Whether a route can take traffic now: every variant names a model (not
-// another route) that resolves to a ready version, and every variant takes
-// the same inputs (names, types, shapes) as the first, so any request a
-// client sends the route fits whichever variant it lands on.
+// Whether a route can take traffic now: its name is no model's (a route
+// never hides a model), every variant names a model (not another route) that
+// the caller may see (core/model_visibility.h) and that resolves to a ready
+// version, and every variant takes the same inputs (names, types, shapes)
+// as the first, so any request a client sends the route fits whichever
+// variant it lands on.
 //
 // Stateless; thread-safe.
 #pragma once

@@ -1,6 +1,7 @@
 #include "frontends/routes/routes_http.h"
 
 #include "core/lifecycle/model_manager.h"
+#include "core/model_visibility.h"
 #include "core/routing/route_check.h"
 #include "frontends/http/json_buffer.h"
 #include "frontends/http/json_tensor_codec.h"
@@ -118,6 +119,16 @@ StatusOr<Route> ParseRoute(std::string name, std::string_view body) {
   return route;
 }
 
+// A caller limited to some models sees a route only when it may see its
+// name and every variant's model.
+bool Visible(const Route& route) {
+  if (!ModelVisibleNow(route.name)) return false;
+  for (const RouteVariant& v : route.variants) {
+    if (!ModelVisibleNow(v.model)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void AddRouteRoutes(ServerCore* core, RouteTable* routes, http::Router& router) {
@@ -140,7 +151,9 @@ void AddRouteRoutes(ServerCore* core, RouteTable* routes, http::Router& router) 
       w.StartObject();
       w.Key("routes");
       w.StartArray();
-      for (const Route& route : all) WriteRoute(w, route);
+      for (const Route& route : all) {
+        if (Visible(route)) WriteRoute(w, route);
+      }
       w.EndArray();
       w.EndObject();
     }));
@@ -149,7 +162,7 @@ void AddRouteRoutes(ServerCore* core, RouteTable* routes, http::Router& router) 
              [routes, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
                auto route = routes->Find(req.Param("route"));
-               if (!route) {
+               if (!route || !Visible(*route)) {
                  return respond(
                      Error(NotFound("no route named '" + std::string(req.Param("route")) + "'")));
                }
@@ -174,14 +187,22 @@ void AddRouteRoutes(ServerCore* core, RouteTable* routes, http::Router& router) 
                    });
              });
   router.Add(Method::kDelete, "/v1/routes/{route}", admin,
-             [routes, off](HttpRequest& req, Responder respond) {
+             [core, routes, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Status removed = routes->Remove(req.Param("route"));
-               if (!removed.ok()) return respond(Error(removed));
-               HttpResponse response;
-               response.status = 200;
-               response.body = "{}";
-               respond(std::move(response));
+               // In order with the changes queued before it (a PUT).
+               core->RunRegistryChange(
+                   [routes, name = std::string(req.Param("route")), respond](Status ok) {
+                     if (!ok.ok()) return respond(Error(ok));
+                     auto route = routes->Find(name);
+                     Status removed = route && !Visible(*route)
+                                          ? NotFound("no route named '" + name + "'")
+                                          : routes->Remove(name);
+                     if (!removed.ok()) return respond(Error(removed));
+                     HttpResponse response;
+                     response.status = 200;
+                     response.body = "{}";
+                     respond(std::move(response));
+                   });
              });
 }
 
