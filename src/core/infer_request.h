@@ -63,6 +63,10 @@ struct InferResponse {
   std::string model_name;
   int64_t model_version = 0;
   std::string id;
+  // When the request named a route (core/routing/): the route, and the
+  // variant that served it. Empty otherwise.
+  std::string route;
+  std::string variant;
   std::vector<Tensor> outputs;
 };
 

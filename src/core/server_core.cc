@@ -242,13 +242,30 @@ bool ServerCore::IsReady() const {
 }
 
 StatusOr<ModelHandle> ServerCore::GetModel(std::string_view name, std::string_view version) const {
+  return Resolve(name, version, std::nullopt);
+}
+
+StatusOr<ModelHandle> ServerCore::Resolve(std::string_view name, std::string_view version,
+                                          std::optional<std::string> fallback_key) const {
   if (options_.routes != nullptr) {
     if (std::shared_ptr<const Route> route = options_.routes->Find(name)) {
       if (!version.empty()) {
         return InvalidArgument("'" + route->name +
                                "' is a route: it takes no version (its variants name theirs)");
       }
-      const RouteVariant& variant = ChooseVariant(*route, CurrentRouteKeys());
+      const RouteKeyValues* keys = CurrentRouteKeys();
+      const RouteVariant* forced = nullptr;
+      if (auto asked = keys ? keys->ForcedVariant() : std::nullopt) {
+        for (const RouteVariant& v : route->variants) {
+          if (v.name == *asked) forced = &v;
+        }
+        if (forced == nullptr) {
+          return InvalidArgument("route '" + route->name + "' has no variant '" + *asked +
+                                 "' (X-Inferd-Variant)");
+        }
+      }
+      const RouteVariant& variant =
+          forced ? *forced : ChooseVariant(*route, keys, std::move(fallback_key));
       INFERD_ASSIGN_OR_RETURN(ModelHandle handle, manager_.Get(variant.model, variant.version));
       if (auto request = CurrentRequest()) {
         request->SetServedBy({route->name, variant.name, handle->name, handle->version});
@@ -319,7 +336,12 @@ void ServerCore::CollectModelMetrics(MetricsRegistry& registry) const {
 }
 
 void ServerCore::Infer(InferRequest request, InferCallback done) {
-  auto model = GetModel(request.model_name, request.model_version);
+  // Every step of a sequence goes to the same variant: its correlation id
+  // is the key when the route's own key gives none.
+  auto model = Resolve(request.model_name, request.model_version,
+                       request.sequence.HasId()
+                           ? std::optional<std::string>("sequence:" + request.sequence.IdString())
+                           : std::nullopt);
   if (!model.ok()) {
     metrics_
         .GetCounter("inferd_unresolved_requests_total",
@@ -417,9 +439,17 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
   queued.instance = instance;
   queued.scope = request.scope;
   // The callback holds the handle, so the version stays loaded until it is done.
+  // The route that resolved to this version, read now: a stream's later
+  // requests may resolve other routes on the same scope.
+  std::optional<RequestScope::ServedBy> served =
+      request.scope ? request.scope->served_by() : std::nullopt;
+  if (served && (served->model != handle->name || served->version != handle->version)) {
+    served.reset();
+  }
   queued.done = [handle, arrived, protocol = request.protocol, id = std::move(request.id),
-                 classifications = std::move(request.classifications), scope = request.scope, done](
-                    StatusOr<std::vector<Tensor>> outputs, const ExecutionReport& report) mutable {
+                 classifications = std::move(request.classifications), scope = request.scope,
+                 served = std::move(served), done](StatusOr<std::vector<Tensor>> outputs,
+                                                   const ExecutionReport& report) mutable {
     if (outputs.ok() && !classifications.empty()) {
       Status classified = ApplyClassifications(*handle, classifications, *outputs);
       if (!classified.ok()) outputs = classified;
@@ -436,6 +466,10 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
     response.model_name = handle->name;
     response.model_version = handle->version;
     response.id = std::move(id);
+    if (served) {
+      response.route = served->route;
+      response.variant = served->variant;
+    }
     response.outputs = std::move(outputs).value();
     done(std::move(response));
   };

@@ -145,6 +145,10 @@ class ServerCore {
   void Enqueue(ModelHandle model, InferRequest request, std::optional<int> instance,
                InferCallback done);
   void RunAdmin(std::function<Status()> work, AdminDone done);
+  // GetModel, with the key a route uses when the request offers none of its
+  // own (a sequence's correlation id).
+  StatusOr<ModelHandle> Resolve(std::string_view name, std::string_view version,
+                                std::optional<std::string> fallback_key) const;
   std::vector<RepositoryIndexEntry> RepositoryIndexOfAll(bool ready_only) const;
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
                                                      MetricsRegistry* metrics);

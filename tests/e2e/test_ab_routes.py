@@ -95,6 +95,9 @@ def test_every_protocol_calls_a_route_and_hears_the_variant(tmp_path, example_re
         assert r.status_code == 200, f"{protocol}: {r.status_code} {r.text}"
         assert r.headers.get("X-Inferd-Variant") == "treatment", protocol
         assert r.headers.get("X-Inferd-Model") == TREATMENT, protocol
+    # Where the protocol's body has a place for it, the body says so too.
+    assert answers["kserve"].json()["parameters"] == {"route": "exp", "variant": "treatment"}
+    assert answers["predict"].json()["variant"] == "treatment"  # as the seeds' service
 
     with grpc.insecure_channel(srv.grpc_target) as channel:
         stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
@@ -103,6 +106,7 @@ def test_every_protocol_calls_a_route_and_hears_the_variant(tmp_path, example_re
         tensor.contents.fp32_contents.extend(x[0].tolist())
         response, call = stub.ModelInfer.with_call(request, metadata=(("x-user-id", "u1"),))
         assert response.model_name == TREATMENT
+        assert response.parameters["variant"].string_param == "treatment"
         assert dict(call.trailing_metadata())["x-inferd-variant"] == "treatment"
 
         predict = tfs.prediction_service_pb2_grpc.PredictionServiceStub(channel)
@@ -187,3 +191,40 @@ def test_an_admin_limited_to_some_models_routes_only_to_those(tmp_path, example_
     r = requests.post(srv.url("/v2/models/exp/infer"), json=kserve_body(), headers=auth,
                       timeout=10)
     assert r.status_code == 200 and r.headers["X-Inferd-Variant"] == "control", r.text
+
+
+def test_an_admin_may_force_a_variant_and_others_may_not(tmp_path, example_repo,
+                                                         inferd_factory):
+    repo = copy_models(example_repo, tmp_path / "repo", [CONTROL])
+    shutil.copytree(repo / CONTROL, repo / TREATMENT)
+    db = tmp_path / "keys.db"
+
+    def key(name, roles):
+        return subprocess.run([str(INFERD_BIN), "keys", "create", "--db", str(db), "--name",
+                               name, "--roles", roles],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    admin, app = key("ops", "admin,read,infer"), key("app", "infer")
+    srv = inferd_factory(repo, ["--api-keys", "--keys-db", str(db)])
+    r = requests.put(srv.url("/v1/routes/exp"), headers={"X-API-Key": admin}, timeout=10, json={
+        "variants": [{"name": "control", "model": CONTROL, "weight": 1},
+                     {"name": "treatment", "model": TREATMENT, "weight": 0}]})
+    assert r.status_code == 200, r.text
+    url = srv.url("/v2/models/exp/infer")
+    forced = {"X-Inferd-Variant": "treatment"}
+    r = requests.post(url, json=kserve_body(), headers={**forced, "X-API-Key": admin}, timeout=10)
+    assert r.status_code == 200 and r.headers["X-Inferd-Variant"] == "treatment", r.text
+    r = requests.post(url, json=kserve_body(), headers={**forced, "X-API-Key": app}, timeout=10)
+    assert r.status_code == 200 and r.headers["X-Inferd-Variant"] == "control", r.text  # ignored
+    r = requests.post(url, json=kserve_body(), timeout=10,
+                      headers={"X-Inferd-Variant": "nope", "X-API-Key": admin})
+    assert r.status_code == 400 and "has no variant 'nope'" in r.json()["error"], r.text
+    with grpc.insecure_channel(srv.grpc_target) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        x = mem.sample_inputs(CONTROL, n=1)["float_input"]
+        request = service_pb2.ModelInferRequest(model_name="exp")
+        tensor = request.inputs.add(name="float_input", datatype="FP32", shape=list(x.shape))
+        tensor.contents.fp32_contents.extend(x.flatten().tolist())
+        _, call = stub.ModelInfer.with_call(
+            request, metadata=(("x-api-key", admin), ("x-inferd-variant", "treatment")))
+        assert dict(call.trailing_metadata())["x-inferd-variant"] == "treatment"

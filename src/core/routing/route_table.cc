@@ -21,8 +21,10 @@ std::optional<std::string> KeyOf(const RouteKey& key, const RouteKeyValues& valu
 
 }  // namespace
 
-const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* values) {
+const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* values,
+                                  std::optional<std::string> fallback) {
   std::optional<std::string> key = values ? KeyOf(route.key, *values) : std::nullopt;
+  if (!key || key->empty()) key = std::move(fallback);
   const uint32_t bucket =
       key && !key->empty() ? StickyBucket(route.EffectiveSalt(), *key) : RandomBucket();
   std::vector<uint32_t> weights;

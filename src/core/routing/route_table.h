@@ -27,11 +27,16 @@ class RouteKeyValues {
   virtual std::optional<std::string> Query(std::string_view name) const = 0;
   // The authenticated identity ("api-key:k_..."); nullopt when anonymous.
   virtual std::optional<std::string> Identity() const = 0;
+  // The variant the request asks for by name (X-Inferd-Variant), when its
+  // caller may force one (the admin role, or anyone without authentication).
+  virtual std::optional<std::string> ForcedVariant() const { return std::nullopt; }
 };
 
-// The variant of `route` for a request offering `values` (null, or no value
-// for the route's key: a random bucket).
-const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* values);
+// The variant of `route` for a request offering `values`. Without a value
+// for the route's key (or with `values` null): the `fallback` key when
+// given (a sequence's correlation id), else a random bucket.
+const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* values,
+                                  std::optional<std::string> fallback = std::nullopt);
 
 class RouteTable {
  public:

@@ -99,5 +99,20 @@ TEST(RouteTableTest, AnIdentityOrAQueryParameterIsAKeyToo) {
   for (int i = 0; i < 50; ++i) EXPECT_EQ(ChooseVariant(route, &keys).name, by_identity);
 }
 
+TEST(RouteTableTest, AFallbackKeyKeepsASequenceOnOneVariant) {
+  Route route = Experiment(50, 50);
+  route.key = RouteKey::Parse("random").value();
+  const std::string first = ChooseVariant(route, nullptr, "sequence:7").name;
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(ChooseVariant(route, nullptr, "sequence:7").name, first);
+  // The route's own key, when the request offers it, comes first.
+  route.key = RouteKey::Parse("header:x-user-id").value();
+  Keys keys;
+  keys.headers["x-user-id"] = "bob";
+  const std::string bob = ChooseVariant(route, &keys).name;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(ChooseVariant(route, &keys, "sequence:" + std::to_string(i)).name, bob);
+  }
+}
+
 }  // namespace
 }  // namespace inferd

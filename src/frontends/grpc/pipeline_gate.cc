@@ -57,8 +57,8 @@ std::string PeerAddress(const std::string& peer) {
 class MetadataRouteKeys final : public RouteKeyValues {
  public:
   MetadataRouteKeys(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                    std::optional<std::string> identity)
-      : metadata_(metadata), identity_(std::move(identity)) {}
+                    std::optional<std::string> identity, bool may_force)
+      : metadata_(metadata), identity_(std::move(identity)), may_force_(may_force) {}
   std::optional<std::string> Header(std::string_view lower_name) const override {
     auto it = metadata_.find(grpc::string_ref(lower_name.data(), lower_name.size()));
     if (it == metadata_.end()) return std::nullopt;
@@ -66,10 +66,14 @@ class MetadataRouteKeys final : public RouteKeyValues {
   }
   std::optional<std::string> Query(std::string_view) const override { return std::nullopt; }
   std::optional<std::string> Identity() const override { return identity_; }
+  std::optional<std::string> ForcedVariant() const override {
+    return may_force_ ? Header("x-inferd-variant") : std::nullopt;
+  }
 
  private:
   const std::multimap<grpc::string_ref, grpc::string_ref>& metadata_;
   std::optional<std::string> identity_;
+  bool may_force_;  // an admin, or anyone without authentication
 };
 
 std::string CertificateSubject(const grpc::ServerContextBase& context) {
@@ -269,7 +273,8 @@ Admission PipelineGate::AdmitAt(grpc::ServerContextBase* context, std::string_vi
   const pipeline::Identity& identity = call->context.identity;
   auto keys = std::make_unique<MetadataRouteKeys>(
       context->client_metadata(),
-      identity.authenticated() ? std::optional<std::string>(identity.Label()) : std::nullopt);
+      identity.authenticated() ? std::optional<std::string>(identity.Label()) : std::nullopt,
+      identity.roles.Has(Role::kAdmin));
   return Admission(grpc::Status::OK, call->scope, false, std::move(keys));
 }
 

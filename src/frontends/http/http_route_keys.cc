@@ -18,4 +18,10 @@ std::optional<std::string> HttpRouteKeys::Identity() const {
   return identity_->Label();
 }
 
+std::optional<std::string> HttpRouteKeys::ForcedVariant() const {
+  if (!request_.HasHeader("x-inferd-variant")) return std::nullopt;
+  if (identity_ != nullptr && !identity_->roles.Has(Role::kAdmin)) return std::nullopt;
+  return std::string(request_.Header("x-inferd-variant"));
+}
+
 }  // namespace inferd::http

@@ -20,6 +20,9 @@ class HttpRouteKeys final : public RouteKeyValues {
   std::optional<std::string> Header(std::string_view lower_name) const override;
   std::optional<std::string> Query(std::string_view name) const override;
   std::optional<std::string> Identity() const override;
+  // X-Inferd-Variant, for an admin (or anyone when there is no pipeline or
+  // no authentication: the anonymous identity then holds every role).
+  std::optional<std::string> ForcedVariant() const override;
 
  private:
   const HttpRequest& request_;

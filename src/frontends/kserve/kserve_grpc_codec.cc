@@ -234,6 +234,10 @@ void EncodeGrpcInferResponse(const InferResponse& response, inference::ModelInfe
   out.set_model_name(response.model_name);
   out.set_model_version(std::to_string(response.model_version));
   out.set_id(response.id);
+  if (!response.variant.empty()) {
+    (*out.mutable_parameters())["route"].set_string_param(response.route);
+    (*out.mutable_parameters())["variant"].set_string_param(response.variant);
+  }
   for (const Tensor& t : response.outputs) {
     auto* tensor = out.add_outputs();
     tensor->set_name(t.name());

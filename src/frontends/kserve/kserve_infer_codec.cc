@@ -292,6 +292,16 @@ http::HttpResponse EncodeInferResponse(const InferResponse& response,
     w.Key("id");
     w.String(response.id.c_str(), static_cast<rapidjson::SizeType>(response.id.size()));
   }
+  if (!response.variant.empty()) {
+    // The route's answer names who served it (the protocol's parameters).
+    w.Key("parameters");
+    w.StartObject();
+    w.Key("route");
+    w.String(response.route.c_str(), static_cast<rapidjson::SizeType>(response.route.size()));
+    w.Key("variant");
+    w.String(response.variant.c_str(), static_cast<rapidjson::SizeType>(response.variant.size()));
+    w.EndObject();
+  }
   w.Key("outputs");
   w.StartArray();
   std::vector<const Tensor*> binary;

@@ -200,6 +200,11 @@ StatusOr<std::string> EncodePredictResponse(const InferResponse& response,
       w.Null();
     }
   }
+  // As the seeds' A/B service answers: which variant served.
+  if (!response.variant.empty()) {
+    w.Key("variant");
+    WriteString(w, response.variant);
+  }
   w.EndObject();
   return buffer.Release();
 }
