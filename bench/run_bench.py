@@ -59,6 +59,7 @@ WORKLOADS = {
     "W3": "MLP (3 hidden layers × 256, 64 features), one row per request",
     "W4": "ResNet-style CNN, one 1×3×224×224 FP32 image per request",
     "W1auth": "W1 (KServe JSON) without credentials, with an API key, with a JWT",
+    "W1route": "W1 (KServe JSON) to the model, and to a route (A/B split) over it",
 }
 PARTS = [*WORKLOADS, "idle"]
 ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
@@ -398,6 +399,41 @@ def w1_auth(b: Bench, bodies: dict) -> None:
                 f"{median[name]:.0f} vs {median[base]:.0f} req/s; target at least 0.95)")
 
 
+def w1_route(b: Bench, bodies: dict) -> None:
+    """What a route costs: W1's KServe JSON to logreg, and to a route that splits the
+    same requests 50/50 between two variants of logreg, sticky by X-User-Id (the key
+    hashed per request). Both sent the same header, measured in turn for rounds."""
+    p, group, conc = bodies["paths"], "single rows, concurrency 64", ROW_CONCURRENCY
+    body = p["w1_kserve.json"]
+    user = ["X-User-Id: user-4711"]
+    with b.inferd() as inferd:
+        route = json.dumps({"key": "header:X-User-Id", "variants": [
+            {"name": "a", "model": "logreg", "weight": 50},
+            {"name": "b", "model": "logreg", "weight": 50}]}).encode()
+        put = urllib.request.Request(inferd.base + "/v1/routes/w1route", data=route, method="PUT")
+        with urllib.request.urlopen(put, timeout=30) as answer:
+            answer.read()
+        runs = {
+            "model": "/v2/models/logreg/infer",
+            "route": "/v2/models/w1route/infer",
+        }
+        rates = {name: [] for name in runs}
+        for name, path in runs.items():
+            row = b.http(f"W1.route_{name}", group, inferd, "inferd", f"{KSERVE}, {name}", path,
+                         body, user, conc, 1, reference=name == "model")
+            rates[name].append(row.req_per_s)
+        for _ in range(0 if b.quick else 4):
+            for name, path in runs.items():
+                load = b._wrk(inferd.base + path, body, user, conc, b.d.measure_s)
+                rates[name].append(load.ok / load.seconds if load.seconds else 0.0)
+    median = {name: float(np.median(values)) for name, values in rates.items()}
+    if median["model"] > 0:
+        b.notes.append(
+            f"W1 through a route: {median['route'] / median['model']:.3f} of the throughput to "
+            f"the model itself (medians of {len(rates['route'])} alternating runs: "
+            f"{median['route']:.0f} vs {median['model']:.0f} req/s; target at least 0.98)")
+
+
 def hs256_jwt(claims: dict, secret: str) -> str:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -499,7 +535,8 @@ def idle(b: Bench, bodies: dict) -> None:
               f"rss {report.median(rss) / report.MB:6.1f} MB", flush=True)
 
 
-PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W2": w2, "W3": w3, "W4": w4, "idle": idle}
+PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W2": w2, "W3": w3, "W4": w4,
+              "idle": idle}
 
 
 # ------------------------------------------------------------------ setting up
