@@ -31,6 +31,7 @@ class Issuer:
     def __init__(self, tls: ssl.SSLContext | None = None, port: int = 0):
         self.doc: dict = {"keys": []}
         self.fetches = 0
+        self.key: SigningKey | None = None  # the one it publishes, when a test keeps it here
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,14 +119,21 @@ def test_keys_at_a_url_and_a_rotated_key_fetched_when_a_token_names_it(repo, inf
         issuer.close()
 
 
+def tls_issuer(pki: Pki, stem: str) -> Issuer:
+    """An issuer over TLS with the certificate `stem`, publishing one key ("k")."""
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(pki.path(stem, "crt"), pki.path(stem, "key"))
+    issuer = Issuer(tls)
+    issuer.key = SigningKey("k")
+    issuer.publish(issuer.key)
+    return issuer
+
+
 def test_an_https_issuer_is_checked_against_the_given_ca(repo, inferd_factory, tmp_path):
     pki = Pki(tmp_path / "pki")
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(pki.path("server", "crt"), pki.path("server", "key"))
-    key = SigningKey("k")
-    issuer = Issuer(tls)
+    issuer = tls_issuer(pki, "server")
+    key = issuer.key
     try:
-        issuer.publish(key)
         trusted = inferd_factory(repo, jwt_args(issuer.url, "--jwt-jwks-ca", pki.ca_file))
         assert status_with(trusted, key.token()) == 200
         # Another CA: the issuer is not believed, no key is taken, tokens are refused.
@@ -141,12 +149,9 @@ def test_an_https_issuer_must_hold_a_certificate_for_its_name(repo, inferd_facto
     # Signed by the trusted CA, but for another name than the URL's 127.0.0.1.
     pki.ca.issue(tmp_path / "pki" / "elsewhere", "elsewhere", server=True,
                  names=("other.example",))
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(pki.path("elsewhere", "crt"), pki.path("elsewhere", "key"))
-    key = SigningKey("k")
-    issuer = Issuer(tls)
+    issuer = tls_issuer(pki, "elsewhere")
+    key = issuer.key
     try:
-        issuer.publish(key)
         srv = inferd_factory(repo, jwt_args(issuer.url, "--jwt-jwks-ca", pki.ca_file))
         assert status_with(srv, key.token()) == 401
         assert "no JWT keys yet" in srv.stderr() and "certificate" in srv.stderr()
