@@ -44,6 +44,18 @@ def repo(example_repo, tmp_path):
 
 
 # ------------------------------------------------------------------ helpers
+def tf_predict_request(X: np.ndarray):
+    """A TF Serving PredictRequest for logreg with X as float_input (tensor_content)."""
+    req = tfs.predict_pb2.PredictRequest()
+    req.model_spec.name = "logreg"
+    tp = req.inputs["float_input"]
+    tp.dtype = tfs.types_pb2.DT_FLOAT
+    for d in X.shape:
+        tp.tensor_shape.dim.add(size=d)
+    tp.tensor_content = X.tobytes()
+    return req
+
+
 def logreg_case(n=5, seed=0):
     X = mem.sample_inputs("logreg", n=n, seed=seed)["float_input"]
     return X
@@ -146,13 +158,7 @@ def test_mutual_tls_with_real_clients_beside_plain(inferd_factory, repo, pki, or
 
     # grpc with TF Serving's own stubs
     with grpc.secure_channel(f"127.0.0.1:{srv.grpcs_port}", grpc_credentials(pki)) as ch:
-        req = tfs.predict_pb2.PredictRequest()
-        req.model_spec.name = "logreg"
-        tp = req.inputs["float_input"]
-        tp.dtype = tfs.types_pb2.DT_FLOAT
-        for d in X.shape:
-            tp.tensor_shape.dim.add(size=d)
-        tp.tensor_content = X.tobytes()
+        req = tf_predict_request(X)
         resp = tfs.prediction_service_pb2_grpc.PredictionServiceStub(ch).Predict(req, timeout=30)
         assert list(resp.outputs["output_label"].int64_val) == list(ref)
 
@@ -400,13 +406,7 @@ def test_certificate_rotation_under_load(inferd_factory, repo, pki, ort_ref, tmp
         def call():
             # A new channel each time: a new handshake with the newest certificate.
             with grpc.secure_channel(f"127.0.0.1:{grpcs_port}", grpc_credentials(pki)) as ch:
-                req = tfs.predict_pb2.PredictRequest()
-                req.model_spec.name = "logreg"
-                tp = req.inputs["float_input"]
-                tp.dtype = tfs.types_pb2.DT_FLOAT
-                for d in X.shape:
-                    tp.tensor_shape.dim.add(size=d)
-                tp.tensor_content = X.tobytes()
+                req = tf_predict_request(X)
                 stub = tfs.prediction_service_pb2_grpc.PredictionServiceStub(ch)
                 return np.array(stub.Predict(req, timeout=30).outputs["output_label"].int64_val)
 

@@ -38,6 +38,7 @@ Status RouteTable::Set(Route route) {
   auto shared = std::make_shared<const Route>(std::move(route));
   std::lock_guard lock(mu_);
   routes_[shared->name] = std::move(shared);
+  count_.store(routes_.size(), std::memory_order_release);
   return Status::Ok();
 }
 
@@ -46,10 +47,12 @@ Status RouteTable::Remove(std::string_view name) {
   auto it = routes_.find(name);
   if (it == routes_.end()) return NotFound("no route named '" + std::string(name) + "'");
   routes_.erase(it);
+  count_.store(routes_.size(), std::memory_order_release);
   return Status::Ok();
 }
 
 std::shared_ptr<const Route> RouteTable::Find(std::string_view name) const {
+  if (count_.load(std::memory_order_acquire) == 0) return nullptr;
   std::lock_guard lock(mu_);
   auto it = routes_.find(name);
   return it == routes_.end() ? nullptr : it->second;

@@ -6,6 +6,7 @@
 // valid after a change. Thread-safety: thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,9 @@ class RouteTable {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes_;
+  // routes_.size(), read without the lock: every request's model lookup
+  // asks Find, and a server without routes should not take a lock for it.
+  std::atomic<size_t> count_{0};
 };
 
 }  // namespace inferd
