@@ -89,19 +89,23 @@ std::string ErrorMessageOf(const AdminReply& reply) {
   return reply.body.empty() ? "HTTP " + std::to_string(reply.status) : reply.body;
 }
 
+StatusOr<std::string> OkBody(const StatusOr<AdminReply>& reply) {
+  if (!reply.ok()) return reply.status();
+  if (reply->status != 200) {
+    return Unavailable(ErrorMessageOf(*reply) + " (HTTP " + std::to_string(reply->status) + ")");
+  }
+  return reply->body;
+}
+
 int ReportReply(const StatusOr<AdminReply>& reply, std::string_view command,
                 std::string_view done) {
-  std::string failure;
-  if (!reply.ok()) {
-    failure = reply.status().message();
-  } else if (reply->status != 200) {
-    failure = ErrorMessageOf(*reply) + " (HTTP " + std::to_string(reply->status) + ")";
-  } else {
-    std::cout << done << "\n";
-    return 0;
+  auto body = OkBody(reply);
+  if (!body.ok()) {
+    std::cerr << "inferd " << command << ": " << body.status().message() << "\n";
+    return 1;
   }
-  std::cerr << "inferd " << command << ": " << failure << "\n";
-  return 1;
+  std::cout << done << "\n";
+  return 0;
 }
 
 }  // namespace inferd

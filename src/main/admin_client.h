@@ -34,6 +34,10 @@ class AdminClient {
 // or the raw body.
 std::string ErrorMessageOf(const AdminReply& reply);
 
+// The body of a 200 reply; otherwise the error as "<why> (HTTP <status>)",
+// or the connection's error.
+StatusOr<std::string> OkBody(const StatusOr<AdminReply>& reply);
+
 // For a CLI command: prints `done` for a 200 reply and returns 0, else
 // prints "inferd <command>: <why> (HTTP <status>)" to stderr and returns 1.
 int ReportReply(const StatusOr<AdminReply>& reply, std::string_view command, std::string_view done);

@@ -3,13 +3,12 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "core/model_config.h"
 #include "frontends/http/json_buffer.h"
 #include "main/admin_client.h"
+#include "main/file_text.h"
 
 namespace inferd {
 namespace {
@@ -31,11 +30,7 @@ std::string LoadBody(const std::string& config_json) {
 // The config to send as a load override, as JSON: a .pbtxt file is parsed
 // here, so a typo is reported before anything reaches the server.
 StatusOr<std::string> ConfigJson(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string content = text.str();
+  INFERD_ASSIGN_OR_RETURN(const std::string content, ReadFileText(path));
   const size_t first = content.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && content[first] == '{') return content;  // JSON already
   INFERD_ASSIGN_OR_RETURN(ParsedModelConfig parsed, ParseModelConfigText(content));

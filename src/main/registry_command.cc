@@ -3,13 +3,12 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "frontends/http/json_buffer.h"
 #include "main/admin_client.h"
+#include "main/file_text.h"
 
 namespace inferd {
 namespace {
@@ -54,23 +53,13 @@ std::string Escape(std::string_view text) {
   return out;
 }
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read " + path);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // Prints one line per version: the reply's "model_version" or "model_versions".
 int PrintVersions(const StatusOr<AdminReply>& reply) {
-  if (!reply.ok()) return Fail(reply.status().message());
-  if (reply->status != 200) {
-    return Fail(ErrorMessageOf(*reply) + " (HTTP " + std::to_string(reply->status) + ")");
-  }
+  auto body = OkBody(reply);
+  if (!body.ok()) return Fail(body.status().message());
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(reply->body).get(doc) != simdjson::SUCCESS) {
+  if (parser.parse(*body).get(doc) != simdjson::SUCCESS) {
     return Fail("the server's answer is not JSON");
   }
   std::vector<simdjson::dom::element> versions;
@@ -109,14 +98,14 @@ int Done(const StatusOr<AdminReply>& reply, const std::string& done) {
 }
 
 int Upload(const AdminClient& client, const RegistryOptions& o) {
-  auto file = ReadFile(o.file);
+  auto file = ReadFileText(o.file);
   if (!file.ok()) return Fail(file.status().message());
   std::string path = std::string(kBase) + "/models/" + Escape(o.model) + "/versions";
   if (!o.description.empty()) path += "?description=" + Escape(o.description);
   if (o.config_file.empty()) {
     return PrintVersions(client.Send("POST", path, *file, "application/octet-stream"));
   }
-  auto config = ReadFile(o.config_file);
+  auto config = ReadFileText(o.config_file);
   if (!config.ok()) return Fail(config.status().message());
   const std::string boundary = "inferd-upload-7d1f3a9c52e84b06";
   if (file->find(boundary) != std::string::npos || config->find(boundary) != std::string::npos) {

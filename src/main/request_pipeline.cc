@@ -1,9 +1,8 @@
 #include "main/request_pipeline.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "main/file_text.h"
 #include "observability/audit_log.h"
 #include "observability/log.h"
 #include "pipeline/auth/authentication_filter.h"
@@ -21,16 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Unavailable("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 StatusOr<std::shared_ptr<const auth::JwkSet>> ReadJwks(const std::string& path) {
-  INFERD_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  INFERD_ASSIGN_OR_RETURN(std::string text, ReadFileText(path));
   auto parsed = auth::JwkSet::Parse(text);
   if (!parsed.ok()) return InvalidArgument(path + ": " + parsed.status().message());
   return std::make_shared<const auth::JwkSet>(std::move(parsed).value());
@@ -59,7 +50,7 @@ Status AddJwt(const ServeOptions& o, RequestPipeline& built) {
   policy.models_claim = o.jwt_models_claim;
   std::optional<auth::HmacKey> hmac;
   if (!o.jwt_hs256_secret_file.empty()) {
-    INFERD_ASSIGN_OR_RETURN(std::string secret, ReadFile(o.jwt_hs256_secret_file));
+    INFERD_ASSIGN_OR_RETURN(std::string secret, ReadFileText(o.jwt_hs256_secret_file));
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
     auto key = auth::HmacKey::FromSecret(std::move(secret));
     if (!key.ok()) return InvalidArgument(o.jwt_hs256_secret_file + ": " + key.status().message());
