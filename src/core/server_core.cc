@@ -1,6 +1,7 @@
 #include "core/server_core.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -115,11 +116,36 @@ Status ServerCore::CheckExplicitMode() const {
       "--model-control-mode=explicit");
 }
 
+Status ServerCore::CheckNoRouteNeeds(std::string_view model, std::optional<int64_t> version) const {
+  if (options_.routes == nullptr) return Status::Ok();
+  for (const Route& route : options_.routes->List()) {
+    for (const RouteVariant& v : route.variants) {
+      const bool serves = v.weight > 0 || route.shadow.variant == v.name;
+      if (!serves || v.model != model) continue;
+      if (version) {
+        auto handle = manager_.Get(v.model, v.version);
+        if (!handle.ok() || (*handle)->version != *version) continue;
+      }
+      return FailedPrecondition("model '" + std::string(model) + "'" +
+                                (version ? " version " + std::to_string(*version) : "") +
+                                " serves variant '" + v.name + "' of route '" + route.name +
+                                "'; change or delete the route first");
+    }
+  }
+  return Status::Ok();
+}
+
 void ServerCore::LoadModel(std::string name, std::optional<std::string> config_json,
                            AdminDone done) {
   RunAdmin(
       [this, name = std::move(name), config_json = std::move(config_json)] {
         INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        // A route answers for its name: a model loaded under it would never serve.
+        if (options_.routes != nullptr && options_.routes->Find(name)) {
+          return FailedPrecondition("'" + name +
+                                    "' is a route; a model of that name would be hidden by it. "
+                                    "Delete the route first");
+        }
         return manager_.Load(name, config_json);
       },
       std::move(done));
@@ -146,6 +172,7 @@ void ServerCore::UnloadModel(std::string name, AdminDone done) {
   RunAdmin(
       [this, name = std::move(name)] {
         INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        INFERD_RETURN_IF_ERROR(CheckNoRouteNeeds(name, std::nullopt));
         return manager_.Unload(name);
       },
       std::move(done));
@@ -155,6 +182,7 @@ void ServerCore::UnloadVersion(std::string name, int64_t version, AdminDone done
   RunAdmin(
       [this, name = std::move(name), version] {
         INFERD_RETURN_IF_ERROR(CheckExplicitMode());
+        INFERD_RETURN_IF_ERROR(CheckNoRouteNeeds(name, version));
         return manager_.UnloadVersion(name, version);
       },
       std::move(done));
@@ -376,6 +404,23 @@ Status CheckClassifications(const LoadedModel& model, const InferRequest& reques
   return Status::Ok();
 }
 
+// A request's copy for its route's shadow: the inputs in bytes of its own (the
+// original's may be borrowed from a body or a shared-memory region that is
+// gone, or rewritten, by the time the shadow runs).
+InferRequest CopyForMirror(const InferRequest& request) {
+  InferRequest copy;
+  copy.inputs.reserve(request.inputs.size());
+  for (const Tensor& input : request.inputs) {
+    Tensor& owned = copy.inputs.emplace_back(input.name(), input.dtype(), input.shape());
+    std::byte* bytes = owned.Allocate(input.byte_size());
+    if (input.byte_size() > 0) std::memcpy(bytes, input.data(), input.byte_size());
+  }
+  copy.requested_outputs = request.requested_outputs;
+  copy.classifications = request.classifications;
+  copy.protocol = "shadow";
+  return copy;
+}
+
 // Replaces each classified output by its top classes.
 Status ApplyClassifications(const LoadedModel& model,
                             const std::vector<OutputClassification>& classifications,
@@ -421,13 +466,33 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
                          InferCallback done) {
   const auto arrived = SchedulerClock::now();
   ModelStatistics& stats = *handle->stats;
+  // The route that resolved to this version, read now: a stream's later
+  // requests may resolve other routes on the same scope.
+  std::optional<RequestScope::ServedBy> served =
+      request.scope ? request.scope->served_by() : std::nullopt;
+  if (served && (served->model != handle->name || served->version != handle->version)) {
+    served.reset();
+  }
+  RouteObserver* observer = served ? options_.route_observer : nullptr;
   if (Status classes = CheckClassifications(*handle, request); !classes.ok()) {
     stats.RecordRequest(request.protocol, classes, SchedulerClock::now() - arrived, {});
+    if (observer) {
+      observer->Finished(served->route, served->variant, RouteOutcome::kCallerError, {});
+    }
     return done(classes);
+  }
+  // A sequence's steps are never mirrored: the shadow would not hold its state.
+  std::optional<InferRequest> mirror;
+  if (observer && !request.sequence.HasId() &&
+      observer->SampleShadow(served->route, served->variant)) {
+    mirror = CopyForMirror(request);
   }
   auto prepared = PrepareRequest(*handle, request);
   if (!prepared.ok()) {
     stats.RecordRequest(request.protocol, prepared.status(), SchedulerClock::now() - arrived, {});
+    if (observer) {
+      observer->Finished(served->route, served->variant, RouteOutcome::kCallerError, {});
+    }
     return done(prepared.status());
   }
 
@@ -439,24 +504,26 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
   queued.instance = instance;
   queued.scope = request.scope;
   // The callback holds the handle, so the version stays loaded until it is done.
-  // The route that resolved to this version, read now: a stream's later
-  // requests may resolve other routes on the same scope.
-  std::optional<RequestScope::ServedBy> served =
-      request.scope ? request.scope->served_by() : std::nullopt;
-  if (served && (served->model != handle->name || served->version != handle->version)) {
-    served.reset();
-  }
   queued.done = [handle, arrived, protocol = request.protocol, id = std::move(request.id),
                  classifications = std::move(request.classifications), scope = request.scope,
-                 served = std::move(served), done](StatusOr<std::vector<Tensor>> outputs,
-                                                   const ExecutionReport& report) mutable {
+                 served, observer, mirror = std::move(mirror), done](
+                    StatusOr<std::vector<Tensor>> outputs, const ExecutionReport& report) mutable {
     if (outputs.ok() && !classifications.empty()) {
       Status classified = ApplyClassifications(*handle, classifications, *outputs);
       if (!classified.ok()) outputs = classified;
     }
-    handle->stats->RecordRequest(protocol, outputs.ok() ? Status::Ok() : outputs.status(),
-                                 SchedulerClock::now() - arrived, report);
+    const auto took = SchedulerClock::now() - arrived;
+    handle->stats->RecordRequest(protocol, outputs.ok() ? Status::Ok() : outputs.status(), took,
+                                 report);
     handle->stats->RequestFinished();
+    if (observer) {
+      // Past validation, an error is the variant's (a client that left is not).
+      const RouteOutcome outcome = outputs.ok() ? RouteOutcome::kSuccess
+                                   : outputs.status().code() == StatusCode::kCancelled
+                                       ? RouteOutcome::kCallerError
+                                       : RouteOutcome::kFailure;
+      observer->Finished(served->route, served->variant, outcome, took);
+    }
     if (scope) {
       scope->AddExecution(report.queue,
                           report.compute_input + report.compute_infer + report.compute_output);
@@ -471,13 +538,21 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
       response.variant = served->variant;
     }
     response.outputs = std::move(outputs).value();
+    if (!mirror) return done(std::move(response));
+    // Mirrored once the answer is on its way: the shadow adds nothing to it.
+    std::vector<Tensor> primary = response.outputs;
     done(std::move(response));
+    observer->Mirror(served->route, std::move(*mirror), std::move(primary));
   };
   stats.RequestStarted();
   Status status = handle->scheduler->Enqueue(std::move(queued));
   if (!status.ok()) {
     stats.RequestFinished();
     stats.RecordRequest(request.protocol, status, SchedulerClock::now() - arrived, {});
+    if (observer) {  // a full queue: the variant could not keep up
+      observer->Finished(served->route, served->variant, RouteOutcome::kFailure,
+                         SchedulerClock::now() - arrived);
+    }
     done(std::move(status));
   }
 }

@@ -18,6 +18,7 @@
 #include "core/lifecycle/model_manager.h"
 #include "core/lifecycle/repository_poller.h"
 #include "core/registry/model_registry.h"
+#include "core/routing/route_observer.h"
 #include "core/routing/route_table.h"
 #include "core/scheduler/periodic_task.h"
 #include "core/scheduler/thread_pool.h"
@@ -60,6 +61,9 @@ struct ServerCoreOptions {
   // Names that resolve to a variant per request (A/B tests); owned by main,
   // must outlive the core. Null: no routes.
   const RouteTable* routes = nullptr;
+  // Told of every request a route resolved (per-variant statistics, the
+  // shadow); owned by main, must outlive the core. Null: nobody is told.
+  RouteObserver* route_observer = nullptr;
 };
 
 struct VersionStatistics {
@@ -96,7 +100,8 @@ class ServerCore {
   // one at a time and in order, and hands its result to `done` there: a load
   // can take minutes and never holds the caller's (I/O or gRPC) thread.
   // Load and unload need explicit control mode; in the other modes they are
-  // UNAVAILABLE, as in Triton.
+  // UNAVAILABLE, as in Triton. Loading a model named like a route, and
+  // unloading one a route sends traffic to, are FAILED_PRECONDITION.
   using AdminDone = std::function<void(Status)>;
   void LoadModel(std::string name, std::optional<std::string> config_json, AdminDone done);
   void UnloadModel(std::string name, AdminDone done);
@@ -145,6 +150,10 @@ class ServerCore {
   void Enqueue(ModelHandle model, InferRequest request, std::optional<int> instance,
                InferCallback done);
   void RunAdmin(std::function<Status()> work, AdminDone done);
+  // FAILED_PRECONDITION when a route sends traffic (or its shadow) to the
+  // model (to `version`, when given, as its variant resolves now): unloading
+  // it would fail the route's requests.
+  Status CheckNoRouteNeeds(std::string_view model, std::optional<int64_t> version) const;
   // GetModel, with the key a route uses when the request offers none of its
   // own (a sequence's correlation id).
   StatusOr<ModelHandle> Resolve(std::string_view name, std::string_view version,

@@ -100,6 +100,18 @@ Status ValidateRoute(const Route& route) {
   if (total == 0) {
     return InvalidArgument("route '" + route.name + "' gives no variant a positive weight");
   }
+  if (route.shadow.enabled()) {
+    if (!names.contains(route.shadow.variant)) {
+      return InvalidArgument("the shadow of route '" + route.name + "' names variant '" +
+                             route.shadow.variant + "', which the route does not have");
+    }
+    if (route.shadow.sample_bp < 1 || route.shadow.sample_bp > 10000) {
+      return InvalidArgument("a shadow's sample is a share from 0.0001 to 1");
+    }
+    if (route.shadow.timeout_ms > 600'000) {
+      return InvalidArgument("a shadow's timeout_ms is at most 600000");
+    }
+  }
   return Status::Ok();
 }
 

@@ -42,6 +42,17 @@ struct RouteVariant {
   bool operator==(const RouteVariant&) const = default;
 };
 
+// A share of a route's requests mirrored to one of its variants after the
+// primary's answer has gone out (core/routing/shadow_mirror.h). The shadow's
+// answers are compared with the primary's and never reach the client.
+struct RouteShadow {
+  std::string variant;      // a variant of the route; empty: no shadow
+  uint32_t sample_bp = 0;   // share of requests mirrored, in basis points (1-10000)
+  uint32_t timeout_ms = 0;  // how long a mirrored request may wait; 0: 1000
+  bool operator==(const RouteShadow&) const = default;
+  bool enabled() const { return !variant.empty(); }
+};
+
 struct Route {
   std::string name;
   std::vector<RouteVariant> variants;  // their order fixes the bucket ranges
@@ -49,6 +60,7 @@ struct Route {
   // Mixed into the key's hash: routes with different salts split the same
   // users independently. Empty: the route's name.
   std::string salt;
+  RouteShadow shadow;
   bool operator==(const Route&) const = default;
 
   const std::string& EffectiveSalt() const { return salt.empty() ? name : salt; }
@@ -60,7 +72,7 @@ inline constexpr uint32_t kMaxVariantWeight = 1'000'000;
 // INVALID_ARGUMENT, with the reason, unless: the route and variant names
 // (and a salt, if given) are 1-128 characters of [A-Za-z0-9_.-], variant names are unique, each
 // variant names a model, there are 1-16 variants, weights are at most 1,000,000 and at least one is
-// positive.
+// positive, and a shadow names one of the route's variants with a sample of 1-10000 basis points.
 Status ValidateRoute(const Route& route);
 
 }  // namespace inferd
