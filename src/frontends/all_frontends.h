@@ -16,6 +16,7 @@
 #include "core/shared_memory.h"
 #include "frontends/grpc/pipeline_gate.h"
 #include "frontends/http/router.h"
+#include "frontends/routes/routes_http.h"
 
 namespace inferd {
 
@@ -33,7 +34,7 @@ struct FrontendOptions {
   // The API keys the key admin API manages (null: keys are off).
   ApiKeyStore* keys = nullptr;
   // The routes the routes admin API manages (null: routes are off).
-  RouteTable* routes = nullptr;
+  const routes::RouteServices* routes = nullptr;
 };
 
 // `core` must outlive the router; it is not used while registering.

@@ -12,6 +12,7 @@
 #include "main/keys_command.h"
 #include "main/models_command.h"
 #include "main/registry_command.h"
+#include "main/routes_command.h"
 #include "main/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   CLI::App* registry_cmd = inferd::AddRegistryCommand(app, registry);
   inferd::KeysOptions keys;
   CLI::App* keys_cmd = inferd::AddKeysCommand(app, keys);
+  inferd::RoutesOptions routes;
+  CLI::App* routes_cmd = inferd::AddRoutesCommand(app, routes);
   inferd::AuditOptions audit;
   CLI::App* audit_cmd = inferd::AddAuditCommand(app, audit);
 
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
   if (models_cmd->parsed()) return inferd::RunModels(*models_cmd, models);
   if (registry_cmd->parsed()) return inferd::RunRegistry(*registry_cmd, registry);
   if (keys_cmd->parsed()) return inferd::RunKeys(*keys_cmd, keys);
+  if (routes_cmd->parsed()) return inferd::RunRoutes(*routes_cmd, routes);
   if (audit_cmd->parsed()) return inferd::RunAudit(*audit_cmd, audit);
   return 0;
 }

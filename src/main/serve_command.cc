@@ -7,7 +7,12 @@
 #include <thread>
 
 #include "backends/onnxruntime/ort_backend.h"
+#include "core/routing/rollout_controller.h"
+#include "core/routing/route_control.h"
+#include "core/routing/route_stats.h"
 #include "core/routing/route_table.h"
+#include "core/routing/route_traffic.h"
+#include "core/routing/shadow_mirror.h"
 #include "core/server_core.h"
 #include "frontends/all_frontends.h"
 #include "frontends/grpc/grpc_server.h"
@@ -17,8 +22,10 @@
 #include "frontends/registry/registry_http.h"
 #include "frontends/tls/tls_reloader.h"
 #include "main/request_pipeline.h"
+#include "main/route_setup.h"
 #include "observability/log.h"
 #include "storage/sqlite_registry_store.h"
+#include "storage/sqlite_route_store.h"
 
 namespace inferd {
 
@@ -194,6 +201,18 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--registry-db", o.registry_db,
                  "The model registry's SQLite database (default: "
                  "<model-repository>/.inferd-registry.db, created on the first change)");
+  cmd.add_option("--routes-db", o.routes_db,
+                 "The routes' and rollouts' SQLite database (default: "
+                 "<model-repository>/.inferd-routes.db, created on the first change)");
+  cmd.add_option("--routes-file", o.routes_file,
+                 "A JSON file of routes and rollouts to start with: {\"routes\": {name: route}, "
+                 "\"rollouts\": {name: rollout}}; routes the database already has are kept")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--shadow-queue", o.shadow_queue,
+                 "Mirrored (shadow) requests waiting or running at once; past it they are "
+                 "dropped and counted")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   cmd.add_option("--max-upload-bytes", o.max_upload_bytes,
                  "Largest model file a registry upload or copied source may have")
       ->capture_default_str()
@@ -292,11 +311,14 @@ int RunServe(const ServeOptions& o) {
     LogError("cannot start", {{"reason", "--load-model needs --model-control-mode=explicit"}});
     return 2;
   }
-  // Routes (A/B tests) are resolved by the core and managed by their admin
-  // API; they live as long as the server.
+  // Routes (A/B tests, shadows, canaries) are resolved by the core, told of
+  // each request they serve, kept in their database and managed by their
+  // admin API; they live as long as the server.
   RouteTable routes;
+  RouteTraffic route_traffic(&routes);
   ServerCoreOptions core_options;
   core_options.routes = &routes;
+  core_options.route_observer = &route_traffic;
   core_options.model_repository = o.model_repository;
   core_options.load_threads = CoreCount();
   core_options.loader.autocomplete.default_max_batch_size = o.default_max_batch_size;
@@ -338,16 +360,33 @@ int RunServe(const ServeOptions& o) {
   grpcfe::PipelineGate grpc_gate(request_pipeline.pipeline.get(), AllGrpcRpcs());
 
   ServerCore core(core_options, MakeOrtBackendFactory());
+  RouteStats route_stats(&core.metrics());
+  ShadowMirror shadows(&core.metrics(), o.shadow_queue);
+  shadows.SetRunner([&core](InferRequest request, InferCallback done) {
+    core.Infer(std::move(request), std::move(done));
+  });
+  route_traffic.Attach(&route_stats, &shadows);
+  const std::filesystem::path routes_db =
+      !o.routes_db.empty() ? std::filesystem::path(o.routes_db)
+                           : std::filesystem::path(o.model_repository) / ".inferd-routes.db";
+  RouteControl route_control(&routes,
+                             [routes_db](bool create) -> StatusOr<std::unique_ptr<RouteStore>> {
+                               auto opened = SqliteRouteStore::Open(routes_db, create);
+                               if (!opened.ok()) return opened.status();
+                               return std::unique_ptr<RouteStore>(std::move(opened).value());
+                             });
+  RolloutController rollouts(&route_control, &route_stats, &shadows, PromotionHooks(core));
+  core.metrics().AddCollector(
+      [&rollouts](MetricsRegistry& registry) { rollouts.CollectMetrics(registry); });
+  const routes::RouteServices route_services{&route_control, &route_stats, &shadows, &rollouts};
 
   http::Router router;
   router.SetPipeline(request_pipeline.pipeline);
-  const FrontendOptions frontend_options{o.default_model,
-                                         openapi::DefaultAssetsDir(),
-                                         o.tf_tensor_content,
-                                         std::make_shared<SharedMemoryRegions>(o.allow_client_shm),
-                                         &grpc_gate,
-                                         request_pipeline.keys.get(),
-                                         &routes};
+  const FrontendOptions frontend_options{
+      o.default_model,     openapi::DefaultAssetsDir(),
+      o.tf_tensor_content, std::make_shared<SharedMemoryRegions>(o.allow_client_shm),
+      &grpc_gate,          request_pipeline.keys.get(),
+      &route_services};
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
@@ -397,6 +436,12 @@ int RunServe(const ServeOptions& o) {
     LogError("cannot start", {{"reason", s.message()}});
     return 1;
   }
+  // Routes after the models they name; before the ports open.
+  if (Status s = LoadRoutes(o, core, route_control, rollouts); !s.ok()) {
+    LogError("cannot start", {{"reason", s.message()}});
+    return 1;
+  }
+  rollouts.Start();
   for (Status s : {http_server.Start(), grpc_server.Start(),
                    metrics_server ? metrics_server->Start() : Status::Ok()}) {
     if (!s.ok()) {
@@ -446,6 +491,8 @@ int RunServe(const ServeOptions& o) {
   }
   http_server.Stop();
   if (metrics_server) metrics_server->Stop();
+  rollouts.Stop();
+  shadows.Stop();
   core.Shutdown();
   LogInfo("stopped", {{"drained", drained ? "true" : "false"}});
   return 0;
