@@ -15,6 +15,9 @@ REPO_DIR (a Triton-layout repository that inferd and the ONNX Runtime peer serve
   resnet_mini            input FP32 [N,3,224,224] -> ResNet-style CNN -> logits FP32 [N,1000]
                          (W4): conv stem, 4 residual stages, global average pool, fc 1000
   identity_fp32          x FP32 [N,30] -> Identity -> y (L2: the protocol's own cost)
+  logreg_heavy           float_input FP32 [N,30] (logreg's input) -> ~13 GFLOP of matrix
+                         products that depend on the input -> score FP32 [N,1]; one
+                         instance, one thread, no batching: a slow shadow (W1shadow)
 
 SKLEARN_DIR (the FastAPI + joblib peer, P1):
   logreg.joblib, random_forest.joblib   the same estimators as the example models,
@@ -52,6 +55,21 @@ instance_group [
     kind: KIND_CPU
   }
 ]
+"""
+HEAVY_CONFIG = """\
+name: "logreg_heavy"
+platform: "onnxruntime_onnx"
+max_batch_size: 0
+instance_group [
+  {
+    count: 1
+    kind: KIND_CPU
+  }
+]
+parameters {
+  key: "intra_op_thread_count"
+  value { string_value: "1" }
+}
 """
 MLP_UNBATCHED_CONFIG = """\
 name: "mlp256_unbatched"
@@ -200,6 +218,42 @@ def build_identity_fp32(path: Path) -> Path:
     return save_graph(graph, path)
 
 
+# ----------------------------------------------------------------------- heavy
+def build_logreg_heavy(path: Path) -> Path:
+    """Takes logreg's input, so a route may mirror logreg's traffic to it; its work
+    depends on the input (nothing folds it away) and costs about 0.1 s on one core."""
+    def const(name, value):
+        return helper.make_node("Constant", [], [name], value=helper.make_tensor(
+            name, TensorProto.INT64 if value.dtype == np.int64 else TensorProto.FLOAT,
+            value.shape, value.flatten().tolist()))
+
+    nodes = [
+        const("act_shape", np.array([4096, 1024], np.int64)),
+        const("w_shape", np.array([1024, 1024], np.int64)),
+        const("zero", np.array(0.0, np.float32)),
+        const("tiny", np.array(1e-3, np.float32)),
+        helper.make_node("ReduceSum", ["float_input"], ["total"], keepdims=0),
+        helper.make_node("Mul", ["total", "zero"], ["nothing"]),
+        helper.make_node("Add", ["nothing", "tiny"], ["fill"]),
+        helper.make_node("Expand", ["fill", "act_shape"], ["act"]),
+        helper.make_node("Expand", ["fill", "w_shape"], ["w"]),
+        helper.make_node("MatMul", ["act", "w"], ["h1"]),
+        helper.make_node("MatMul", ["h1", "w"], ["h2"]),
+        helper.make_node("MatMul", ["h2", "w"], ["h3"]),
+        helper.make_node("ReduceSum", ["h3"], ["h_total"], keepdims=0),
+        helper.make_node("Mul", ["h_total", "zero"], ["h_zero"]),
+        helper.make_node("ReduceSum", ["float_input", "axes"], ["row_sum"], keepdims=1),
+        helper.make_node("Add", ["row_sum", "h_zero"], ["score"]),
+    ]
+    nodes.insert(0, const("axes", np.array([1], np.int64)))
+    graph = helper.make_graph(
+        nodes, "logreg_heavy",
+        [helper.make_tensor_value_info("float_input", TensorProto.FLOAT, ["N", 30])],
+        [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["N", 1])],
+    )
+    return save_graph(graph, path)
+
+
 # --------------------------------------------------------------------- sklearn
 def train_sklearn():
     """The example models' estimators, trained exactly as examples/make_example_models.py does."""
@@ -247,6 +301,8 @@ def build_repository(repo: Path) -> None:
         atomic_write(repo / name / "config.pbtxt", config.encode())
     build_resnet_mini(repo / "resnet_mini" / "1" / "model.onnx")
     build_identity_fp32(repo / "identity_fp32" / "1" / "model.onnx")
+    build_logreg_heavy(repo / "logreg_heavy" / "1" / "model.onnx")
+    atomic_write(repo / "logreg_heavy" / "config.pbtxt", HEAVY_CONFIG.encode())
 
 
 def main(argv=None) -> int:

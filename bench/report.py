@@ -185,7 +185,8 @@ def markdown(results: dict) -> str:
             out += _throughput_table([r for r in results["rows"] if r["workload"] == wl and r["group"] == g])
             out.append("")
         if ol:
-            out += [f"### Constant rate (open loop): half of P1's peak, {ol[0]['rate']:,.0f} req/s", ""]
+            why = "half of P1's peak" if wl == "W1" else "the same rate for each"
+            out += [f"### Constant rate (open loop): {why}, {ol[0]['rate']:,.0f} req/s", ""]
             out += _openloop_table(ol)
             out.append("")
     if results["idle"]:

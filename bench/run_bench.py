@@ -60,6 +60,7 @@ WORKLOADS = {
     "W4": "ResNet-style CNN, one 1×3×224×224 FP32 image per request",
     "W1auth": "W1 (KServe JSON) without credentials, with an API key, with a JWT",
     "W1route": "W1 (KServe JSON) to the model, and to a route (A/B split) over it",
+    "W1shadow": "W1 through a route at a constant rate: no shadow, a mirrored copy, a slow shadow",
 }
 PARTS = [*WORKLOADS, "idle"]
 ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
@@ -434,6 +435,53 @@ def w1_route(b: Bench, bodies: dict) -> None:
             f"{median['route']:.0f} vs {median['model']:.0f} req/s; target at least 0.98)")
 
 
+SHADOW_RATE = 2000  # req/s: well below W1's peak, so what a shadow takes shows in the latency
+
+
+def w1_shadow(b: Bench, bodies: dict) -> None:
+    """What a shadow costs the primary: W1's KServe JSON at a constant rate through a
+    route without a shadow, with every request mirrored to a copy of logreg, and with
+    every request mirrored to logreg_heavy (0.15 s a request on one core; its queue
+    fills and the rest is dropped). The same rate each time, in turn for rounds."""
+    body = bodies["paths"]["w1_kserve.json"]
+    routes = {
+        "none": None,
+        "copy": {"name": "copy", "model": "logreg", "weight": 0},
+        "slow": {"name": "slow", "model": "logreg_heavy", "weight": 0},
+    }
+    p99 = {name: [] for name in routes}
+    with b.inferd() as inferd:
+        for name, shadow in routes.items():
+            spec = {"variants": [{"name": "primary", "model": "logreg", "weight": 1}]}
+            if shadow:
+                spec["variants"].append(shadow)
+                spec["shadow"] = {"variant": shadow["name"], "sample": 1.0}
+            put = urllib.request.Request(inferd.base + f"/v1/routes/w1shadow_{name}",
+                                         data=json.dumps(spec).encode(), method="PUT")
+            with urllib.request.urlopen(put, timeout=30) as answer:
+                answer.read()
+        for _ in range(1 if b.quick else 3):
+            for name in routes:
+                key = f"W1shadow.{name}"
+                b.constant_rate(key, inferd, f"{KSERVE} through a route, shadow: {name}",
+                                f"/v2/models/w1shadow_{name}/infer", body, [], SHADOW_RATE)
+                p99[name].append(b.openloop[-1]["p99_ms"])
+        shadows = {}
+        for name in ("copy", "slow"):
+            with urllib.request.urlopen(inferd.base + f"/v1/routes/w1shadow_{name}",
+                                        timeout=30) as answer:
+                shadows[name] = json.loads(answer.read())["traffic"]["shadow"]
+    median = {name: float(np.median(values)) for name, values in p99.items()}
+    b.notes.append(
+        f"W1 through a route at {SHADOW_RATE} req/s, primary p99 (median of {len(p99['none'])} "
+        f"runs each): {median['none']:.2f} ms without a shadow, {median['copy']:.2f} ms with "
+        f"every request mirrored to a copy of the model ({shadows['copy']['compared']} compared, "
+        f"{shadows['copy']['dropped']} dropped), {median['slow']:.2f} ms with every request "
+        f"mirrored to a slow model ({shadows['slow']['compared']} compared, "
+        f"{shadows['slow']['errors']} timed out in its queue, {shadows['slow']['dropped']} "
+        f"dropped by the full shadow queue)")
+
+
 def hs256_jwt(claims: dict, secret: str) -> str:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -535,8 +583,8 @@ def idle(b: Bench, bodies: dict) -> None:
               f"rss {report.median(rss) / report.MB:6.1f} MB", flush=True)
 
 
-PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W2": w2, "W3": w3, "W4": w4,
-              "idle": idle}
+PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_shadow, "W2": w2,
+              "W3": w3, "W4": w4, "idle": idle}
 
 
 # ------------------------------------------------------------------ setting up

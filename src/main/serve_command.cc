@@ -209,8 +209,8 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "\"rollouts\": {name: rollout}}; routes the database already has are kept")
       ->check(CLI::ExistingFile);
   cmd.add_option("--shadow-queue", o.shadow_queue,
-                 "Mirrored (shadow) requests waiting or running at once; past it they are "
-                 "dropped and counted")
+                 "Mirrored (shadow) requests waiting at once (64 run at a time); past it they "
+                 "are dropped and counted")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   cmd.add_option("--max-upload-bytes", o.max_upload_bytes,

@@ -68,7 +68,7 @@ struct ServeOptions {
   uint64_t max_upload_bytes = 1ull << 30;
   std::string routes_db;    // empty: <repository>/.inferd-routes.db
   std::string routes_file;  // routes and rollouts to start with (route_setup.h)
-  int shadow_queue = 256;   // mirrored requests waiting or running at once
+  int shadow_queue = 256;   // mirrored requests waiting at once
 };
 
 void AddServeFlags(CLI::App& cmd, ServeOptions& options);

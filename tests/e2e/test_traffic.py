@@ -144,20 +144,20 @@ def test_a_slow_shadow_never_fails_the_primary_and_a_full_queue_drops_and_counts
         {"name": "slow", "model": "slow", "weight": 0}],
         "shadow": {"variant": "slow", "sample": 1.0, "timeout_ms": 60000}})
     with requests.Session() as session:
-        for i in range(60):
-            r = session.post(srv.url("/v2/models/clf/infer"), json=row(i / 60), timeout=10)
+        for i in range(100):
+            r = session.post(srv.url("/v2/models/clf/infer"), json=row(i / 100), timeout=10)
             assert r.status_code == 200, r.text
     status = get(srv, "/v1/routes/clf")["traffic"]
     shadow = status["shadow"]
-    assert status["variants"][0]["requests"] == 60 and status["variants"][0]["failures"] == 0
+    assert status["variants"][0]["requests"] == 100 and status["variants"][0]["failures"] == 0
     assert shadow["dropped"] > 0, shadow
     def caught_up():
         s = get(srv, "/v1/routes/clf")["traffic"]["shadow"]
         return s["compared"] + s["errors"] == s["mirrored"]
 
-    wait_until(caught_up, 60, what="the shadow caught up")
+    wait_until(caught_up, 120, what="the shadow caught up")
     shadow = get(srv, "/v1/routes/clf")["traffic"]["shadow"]
-    assert shadow["mirrored"] + shadow["dropped"] == 60, shadow
+    assert shadow["mirrored"] + shadow["dropped"] == 100, shadow
     assert shadow["agreement"] == 1.0  # the same thresholds, just slower
     samples = scrape_metrics(srv.url("/metrics"))
     assert metric_value(samples, "inferd_route_shadow_requests_total", route="clf",

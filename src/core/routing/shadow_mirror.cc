@@ -9,8 +9,11 @@
 
 namespace inferd {
 
-ShadowMirror::ShadowMirror(MetricsRegistry* registry, size_t capacity)
-    : registry_(registry), capacity_(std::max<size_t>(1, capacity)), thread_([this] { Run(); }) {}
+ShadowMirror::ShadowMirror(MetricsRegistry* registry, size_t capacity, size_t max_running)
+    : registry_(registry),
+      capacity_(std::max<size_t>(1, capacity)),
+      max_running_(std::max<size_t>(1, max_running)),
+      thread_([this] { Run(); }) {}
 
 ShadowMirror::~ShadowMirror() {
   Stop();
@@ -25,6 +28,7 @@ void ShadowMirror::SetRunner(Runner runner) {
 }
 
 void ShadowMirror::Stop() {
+  cancelled_->store(true);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -47,11 +51,12 @@ void ShadowMirror::Offer(const std::string& route, const RouteVariant& variant, 
   request.model_name = variant.model;
   request.model_version = variant.version;
   request.timeout = std::chrono::milliseconds(timeout_ms == 0 ? 1000 : timeout_ms);
+  request.cancelled = cancelled_;
   {
     std::lock_guard lock(mu_);
     ShadowTotals& totals = totals_[route];
     totals.variant = variant.name;
-    if (stopping_ || !runner_ || queue_.size() + running_ >= capacity_) {
+    if (stopping_ || !runner_ || queue_.size() >= capacity_) {
       ++totals.dropped;
     } else {
       queue_.push_back({route, variant.name, std::move(request), std::move(primary)});
@@ -65,7 +70,7 @@ void ShadowMirror::Offer(const std::string& route, const RouteVariant& variant, 
 void ShadowMirror::Run() {
   std::unique_lock lock(mu_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    wake_.wait(lock, [this] { return stopping_ || (!queue_.empty() && running_ < max_running_); });
     if (stopping_) return;
     auto job = std::make_shared<Job>(std::move(queue_.front()));
     queue_.pop_front();

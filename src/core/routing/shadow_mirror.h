@@ -8,12 +8,14 @@
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -52,8 +54,9 @@ class ShadowMirror {
   // Runs a request in the core (ServerCore::Infer).
   using Runner = std::function<void(InferRequest, InferCallback)>;
 
-  // `capacity`: mirrored requests waiting or running at once.
-  ShadowMirror(MetricsRegistry* registry, size_t capacity);
+  // `capacity`: mirrored requests waiting at once; `max_running`: in the
+  // core at once (a slow shadow's queue holds no more of them).
+  ShadowMirror(MetricsRegistry* registry, size_t capacity, size_t max_running = 64);
   ~ShadowMirror();
   ShadowMirror(const ShadowMirror&) = delete;
   ShadowMirror& operator=(const ShadowMirror&) = delete;
@@ -66,7 +69,8 @@ class ShadowMirror {
              InferRequest request, std::vector<Tensor> primary);
   // Zero totals for a route that never mirrored.
   ShadowTotals Totals(const std::string& route) const;
-  // Drops what waits and ends the thread; answers in flight still report.
+  // Drops what waits, cancels what is queued in the core (it never runs) and
+  // ends the thread; answers in flight still report.
   void Stop();
 
  private:
@@ -83,6 +87,10 @@ class ShadowMirror {
 
   MetricsRegistry* registry_;
   const size_t capacity_;
+  const size_t max_running_;
+  // Set by Stop: every mirrored request carries it, so a shutdown does not
+  // wait for a slow shadow's queue.
+  const std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   Runner runner_;
   mutable std::mutex mu_;
   std::condition_variable wake_;

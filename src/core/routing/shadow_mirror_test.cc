@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <future>
+#include <mutex>
+#include <thread>
 
 namespace inferd {
 namespace {
@@ -50,29 +51,39 @@ TEST(ShadowMirrorTest, ComparesTheShadowsAnswerWithThePrimarys) {
 
 TEST(ShadowMirrorTest, AFullQueueDropsAndCountsAndErrorsAreKept) {
   MetricsRegistry metrics;
-  ShadowMirror mirror(&metrics, 2);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
+  ShadowMirror mirror(&metrics, 2, 1);  // two waiting, one running
   std::vector<InferCallback> held;
   std::mutex mu;
   mirror.SetRunner([&](InferRequest, InferCallback done) {
     std::lock_guard lock(mu);
     held.push_back(std::move(done));  // answered later: a slow shadow
   });
-  for (int i = 0; i < 10; ++i) mirror.Offer("r", Shadow(), 50, InferRequest{}, {});
-  for (int i = 0; i < 200 && mirror.Totals("r").mirrored < 2; ++i) {
+  auto running = [&] {
+    std::lock_guard lock(mu);
+    return held.size();
+  };
+  mirror.Offer("r", Shadow(), 50, InferRequest{}, {});
+  for (int i = 0; i < 500 && running() < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  ASSERT_EQ(running(), 1u);
+  for (int i = 0; i < 9; ++i) mirror.Offer("r", Shadow(), 50, InferRequest{}, {});
   ShadowTotals t = mirror.Totals("r");
-  EXPECT_EQ(t.mirrored, 2u);
-  EXPECT_EQ(t.dropped, 8u);
-  {
-    std::lock_guard lock(mu);
-    for (auto& done : held) done(Status(StatusCode::kDeadlineExceeded, "too slow"));
+  EXPECT_EQ(t.mirrored, 1u);
+  EXPECT_EQ(t.dropped, 7u);  // one runs, two wait, the rest cannot
+  // The slow shadow times out, one request after the other.
+  for (int i = 0; i < 1000 && mirror.Totals("r").errors < 3; ++i) {
+    std::vector<InferCallback> answer;
+    {
+      std::lock_guard lock(mu);
+      answer.swap(held);
+    }
+    for (auto& done : answer) done(Status(StatusCode::kDeadlineExceeded, "too slow"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  WaitFor(mirror, 2);
   t = mirror.Totals("r");
-  EXPECT_EQ(t.errors, 2u);
+  EXPECT_EQ(t.mirrored, 3u);
+  EXPECT_EQ(t.errors, 3u);
   EXPECT_EQ(t.last_error, "too slow");
 }
 
