@@ -24,6 +24,13 @@ Status LoadRoutes(const ServeOptions& o, ServerCore& core, RouteControl& control
   auto stored = control.Load();
   if (!stored.ok()) return stored.status();
   rollouts.Restore(std::move(stored).value());
+  // A stored route serves as it was set, but say so when it cannot now.
+  for (const Route& route : control.table().List()) {
+    if (Status can = CheckRouteCanServe(core, control.table(), route); !can.ok()) {
+      LogWarn("a stored route cannot serve every request now",
+              {{"route", route.name}, {"reason", can.message()}});
+    }
+  }
   if (o.routes_file.empty()) return Status::Ok();
 
   const std::string& path = o.routes_file;

@@ -167,13 +167,13 @@ def test_a_slow_shadow_never_fails_the_primary_and_a_full_queue_drops_and_counts
 def test_a_failing_candidate_rolls_back_by_itself_and_only_its_requests_fail(
         tmp_path, inferd_factory):
     srv = inferd_factory(repo_with(tmp_path, good=threshold_model(0.5),
-                                   flaky=threshold_model(0.5, fail_above=0.7)))
+                                   flaky=threshold_model(0.5, fail_above=0.6)))
     put(srv, "/v1/routes/clf", route(("good", ""), ("flaky", "")))
     with RouteLoad(srv) as load:
         rollout = put(srv, "/v1/routes/clf/rollout", {
             "stable": "stable", "candidate": "candidate", "steps": [20, 50, 100],
             "interval_secs": 1, "failure_limit": 2,
-            "guards": {"max_error_rate": 0.05, "min_requests": 10}})
+            "guards": {"max_error_rate": 0.05, "min_requests": 20}})
         assert rollout["state"] == "progressing" and rollout["candidate_percent"] == 20
         wait_until(lambda: get(srv, "/v1/routes/clf/rollout")["state"] == "rolled_back", 60,
                    what="the rollback")

@@ -1,6 +1,8 @@
 #include "core/routing/route_stats.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <mutex>
 
@@ -31,6 +33,11 @@ std::optional<double> VariantTotals::Quantile(double q) const {
   return bounds.back();
 }
 
+uint64_t RouteStats::NextId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
+}
+
 const std::vector<double>& RouteStats::LatencyBounds() {
   // About 25% apart from 0.1 ms to 30 s, so a p99 guard reads within a quarter.
   static const std::vector<double> kBounds = [] {
@@ -51,6 +58,29 @@ const RouteStats::Series* RouteStats::Find(std::string_view route, std::string_v
 }
 
 RouteStats::Series& RouteStats::FindOrAdd(std::string_view route, std::string_view variant) {
+  // The last few series this thread recorded to, without the shared lock's
+  // atomics: every routed request records, from every I/O and model thread.
+  // Series are never removed, so a cached pointer stays valid; `id_` tells
+  // this object from another at the same address.
+  struct Cached {
+    uint64_t owner = 0;
+    std::string route, variant;
+    Series* series = nullptr;
+  };
+  thread_local std::array<Cached, 4> cache;
+  thread_local size_t next = 0;
+  for (const Cached& c : cache) {
+    if (c.owner == id_ && c.series != nullptr && c.route == route && c.variant == variant) {
+      return *c.series;
+    }
+  }
+  Series& found = FindOrAddLocked(route, variant);
+  cache[next] = {id_, std::string(route), std::string(variant), &found};
+  next = (next + 1) % cache.size();
+  return found;
+}
+
+RouteStats::Series& RouteStats::FindOrAddLocked(std::string_view route, std::string_view variant) {
   if (const Series* found = Find(route, variant)) return const_cast<Series&>(*found);
   std::unique_lock lock(mu_);
   auto& slot = series_[std::string(route)][std::string(variant)];
@@ -86,7 +116,10 @@ void RouteStats::Record(std::string_view route, std::string_view variant, RouteO
       series.failures->Increment();
       break;
   }
-  series.seconds->Observe(std::chrono::duration<double>(latency).count());
+  // A refused request never ran: its time says nothing of the variant's speed.
+  if (outcome != RouteOutcome::kCallerError) {
+    series.seconds->Observe(std::chrono::duration<double>(latency).count());
+  }
 }
 
 VariantTotals RouteStats::Totals(std::string_view route, std::string_view variant) const {

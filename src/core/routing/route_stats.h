@@ -26,7 +26,8 @@ namespace inferd {
 struct VariantTotals {
   uint64_t requests = 0;
   uint64_t failures = 0;  // RouteOutcome::kFailure
-  // Cumulative counts per bound of RouteStats::LatencyBounds(), then +Inf.
+  // Cumulative counts per bound of RouteStats::LatencyBounds(), then +Inf,
+  // of the requests that ran (callers' mistakes are not timed).
   std::vector<uint64_t> latency;
 
   VariantTotals Minus(const VariantTotals& earlier) const;
@@ -59,6 +60,10 @@ class RouteStats {
   };
   const Series* Find(std::string_view route, std::string_view variant) const;
   Series& FindOrAdd(std::string_view route, std::string_view variant);
+  Series& FindOrAddLocked(std::string_view route, std::string_view variant);
+  static uint64_t NextId();
+
+  const uint64_t id_ = NextId();  // never reused, unlike an address
 
   MetricsRegistry* registry_;
   mutable std::shared_mutex mu_;

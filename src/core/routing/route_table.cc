@@ -38,8 +38,15 @@ Status RouteTable::Set(Route route) {
   auto shared = std::make_shared<const Route>(std::move(route));
   std::lock_guard lock(mu_);
   routes_[shared->name] = std::move(shared);
-  count_.store(routes_.size(), std::memory_order_release);
+  Counted();
   return Status::Ok();
+}
+
+void RouteTable::Counted() {
+  size_t shadowed = 0;
+  for (const auto& [name, route] : routes_) shadowed += route->shadow.enabled();
+  count_.store(routes_.size(), std::memory_order_release);
+  shadowed_.store(shadowed, std::memory_order_release);
 }
 
 Status RouteTable::Remove(std::string_view name) {
@@ -47,7 +54,7 @@ Status RouteTable::Remove(std::string_view name) {
   auto it = routes_.find(name);
   if (it == routes_.end()) return NotFound("no route named '" + std::string(name) + "'");
   routes_.erase(it);
-  count_.store(routes_.size(), std::memory_order_release);
+  Counted();
   return Status::Ok();
 }
 

@@ -48,6 +48,9 @@ class RouteTable {
   std::shared_ptr<const Route> Find(std::string_view name) const;
   // Every route, by name.
   std::vector<Route> List() const;
+  // Whether any route has a shadow; read without the lock, so routed
+  // requests ask the table about shadows only when one exists.
+  bool AnyShadow() const { return shadowed_.load(std::memory_order_acquire) > 0; }
 
  private:
   mutable std::mutex mu_;
@@ -55,6 +58,8 @@ class RouteTable {
   // routes_.size(), read without the lock: every request's model lookup
   // asks Find, and a server without routes should not take a lock for it.
   std::atomic<size_t> count_{0};
+  std::atomic<size_t> shadowed_{0};  // routes with a shadow
+  void Counted();                    // under mu_: count_ and shadowed_ from routes_
 };
 
 }  // namespace inferd

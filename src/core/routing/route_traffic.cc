@@ -13,7 +13,7 @@ uint32_t RandomBasisPoint() {
 }  // namespace
 
 bool RouteTraffic::SampleShadow(std::string_view route, std::string_view variant) {
-  if (shadows_ == nullptr) return false;
+  if (shadows_ == nullptr || !routes_->AnyShadow()) return false;
   std::shared_ptr<const Route> found = routes_->Find(route);
   if (!found || !found->shadow.enabled() || found->shadow.variant == variant) return false;
   return RandomBasisPoint() < found->shadow.sample_bp;

@@ -179,6 +179,8 @@ StatusOr<Route> ParseRoute(std::string name, element doc) {
       }
     } else if (key == "shadow") {
       INFERD_ASSIGN_OR_RETURN(route.shadow, ParseShadow(value));
+    } else if (key == "traffic" || key == "rollout") {
+      continue;  // the read-only parts of GET's answer
     } else {
       return InvalidArgument("unknown field '" + std::string(key) +
                              "' (known: name, key, salt, variants, shadow)");
