@@ -468,8 +468,8 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
   ModelStatistics& stats = *handle->stats;
   // The route that resolved to this version, read now: a stream's later
   // requests may resolve other routes on the same scope.
-  std::optional<RequestScope::ServedBy> served =
-      request.scope ? request.scope->served_by() : std::nullopt;
+  std::shared_ptr<const RequestScope::ServedBy> served =
+      request.scope ? request.scope->served_by() : nullptr;
   if (served && (served->model != handle->name || served->version != handle->version)) {
     served.reset();
   }

@@ -34,6 +34,20 @@ class Digest {
 
 }  // namespace
 
+StatusOr<Sha256Bytes> Sha256Raw(std::string_view bytes) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
+  Sha256Bytes digest{};
+  unsigned int size = 0;
+  if (sha256 == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1 || size != digest.size()) {
+    return Internal("SHA-256 failed");
+  }
+  return digest;
+}
+
 std::string Sha256Digest(std::string_view bytes) {
   Digest digest;
   digest.Update(bytes.data(), bytes.size());

@@ -49,11 +49,12 @@ std::optional<RequestScope::Execution> RequestScope::execution() const {
 }
 
 void RequestScope::SetServedBy(ServedBy served_by) {
+  auto shared = std::make_shared<const ServedBy>(std::move(served_by));
   std::lock_guard lock(mu_);
-  served_by_ = std::move(served_by);
+  served_by_ = std::move(shared);
 }
 
-std::optional<RequestScope::ServedBy> RequestScope::served_by() const {
+std::shared_ptr<const RequestScope::ServedBy> RequestScope::served_by() const {
   std::lock_guard lock(mu_);
   return served_by_;
 }

@@ -56,7 +56,8 @@ class RequestScope {
     int64_t version = 0;
   };
   void SetServedBy(ServedBy served_by);
-  std::optional<ServedBy> served_by() const;
+  // Shared, not copied: every answer and the core read it per request.
+  std::shared_ptr<const ServedBy> served_by() const;
 
   // request_id, trace_id, span_id (empty values left out).
   std::vector<std::pair<std::string, std::string>> LogFields() const;
@@ -73,7 +74,7 @@ class RequestScope {
   const std::string trace_id_;
   const std::string span_id_;
   std::optional<Execution> execution_;
-  std::optional<ServedBy> served_by_;
+  std::shared_ptr<const ServedBy> served_by_;
 };
 
 // The requests installed on this thread (empty: none).

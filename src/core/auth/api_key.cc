@@ -1,10 +1,12 @@
 #include "core/auth/api_key.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <memory>
+#include <type_traits>
+
+#include "core/sha256.h"
 
 namespace inferd {
 namespace {
@@ -141,19 +143,8 @@ std::string FormatApiKey(std::string_view id, std::string_view secret) {
 }
 
 StatusOr<ApiKeyDigest> DigestApiKey(std::string_view key_text) {
-  // Fetched once: OpenSSL 3 looks an implicit EVP_sha256() up again, under a
-  // global lock, on every EVP_Digest, which costs more than the hash here.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                           &EVP_MD_CTX_free);
-  ApiKeyDigest digest{};
-  unsigned int size = 0;
-  if (sha256 == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), key_text.data(), key_text.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1 || size != digest.size()) {
-    return Internal("SHA-256 failed");
-  }
-  return digest;
+  static_assert(std::is_same_v<ApiKeyDigest, Sha256Bytes>);
+  return Sha256Raw(key_text);
 }
 
 bool ApiKeyDigestsEqual(const ApiKeyDigest& a, const ApiKeyDigest& b) {

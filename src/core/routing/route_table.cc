@@ -1,5 +1,9 @@
 #include "core/routing/route_table.h"
 
+#include <algorithm>
+#include <array>
+#include <span>
+
 #include "core/routing/traffic_split.h"
 
 namespace inferd {
@@ -27,10 +31,11 @@ const RouteVariant& ChooseVariant(const Route& route, const RouteKeyValues* valu
   if (!key || key->empty()) key = std::move(fallback);
   const uint32_t bucket =
       key && !key->empty() ? StickyBucket(route.EffectiveSalt(), *key) : RandomBucket();
-  std::vector<uint32_t> weights;
-  weights.reserve(route.variants.size());
-  for (const RouteVariant& v : route.variants) weights.push_back(v.weight);
-  return route.variants[VariantForBucket(weights, bucket)];
+  // No allocation per request: a route has at most kMaxRouteVariants.
+  std::array<uint32_t, kMaxRouteVariants> weights{};
+  const size_t n = std::min(route.variants.size(), weights.size());
+  for (size_t i = 0; i < n; ++i) weights[i] = route.variants[i].weight;
+  return route.variants[VariantForBucket(std::span<const uint32_t>(weights.data(), n), bucket)];
 }
 
 Status RouteTable::Set(Route route) {

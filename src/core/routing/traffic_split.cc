@@ -1,24 +1,25 @@
 #include "core/routing/traffic_split.h"
 
-#include <openssl/sha.h>
-
 #include <random>
 #include <string>
+
+#include "core/sha256.h"
 
 namespace inferd {
 
 uint32_t StickyBucket(std::string_view salt, std::string_view key) {
   // A separator that cannot occur in salts (route names) keeps ("ab","c")
   // and ("a","bc") apart.
-  std::string text;
-  text.reserve(salt.size() + 1 + key.size());
+  thread_local std::string text;  // keeps its capacity: no allocation per request
+  text.clear();
   text.append(salt);
   text.push_back('\x1f');
   text.append(key);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  // Sha256Raw fails only when libcrypto does; then every key shares bucket 0.
+  const StatusOr<Sha256Bytes> digest = Sha256Raw(text);
+  if (!digest.ok()) return 0;
   uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = value << 8 | digest[i];
+  for (int i = 0; i < 8; ++i) value = value << 8 | (*digest)[i];
   return static_cast<uint32_t>(value % kTrafficBuckets);
 }
 
