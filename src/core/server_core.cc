@@ -273,6 +273,23 @@ StatusOr<ModelHandle> ServerCore::GetModel(std::string_view name, std::string_vi
   return Resolve(name, version, std::nullopt);
 }
 
+Status ServerCore::Readiness(std::string_view name, std::string_view version) const {
+  std::shared_ptr<const Route> route = options_.routes ? options_.routes->Find(name) : nullptr;
+  if (!route) return manager_.Get(name, version).status();
+  if (!version.empty()) {
+    return InvalidArgument("'" + route->name +
+                           "' is a route: it takes no version (its variants name theirs)");
+  }
+  for (const RouteVariant& v : route->variants) {
+    if (v.weight == 0 && route->shadow.variant != v.name) continue;
+    if (auto handle = manager_.Get(v.model, v.version); !handle.ok()) {
+      return Unavailable("variant '" + v.name + "' of route '" + route->name +
+                         "' is not ready: " + handle.status().message());
+    }
+  }
+  return Status::Ok();
+}
+
 StatusOr<ModelHandle> ServerCore::Resolve(std::string_view name, std::string_view version,
                                           std::optional<std::string> fallback_key) const {
   if (options_.routes != nullptr) {
@@ -294,11 +311,22 @@ StatusOr<ModelHandle> ServerCore::Resolve(std::string_view name, std::string_vie
       }
       const RouteVariant& variant =
           forced ? *forced : ChooseVariant(*route, keys, std::move(fallback_key));
-      INFERD_ASSIGN_OR_RETURN(ModelHandle handle, manager_.Get(variant.model, variant.version));
-      if (auto request = CurrentRequest()) {
-        request->SetServedBy({route->name, variant.name, handle->name, handle->version});
+      auto handle = manager_.Get(variant.model, variant.version);
+      auto request = CurrentRequest();
+      if (request) {
+        request->SetServedBy(
+            {route->name, variant.name, variant.model, handle.ok() ? (*handle)->version : 0});
+      }
+      // The users the variant was to serve get an error: it counts against it.
+      if (!handle.ok() && options_.route_observer != nullptr) {
+        options_.route_observer->Finished(route->name, variant.name, RouteOutcome::kUnavailable,
+                                          {});
       }
       return handle;
+    }
+    // A stream's earlier request may have named a route: this one did not.
+    if (!options_.routes->empty()) {
+      if (auto request = CurrentRequest()) request->ClearServedBy();
     }
   }
   return manager_.Get(name, version);

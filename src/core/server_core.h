@@ -93,6 +93,10 @@ class ServerCore {
   // (core/routing/), recorded on the current request; with a version it is
   // INVALID_ARGUMENT.
   StatusOr<ModelHandle> GetModel(std::string_view name, std::string_view version) const;
+  // OK when `name` can serve: a model version that resolves, or a route
+  // whose every variant that takes traffic (or is its shadow) resolves;
+  // otherwise why not (NOT_FOUND for a name that is neither).
+  Status Readiness(std::string_view name, std::string_view version) const;
 
   std::vector<RepositoryIndexEntry> RepositoryIndex(bool ready_only) const;
 

@@ -73,6 +73,10 @@ Status LoadRoutes(const ServeOptions& o, ServerCore& core, RouteControl& control
   }
   for (RolloutSpec& spec : specs) {
     if (rollouts.Get(spec.route)) continue;  // started before: resumed or finished
+    // Every variant ready before the candidate takes traffic.
+    if (auto route = control.table().Find(spec.route)) {
+      INFERD_RETURN_IF_ERROR(InFile(path, CheckRouteCanServe(core, control.table(), *route)));
+    }
     auto begun = rollouts.Begin(std::move(spec));
     if (!begun.ok()) return InFile(path, begun.status());
   }
@@ -97,6 +101,11 @@ RolloutController::Hooks PromotionHooks(ServerCore& core) {
       auto moved = core.registry().TransitionStage(model, version, spec.promote_stage, true);
       done->set_value(moved.ok() ? Status::Ok() : moved.status());
     });
+    // Bounded: a promotion behind a long model load is retried next interval
+    // (the queued move still happens; moving an alias twice is harmless).
+    if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      return Unavailable("the registry change waits behind another admin task");
+    }
     return result.get();
   };
   return hooks;

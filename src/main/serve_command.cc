@@ -209,7 +209,8 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "\"rollouts\": {name: rollout}}; routes the database already has are kept")
       ->check(CLI::ExistingFile);
   cmd.add_option("--shadow-queue", o.shadow_queue,
-                 "Mirrored (shadow) requests waiting at once (64 run at a time); past it they "
+                 "Mirrored (shadow) requests waiting at once (as many, up to 64, run at a time); "
+                 "past it they "
                  "are dropped and counted")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
@@ -361,7 +362,9 @@ int RunServe(const ServeOptions& o) {
 
   ServerCore core(core_options, MakeOrtBackendFactory());
   RouteStats route_stats(&core.metrics());
-  ShadowMirror shadows(&core.metrics(), o.shadow_queue);
+  // No more in the core at once than may wait: a small queue keeps a slow
+  // shadow's model queue small too.
+  ShadowMirror shadows(&core.metrics(), o.shadow_queue, std::min(64, o.shadow_queue));
   shadows.SetRunner([&core](InferRequest request, InferCallback done) {
     core.Infer(std::move(request), std::move(done));
   });

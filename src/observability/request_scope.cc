@@ -54,6 +54,11 @@ void RequestScope::SetServedBy(ServedBy served_by) {
   served_by_ = std::move(shared);
 }
 
+void RequestScope::ClearServedBy() {
+  std::lock_guard lock(mu_);
+  served_by_.reset();
+}
+
 std::shared_ptr<const RequestScope::ServedBy> RequestScope::served_by() const {
   std::lock_guard lock(mu_);
   return served_by_;

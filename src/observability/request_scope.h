@@ -56,6 +56,7 @@ class RequestScope {
     int64_t version = 0;
   };
   void SetServedBy(ServedBy served_by);
+  void ClearServedBy();
   // Shared, not copied: every answer and the core read it per request.
   std::shared_ptr<const ServedBy> served_by() const;
 

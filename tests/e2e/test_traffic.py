@@ -70,17 +70,18 @@ class RouteLoad(ConstantLoad):
     def __init__(self, srv, name="clf", http_threads=2, grpc_threads=1):
         super().__init__(srv, model=name, http_threads=http_threads, grpc_threads=grpc_threads)
 
-    def _record(self, protocol, ok, detail):
+    def _keep(self, started, protocol, ok, variant):
         with self.lock:
-            self.answers.append((time.monotonic(), protocol, ok, detail))
+            self.answers.append((started, protocol, ok, variant))
 
     def _http(self):
         session = requests.Session()
         url = self.server.url(f"/v2/models/{self.model}/infer")
         rng = random.Random()
         while not self.stop_event.is_set():
+            started = time.monotonic()
             r = session.post(url, data=json.dumps(row(rng.random())), timeout=30)
-            self._record("http", r.status_code == 200, r.headers.get("X-Inferd-Variant", ""))
+            self._keep(started, "http", r.status_code == 200, r.headers.get("X-Inferd-Variant", ""))
 
     def _grpc(self):
         channel = grpc.insecure_channel(self.server.grpc_target)
@@ -90,12 +91,13 @@ class RouteLoad(ConstantLoad):
             request = service_pb2.ModelInferRequest(model_name=self.model)
             tensor = request.inputs.add(name="x", datatype="FP32", shape=[1, 4])
             tensor.contents.fp32_contents.extend([rng.random(), 0, 0, 0])
+            started = time.monotonic()
             try:
                 _, call = stub.ModelInfer.with_call(request, timeout=30)
                 ok, trailing = True, call.trailing_metadata()
             except grpc.RpcError as e:
                 ok, trailing = False, e.trailing_metadata()
-            self._record("grpc", ok, dict(trailing or ()).get("x-inferd-variant", ""))
+            self._keep(started, "grpc", ok, dict(trailing or ()).get("x-inferd-variant", ""))
         channel.close()
 
 
@@ -190,7 +192,8 @@ def test_a_failing_candidate_rolls_back_by_itself_and_only_its_requests_fail(
     assert {a[3] for a in failed} == {"candidate"}, failed[:5]  # stable never failed
     assert {a[1] for a in load.answers} == {"http", "grpc"}
     assert {a[1] for a in failed} == {"http", "grpc"}
-    late = [a for a in load.answers if a[0] > rolled_back_at + 0.5]
+    # Requests sent once the rollback was seen all went to stable.
+    late = [a for a in load.answers if a[0] > rolled_back_at]
     assert late and {a[3] for a in late} == {"stable"}
     # Every failure the clients saw is counted against the candidate.
     traffic = {v["variant"]: v for v in get(srv, "/v1/routes/clf")["traffic"]["variants"]}
@@ -254,7 +257,9 @@ def test_thin_traffic_holds_kill_9_resumes_the_step_and_abort_returns_to_stable(
     # No traffic now: every judgement holds, and the step stays.
     wait_until(lambda: get(srv, "/v1/routes/clf/rollout")["last_judgement"]["verdict"] == "hold",
                30, what="a hold")
-    time.sleep(2.5)
+    first_hold = get(srv, "/v1/routes/clf/rollout")["last_judgement"]["at_ms"]
+    wait_until(lambda: get(srv, "/v1/routes/clf/rollout")["last_judgement"]["at_ms"] > first_hold,
+               30, what="another judgement")
     held = get(srv, "/v1/routes/clf/rollout")
     assert held["step"] == 1 and held["state"] == "progressing", held
     assert "candidate requests in the window, 20 needed" in held["last_judgement"]["detail"]
@@ -266,6 +271,8 @@ def test_thin_traffic_holds_kill_9_resumes_the_step_and_abort_returns_to_stable(
     resumed = get(again, "/v1/routes/clf/rollout")
     assert resumed["state"] == "progressing" and resumed["step"] == 1, resumed
     assert resumed["candidate_percent"] == 75
+    assert resumed["last_judgement"]["verdict"] == "hold"  # with its numbers, kept
+    assert resumed["last_judgement"]["candidate_requests"] == 0
     assert weights(again) == {"stable": 2500, "candidate": 7500}
 
     cli = subprocess.run([str(INFERD_BIN), "routes", "--url", again.base_url, "abort", "clf"],
@@ -361,3 +368,29 @@ def test_a_routes_file_seeds_routes_and_rollouts_and_the_database_keeps_them(
                          check=False, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert f"routes file {bad}" in run.stderr and "missing" in run.stderr, run.stderr
+
+
+def test_a_route_is_ready_only_when_its_variants_are_and_a_missing_one_is_blamed(
+        tmp_path, inferd_factory):
+    repo = repo_with(tmp_path, a=threshold_model(0.5), b=threshold_model(0.5))
+    srv = inferd_factory(repo)
+    put(srv, "/v1/routes/clf", route(("a", ""), ("b", ""), candidate_weight=10))
+    assert requests.get(srv.url("/v2/models/clf/ready"), timeout=10).status_code == 200
+    assert srv.stop() == 0
+    shutil.rmtree(repo / "b")  # the stored route names a model that is gone
+    again = inferd_factory(repo)
+    r = requests.get(again.url("/v2/models/clf/ready"), timeout=10)
+    assert r.status_code == 400, r.text
+    assert "variant 'candidate' of route 'clf' is not ready" in r.json()["error"]
+    channel = grpc.insecure_channel(again.grpc_target)
+    ready = service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelReady(
+        service_pb2.ModelReadyRequest(name="clf"), timeout=10)
+    assert ready.ready is False
+    channel.close()
+    # The candidate's users get an error, answered as its, and counted against it.
+    r = requests.post(again.url("/v2/models/clf/infer"), json=row(0.2), timeout=10,
+                      headers={"X-Inferd-Variant": "candidate"})
+    assert r.status_code != 200 and r.headers["X-Inferd-Variant"] == "candidate"
+    traffic = {v["variant"]: v for v in get(again, "/v1/routes/clf")["traffic"]["variants"]}
+    assert traffic["candidate"]["failures"] == 1
+    assert traffic["candidate"]["p99_ms"] is None  # never ran: not timed

@@ -8,9 +8,17 @@
 namespace inferd {
 namespace {
 
+// For people: four significant digits.
 std::string Number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.4g", v);
+  return buf;
+}
+
+// For the store: every bit back.
+std::string Exact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
   return buf;
 }
 
@@ -54,7 +62,7 @@ std::string Unescape(std::string_view s) {
 }
 
 std::string Optional(const std::optional<double>& v) {
-  return v ? Number(*v) : "";
+  return v ? Exact(*v) : "";
 }
 
 }  // namespace
@@ -152,16 +160,23 @@ Status ValidateRollout(const RolloutSpec& spec, const Route& route) {
   if (!spec.promote_alias.empty() && !spec.promote_stage.empty()) {
     return InvalidArgument("a rollout promotes by promote_alias or promote_stage, not both");
   }
+  if (spec.shadow_intervals > 0 && route.shadow.enabled() &&
+      route.shadow.variant != spec.candidate) {
+    return InvalidArgument("route '" + route.name + "' mirrors to variant '" +
+                           route.shadow.variant +
+                           "'; a rollout's shadow phase mirrors to its candidate: remove the "
+                           "route's shadow first");
+  }
   const auto& g = spec.guards;
   for (const auto& share :
        {g.max_error_rate, g.max_error_rate_increase, g.max_shadow_disagreement}) {
-    if (share && (*share < 0 || *share > 1 || std::isnan(*share))) {
+    if (share && !(*share >= 0 && *share <= 1)) {
       return InvalidArgument(
           "a rollout's error-rate and disagreement guards are shares from 0 to 1");
     }
   }
   for (const auto& positive : {g.max_p99_ms, g.max_p99_ratio}) {
-    if (positive && !(*positive > 0)) {
+    if (positive && !(*positive > 0 && std::isfinite(*positive))) {
       return InvalidArgument("a rollout's latency guards are positive");
     }
   }
@@ -174,8 +189,8 @@ Status ValidateRollout(const RolloutSpec& spec, const Route& route) {
 Judgement Judge(const RolloutSpec& spec, bool shadow, const RolloutWindow& w) {
   const RolloutGuards& g = spec.guards;
   Judgement j;
-  j.candidate_requests = w.candidate.requests;
-  j.stable_requests = w.stable.requests;
+  j.candidate_requests = w.candidate.judged();
+  j.stable_requests = w.stable.judged();
   j.candidate_error_rate = w.candidate.ErrorRate();
   j.stable_error_rate = w.stable.ErrorRate();
   if (auto q = w.candidate.Quantile(0.99)) j.candidate_p99_ms = *q * 1000;
@@ -208,9 +223,9 @@ Judgement Judge(const RolloutSpec& spec, bool shadow, const RolloutWindow& w) {
                   Percent(*g.max_shadow_disagreement));
     }
   } else {
-    if (w.candidate.requests < g.min_requests) {
+    if (w.candidate.judged() < g.min_requests) {
       j.verdict = Judgement::Verdict::kHold;
-      j.detail = std::to_string(w.candidate.requests) + " candidate requests in the window, " +
+      j.detail = std::to_string(w.candidate.judged()) + " candidate requests in the window, " +
                  std::to_string(g.min_requests) + " needed";
       return j;
     }
@@ -230,7 +245,7 @@ Judgement Judge(const RolloutSpec& spec, bool shadow, const RolloutWindow& w) {
     }
     // Relative to stable only when stable answered enough to have a p99.
     if (g.max_p99_ratio && j.candidate_p99_ms && j.stable_p99_ms &&
-        w.stable.requests >= g.min_requests &&
+        w.stable.judged() >= g.min_requests &&
         *j.candidate_p99_ms > *g.max_p99_ratio * *j.stable_p99_ms) {
       return fail("candidate p99 " + Number(*j.candidate_p99_ms) + " ms > " +
                   Number(*g.max_p99_ratio) + " x stable's " + Number(*j.stable_p99_ms) + " ms");
@@ -285,12 +300,21 @@ std::string EncodeRollout(const Rollout& r) {
       {"step", std::to_string(r.step)},
       {"shadow_passed", std::to_string(r.shadow_passed)},
       {"failures", std::to_string(r.failures)},
+      {"promoting", r.promoting ? "1" : "0"},
       {"reason", r.reason},
       {"started_ms", std::to_string(r.started_ms)},
       {"updated_ms", std::to_string(r.updated_ms)},
       {"last_verdict", std::string(VerdictName(r.last.verdict))},
       {"last_detail", r.last.detail},
       {"last_at_ms", std::to_string(r.last.at_ms)},
+      {"last_candidate_requests", std::to_string(r.last.candidate_requests)},
+      {"last_stable_requests", std::to_string(r.last.stable_requests)},
+      {"last_candidate_error_rate", Exact(r.last.candidate_error_rate)},
+      {"last_stable_error_rate", Exact(r.last.stable_error_rate)},
+      {"last_candidate_p99_ms", Optional(r.last.candidate_p99_ms)},
+      {"last_stable_p99_ms", Optional(r.last.stable_p99_ms)},
+      {"last_shadow_disagreement", Optional(r.last.shadow_disagreement)},
+      {"last_shadow_compared", std::to_string(r.last.shadow_compared)},
   };
   std::string out;
   for (const auto& [key, value] : fields) out += key + "=" + Escape(value) + "\n";
@@ -320,9 +344,14 @@ StatusOr<Rollout> DecodeRollout(std::string_view text) {
     if (v.empty()) return std::nullopt;
     char* end = nullptr;
     const double d = std::strtod(v.c_str(), &end);
-    if (end != v.c_str() + v.size()) ok = false;
+    if (end != v.c_str() + v.size() || !std::isfinite(d)) ok = false;
     return d;
   };
+  // Fields a store written by an older server lacks read as their defaults.
+  auto count = [&](std::string_view key, auto& out) {
+    if (!f[std::string(key)].empty()) integer(key, out);
+  };
+
   Rollout r;
   RolloutSpec& s = r.spec;
   s.route = f["route"];
@@ -368,7 +397,19 @@ StatusOr<Rollout> DecodeRollout(std::string_view text) {
   }
   r.last.detail = f["last_detail"];
   integer("last_at_ms", r.last.at_ms);
-  if (!ok || s.route.empty()) return InvalidArgument("a stored rollout is damaged");
+  r.promoting = f["promoting"] == "1";
+  count("last_candidate_requests", r.last.candidate_requests);
+  count("last_stable_requests", r.last.stable_requests);
+  r.last.candidate_error_rate = real("last_candidate_error_rate").value_or(0.0);
+  r.last.stable_error_rate = real("last_stable_error_rate").value_or(0.0);
+  r.last.candidate_p99_ms = real("last_candidate_p99_ms");
+  r.last.stable_p99_ms = real("last_stable_p99_ms");
+  r.last.shadow_disagreement = real("last_shadow_disagreement");
+  count("last_shadow_compared", r.last.shadow_compared);
+  if (!ok || s.route.empty() || s.steps.empty() || s.interval_s < 1 || r.step < -1 ||
+      r.step >= static_cast<int>(s.steps.size())) {
+    return InvalidArgument("a stored rollout is damaged");
+  }
   return r;
 }
 

@@ -84,6 +84,9 @@ struct Rollout {
   int step = 0;
   uint32_t shadow_passed = 0;
   uint32_t failures = 0;
+  // Passed its last step; the alias or stage is being moved (retried each
+  // interval until it is, never judged again).
+  bool promoting = false;
   std::string reason;  // why it rolled back or was aborted
   Judgement last;
   int64_t started_ms = 0;
@@ -100,7 +103,8 @@ struct Rollout {
 // INVALID_ARGUMENT with the reason unless the spec can run on `route`: both
 // variants are the route's and differ, the route's other variants take no
 // traffic, steps rise within 1-100, the interval is 1 s to a day, limits
-// are sane, and at most one of promote_alias and promote_stage is set.
+// are sane (finite), at most one of promote_alias and promote_stage is set,
+// and a shadow phase does not displace the route's shadow of another variant.
 Status ValidateRollout(const RolloutSpec& spec, const Route& route);
 
 // The judgement of one window (the shadow phase's guards when `shadow`).

@@ -8,6 +8,12 @@ RolloutController::RolloutController(RouteControl* control, const RouteStats* st
                                      const ShadowMirror* shadows, Hooks hooks)
     : control_(control), stats_(stats), shadows_(shadows), hooks_(std::move(hooks)) {}
 
+int64_t RolloutController::SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t RolloutController::NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -16,7 +22,7 @@ int64_t RolloutController::NowMs() {
 
 void RolloutController::Restore(std::vector<Rollout> rollouts) {
   std::lock_guard lock(mu_);
-  const int64_t now = NowMs();
+  const int64_t now = SteadyMs();
   for (Rollout& r : rollouts) {
     const std::string route = r.spec.route;
     Live live;
@@ -34,7 +40,7 @@ void RolloutController::Restore(std::vector<Rollout> rollouts) {
 }
 
 void RolloutController::Start(std::chrono::milliseconds tick) {
-  ticker_ = std::make_unique<PeriodicTask>(tick, [this] { Tick(NowMs()); });
+  ticker_ = std::make_unique<PeriodicTask>(tick, [this] { Tick(SteadyMs()); });
 }
 
 void RolloutController::Stop() {
@@ -47,7 +53,7 @@ void RolloutController::ResetWindow(Live& live) const {
     live.stable_base = stats_->Totals(spec.route, spec.stable);
     live.candidate_base = stats_->Totals(spec.route, spec.candidate);
   }
-  if (shadows_ != nullptr) live.shadow_base = shadows_->Totals(spec.route);
+  if (shadows_ != nullptr) live.shadow_base = shadows_->Totals(spec.route, spec.candidate);
 }
 
 RolloutWindow RolloutController::Window(const Live& live) const {
@@ -58,7 +64,7 @@ RolloutWindow RolloutController::Window(const Live& live) const {
     w.candidate = stats_->Totals(spec.route, spec.candidate).Minus(live.candidate_base);
   }
   if (shadows_ != nullptr) {
-    const ShadowTotals now = shadows_->Totals(spec.route);
+    const ShadowTotals now = shadows_->Totals(spec.route, spec.candidate);
     const ShadowTotals& base = live.shadow_base;
     w.shadow_compared = now.compared - std::min(now.compared, base.compared);
     w.shadow_errors = now.errors - std::min(now.errors, base.errors);
@@ -68,10 +74,18 @@ RolloutWindow RolloutController::Window(const Live& live) const {
   return w;
 }
 
-Status RolloutController::Apply(const Rollout& rollout) {
+Status RolloutController::Apply(const Rollout& rollout, bool* unsaved) {
   std::shared_ptr<const Route> route = control_->table().Find(rollout.spec.route);
   if (!route) return NotFound("no route named '" + rollout.spec.route + "'");
-  return control_->Put(RouteForRollout(*route, rollout), &rollout);
+  Status put = control_->Put(RouteForRollout(*route, rollout), &rollout, unsaved != nullptr);
+  if (unsaved == nullptr) return put;
+  // Served regardless: written again at the next tick until the store takes it.
+  *unsaved = !put.ok();
+  if (!put.ok()) {
+    LogError("rollout change serves but is not in the database yet; retried each tick",
+             {{"route", rollout.spec.route}, {"reason", put.message()}});
+  }
+  return Status::Ok();
 }
 
 StatusOr<Rollout> RolloutController::Begin(RolloutSpec spec) {
@@ -89,7 +103,7 @@ StatusOr<Rollout> RolloutController::Begin(RolloutSpec spec) {
   r.step = r.spec.shadow_intervals > 0 ? -1 : 0;
   r.started_ms = r.updated_ms = NowMs();
   INFERD_RETURN_IF_ERROR(Apply(r));
-  live.next_ms = r.started_ms + int64_t{r.spec.interval_s} * 1000;
+  live.next_ms = SteadyMs() + int64_t{r.spec.interval_s} * 1000;
   ResetWindow(live);
   LogInfo("rollout started", {{"route", r.spec.route},
                               {"stable", r.spec.stable},
@@ -125,14 +139,25 @@ StatusOr<Rollout> RolloutController::SetState(std::string_view route, RolloutSta
   std::lock_guard lock(mu_);
   INFERD_ASSIGN_OR_RETURN(Live * live, FindActive(route));
   Rollout next = live->rollout;
+  if (next.promoting) {
+    return FailedPrecondition("route '" + std::string(route) +
+                              "' passed its last step and is being promoted");
+  }
+  if (state == RolloutState::kPaused && next.state != RolloutState::kProgressing) {
+    return FailedPrecondition("the rollout of route '" + std::string(route) + "' is paused");
+  }
+  if (state == RolloutState::kProgressing && next.state != RolloutState::kPaused) {
+    return FailedPrecondition("the rollout of route '" + std::string(route) + "' is not paused");
+  }
   next.state = state;
   if (state == RolloutState::kAborted) next.reason = "aborted";
   next.updated_ms = NowMs();
-  INFERD_RETURN_IF_ERROR(Apply(next));
+  // An abort serves at once, even when the database cannot take it now.
+  INFERD_RETURN_IF_ERROR(Apply(next, state == RolloutState::kAborted ? &live->unsaved : nullptr));
   live->rollout = next;
   if (state == RolloutState::kProgressing) {
     // A fresh window: what happened while paused is not judged.
-    live->next_ms = next.updated_ms + int64_t{next.spec.interval_s} * 1000;
+    live->next_ms = SteadyMs() + int64_t{next.spec.interval_s} * 1000;
     ResetWindow(*live);
   }
   LogInfo(message, {{"route", route}, {"candidate_percent", int64_t{next.candidate_percent()}}});
@@ -162,14 +187,18 @@ void RolloutController::Tick(int64_t now_ms) {
   {
     std::lock_guard lock(mu_);
     for (auto& [route, live] : live_) {
-      if (live.rollout.state == RolloutState::kProgressing && now_ms >= live.next_ms &&
-          Judge(live, now_ms)) {
+      if (live.unsaved) (void)Apply(live.rollout, &live.unsaved);
+      if (live.rollout.state != RolloutState::kProgressing || now_ms < live.next_ms) continue;
+      if (live.rollout.promoting) {  // judged already: only the move is retried
+        live.next_ms = now_ms + int64_t{live.rollout.spec.interval_s} * 1000;
+        to_promote.emplace_back(route, live.rollout.started_ms);
+      } else if (Judge(live, now_ms)) {
         to_promote.emplace_back(route, live.rollout.started_ms);
       }
     }
   }
   // Unlocked: moving an alias reloads models on the admin thread, which may
-  // be waiting for this controller (a pause asked over the API).
+  // be running an API call that waits for this controller.
   for (const auto& [route, started_ms] : to_promote) Promote(route, started_ms);
 }
 
@@ -179,8 +208,8 @@ void RolloutController::Promote(const std::string& name, int64_t started_ms) {
     std::lock_guard lock(mu_);
     auto it = live_.find(name);
     if (it == live_.end() || it->second.rollout.started_ms != started_ms ||
-        it->second.rollout.state != RolloutState::kProgressing) {
-      return;  // paused, aborted or replaced meanwhile
+        !it->second.rollout.promoting) {
+      return;  // replaced meanwhile
     }
     spec = it->second.rollout.spec;
   }
@@ -204,15 +233,18 @@ void RolloutController::Promote(const std::string& name, int64_t started_ms) {
   std::lock_guard lock(mu_);
   auto it = live_.find(name);
   if (it == live_.end() || it->second.rollout.started_ms != started_ms ||
-      it->second.rollout.state != RolloutState::kProgressing) {
+      !it->second.rollout.promoting) {
     return;
   }
   Rollout next = it->second.rollout;
   if (promoted.ok()) {
     next.state = RolloutState::kPromoted;
+    next.promoting = false;
+    next.reason.clear();
   } else {
-    next.last.detail += "; promotion failed, retried next interval: " + promoted.message();
+    next.reason = "promotion failed, retried each interval: " + promoted.message();
   }
+  next.updated_ms = NowMs();
   if (Status applied = Apply(next); !applied.ok()) {
     LogError("rollout promotion not written; retried next interval",
              {{"route", name}, {"reason", applied.message()}});
@@ -234,7 +266,7 @@ bool RolloutController::Judge(Live& live, int64_t now_ms) {
   Rollout next = live.rollout;
   const RolloutSpec spec = next.spec;  // a copy: `next` moves below
   Judgement j = inferd::Judge(spec, next.shadow_phase(), Window(live));
-  j.at_ms = now_ms;
+  j.at_ms = NowMs();
   bool advance = false;
   bool new_window = true;
   switch (j.verdict) {
@@ -262,14 +294,17 @@ bool RolloutController::Judge(Live& live, int64_t now_ms) {
     } else if (static_cast<size_t>(next.step) + 1 < spec.steps.size()) {
       ++next.step;
     } else {
-      promote = true;  // through the last step
+      promote = true;  // through the last step: no judging again, only promoting
+      next.promoting = true;
     }
   }
   next.last = j;
-  next.updated_ms = now_ms;
+  next.updated_ms = NowMs();
   live.next_ms = now_ms + int64_t{spec.interval_s} * 1000;
-  if (Status applied = Apply(next); !applied.ok()) {
-    LogError("rollout step not written; retried next interval",
+  // A rollback serves at once, even when the database cannot take it now.
+  const bool rolled_back = next.state == RolloutState::kRolledBack;
+  if (Status applied = Apply(next, rolled_back ? &live.unsaved : nullptr); !applied.ok()) {
+    LogError("rollout step not written; judged again next interval",
              {{"route", spec.route}, {"reason", applied.message()}});
     return false;
   }

@@ -51,6 +51,8 @@ class RolloutController {
   // FAILED_PRECONDITION while the route has an active rollout; NOT_FOUND for
   // an unknown route; ValidateRollout's errors.
   StatusOr<Rollout> Begin(RolloutSpec spec);
+  // FAILED_PRECONDITION for a pause of a paused rollout, a resume of one
+  // that is not paused, and any of them once a rollout is being promoted.
   StatusOr<Rollout> Pause(std::string_view route);
   StatusOr<Rollout> Resume(std::string_view route);
   StatusOr<Rollout> Abort(std::string_view route);
@@ -60,12 +62,14 @@ class RolloutController {
   // The route is gone: its rollout with it.
   void Forget(std::string_view route);
 
-  // Judges every rollout whose interval has passed (the thread calls it).
+  // Judges every rollout whose interval has passed (the thread calls it
+  // with SteadyMs(); intervals never follow the wall clock's steps).
   void Tick(int64_t now_ms);
   // Rollout gauges and every route's weights, at each scrape.
   void CollectMetrics(MetricsRegistry& registry) const;
 
-  static int64_t NowMs();
+  static int64_t NowMs();     // wall clock: the times a rollout reports
+  static int64_t SteadyMs();  // monotonic: when the next judgement is due
 
  private:
   struct Live {
@@ -74,11 +78,13 @@ class RolloutController {
     VariantTotals stable_base;
     VariantTotals candidate_base;
     ShadowTotals shadow_base;
+    bool unsaved = false;  // serves a rollback or abort the store has not taken yet
   };
   void ResetWindow(Live& live) const;
   RolloutWindow Window(const Live& live) const;
   // Writes the route's weights for the rollout's state with the rollout.
-  Status Apply(const Rollout& rollout);
+  // With `unsaved`: serves them even when the store fails (and says so).
+  Status Apply(const Rollout& rollout, bool* unsaved = nullptr);
   // Judges one window and writes the outcome; true when the rollout has
   // passed its last step and is to be promoted.
   bool Judge(Live& live, int64_t now_ms);

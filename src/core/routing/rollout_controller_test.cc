@@ -94,7 +94,7 @@ TEST_F(RolloutControllerTest, AHealthyCandidateStepsUpAndIsPromoted) {
   spec.promote_alias = "champion";
   auto begun = r.rollouts.Begin(spec);
   ASSERT_TRUE(begun.ok()) << begun.status().message();
-  const int64_t t0 = begun->started_ms;
+  const int64_t t0 = RolloutController::SteadyMs();
   EXPECT_EQ(r.Weight("candidate"), 1000u);
   EXPECT_EQ(r.Weight("stable"), 9000u);
 
@@ -121,7 +121,8 @@ TEST_F(RolloutControllerTest, FailuresRollBackAtTheLimitWithTheReason) {
   ASSERT_TRUE(r.control.Put(Canary()).ok());
   RolloutSpec spec = Spec();
   spec.failure_limit = 2;
-  const int64_t t0 = r.rollouts.Begin(spec)->started_ms;
+  ASSERT_TRUE(r.rollouts.Begin(spec).ok());
+  const int64_t t0 = RolloutController::SteadyMs();
   r.Serve("candidate", 10, 5);
   r.rollouts.Tick(t0 + 10000);
   Rollout now = *r.rollouts.Get("clf");
@@ -140,7 +141,8 @@ TEST_F(RolloutControllerTest, FailuresRollBackAtTheLimitWithTheReason) {
 TEST_F(RolloutControllerTest, ThinTrafficHoldsAndTheWindowGrows) {
   Routes r(db());
   ASSERT_TRUE(r.control.Put(Canary()).ok());
-  const int64_t t0 = r.rollouts.Begin(Spec())->started_ms;
+  ASSERT_TRUE(r.rollouts.Begin(Spec()).ok());
+  const int64_t t0 = RolloutController::SteadyMs();
   r.Serve("candidate", 3);
   r.rollouts.Tick(t0 + 10000);
   EXPECT_EQ(r.rollouts.Get("clf")->last.verdict, Judgement::Verdict::kHold);
@@ -156,7 +158,8 @@ TEST_F(RolloutControllerTest, DryRunReportsFailuresAndGoesOn) {
   ASSERT_TRUE(r.control.Put(Canary()).ok());
   RolloutSpec spec = Spec();
   spec.dry_run = true;
-  const int64_t t0 = r.rollouts.Begin(spec)->started_ms;
+  ASSERT_TRUE(r.rollouts.Begin(spec).ok());
+  const int64_t t0 = RolloutController::SteadyMs();
   r.Serve("candidate", 10, 10);
   r.rollouts.Tick(t0 + 10000);
   const Rollout now = *r.rollouts.Get("clf");
@@ -169,7 +172,8 @@ TEST_F(RolloutControllerTest, DryRunReportsFailuresAndGoesOn) {
 TEST_F(RolloutControllerTest, PauseHoldsResumeGoesOnAbortReturnsToStable) {
   Routes r(db());
   ASSERT_TRUE(r.control.Put(Canary()).ok());
-  const int64_t t0 = r.rollouts.Begin(Spec())->started_ms;
+  ASSERT_TRUE(r.rollouts.Begin(Spec()).ok());
+  const int64_t t0 = RolloutController::SteadyMs();
   ASSERT_TRUE(r.rollouts.Pause("clf").ok());
   r.Serve("candidate", 10);
   r.rollouts.Tick(t0 + 60000);
@@ -177,9 +181,11 @@ TEST_F(RolloutControllerTest, PauseHoldsResumeGoesOnAbortReturnsToStable) {
   EXPECT_EQ(r.rollouts.Get("clf")->step, 0);
   EXPECT_EQ(r.Weight("candidate"), 1000u);      // paused where it was
   EXPECT_FALSE(r.rollouts.Begin(Spec()).ok());  // one at a time
+  EXPECT_EQ(r.rollouts.Pause("clf").status().code(), StatusCode::kFailedPrecondition);
   auto resumed = r.rollouts.Resume("clf");
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(resumed->state, RolloutState::kProgressing);
+  EXPECT_EQ(r.rollouts.Resume("clf").status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(r.rollouts.Abort("clf").ok());
   EXPECT_EQ(r.rollouts.Get("clf")->state, RolloutState::kAborted);
   EXPECT_EQ(r.Weight("candidate"), 0u);
@@ -191,7 +197,8 @@ TEST_F(RolloutControllerTest, ARestartResumesAtTheSameStep) {
   {
     Routes r(db());
     ASSERT_TRUE(r.control.Put(Canary()).ok());
-    const int64_t t0 = r.rollouts.Begin(Spec())->started_ms;
+    ASSERT_TRUE(r.rollouts.Begin(Spec()).ok());
+    const int64_t t0 = RolloutController::SteadyMs();
     r.Serve("candidate", 10);
     r.rollouts.Tick(t0 + 10000);
     ASSERT_EQ(r.rollouts.Get("clf")->step, 1);

@@ -28,12 +28,15 @@ StatusOr<std::vector<Rollout>> RouteControl::Load() {
   return (*store)->LoadRollouts();
 }
 
-Status RouteControl::Put(Route route, const Rollout* rollout) {
+Status RouteControl::Put(Route route, const Rollout* rollout, bool serve_if_unsaved) {
   INFERD_RETURN_IF_ERROR(ValidateRoute(route));
   std::lock_guard lock(mu_);
-  INFERD_ASSIGN_OR_RETURN(RouteStore * store, Store(true));
-  if (store != nullptr) INFERD_RETURN_IF_ERROR(store->PutRoute(route, rollout));
-  return table_->Set(std::move(route));
+  auto store = Store(true);
+  Status stored = store.ok() ? Status::Ok() : store.status();
+  if (stored.ok() && *store != nullptr) stored = (*store)->PutRoute(route, rollout);
+  if (!stored.ok() && !serve_if_unsaved) return stored;
+  INFERD_RETURN_IF_ERROR(table_->Set(std::move(route)));
+  return stored;
 }
 
 Status RouteControl::Remove(std::string_view name) {

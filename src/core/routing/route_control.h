@@ -27,7 +27,9 @@ class RouteControl {
   // Nothing (and OK) when the database does not exist yet.
   StatusOr<std::vector<Rollout>> Load();
   // Validated (ValidateRoute), stored with `rollout` when given, then served.
-  Status Put(Route route, const Rollout* rollout = nullptr);
+  // With `serve_if_unsaved`, a store that fails does not stop it serving
+  // (its error is still returned): a rollback must not wait for a disk.
+  Status Put(Route route, const Rollout* rollout = nullptr, bool serve_if_unsaved = false);
   // NOT_FOUND for a route that does not exist.
   Status Remove(std::string_view name);
   const RouteTable& table() const { return *table_; }

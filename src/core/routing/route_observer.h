@@ -22,6 +22,8 @@ enum class RouteOutcome {
   kCallerError,  // refused before it ran (bad inputs, unknown outputs)
   kFailure,      // the variant failed it: the model's execution failed, it
                  // timed out in the queue, or the queue was full
+  kUnavailable,  // the variant's model was not there to take it (a failure,
+                 // not timed: it never ran)
 };
 
 class RouteObserver {

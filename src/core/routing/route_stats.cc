@@ -13,6 +13,7 @@ VariantTotals VariantTotals::Minus(const VariantTotals& earlier) const {
   // Totals only grow; a window never goes below zero even when `earlier`
   // was read from another process's totals.
   out.requests = requests - std::min(requests, earlier.requests);
+  out.caller_errors = caller_errors - std::min(caller_errors, earlier.caller_errors);
   out.failures = failures - std::min(failures, earlier.failures);
   out.latency = latency;
   for (size_t i = 0; i < out.latency.size() && i < earlier.latency.size(); ++i) {
@@ -113,11 +114,12 @@ void RouteStats::Record(std::string_view route, std::string_view variant, RouteO
       series.client_errors->Increment();
       break;
     case RouteOutcome::kFailure:
+    case RouteOutcome::kUnavailable:
       series.failures->Increment();
       break;
   }
   // A refused request never ran: its time says nothing of the variant's speed.
-  if (outcome != RouteOutcome::kCallerError) {
+  if (outcome == RouteOutcome::kSuccess || outcome == RouteOutcome::kFailure) {
     series.seconds->Observe(std::chrono::duration<double>(latency).count());
   }
 }
@@ -131,7 +133,8 @@ VariantTotals RouteStats::Totals(std::string_view route, std::string_view varian
   }
   const auto count = [](const Counter* c) { return static_cast<uint64_t>(c->value()); };
   totals.failures = count(series->failures);
-  totals.requests = count(series->ok) + count(series->client_errors) + totals.failures;
+  totals.caller_errors = count(series->client_errors);
+  totals.requests = count(series->ok) + totals.caller_errors + totals.failures;
   totals.latency = series->seconds->CumulativeCounts();
   return totals;
 }

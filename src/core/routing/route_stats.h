@@ -7,6 +7,7 @@
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -24,15 +25,18 @@ namespace inferd {
 
 // Running totals of one variant, or (after Minus) of a window.
 struct VariantTotals {
-  uint64_t requests = 0;
-  uint64_t failures = 0;  // RouteOutcome::kFailure
+  uint64_t requests = 0;       // every outcome
+  uint64_t caller_errors = 0;  // RouteOutcome::kCallerError
+  uint64_t failures = 0;       // RouteOutcome::kFailure and kUnavailable
   // Cumulative counts per bound of RouteStats::LatencyBounds(), then +Inf,
   // of the requests that ran (callers' mistakes are not timed).
   std::vector<uint64_t> latency;
 
   VariantTotals Minus(const VariantTotals& earlier) const;
+  // The requests a variant is judged on: those that were not a caller's mistake.
+  uint64_t judged() const { return requests - std::min(requests, caller_errors); }
   double ErrorRate() const {
-    return requests == 0 ? 0.0 : static_cast<double>(failures) / requests;
+    return judged() == 0 ? 0.0 : static_cast<double>(failures) / judged();
   }
   // The upper bound of the bucket that holds the q-quantile, in seconds
   // (the largest bound for the +Inf bucket); nullopt without requests.

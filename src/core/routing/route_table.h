@@ -48,6 +48,8 @@ class RouteTable {
   std::shared_ptr<const Route> Find(std::string_view name) const;
   // Every route, by name.
   std::vector<Route> List() const;
+  // Read without the lock.
+  bool empty() const { return count_.load(std::memory_order_acquire) == 0; }
   // Whether any route has a shadow; read without the lock, so routed
   // requests ask the table about shadows only when one exists.
   bool AnyShadow() const { return shadowed_.load(std::memory_order_acquire) > 0; }

@@ -54,7 +54,7 @@ void ShadowMirror::Offer(const std::string& route, const RouteVariant& variant, 
   request.cancelled = cancelled_;
   {
     std::lock_guard lock(mu_);
-    ShadowTotals& totals = totals_[route];
+    ShadowTotals& totals = totals_[{route, variant.name}];
     totals.variant = variant.name;
     if (stopping_ || !runner_ || queue_.size() >= capacity_) {
       ++totals.dropped;
@@ -75,7 +75,7 @@ void ShadowMirror::Run() {
     auto job = std::make_shared<Job>(std::move(queue_.front()));
     queue_.pop_front();
     ++running_;
-    ++totals_[job->route].mirrored;
+    ++totals_[{job->route, job->variant}].mirrored;
     Runner runner = runner_;
     lock.unlock();
     InferRequest request = std::move(job->request);
@@ -94,7 +94,7 @@ void ShadowMirror::Done(const Job& job, const StatusOr<InferResponse>& answer,
   const double seconds = std::chrono::duration<double>(took).count();
   {
     std::lock_guard lock(mu_);
-    ShadowTotals& totals = totals_[job.route];
+    ShadowTotals& totals = totals_[{job.route, job.variant}];
     totals.latency_count += 1;
     totals.latency_sum_s += seconds;
     if (!answer.ok()) {
@@ -155,9 +155,9 @@ void ShadowMirror::Done(const Job& job, const StatusOr<InferResponse>& answer,
   wake_.notify_all();
 }
 
-ShadowTotals ShadowMirror::Totals(const std::string& route) const {
+ShadowTotals ShadowMirror::Totals(const std::string& route, const std::string& variant) const {
   std::lock_guard lock(mu_);
-  auto it = totals_.find(route);
+  auto it = totals_.find({route, variant});
   return it == totals_.end() ? ShadowTotals{} : it->second;
 }
 

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/infer_request.h"
@@ -34,7 +35,7 @@ struct ShadowOutputTotals {
   uint64_t mismatches = 0;  // answers whose output differed in type or shape
 };
 
-// Running totals of one route's shadow since the server started.
+// Running totals of one route's shadow variant since the server started.
 struct ShadowTotals {
   std::string variant;    // the shadow variant last mirrored to
   uint64_t mirrored = 0;  // sent to the shadow
@@ -67,8 +68,8 @@ class ShadowMirror {
   // outputs with `primary`. Dropped (and counted) when full or stopped.
   void Offer(const std::string& route, const RouteVariant& variant, uint32_t timeout_ms,
              InferRequest request, std::vector<Tensor> primary);
-  // Zero totals for a route that never mirrored.
-  ShadowTotals Totals(const std::string& route) const;
+  // What the route mirrored to `variant`; zero totals when it never did.
+  ShadowTotals Totals(const std::string& route, const std::string& variant) const;
   // Drops what waits, cancels what is queued in the core (it never runs) and
   // ends the thread; answers in flight still report.
   void Stop();
@@ -97,7 +98,7 @@ class ShadowMirror {
   std::deque<Job> queue_;
   size_t running_ = 0;
   bool stopping_ = false;
-  std::map<std::string, ShadowTotals> totals_;
+  std::map<std::pair<std::string, std::string>, ShadowTotals> totals_;  // by route, variant
   std::thread thread_;  // last: starts once the rest is set
 };
 

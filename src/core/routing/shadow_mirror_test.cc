@@ -21,7 +21,7 @@ RouteVariant Shadow() {
 
 void WaitFor(const ShadowMirror& mirror, uint64_t answered) {
   for (int i = 0; i < 500; ++i) {
-    const ShadowTotals t = mirror.Totals("r");
+    const ShadowTotals t = mirror.Totals("r", "shadow");
     if (t.compared + t.errors >= answered) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -40,7 +40,7 @@ TEST(ShadowMirrorTest, ComparesTheShadowsAnswerWithThePrimarys) {
   });
   mirror.Offer("r", Shadow(), 0, InferRequest{}, {Scores({0.8f, 0.2f, 0.7f, 0.3f})});
   WaitFor(mirror, 1);
-  const ShadowTotals t = mirror.Totals("r");
+  const ShadowTotals t = mirror.Totals("r", "shadow");
   EXPECT_EQ(asked, "m2@");
   EXPECT_EQ(t.mirrored, 1u);
   EXPECT_EQ(t.compared, 1u);
@@ -68,11 +68,11 @@ TEST(ShadowMirrorTest, AFullQueueDropsAndCountsAndErrorsAreKept) {
   }
   ASSERT_EQ(running(), 1u);
   for (int i = 0; i < 9; ++i) mirror.Offer("r", Shadow(), 50, InferRequest{}, {});
-  ShadowTotals t = mirror.Totals("r");
+  ShadowTotals t = mirror.Totals("r", "shadow");
   EXPECT_EQ(t.mirrored, 1u);
   EXPECT_EQ(t.dropped, 7u);  // one runs, two wait, the rest cannot
   // The slow shadow times out, one request after the other.
-  for (int i = 0; i < 1000 && mirror.Totals("r").errors < 3; ++i) {
+  for (int i = 0; i < 1000 && mirror.Totals("r", "shadow").errors < 3; ++i) {
     std::vector<InferCallback> answer;
     {
       std::lock_guard lock(mu);
@@ -81,7 +81,7 @@ TEST(ShadowMirrorTest, AFullQueueDropsAndCountsAndErrorsAreKept) {
     for (auto& done : answer) done(Status(StatusCode::kDeadlineExceeded, "too slow"));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  t = mirror.Totals("r");
+  t = mirror.Totals("r", "shadow");
   EXPECT_EQ(t.mirrored, 3u);
   EXPECT_EQ(t.errors, 3u);
   EXPECT_EQ(t.last_error, "too slow");

@@ -214,7 +214,7 @@ class KServeGrpcService final : public pb::GRPCInferenceService::CallbackService
     if (!admitted.ok()) {
       return Answer(context, admitted.status());
     }
-    response->set_ready(core_->GetModel(request->name(), request->version()).ok());
+    response->set_ready(core_->Readiness(request->name(), request->version()).ok());
     return Answer(context, grpc::Status::OK);
   }
 

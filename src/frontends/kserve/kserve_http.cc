@@ -134,20 +134,21 @@ class KServeHttp {
   }
 
   void ModelReady(HttpRequest& req, Responder respond) {
-    auto model = core_->GetModel(req.Param("model"), req.Param("version"));
-    if (model.ok()) {
+    // A route is ready when every variant it sends traffic to is.
+    Status ready = core_->Readiness(req.Param("model"), req.Param("version"));
+    if (ready.ok()) {
       http::JsonBuffer buffer;
       JsonWriter w(buffer);
       w.StartObject();
       w.Key("name");
-      WriteString(w, (*model)->name);
+      WriteString(w, std::string(req.Param("model")));
       w.Key("ready");
       w.Bool(true);
       w.EndObject();
       return respond(JsonResponse(buffer));
     }
-    const unsigned code = model.status().code() == StatusCode::kNotFound ? 404 : 400;
-    respond(http::JsonError(code, model.status().message()));
+    const unsigned code = ready.code() == StatusCode::kNotFound ? 404 : 400;
+    respond(http::JsonError(code, ready.message()));
   }
 
   void ModelConfig(HttpRequest& req, Responder respond) {

@@ -355,12 +355,15 @@ void WriteTraffic(JsonWriter& w, const Route& route, const RouteStats* stats,
   }
   w.EndArray();
   w.Key("shadow");
-  const ShadowTotals s = shadows ? shadows->Totals(route.name) : ShadowTotals{};
-  if (s.variant.empty()) {
+  // The shadow the route has now (a rollout's shadow phase included).
+  const ShadowTotals s = shadows && route.shadow.enabled()
+                             ? shadows->Totals(route.name, route.shadow.variant)
+                             : ShadowTotals{};
+  if (!route.shadow.enabled()) {
     w.Null();
   } else {
     w.StartObject();
-    Field(w, "variant", s.variant);
+    Field(w, "variant", route.shadow.variant);
     Field(w, "mirrored", s.mirrored);
     Field(w, "dropped", s.dropped);
     Field(w, "errors", s.errors);

@@ -174,20 +174,17 @@ void AddRouteRoutes(ServerCore* core, const RouteServices* routes, http::Router&
              });
   for (const char* action : {"pause", "resume", "abort"}) {
     const std::string path = std::string("/v1/routes/{route}/rollout/") + action;
+    // Not on the admin thread: an abort must not wait behind a model load.
     router.Add(
         Method::kPost, path, admin,
-        [core, routes, off, visible, action = std::string(action)](HttpRequest& req,
-                                                                   Responder respond) {
+        [routes, off, visible, action = std::string(action)](HttpRequest& req, Responder respond) {
           if (off(respond)) return;
-          core->RunRegistryChange([routes, visible, action, name = std::string(req.Param("route")),
-                                   respond](Status ok) {
-            if (!ok.ok()) return respond(Error(ok));
-            if (!visible(name)) return respond(Error(NoSuchRoute(name)));
-            RolloutController& rollouts = *routes->rollouts;
-            respond(RolloutAnswer(action == "pause"    ? rollouts.Pause(name)
-                                  : action == "resume" ? rollouts.Resume(name)
-                                                       : rollouts.Abort(name)));
-          });
+          const std::string name(req.Param("route"));
+          if (!visible(name)) return respond(Error(NoSuchRoute(name)));
+          RolloutController& rollouts = *routes->rollouts;
+          respond(RolloutAnswer(action == "pause"    ? rollouts.Pause(name)
+                                : action == "resume" ? rollouts.Resume(name)
+                                                     : rollouts.Abort(name)));
         });
   }
 }
