@@ -52,6 +52,10 @@ struct InferRequest {
   uint32_t priority = 0;
   // The frontend sets it when the client goes away before the answer.
   std::shared_ptr<std::atomic<bool>> cancelled;
+  // The request's own parameters with a string, integer or boolean value
+  // (KServe's request-level `parameters`), as text: a route may take its
+  // sticky key from one (`param:<name>`).
+  std::vector<std::pair<std::string, std::string>> parameters;
   // The protocol it came in on, a static name for metrics ("kserve_http", ...).
   std::string_view protocol = "unknown";
   // The request as logs see it; ServerCore::Infer takes the thread's current

@@ -290,15 +290,55 @@ Status ServerCore::Readiness(std::string_view name, std::string_view version) co
   return Status::Ok();
 }
 
-StatusOr<ModelHandle> ServerCore::Resolve(std::string_view name, std::string_view version,
-                                          std::optional<std::string> fallback_key) const {
+namespace {
+
+// The keys the frontend offers (headers, identity), and the request's own
+// parameters beside them.
+class KeysWithParameters final : public RouteKeyValues {
+ public:
+  KeysWithParameters(const RouteKeyValues* base,
+                     const std::vector<std::pair<std::string, std::string>>& parameters)
+      : base_(base), parameters_(parameters) {}
+  std::optional<std::string> Header(std::string_view name) const override {
+    return base_ ? base_->Header(name) : std::nullopt;
+  }
+  std::optional<std::string> Query(std::string_view name) const override {
+    return base_ ? base_->Query(name) : std::nullopt;
+  }
+  std::optional<std::string> Identity() const override {
+    return base_ ? base_->Identity() : std::nullopt;
+  }
+  std::optional<std::string> ForcedVariant() const override {
+    return base_ ? base_->ForcedVariant() : std::nullopt;
+  }
+  std::optional<std::string> Parameter(std::string_view name) const override {
+    for (const auto& [key, value] : parameters_) {
+      if (key == name) return value;
+    }
+    return base_ ? base_->Parameter(name) : std::nullopt;
+  }
+
+ private:
+  const RouteKeyValues* base_;
+  const std::vector<std::pair<std::string, std::string>>& parameters_;
+};
+
+}  // namespace
+
+StatusOr<ModelHandle> ServerCore::Resolve(
+    std::string_view name, std::string_view version, std::optional<std::string> fallback_key,
+    const std::vector<std::pair<std::string, std::string>>* parameters) const {
   if (options_.routes != nullptr) {
     if (std::shared_ptr<const Route> route = options_.routes->Find(name)) {
       if (!version.empty()) {
         return InvalidArgument("'" + route->name +
                                "' is a route: it takes no version (its variants name theirs)");
       }
+      std::optional<KeysWithParameters> with_parameters;
       const RouteKeyValues* keys = CurrentRouteKeys();
+      if (parameters != nullptr && !parameters->empty()) {
+        keys = &with_parameters.emplace(keys, *parameters);
+      }
       const RouteVariant* forced = nullptr;
       if (auto asked = keys ? keys->ForcedVariant() : std::nullopt) {
         for (const RouteVariant& v : route->variants) {
@@ -397,7 +437,8 @@ void ServerCore::Infer(InferRequest request, InferCallback done) {
   auto model = Resolve(request.model_name, request.model_version,
                        request.sequence.HasId()
                            ? std::optional<std::string>("sequence:" + request.sequence.IdString())
-                           : std::nullopt);
+                           : std::nullopt,
+                       &request.parameters);
   if (!model.ok()) {
     metrics_
         .GetCounter("inferd_unresolved_requests_total",

@@ -159,9 +159,11 @@ class ServerCore {
   // it would fail the route's requests.
   Status CheckNoRouteNeeds(std::string_view model, std::optional<int64_t> version) const;
   // GetModel, with the key a route uses when the request offers none of its
-  // own (a sequence's correlation id).
-  StatusOr<ModelHandle> Resolve(std::string_view name, std::string_view version,
-                                std::optional<std::string> fallback_key) const;
+  // own (a sequence's correlation id), and the request's own parameters as
+  // keys too (null: none).
+  StatusOr<ModelHandle> Resolve(
+      std::string_view name, std::string_view version, std::optional<std::string> fallback_key,
+      const std::vector<std::pair<std::string, std::string>>* parameters = nullptr) const;
   std::vector<RepositoryIndexEntry> RepositoryIndexOfAll(bool ready_only) const;
   static ModelLoaderOptions LoaderOptionsWithMetrics(ModelLoaderOptions options,
                                                      MetricsRegistry* metrics);

@@ -142,7 +142,8 @@ StatusOr<RequestPipeline> BuildRequestPipeline(const ServeOptions& o) {
       return Unavailable("cannot open the audit log " + o.audit_log + ": " +
                          audit.status().message());
     }
-    chain.Add(std::make_unique<pipeline::AuditFilter>(std::move(audit).value()));
+    built.audit = std::move(audit).value();
+    chain.Add(std::make_unique<pipeline::AuditFilter>(built.audit));
   }
   if (built.authenticates || o.rate_limit > 0 || o.concurrency_limit > 0) {
     built.buckets = std::make_shared<limits::LocalBucketStore>();

@@ -13,6 +13,7 @@
 #include "core/scheduler/periodic_task.h"
 #include "core/status.h"
 #include "main/serve_command.h"
+#include "observability/audit_log.h"
 #include "pipeline/auth/failed_auth_throttle.h"
 #include "pipeline/auth/jwks_url_source.h"
 #include "pipeline/auth/jwt_verifier.h"
@@ -33,6 +34,7 @@ struct RequestPipeline {
   std::unique_ptr<PeriodicTask> jwks_watch;       // re-reads the JWKS file when it changes
   std::unique_ptr<auth::JwksUrlSource> jwks_url;  // fetches the keys at --jwt-jwks-url
   bool authenticates = false;
+  std::shared_ptr<AuditLog> audit;  // null without --audit-log
 };
 
 StatusOr<RequestPipeline> BuildRequestPipeline(const ServeOptions& options);

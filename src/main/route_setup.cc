@@ -83,8 +83,22 @@ Status LoadRoutes(const ServeOptions& o, ServerCore& core, RouteControl& control
   return Status::Ok();
 }
 
-RolloutController::Hooks PromotionHooks(ServerCore& core) {
+RolloutController::Hooks RolloutHooks(ServerCore& core, std::shared_ptr<AuditLog> audit) {
   RolloutController::Hooks hooks;
+  if (audit) {
+    hooks.changed = [audit](const Rollout& r, std::string_view action) {
+      AuditEvent event;
+      event.identity = "inferd";  // the server itself, judging the rollout
+      event.action = std::string(action);
+      event.target = r.spec.route;
+      event.outcome = std::string(RolloutStateName(r.state));
+      event.detail = std::to_string(r.candidate_percent()) + "% to " + r.spec.candidate + ": " +
+                     (r.state == RolloutState::kRolledBack ? r.reason : r.last.detail);
+      if (Status s = audit->Append(event); !s.ok()) {
+        LogError("rollout change not audited", {{"route", r.spec.route}, {"reason", s.message()}});
+      }
+    };
+  }
   hooks.version_of = [&core](const RouteVariant& v) -> StatusOr<int64_t> {
     INFERD_ASSIGN_OR_RETURN(ModelHandle handle, core.GetModel(v.model, v.version));
     return handle->version;

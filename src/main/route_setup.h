@@ -12,6 +12,7 @@
 #include "core/routing/route_control.h"
 #include "core/server_core.h"
 #include "main/serve_command.h"
+#include "observability/audit_log.h"
 
 namespace inferd {
 
@@ -19,7 +20,8 @@ Status LoadRoutes(const ServeOptions& o, ServerCore& core, RouteControl& control
                   RolloutController& rollouts);
 
 // A promotion resolves the candidate's version in the core and moves the
-// alias (or stage) in the registry, on the core's admin thread.
-RolloutController::Hooks PromotionHooks(ServerCore& core);
+// alias (or stage) in the registry, on the core's admin thread. The
+// controller's own changes go to `audit` when there is one.
+RolloutController::Hooks RolloutHooks(ServerCore& core, std::shared_ptr<AuditLog> audit);
 
 }  // namespace inferd

@@ -378,7 +378,8 @@ int RunServe(const ServeOptions& o) {
                                if (!opened.ok()) return opened.status();
                                return std::unique_ptr<RouteStore>(std::move(opened).value());
                              });
-  RolloutController rollouts(&route_control, &route_stats, &shadows, PromotionHooks(core));
+  RolloutController rollouts(&route_control, &route_stats, &shadows,
+                             RolloutHooks(core, request_pipeline.audit));
   core.metrics().AddCollector(
       [&rollouts](MetricsRegistry& registry) { rollouts.CollectMetrics(registry); });
   const routes::RouteServices route_services{&route_control, &route_stats, &shadows, &rollouts};

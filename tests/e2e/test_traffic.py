@@ -7,6 +7,7 @@ its registry alias moved, thin traffic that holds, kill -9 mid-rollout
 resuming at the same step, and abort."""
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -209,7 +210,8 @@ def test_a_healthy_candidate_is_promoted_and_its_registry_alias_moves(tmp_path, 
     repo = tmp_path / "repo"
     write_model(repo, "clf", threshold_model(0.5), version=1)
     write_model(repo, "clf", threshold_model(0.5), version=2)
-    srv = inferd_factory(repo)
+    audit = tmp_path / "audit.log"
+    srv = inferd_factory(repo, ["--audit-log", str(audit)])
     reg = "/v1/registry"
     for v in (1, 2):
         r = requests.post(srv.url(reg + "/model-versions/create"), timeout=30,
@@ -237,6 +239,12 @@ def test_a_healthy_candidate_is_promoted_and_its_registry_alias_moves(tmp_path, 
                            timeout=30)
     assert answer.json()["model_version"] == "2"
     assert weights(srv, "scorer") == {"stable": 0, "candidate": 10000}
+    # The server's own changes are audited beside the admin calls that began them.
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    own = [(e["action"], e["outcome"]) for e in lines if e["identity"] == "inferd"]
+    assert own == [("rollout.step", "progressing"), ("rollout.promote", "promoted")], own
+    assert ("routes-http PUT /v1/routes/{route}/rollout", "scorer") in [
+        (e["action"], e["target"]) for e in lines if e["identity"] == "anonymous"]
 
 
 def test_thin_traffic_holds_kill_9_resumes_the_step_and_abort_returns_to_stable(
@@ -394,3 +402,30 @@ def test_a_route_is_ready_only_when_its_variants_are_and_a_missing_one_is_blamed
     traffic = {v["variant"]: v for v in get(again, "/v1/routes/clf")["traffic"]["variants"]}
     assert traffic["candidate"]["failures"] == 1
     assert traffic["candidate"]["p99_ms"] is None  # never ran: not timed
+
+
+def test_a_kserve_request_parameter_is_a_sticky_key_over_http_and_grpc(tmp_path, inferd_factory):
+    srv = inferd_factory(repo_with(tmp_path, a=threshold_model(0.5), b=threshold_model(0.5)))
+    put(srv, "/v1/routes/clf", route(("a", ""), ("b", ""), candidate_weight=50,
+                                     key="param:user_id"))
+    channel = grpc.insecure_channel(srv.grpc_target)
+    stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+    seen = set()
+    for user in range(40):
+        body = row(0.2)
+        body["parameters"] = {"user_id": f"user-{user}"}
+        r = requests.post(srv.url("/v2/models/clf/infer"), json=body, timeout=10)
+        assert r.status_code == 200, r.text
+        bucket = int.from_bytes(hashlib.sha256(f"clf\x1fuser-{user}".encode()).digest()[:8],
+                                "big") % 10_000
+        expected = "stable" if bucket < 5_000 else "candidate"
+        assert r.headers["X-Inferd-Variant"] == expected, user
+        request = service_pb2.ModelInferRequest(model_name="clf")
+        request.parameters["user_id"].string_param = f"user-{user}"
+        tensor = request.inputs.add(name="x", datatype="FP32", shape=[1, 4])
+        tensor.contents.fp32_contents.extend([0.2, 0, 0, 0])
+        _, call = stub.ModelInfer.with_call(request, timeout=10)
+        assert dict(call.trailing_metadata())["x-inferd-variant"] == expected, user
+        seen.add(expected)
+    assert seen == {"stable", "candidate"}
+    channel.close()

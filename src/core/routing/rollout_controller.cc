@@ -251,6 +251,7 @@ void RolloutController::Promote(const std::string& name, int64_t started_ms) {
     return;
   }
   it->second.rollout = next;
+  if (promoted.ok() && hooks_.changed) hooks_.changed(next, "rollout.promote");
   if (promoted.ok()) {
     LogInfo("rollout promoted: all traffic on the candidate",
             {{"route", name},
@@ -320,6 +321,9 @@ bool RolloutController::Judge(Live& live, int64_t now_ms) {
       {"candidate_percent", static_cast<int64_t>(r.candidate_percent())},
       {"candidate_requests", static_cast<int64_t>(r.last.candidate_requests)},
       {"failures", static_cast<int64_t>(r.failures)}};
+  if (moved && hooks_.changed) {
+    hooks_.changed(r, r.state == RolloutState::kRolledBack ? "rollout.rollback" : "rollout.step");
+  }
   if (r.state == RolloutState::kRolledBack) {
     LogWarn("rollout rolled back: all traffic back on stable", fields);
   } else {

@@ -34,6 +34,10 @@ class RolloutController {
     std::function<StatusOr<int64_t>(const RouteVariant&)> version_of;
     // Moves the spec's promote_alias (or promote_stage) to `version` of `model`.
     std::function<Status(const RolloutSpec&, const std::string& model, int64_t version)> promote;
+    // Told of every change the controller makes by itself (a step, a
+    // rollback, a promotion): `action` is "rollout.step", "rollout.rollback"
+    // or "rollout.promote". Optional (main audits them).
+    std::function<void(const Rollout&, std::string_view action)> changed;
   };
 
   RolloutController(RouteControl* control, const RouteStats* stats, const ShadowMirror* shadows,

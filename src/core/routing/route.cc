@@ -41,20 +41,23 @@ StatusOr<RouteKey> RouteKey::Parse(std::string_view text) {
   const size_t colon = text.find(':');
   const std::string_view kind = text.substr(0, colon);
   const std::string_view name = colon == std::string_view::npos ? "" : text.substr(colon + 1);
-  if ((kind == "header" || kind == "query") && !name.empty()) {
+  if ((kind == "header" || kind == "query" || kind == "param") && !name.empty()) {
     for (char c : name) {
       if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == ':') {
         return InvalidArgument("a route key's name has no spaces, colons or controls: '" +
                                std::string(text) + "'");
       }
     }
-    key.source = kind == "header" ? Source::kHeader : Source::kQuery;
+    key.source = kind == "header"  ? Source::kHeader
+                 : kind == "query" ? Source::kQuery
+                                   : Source::kParam;
     // Headers and gRPC metadata keys compare in lower case.
     key.name = kind == "header" ? Lower(name) : std::string(name);
     return key;
   }
-  return InvalidArgument("a route key is random, identity, header:<name> or query:<name>, not '" +
-                         std::string(text) + "'");
+  return InvalidArgument(
+      "a route key is random, identity, header:<name>, query:<name> or param:<name>, not '" +
+      std::string(text) + "'");
 }
 
 std::string RouteKey::ToString() const {
@@ -67,6 +70,8 @@ std::string RouteKey::ToString() const {
       return "header:" + name;
     case Source::kQuery:
       return "query:" + name;
+    case Source::kParam:
+      return "param:" + name;
   }
   return "random";
 }

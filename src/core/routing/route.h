@@ -24,11 +24,12 @@ struct RouteKey {
     kHeader,    // an HTTP header, or the gRPC metadata of the same name
     kQuery,     // an HTTP query parameter (the seeds' ?user_id=)
     kIdentity,  // the authenticated identity (api-key:k_..., jwt:alice)
+    kParam,     // a request parameter (KServe's request-level `parameters`)
   };
   Source source = Source::kRandom;
-  std::string name;  // the header (lower case) or query parameter
+  std::string name;  // the header (lower case), query parameter or request parameter
 
-  // "random", "identity", "header:X-User-Id", "query:user_id".
+  // "random", "identity", "header:X-User-Id", "query:user_id", "param:user_id".
   static StatusOr<RouteKey> Parse(std::string_view text);
   std::string ToString() const;
   bool operator==(const RouteKey&) const = default;

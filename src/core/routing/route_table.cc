@@ -19,6 +19,8 @@ std::optional<std::string> KeyOf(const RouteKey& key, const RouteKeyValues& valu
       return values.Query(key.name);
     case RouteKey::Source::kIdentity:
       return values.Identity();
+    case RouteKey::Source::kParam:
+      return values.Parameter(key.name);
   }
   return std::nullopt;
 }

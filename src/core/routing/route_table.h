@@ -31,6 +31,8 @@ class RouteKeyValues {
   // The variant the request asks for by name (X-Inferd-Variant), when its
   // caller may force one (the admin role, or anyone without authentication).
   virtual std::optional<std::string> ForcedVariant() const { return std::nullopt; }
+  // A request parameter (KServe's request-level `parameters`).
+  virtual std::optional<std::string> Parameter(std::string_view) const { return std::nullopt; }
 };
 
 // The variant of `route` for a request offering `values`. Without a value

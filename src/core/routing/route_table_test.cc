@@ -36,6 +36,8 @@ TEST(RouteKeyTest, ParsesEverySourceAndRefusesTheRest) {
   EXPECT_EQ(RouteKey::Parse("identity")->source, RouteKey::Source::kIdentity);
   EXPECT_EQ(RouteKey::Parse("")->source, RouteKey::Source::kRandom);
   EXPECT_EQ(RouteKey::Parse("query:user_id")->ToString(), "query:user_id");
+  EXPECT_EQ(RouteKey::Parse("param:user_id")->source, RouteKey::Source::kParam);
+  EXPECT_EQ(RouteKey::Parse("param:user_id")->ToString(), "param:user_id");
   for (const char* bad : {"cookie:x", "header:", "header:a b", "query", "header:a:b"}) {
     EXPECT_FALSE(RouteKey::Parse(bad).ok()) << bad;
   }

@@ -161,6 +161,25 @@ StatusOr<InferRequest> DecodeGrpcInferRequest(const inference::ModelInferRequest
   if (priority) request.priority = static_cast<uint32_t>(std::min<uint64_t>(*priority, UINT32_MAX));
   request.protocol = "kserve_grpc";
   INFERD_RETURN_IF_ERROR(ReadSequenceParameters(message.parameters(), request.sequence));
+  // Kept as text for a route's `param:` key.
+  for (const auto& [key, value] : message.parameters()) {
+    switch (value.parameter_choice_case()) {
+      case inference::InferParameter::kStringParam:
+        request.parameters.emplace_back(key, value.string_param());
+        break;
+      case inference::InferParameter::kInt64Param:
+        request.parameters.emplace_back(key, std::to_string(value.int64_param()));
+        break;
+      case inference::InferParameter::kUint64Param:
+        request.parameters.emplace_back(key, std::to_string(value.uint64_param()));
+        break;
+      case inference::InferParameter::kBoolParam:
+        request.parameters.emplace_back(key, value.bool_param() ? "true" : "false");
+        break;
+      default:
+        break;
+    }
+  }
   std::vector<std::optional<ShmLocation>> in_shm;
   int in_memory = 0;  // inputs whose bytes come in the message
   for (const auto& input : message.inputs()) {

@@ -171,8 +171,32 @@ StatusOr<DecodedInfer> DecodeInferRequest(std::shared_ptr<const std::string> bod
     request.id = StringOf(*id);
     decoded.options.id_given = true;
   }
-  if (auto params = Member(root, "parameters"); params && params->type() != element_type::OBJECT) {
-    return InvalidArgument("\"parameters\" must be an object");
+  if (auto params = Member(root, "parameters")) {
+    if (params->type() != element_type::OBJECT) {
+      return InvalidArgument("\"parameters\" must be an object");
+    }
+    // Kept as text for a route's `param:` key.
+    for (auto [key, value] : simdjson::dom::object(*params)) {
+      switch (value.type()) {
+        case element_type::STRING:
+          request.parameters.emplace_back(std::string(key), StringOf(value));
+          break;
+        case element_type::INT64:
+          request.parameters.emplace_back(std::string(key),
+                                          std::to_string(value.get_int64().value()));
+          break;
+        case element_type::UINT64:
+          request.parameters.emplace_back(std::string(key),
+                                          std::to_string(value.get_uint64().value()));
+          break;
+        case element_type::BOOL:
+          request.parameters.emplace_back(std::string(key),
+                                          value.get_bool().value() ? "true" : "false");
+          break;
+        default:
+          break;
+      }
+    }
   }
   decoded.options.binary_by_default = BoolParameter(root, "binary_data_output", false);
   INFERD_ASSIGN_OR_RETURN(auto timeout, UnsignedParameter(root, "timeout"));

@@ -4,7 +4,8 @@
 // (observability/audit_log.h): time, identity, client, action, target,
 // outcome, request id. `inferd audit verify FILE` checks the chain.
 //
-// Ownership: owns the log. Thread-safety: thread-safe (the log serializes).
+// Ownership: shares the log (the server's own changes, a rollout's steps,
+// are written to it too). Thread-safety: thread-safe (the log serializes).
 #pragma once
 
 #include <memory>
@@ -16,11 +17,11 @@ namespace inferd::pipeline {
 
 class AuditFilter final : public Filter {
  public:
-  explicit AuditFilter(std::unique_ptr<AuditLog> log) : log_(std::move(log)) {}
+  explicit AuditFilter(std::shared_ptr<AuditLog> log) : log_(std::move(log)) {}
   void OnDone(const RequestContext& context, const Outcome& outcome) override;
 
  private:
-  std::unique_ptr<AuditLog> log_;
+  std::shared_ptr<AuditLog> log_;
 };
 
 }  // namespace inferd::pipeline
