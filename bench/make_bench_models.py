@@ -70,6 +70,10 @@ parameters {
   key: "intra_op_thread_count"
   value { string_value: "1" }
 }
+parameters {
+  key: "instance_scheduling"
+  value { string_value: "idle" }
+}
 """
 MLP_UNBATCHED_CONFIG = """\
 name: "mlp256_unbatched"

@@ -51,6 +51,9 @@ SchedulerOptions SchedulerOptionsFor(const inference::ModelConfig& config,
                                      const ServerRuntimeDefaults& defaults) {
   SchedulerOptions options;
   options.instances = InstanceCount(config);
+  auto scheduling = config.parameters().find("instance_scheduling");
+  options.idle_priority =
+      scheduling != config.parameters().end() && scheduling->second.string_value() == "idle";
   options.max_batch_size = config.max_batch_size();
   if (config.has_sequence_batching()) {
     // Requests of different sequences pinned to one instance batch together.
@@ -109,6 +112,13 @@ StatusOr<BackendOptions> BackendOptionsFor(const inference::ModelConfig& config,
                           BoolParameter(config, "enable_mem_pattern", true));
   INFERD_ASSIGN_OR_RETURN(options.allow_spinning,
                           BoolParameter(config, "allow_spinning", defaults.allow_spinning));
+  // Read by SchedulerOptionsFor; checked here, where a config can be refused.
+  if (auto it = config.parameters().find("instance_scheduling");
+      it != config.parameters().end() && it->second.string_value() != "normal" &&
+      it->second.string_value() != "idle") {
+    return InvalidArgument("parameter instance_scheduling is normal or idle, not '" +
+                           it->second.string_value() + "'");
+  }
   // Triton's levels: -1 basic, 1 basic and extended, 2 none; anything else all.
   switch (config.optimization().graph().level()) {
     case -1:

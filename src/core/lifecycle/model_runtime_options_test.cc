@@ -50,6 +50,18 @@ TEST(ModelRuntimeOptionsTest, BadParameterNamesTheKey) {
   EXPECT_NE(options.status().message().find("intra_op_thread_count"), std::string::npos);
 }
 
+TEST(ModelRuntimeOptionsTest, InstanceSchedulingIsNormalOrIdle) {
+  const ServerRuntimeDefaults defaults;
+  EXPECT_FALSE(SchedulerOptionsFor(Config(""), defaults).idle_priority);
+  auto idle = Config(R"(parameters { key: "instance_scheduling" value { string_value: "idle" } })");
+  EXPECT_TRUE(BackendOptionsFor(idle, defaults).ok());
+  EXPECT_TRUE(SchedulerOptionsFor(idle, defaults).idle_priority);
+  auto bad = Config(R"(parameters { key: "instance_scheduling" value { string_value: "low" } })");
+  auto refused = BackendOptionsFor(bad, defaults);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("normal or idle, not 'low'"), std::string::npos);
+}
+
 TEST(ModelRuntimeOptionsTest, QueuePoliciesPerPriorityLevel) {
   ServerRuntimeDefaults defaults;
   defaults.max_queue_size = 100;

@@ -1,8 +1,13 @@
 #include "core/scheduler/model_scheduler.h"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "core/scheduler/batch_assembly.h"
+#include "observability/log.h"
 
 namespace inferd {
 namespace {
@@ -107,6 +112,14 @@ size_t ModelScheduler::queue_depth() const {
 }
 
 void ModelScheduler::InstanceLoop(int index) {
+  if (options_.idle_priority) {
+    // This thread only (pid 0); lowering one's own priority needs no privilege.
+    sched_param param{};
+    if (sched_setscheduler(0, SCHED_IDLE, &param) != 0) {
+      LogWarn("instance thread not set to idle priority",
+              {{"reason", std::string(std::strerror(errno))}});
+    }
+  }
   std::unique_lock lock(mu_);
   std::vector<Entry> dropped;
   for (;;) {

@@ -44,6 +44,10 @@ struct SchedulerOptions {
   // One per priority level, most urgent first; empty means one default level.
   std::vector<QueuePolicy> levels;
   uint32_t default_level = 0;  // the level of a request that names none
+  // The instance threads run at SCHED_IDLE: only on CPU time nothing else
+  // wants (a shadow, a batch backfill). The model's own intra-op threads
+  // follow only when it runs on its instance threads (intra_op_thread_count 1).
+  bool idle_priority = false;
 };
 
 struct QueuedRequest {
