@@ -120,8 +120,7 @@ Status ServerCore::CheckNoRouteNeeds(std::string_view model, std::optional<int64
   if (options_.routes == nullptr) return Status::Ok();
   for (const Route& route : options_.routes->List()) {
     for (const RouteVariant& v : route.variants) {
-      const bool serves = v.weight > 0 || route.shadow.variant == v.name;
-      if (!serves || v.model != model) continue;
+      if (!route.Serves(v) || v.model != model) continue;
       if (version) {
         auto handle = manager_.Get(v.model, v.version);
         if (!handle.ok() || (*handle)->version != *version) continue;
@@ -276,12 +275,9 @@ StatusOr<ModelHandle> ServerCore::GetModel(std::string_view name, std::string_vi
 Status ServerCore::Readiness(std::string_view name, std::string_view version) const {
   std::shared_ptr<const Route> route = options_.routes ? options_.routes->Find(name) : nullptr;
   if (!route) return manager_.Get(name, version).status();
-  if (!version.empty()) {
-    return InvalidArgument("'" + route->name +
-                           "' is a route: it takes no version (its variants name theirs)");
-  }
+  if (!version.empty()) return route->RefuseVersion();
   for (const RouteVariant& v : route->variants) {
-    if (v.weight == 0 && route->shadow.variant != v.name) continue;
+    if (!route->Serves(v)) continue;
     if (auto handle = manager_.Get(v.model, v.version); !handle.ok()) {
       return Unavailable("variant '" + v.name + "' of route '" + route->name +
                          "' is not ready: " + handle.status().message());
@@ -330,10 +326,7 @@ StatusOr<ModelHandle> ServerCore::Resolve(
     const std::vector<std::pair<std::string, std::string>>* parameters) const {
   if (options_.routes != nullptr) {
     if (std::shared_ptr<const Route> route = options_.routes->Find(name)) {
-      if (!version.empty()) {
-        return InvalidArgument("'" + route->name +
-                               "' is a route: it takes no version (its variants name theirs)");
-      }
+      if (!version.empty()) return route->RefuseVersion();
       std::optional<KeysWithParameters> with_parameters;
       const RouteKeyValues* keys = CurrentRouteKeys();
       if (parameters != nullptr && !parameters->empty()) {

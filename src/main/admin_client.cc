@@ -97,6 +97,16 @@ StatusOr<std::string> OkBody(const StatusOr<AdminReply>& reply) {
   return reply->body;
 }
 
+StatusOr<simdjson::dom::element> OkJson(const StatusOr<AdminReply>& reply,
+                                        simdjson::dom::parser& parser) {
+  INFERD_ASSIGN_OR_RETURN(std::string body, OkBody(reply));
+  simdjson::dom::element doc;
+  if (parser.parse(body).get(doc) != simdjson::SUCCESS) {
+    return Unavailable("the server's answer is not JSON");
+  }
+  return doc;
+}
+
 int ReportReply(const StatusOr<AdminReply>& reply, std::string_view command,
                 std::string_view done) {
   auto body = OkBody(reply);

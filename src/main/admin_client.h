@@ -4,6 +4,8 @@
 // as `Authorization: Bearer` (a server with authentication on wants it).
 #pragma once
 
+#include <simdjson.h>
+
 #include <string>
 #include <string_view>
 
@@ -37,6 +39,11 @@ std::string ErrorMessageOf(const AdminReply& reply);
 // The body of a 200 reply; otherwise the error as "<why> (HTTP <status>)",
 // or the connection's error.
 StatusOr<std::string> OkBody(const StatusOr<AdminReply>& reply);
+
+// OkBody's body parsed by `parser` (the element lives as long as it does),
+// or why not ("the server's answer is not JSON").
+StatusOr<simdjson::dom::element> OkJson(const StatusOr<AdminReply>& reply,
+                                        simdjson::dom::parser& parser);
 
 // For a CLI command: prints `done` for a 200 reply and returns 0, else
 // prints "inferd <command>: <why> (HTTP <status>)" to stderr and returns 1.

@@ -55,13 +55,10 @@ std::string Escape(std::string_view text) {
 
 // Prints one line per version: the reply's "model_version" or "model_versions".
 int PrintVersions(const StatusOr<AdminReply>& reply) {
-  auto body = OkBody(reply);
-  if (!body.ok()) return Fail(body.status().message());
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(*body).get(doc) != simdjson::SUCCESS) {
-    return Fail("the server's answer is not JSON");
-  }
+  auto parsed = OkJson(reply, parser);
+  if (!parsed.ok()) return Fail(parsed.status().message());
+  const simdjson::dom::element doc = *parsed;
   std::vector<simdjson::dom::element> versions;
   simdjson::dom::element one;
   simdjson::dom::array many;

@@ -227,14 +227,10 @@ int PrintBody(const StatusOr<AdminReply>& reply) {
 }
 
 int PrintRollout(const StatusOr<AdminReply>& reply) {
-  auto body = OkBody(reply);
-  if (!body.ok()) return Fail(body.status().message());
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(*body).get(doc) != simdjson::SUCCESS) {
-    return Fail("the server's answer is not JSON");
-  }
-  std::cout << Text(doc, "route") << ": " << RolloutLine(doc) << "\n";
+  auto doc = OkJson(reply, parser);
+  if (!doc.ok()) return Fail(doc.status().message());
+  std::cout << Text(*doc, "route") << ": " << RolloutLine(*doc) << "\n";
   return 0;
 }
 

@@ -65,6 +65,14 @@ struct Route {
   bool operator==(const Route&) const = default;
 
   const std::string& EffectiveSalt() const { return salt.empty() ? name : salt; }
+  // Whether requests reach `v`: it has weight, or it is the shadow. Its model
+  // must then be ready and stay loaded.
+  bool Serves(const RouteVariant& v) const { return v.weight > 0 || shadow.variant == v.name; }
+  // INVALID_ARGUMENT for a request that names a version of this route.
+  Status RefuseVersion() const {
+    return InvalidArgument("'" + name +
+                           "' is a route: it takes no version (its variants name theirs)");
+  }
 };
 
 inline constexpr size_t kMaxRouteVariants = 16;
