@@ -7,7 +7,11 @@ reports (allocations of the second run - the first) / 2N: start-up and
 shutdown cancel out. The breakdown names the innermost inferd function of each
 allocation's stack ("ORT:" where the allocation happened inside ONNX Runtime).
 
-Usage: bench/alloc_count.py [--requests N] [--binary build/inferd]
+With --route the requests go to a route that splits logreg 50/50 between two
+variants, sticky by X-User-Id (W1route's), so the difference of the two runs'
+figures is what routing allocates.
+
+Usage: bench/alloc_count.py [--requests N] [--binary build/inferd] [--route]
 Needs: apt-get install heaptrack; `make build examples`; the test venv.
 """
 import argparse
@@ -39,11 +43,23 @@ def wait_ready(port, proc):
     sys.exit("inferd did not become ready")
 
 
-def send(port, count):
+ROUTE = json.dumps({"key": "header:X-User-Id", "variants": [
+    {"name": "a", "model": "logreg", "weight": 50},
+    {"name": "b", "model": "logreg", "weight": 50}]}).encode()
+
+
+def send(port, count, route, put_route=True):
     import http.client
+    if put_route:
+        put = urllib.request.Request(f"http://127.0.0.1:{port}/v1/routes/w1route", data=ROUTE,
+                                     method="PUT")
+        with urllib.request.urlopen(put, timeout=60) as answer:
+            answer.read()
     conn = http.client.HTTPConnection("127.0.0.1", port)
+    path = "/v2/models/w1route/infer" if route else "/v2/models/logreg/infer"
     for _ in range(count):
-        conn.request("POST", "/v2/models/logreg/infer", BODY, {"Content-Type": "application/json"})
+        conn.request("POST", path, BODY,
+                     {"Content-Type": "application/json", "X-User-Id": "user-4711"})
         response = conn.getresponse()
         response.read()
         if response.status != 200:
@@ -51,15 +67,15 @@ def send(port, count):
     conn.close()
 
 
-def record(binary, count, workdir, port):
+def record(binary, count, workdir, port, route):
     out = os.path.join(workdir, f"run{count}")
     proc = subprocess.Popen(
         ["heaptrack", "-o", out, binary, "serve", "--model-repository",
          os.path.join(ROOT, "example-models"), "--http-port", str(port), "--grpc-port", "0",
-         "--instances", "1"],
+         "--instances", "1", "--routes-db", os.path.join(workdir, f"routes{count}.db")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(port, proc)
-    send(port, count)
+    send(port, count, route)
     # SIGTERM goes to inferd itself, so heaptrack writes its data to the end.
     subprocess.run(["pkill", "-TERM", "-x", os.path.basename(binary)], check=False)
     proc.wait(timeout=60)
@@ -89,14 +105,16 @@ def main():
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--binary", default=os.path.join(ROOT, "build", "inferd"))
     parser.add_argument("--port", type=int, default=18610)
+    parser.add_argument("--route", action="store_true",
+                        help="send the requests to a route over logreg (W1route's)")
     args = parser.parse_args()
     for tool in ("heaptrack", "heaptrack_print"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: apt-get install heaptrack")
     with tempfile.TemporaryDirectory() as workdir:
         n = args.requests
-        small = by_site(record(args.binary, n, workdir, args.port))
-        large = by_site(record(args.binary, 3 * n, workdir, args.port))
+        small = by_site(record(args.binary, n, workdir, args.port, args.route))
+        large = by_site(record(args.binary, 3 * n, workdir, args.port, args.route))
     delta = {k: (large[k] - small[k]) / (2 * n) for k in set(small) | set(large)}
     total = sum(delta.values())
     ort = sum(v for k, v in delta.items() if k.startswith("ORT: "))

@@ -24,13 +24,4 @@ void AddExecutionTimes(Outcome& outcome, const RequestScope& scope) {
   outcome.compute_ms = Ms(execution->compute).count();
 }
 
-HeaderList ServedByHeaders(const RequestScope& scope) {
-  const auto served = scope.served_by();
-  if (!served) return {};
-  return {{"x-inferd-route", served->route},
-          {"x-inferd-variant", served->variant},
-          {"x-inferd-model", served->model},
-          {"x-inferd-model-version", std::to_string(served->version)}};
-}
-
 }  // namespace inferd::pipeline

@@ -8,7 +8,9 @@
 // time (as RequestContext requires).
 #pragma once
 
+#include <charconv>
 #include <memory>
+#include <string_view>
 
 #include "observability/request_scope.h"
 #include "pipeline/request_context.h"
@@ -26,8 +28,21 @@ void TakeNamedRequestId(RequestContext& context, const RequestScope& scope);
 // The queue and compute time of the request's inferences, if it ran any.
 void AddExecutionTimes(Outcome& outcome, const RequestScope& scope);
 
-// Who served a request that named a route: x-inferd-route, x-inferd-variant,
-// x-inferd-model and x-inferd-model-version (none for a plain model).
-HeaderList ServedByHeaders(const RequestScope& scope);
+// Who served a request that named a route: calls add(name, value) for
+// x-inferd-route, x-inferd-variant, x-inferd-model and x-inferd-model-version
+// (never for a plain model). A visitor, not a list: every routed answer pays
+// for these, and the caller's own container takes them without copies.
+template <typename Add>
+void AddServedByHeaders(const RequestScope& scope, Add&& add) {
+  const auto served = scope.served_by();
+  if (!served) return;
+  add(std::string_view("x-inferd-route"), std::string_view(served->route));
+  add(std::string_view("x-inferd-variant"), std::string_view(served->variant));
+  add(std::string_view("x-inferd-model"), std::string_view(served->model));
+  char version[24];
+  const auto printed = std::to_chars(version, version + sizeof version, served->version);
+  add(std::string_view("x-inferd-model-version"),
+      std::string_view(version, static_cast<size_t>(printed.ptr - version)));
+}
 
 }  // namespace inferd::pipeline

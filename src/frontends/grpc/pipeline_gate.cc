@@ -143,9 +143,10 @@ class PipelineInterceptor final : public grpc::experimental::Interceptor {
         trailing->emplace(name, value);
       }
       if (call_->scope) {
-        for (auto& [name, value] : pipeline::ServedByHeaders(*call_->scope)) {
-          trailing->emplace(std::move(name), std::move(value));
-        }
+        pipeline::AddServedByHeaders(*call_->scope,
+                                     [trailing](std::string_view name, std::string_view value) {
+                                       trailing->emplace(std::string(name), std::string(value));
+                                     });
       }
       call_->context.held.clear();  // permits back before the client hears the end
       if (!call_->done) {

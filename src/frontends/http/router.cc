@@ -198,8 +198,12 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
                       respond = std::move(respond)](HttpResponse response) {
     // The body may have named the request (KServe's `id`).
     pipeline::TakeNamedRequestId(*context, *scope);
+    response.headers.reserve(response.headers.size() + context->response_headers.size() + 4);
     for (const auto& header : context->response_headers) response.headers.push_back(header);
-    for (auto& header : pipeline::ServedByHeaders(*scope)) response.headers.push_back(header);
+    pipeline::AddServedByHeaders(*scope,
+                                 [&response](std::string_view name, std::string_view value) {
+                                   response.headers.emplace_back(name, value);
+                                 });
     pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
                               response.body.size()};
     pipeline::AddExecutionTimes(outcome, *scope);
