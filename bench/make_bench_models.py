@@ -18,6 +18,9 @@ REPO_DIR (a Triton-layout repository that inferd and the ONNX Runtime peer serve
   logreg_heavy           float_input FP32 [N,30] (logreg's input) -> ~13 GFLOP of matrix
                          products that depend on the input -> score FP32 [N,1]; one
                          instance, one thread, no batching: a slow shadow (W1shadow)
+  logreg_late            logreg itself, batched with a 100 ms queue delay and a preferred
+                         batch of 64: a shadow that answers late but costs no more CPU
+                         than the primary (W1shadow)
 
 SKLEARN_DIR (the FastAPI + joblib peer, P1):
   logreg.joblib, random_forest.joblib   the same estimators as the example models,
@@ -74,6 +77,21 @@ parameters {
   key: "instance_scheduling"
   value { string_value: "idle" }
 }
+"""
+LATE_CONFIG = """\
+name: "logreg_late"
+platform: "onnxruntime_onnx"
+max_batch_size: 64
+dynamic_batching {
+  preferred_batch_size: [ 64 ]
+  max_queue_delay_microseconds: 100000
+}
+instance_group [
+  {
+    count: 1
+    kind: KIND_CPU
+  }
+]
 """
 MLP_UNBATCHED_CONFIG = """\
 name: "mlp256_unbatched"
@@ -307,6 +325,8 @@ def build_repository(repo: Path) -> None:
     build_identity_fp32(repo / "identity_fp32" / "1" / "model.onnx")
     build_logreg_heavy(repo / "logreg_heavy" / "1" / "model.onnx")
     atomic_write(repo / "logreg_heavy" / "config.pbtxt", HEAVY_CONFIG.encode())
+    examples.build_logreg(repo / "logreg_late" / "1" / "model.onnx")
+    atomic_write(repo / "logreg_late" / "config.pbtxt", LATE_CONFIG.encode())
 
 
 def main(argv=None) -> int:

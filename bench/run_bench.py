@@ -60,7 +60,8 @@ WORKLOADS = {
     "W4": "ResNet-style CNN, one 1×3×224×224 FP32 image per request",
     "W1auth": "W1 (KServe JSON) without credentials, with an API key, with a JWT",
     "W1route": "W1 (KServe JSON) to the model, and to a route (A/B split) over it",
-    "W1shadow": "W1 through a route at a constant rate: no shadow, a mirrored copy, a slow shadow",
+    "W1shadow": "W1 through a route at a constant rate: no shadow, a mirrored copy, a late "
+                "shadow, a slow shadow",
 }
 PARTS = [*WORKLOADS, "idle"]
 ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
@@ -455,22 +456,26 @@ SHADOW_RATE = 2000  # req/s: well below W1's peak, so what a shadow takes shows 
 
 def w1_shadow(b: Bench, bodies: dict) -> None:
     """What a shadow costs the primary: W1's KServe JSON at a constant rate through a
-    route without a shadow, with every request mirrored to a copy of logreg, and with
-    every request mirrored to logreg_heavy (0.15 s a request on one core; its queue
-    fills and the rest is dropped). The same rate each time, in turn for rounds."""
+    route without a shadow, with every request mirrored to a copy of logreg, with a
+    tenth mirrored to logreg_late (logreg batched behind a 100 ms queue delay: every
+    shadow answer comes 100 ms after the primary's, at the primary's CPU cost), and
+    with every request mirrored to logreg_heavy (0.15 s a request on one core; its
+    queue fills and the rest is dropped). The same rate each time, in turn for rounds."""
     body = bodies["paths"]["w1_kserve.json"]
     routes = {
         "none": None,
         "copy": {"name": "copy", "model": "logreg", "weight": 0},
+        "late": {"name": "late", "model": "logreg_late", "weight": 0},
         "slow": {"name": "slow", "model": "logreg_heavy", "weight": 0},
     }
+    samples = {"late": 0.1}
     p99 = {name: [] for name in routes}
     with b.inferd() as inferd:
         for name, shadow in routes.items():
             spec = {"variants": [{"name": "primary", "model": "logreg", "weight": 1}]}
             if shadow:
                 spec["variants"].append(shadow)
-                spec["shadow"] = {"variant": shadow["name"], "sample": 1.0}
+                spec["shadow"] = {"variant": shadow["name"], "sample": samples.get(name, 1.0)}
             put = urllib.request.Request(inferd.base + f"/v1/routes/w1shadow_{name}",
                                          data=json.dumps(spec).encode(), method="PUT")
             with urllib.request.urlopen(put, timeout=30) as answer:
@@ -482,16 +487,22 @@ def w1_shadow(b: Bench, bodies: dict) -> None:
                                 f"/v2/models/w1shadow_{name}/infer", body, [], SHADOW_RATE)
                 p99[name].append(b.openloop[-1]["p99_ms"])
         shadows = {}
-        for name in ("copy", "slow"):
+        for name in ("copy", "late", "slow"):
             with urllib.request.urlopen(inferd.base + f"/v1/routes/w1shadow_{name}",
                                         timeout=30) as answer:
                 shadows[name] = json.loads(answer.read())["traffic"]["shadow"]
-    median = {name: float(np.median(values)) for name, values in p99.items()}
+    def p99_of(name: str) -> str:
+        values = p99[name]
+        return (f"{float(np.median(values)):.2f} ms ({min(values):.2f}-{max(values):.2f})")
+
     b.notes.append(
         f"W1 through a route at {SHADOW_RATE} req/s, primary p99 (median of {len(p99['none'])} "
-        f"runs each): {median['none']:.2f} ms without a shadow, {median['copy']:.2f} ms with "
-        f"every request mirrored to a copy of the model ({shadows['copy']['compared']} compared, "
-        f"{shadows['copy']['dropped']} dropped), {median['slow']:.2f} ms with every request "
+        f"runs each, with their range): {p99_of('none')} without a shadow, {p99_of('copy')} "
+        f"with every request mirrored to a copy of the model ({shadows['copy']['compared']} "
+        f"compared, {shadows['copy']['dropped']} dropped), {p99_of('late')} with a tenth "
+        f"mirrored to a copy that answers up to 100 ms late ({shadows['late']['compared']} "
+        f"compared, mean shadow latency {shadows['late'].get('mean_latency_ms') or 0:.0f} ms, "
+        f"{shadows['late']['dropped']} dropped), {p99_of('slow')} with every request "
         f"mirrored to a slow model ({shadows['slow']['compared']} compared, "
         f"{shadows['slow']['errors']} timed out in its queue, {shadows['slow']['dropped']} "
         f"dropped by the full shadow queue)")

@@ -4,7 +4,8 @@ shadow that never fails the primary and drops what its queue cannot hold, a
 candidate that fails on a share of inputs rolled back by itself under HTTP
 and gRPC load with only its own requests failing, a healthy one promoted with
 its registry alias moved, thin traffic that holds, kill -9 mid-rollout
-resuming at the same step, and abort."""
+resuming at the same step, abort, and weights changed by hand under HTTP and
+gRPC load without a failed request."""
 from __future__ import annotations
 
 import hashlib
@@ -329,6 +330,39 @@ def test_a_route_with_a_rollout_in_progress_refuses_changes_and_bad_rollouts_are
     r = requests.post(srv.url("/v1/routes/clf/rollout/pause"), timeout=30)
     assert r.status_code == 404, r.text
     assert requests.delete(srv.url("/v1/routes/clf"), timeout=30).status_code == 200
+
+
+def test_weights_changed_under_load_fail_no_request_and_take_effect_at_once(
+        tmp_path, inferd_factory):
+    srv = inferd_factory(repo_with(tmp_path, a=threshold_model(0.5), b=threshold_model(0.5)))
+    put(srv, "/v1/routes/clf", route(("a", ""), ("b", "")))
+    changes = []  # (the PUT sent, the PUT answered, the candidate's weight)
+    with RouteLoad(srv) as load:
+        for weight in (30, 100, 0, 50, 100, 0):
+            time.sleep(0.4)
+            sent = time.monotonic()
+            put(srv, "/v1/routes/clf", route(("a", ""), ("b", ""), candidate_weight=weight))
+            changes.append((sent, time.monotonic(), weight))
+        time.sleep(0.4)
+    assert load.answers and all(a[2] for a in load.answers), \
+        [a for a in load.answers if not a[2]][:5]
+    assert {a[1] for a in load.answers} == {"http", "grpc"}
+    # A request sent after a PUT answered, and before the next was sent, sees
+    # that PUT's weights: at 0 and 100 only one variant serves.
+    for i, (_, at, weight) in enumerate(changes):
+        until = changes[i + 1][0] if i + 1 < len(changes) else float("inf")
+        seen = {a[3] for a in load.answers if at < a[0] < until}
+        assert seen, f"no request between the changes to {weight}"
+        if weight in (0, 100):
+            want = "candidate" if weight == 100 else "stable"
+            assert seen == {want}, (
+                weight, at, [a for a in load.answers if at < a[0] < until and a[3] != want])
+    def counted():
+        return {v["variant"]: v for v in get(srv, "/v1/routes/clf")["traffic"]["variants"]}
+
+    wait_until(lambda: sum(v["requests"] for v in counted().values()) == len(load.answers), 10,
+               what="every answer counted against its variant")
+    assert all(v["failures"] == 0 for v in counted().values())
 
 
 def test_a_route_keeps_the_models_it_sends_traffic_to_and_its_name(tmp_path, inferd_factory):
