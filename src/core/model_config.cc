@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/config_text_filter.h"
+#include "core/json_nesting.h"
 
 namespace inferd {
 namespace {
@@ -192,8 +193,13 @@ StatusOr<ParsedModelConfig> ParseModelConfigText(std::string_view text) {
 }
 
 StatusOr<ParsedModelConfig> ParseModelConfigJson(std::string_view json) {
+  // RapidJSON frees a document recursively even when it parsed it
+  // iteratively: bound the nesting first (protobuf's own limit is 100).
+  if (!JsonNestingWithin(json, 100)) {
+    return InvalidArgument("the config override nests deeper than 100 levels");
+  }
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return InvalidArgument("the config override is not a JSON object");
   }

@@ -218,3 +218,12 @@ TEST(ModelConfigTest, TruncatedEscapeIsAnErrorNotAnOverread) {
 
 }  // namespace
 }  // namespace inferd
+
+TEST(ModelConfigTest, DeeplyNestedJsonOverridesAreRefusedNotRecursedInto) {
+  // Found by fuzz_repository_body: 8,000 nested arrays overflowed the stack.
+  const std::string deep = "{\"a\": " + std::string(8000, '[') + std::string(8000, ']') + "}";
+  auto parsed = inferd::ParseModelConfigJson(deep);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("deeper than 100 levels"), std::string::npos);
+  EXPECT_TRUE(inferd::ParseModelConfigJson(R"({"max_batch_size": 8})").ok());
+}
