@@ -50,6 +50,12 @@ struct InferRequest {
   std::optional<std::chrono::microseconds> timeout;
   // Triton's priority: 0 the model's default level, 1 the most urgent.
   uint32_t priority = 0;
+  // A batch job's rows: queued below every priority level, run only when no
+  // other request for the model waits.
+  bool background = false;
+  // Executed in a batch of its own, never with other requests (a batch job
+  // runs a row alone to find out whether that row is at fault).
+  bool run_alone = false;
   // The frontend sets it when the client goes away before the answer.
   std::shared_ptr<std::atomic<bool>> cancelled;
   // The request's own parameters with a string, integer or boolean value

@@ -562,6 +562,8 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
   queued.prepared = std::move(prepared).value();
   queued.timeout = request.timeout;
   if (request.priority > 0) queued.level = request.priority - 1;
+  queued.background = request.background;
+  queued.run_alone = request.run_alone;
   queued.cancelled = std::move(request.cancelled);
   queued.instance = instance;
   queued.scope = request.scope;

@@ -25,7 +25,7 @@ bool IsCancelled(const QueuedRequest& r) {
 ModelScheduler::ModelScheduler(Backend* backend, SchedulerOptions options,
                                ExecutionObserver observer)
     : backend_(backend), options_(std::move(options)), observer_(std::move(observer)) {
-  queues_.resize(std::max<size_t>(1, options_.levels.size()));
+  queues_.resize(std::max<size_t>(1, options_.levels.size()) + 1);
   const int instances = std::max(1, options_.instances);
   pinned_.resize(static_cast<size_t>(instances));
   for (int i = 0; i < instances; ++i) {
@@ -68,9 +68,13 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
       return Internal("request pinned to instance " + std::to_string(*request.instance) + " of " +
                       std::to_string(pinned_.size()));
     }
+    const size_t background = queues_.size() - 1;
     const size_t level =
-        std::min<size_t>(request.level.value_or(options_.default_level), queues_.size() - 1);
-    const QueuePolicy policy = options_.levels.empty() ? QueuePolicy{} : options_.levels[level];
+        request.background
+            ? background
+            : std::min<size_t>(request.level.value_or(options_.default_level), background - 1);
+    const QueuePolicy policy =
+        options_.levels.empty() || level == background ? QueuePolicy{} : options_.levels[level];
     // A pinned request counts against its instance's queue.
     const size_t depth = request.instance ? pinned_[static_cast<size_t>(*request.instance)].size()
                                           : queues_[level].size();
@@ -252,10 +256,12 @@ bool ModelScheduler::TakeFromLocked(std::deque<Entry>& queue, bool shared,
   }
   size_t take = 1;
   int64_t rows = BatchSizeOf(queue.front().request.prepared);
-  bool full = !batching || rows >= limit;
+  bool full = !batching || rows >= limit || queue.front().request.run_alone;
   for (size_t i = 1; batching && i < queue.size() && !full; ++i) {
     const PreparedRequest& next = queue[i].request.prepared;
-    if (!BatchCompatible(queue.front().request.prepared, next)) break;
+    if (queue[i].request.run_alone || !BatchCompatible(queue.front().request.prepared, next)) {
+      break;
+    }
     const int64_t more = BatchSizeOf(next);
     if (rows + more > limit) {
       full = true;

@@ -58,6 +58,12 @@ struct QueuedRequest {
   // The request's own queue timeout; the level's policy decides if it applies.
   std::optional<std::chrono::microseconds> timeout;
   std::optional<uint32_t> level;  // priority level, 0 the most urgent; unset: default
+  // A batch job's work: queued below every level, without the levels' bounds
+  // and timeouts (the job runner bounds what it has queued), and taken only
+  // when no other request of the model waits.
+  bool background = false;
+  // Executed in a batch of its own.
+  bool run_alone = false;
   // Set by the frontend when the client goes away; a cancelled request that is
   // still queued is answered CANCELLED without running.
   std::shared_ptr<const std::atomic<bool>> cancelled;
@@ -116,7 +122,8 @@ class ModelScheduler {
   const ExecutionObserver observer_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::deque<Entry>> queues_;  // one per priority level
+  // One per priority level, then the background queue (batch jobs).
+  std::vector<std::deque<Entry>> queues_;
   std::vector<std::deque<Entry>> pinned_;  // one per instance
   size_t queued_ = 0;
   int64_t free_instances_ = 0;  // instances waiting for work (not running a batch)

@@ -211,6 +211,65 @@ TEST(ModelSchedulerTest, MoreUrgentLevelRunsFirst) {
   EXPECT_EQ(order, (std::vector<float>{0, 2, 1}));
 }
 
+TEST(ModelSchedulerTest, BackgroundWorkWaitsForEveryLevelAndIgnoresTheirBounds) {
+  GatedBackend backend;
+  SchedulerOptions options;
+  options.levels = {QueuePolicy{1, {}, false}};  // one waiting request at most
+  ModelScheduler scheduler(&backend, options);
+  std::mutex order_mu;
+  std::vector<float> order;
+  std::atomic<int> finished{0};
+  auto enqueue = [&](float tag, bool background) {
+    QueuedRequest q;
+    q.prepared = Rows(1, tag);
+    q.background = background;
+    q.done = [&, tag](StatusOr<std::vector<Tensor>>, const ExecutionReport&) {
+      std::lock_guard lock(order_mu);
+      order.push_back(tag);
+      ++finished;
+    };
+    return scheduler.Enqueue(std::move(q));
+  };
+  ASSERT_TRUE(enqueue(0, false).ok());
+  backend.WaitEntered(1);
+  // Background requests queue past the level's bound; online ones still
+  // have theirs.
+  ASSERT_TRUE(enqueue(10, true).ok());
+  ASSERT_TRUE(enqueue(11, true).ok());
+  ASSERT_TRUE(enqueue(1, false).ok());
+  EXPECT_EQ(enqueue(2, false).code(), StatusCode::kUnavailable);
+  backend.Open();
+  while (finished.load() < 4) std::this_thread::yield();
+  EXPECT_EQ(order, (std::vector<float>{0, 1, 10, 11}));  // online first, though queued last
+}
+
+TEST(ModelSchedulerTest, ARequestThatMustRunAloneIsNeverBatched) {
+  GatedBackend backend;
+  SchedulerOptions options;
+  options.dynamic_batching = true;
+  options.max_batch_size = 64;
+  ModelScheduler scheduler(&backend, options);
+  std::atomic<int> finished{0};
+  auto enqueue = [&](bool alone) {
+    QueuedRequest q;
+    q.prepared = Rows(1, 0);
+    q.run_alone = alone;
+    q.done = [&](StatusOr<std::vector<Tensor>>, const ExecutionReport&) { ++finished; };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  };
+  enqueue(false);
+  backend.WaitEntered(1);
+  enqueue(false);
+  enqueue(true);  // between two that could batch
+  enqueue(false);
+  enqueue(true);
+  backend.Open();
+  while (finished.load() < 5) std::this_thread::yield();
+  // 1, then the first queued alone (the one behind it stops the batch),
+  // then the alone one alone, then the last two may not join each other.
+  EXPECT_EQ(backend.batches(), (std::vector<int64_t>{1, 1, 1, 1, 1}));
+}
+
 TEST(ModelSchedulerTest, LevelDefaultTimeoutAppliesUnlessOverrideAllowed) {
   GatedBackend backend;
   SchedulerOptions options;
