@@ -1,5 +1,6 @@
 #include "frontends/all_frontends.h"
 
+#include "frontends/jobs/jobs_http.h"
 #include "frontends/keys/keys_http.h"
 #include "frontends/kserve/kserve_grpc.h"
 #include "frontends/kserve/kserve_http.h"
@@ -37,6 +38,7 @@ void AddAllHttpRoutes(ServerCore* core, const FrontendOptions& options, http::Ro
   registry::AddRegistryRoutes(core, router);
   keys::AddKeyRoutes(options.keys, router);
   routes::AddRouteRoutes(core, options.routes, router);
+  jobsfe::AddJobRoutes(core, options.jobs, options.default_model, router);
   metrics::AddMetricsRoutes(core, router);
   openapi::AddOpenApiRoutes(router, options.docs_assets_dir);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/auth/api_key.h"
+#include "core/jobs/job_service.h"
 #include "core/server_core.h"
 #include "core/shared_memory.h"
 #include "frontends/grpc/pipeline_gate.h"
@@ -35,6 +36,8 @@ struct FrontendOptions {
   ApiKeyStore* keys = nullptr;
   // The routes the routes admin API manages (null: routes are off).
   const routes::RouteServices* routes = nullptr;
+  // Batch jobs (null: jobs are off).
+  JobService* jobs = nullptr;
 };
 
 // `core` must outlive the router; it is not used while registering.

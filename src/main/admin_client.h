@@ -45,6 +45,10 @@ StatusOr<std::string> OkBody(const StatusOr<AdminReply>& reply);
 StatusOr<simdjson::dom::element> OkJson(const StatusOr<AdminReply>& reply,
                                         simdjson::dom::parser& parser);
 
+// `text` percent-encoded for a URL's path segment or query value (RFC 3986
+// unreserved characters kept).
+std::string UrlEncode(std::string_view text);
+
 // For a CLI command: prints `done` for a 200 reply and returns 0, else
 // prints "inferd <command>: <why> (HTTP <status>)" to stderr and returns 1.
 int ReportReply(const StatusOr<AdminReply>& reply, std::string_view command, std::string_view done);

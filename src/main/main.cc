@@ -9,6 +9,7 @@
 #include "core/version.h"
 #include "main/audit_command.h"
 #include "main/config_file.h"
+#include "main/jobs_command.h"
 #include "main/keys_command.h"
 #include "main/models_command.h"
 #include "main/registry_command.h"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   CLI::App* keys_cmd = inferd::AddKeysCommand(app, keys);
   inferd::RoutesOptions routes;
   CLI::App* routes_cmd = inferd::AddRoutesCommand(app, routes);
+  inferd::JobsOptions jobs;
+  CLI::App* jobs_cmd = inferd::AddJobsCommand(app, jobs);
   inferd::AuditOptions audit;
   CLI::App* audit_cmd = inferd::AddAuditCommand(app, audit);
 
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   if (registry_cmd->parsed()) return inferd::RunRegistry(*registry_cmd, registry);
   if (keys_cmd->parsed()) return inferd::RunKeys(*keys_cmd, keys);
   if (routes_cmd->parsed()) return inferd::RunRoutes(*routes_cmd, routes);
+  if (jobs_cmd->parsed()) return inferd::RunJobs(*jobs_cmd, jobs);
   if (audit_cmd->parsed()) return inferd::RunAudit(*audit_cmd, audit);
   return 0;
 }

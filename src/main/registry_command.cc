@@ -38,21 +38,6 @@ std::string Body(const std::map<std::string, std::string>& fields,
   return buffer.Release();
 }
 
-std::string Escape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Prints one line per version: the reply's "model_version" or "model_versions".
 int PrintVersions(const StatusOr<AdminReply>& reply) {
   simdjson::dom::parser parser;
@@ -97,8 +82,8 @@ int Done(const StatusOr<AdminReply>& reply, const std::string& done) {
 int Upload(const AdminClient& client, const RegistryOptions& o) {
   auto file = ReadFileText(o.file);
   if (!file.ok()) return Fail(file.status().message());
-  std::string path = std::string(kBase) + "/models/" + Escape(o.model) + "/versions";
-  if (!o.description.empty()) path += "?description=" + Escape(o.description);
+  std::string path = std::string(kBase) + "/models/" + UrlEncode(o.model) + "/versions";
+  if (!o.description.empty()) path += "?description=" + UrlEncode(o.description);
   if (o.config_file.empty()) {
     return PrintVersions(client.Send("POST", path, *file, "application/octet-stream"));
   }
@@ -177,7 +162,8 @@ int RunRegistry(const CLI::App& registry, const RegistryOptions& o) {
   const std::string base = kBase;
   const std::string version = std::to_string(o.version);
   if (registry.got_subcommand("list")) {
-    const std::string filter = o.model.empty() ? "" : "?filter=" + Escape("name='" + o.model + "'");
+    const std::string filter =
+        o.model.empty() ? "" : "?filter=" + UrlEncode("name='" + o.model + "'");
     return PrintVersions(client->Send("GET", base + "/model-versions/search" + filter));
   }
   if (registry.got_subcommand("create")) {

@@ -21,9 +21,11 @@
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/registry/registry_http.h"
 #include "frontends/tls/tls_reloader.h"
+#include "jobs/job_manager.h"
 #include "main/request_pipeline.h"
 #include "main/route_setup.h"
 #include "observability/log.h"
+#include "storage/sqlite_job_store.h"
 #include "storage/sqlite_registry_store.h"
 #include "storage/sqlite_route_store.h"
 
@@ -214,6 +216,26 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "are dropped and counted")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  cmd.add_option("--jobs-db", o.jobs_db,
+                 "The batch jobs' SQLite database (default: <model-repository>/.inferd-jobs.db)");
+  cmd.add_option("--jobs-dir", o.jobs_dir,
+                 "Where batch jobs keep their inputs and results (default: "
+                 "<model-repository>/.inferd-jobs)");
+  cmd.add_option("--jobs-input-dir", o.jobs_input_dir,
+                 "A folder whose files jobs may name as their input (input_path); "
+                 "default: none may");
+  cmd.add_option("--jobs-concurrency", o.jobs_concurrency,
+                 "Batch job chunks running at once, server-wide (0: half the cores, at least 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd.add_option("--jobs-per-job", o.jobs_per_job,
+                 "Chunks of one job running at once (0: --jobs-concurrency)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd.add_option("--jobs-retention-hours", o.jobs_retention_hours,
+                 "How long a finished job and its files are kept")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd.add_option("--max-upload-bytes", o.max_upload_bytes,
                  "Largest model file a registry upload or copied source may have")
       ->capture_default_str()
@@ -383,6 +405,29 @@ int RunServe(const ServeOptions& o) {
   core.metrics().AddCollector(
       [&rollouts](MetricsRegistry& registry) { rollouts.CollectMetrics(registry); });
   const routes::RouteServices route_services{&route_control, &route_stats, &shadows, &rollouts};
+  const std::filesystem::path jobs_db =
+      !o.jobs_db.empty() ? std::filesystem::path(o.jobs_db)
+                         : std::filesystem::path(o.model_repository) / ".inferd-jobs.db";
+  jobs::JobManagerOptions jobs_options;
+  jobs_options.dir = !o.jobs_dir.empty()
+                         ? std::filesystem::path(o.jobs_dir)
+                         : std::filesystem::path(o.model_repository) / ".inferd-jobs";
+  jobs_options.input_dir = o.jobs_input_dir;
+  jobs_options.max_running_chunks =
+      o.jobs_concurrency > 0 ? o.jobs_concurrency : std::max(1, CoreCount() / 2);
+  jobs_options.max_job_chunks =
+      o.jobs_per_job > 0 ? o.jobs_per_job : jobs_options.max_running_chunks;
+  jobs_options.retention =
+      std::chrono::seconds(static_cast<int64_t>(o.jobs_retention_hours * 3600));
+  jobs_options.max_input_bytes = o.max_upload_bytes;
+  jobs::JobManager job_manager(
+      &core,
+      [jobs_db](bool create) -> StatusOr<std::unique_ptr<JobStore>> {
+        auto opened = SqliteJobStore::Open(jobs_db, create);
+        if (!opened.ok()) return opened.status();
+        return std::unique_ptr<JobStore>(std::move(opened).value());
+      },
+      jobs_options, &core.metrics());
 
   http::Router router;
   router.SetPipeline(request_pipeline.pipeline);
@@ -390,7 +435,7 @@ int RunServe(const ServeOptions& o) {
       o.default_model,     openapi::DefaultAssetsDir(),
       o.tf_tensor_content, std::make_shared<SharedMemoryRegions>(o.allow_client_shm),
       &grpc_gate,          request_pipeline.keys.get(),
-      &route_services};
+      &route_services,     &job_manager};
   AddAllHttpRoutes(&core, frontend_options, router);
   http::HttpServerOptions http_options;
   http_options.address = o.http_address;
@@ -446,6 +491,10 @@ int RunServe(const ServeOptions& o) {
     return 1;
   }
   rollouts.Start();
+  if (Status s = job_manager.Start(); !s.ok()) {
+    LogError("cannot start", {{"reason", s.message()}});
+    return 1;
+  }
   for (Status s : {http_server.Start(), grpc_server.Start(),
                    metrics_server ? metrics_server->Start() : Status::Ok()}) {
     if (!s.ok()) {
@@ -496,6 +545,7 @@ int RunServe(const ServeOptions& o) {
   http_server.Stop();
   if (metrics_server) metrics_server->Stop();
   rollouts.Stop();
+  job_manager.Stop();
   shadows.Stop();
   core.Shutdown();
   LogInfo("stopped", {{"drained", drained ? "true" : "false"}});

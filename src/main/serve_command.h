@@ -66,9 +66,15 @@ struct ServeOptions {
   int concurrency_limit = 0;
   std::string registry_db;  // empty: <repository>/.inferd-registry.db
   uint64_t max_upload_bytes = 1ull << 30;
-  std::string routes_db;    // empty: <repository>/.inferd-routes.db
-  std::string routes_file;  // routes and rollouts to start with (route_setup.h)
-  int shadow_queue = 256;   // mirrored requests waiting at once
+  std::string routes_db;       // empty: <repository>/.inferd-routes.db
+  std::string routes_file;     // routes and rollouts to start with (route_setup.h)
+  int shadow_queue = 256;      // mirrored requests waiting at once
+  std::string jobs_db;         // empty: <repository>/.inferd-jobs.db
+  std::string jobs_dir;        // empty: <repository>/.inferd-jobs
+  std::string jobs_input_dir;  // where job input paths may point; empty: nowhere
+  int jobs_concurrency = 0;    // chunks running at once; 0: half the cores (at least 1)
+  int jobs_per_job = 0;        // chunks of one job at once; 0: jobs_concurrency
+  double jobs_retention_hours = 168;
 };
 
 void AddServeFlags(CLI::App& cmd, ServeOptions& options);

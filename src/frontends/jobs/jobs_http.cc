@@ -1,0 +1,377 @@
+#include "frontends/jobs/jobs_http.h"
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "core/routing/route_keys_scope.h"
+#include "frontends/http/json_tensor_codec.h"
+#include "frontends/http/model_selection.h"
+#include "frontends/http/query_params.h"
+#include "frontends/http/tabular_output.h"
+#include "frontends/jobs/job_json.h"
+
+namespace inferd::jobsfe {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::JsonWriter;
+using http::Method;
+using http::Responder;
+
+// An input over the size limit is 413 here (the core's RESOURCE_EXHAUSTED
+// is 429 elsewhere: a full queue).
+HttpResponse Error(const Status& status) {
+  if (status.code() == StatusCode::kResourceExhausted)
+    return http::JsonError(413, status.message());
+  return http::StatusJsonError(status);
+}
+constexpr auto Json = &http::JsonAnswer;
+
+const http::ProtocolErrors kErrors{"jobs-http", &http::StatusJsonError,
+                                   &ModelManager::UnknownModel};
+
+std::string Query(const HttpRequest& req, std::string_view key) {
+  auto values = http::QueryParams(req.query, key);
+  return values.empty() ? std::string() : values.front();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Str(JsonWriter& w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  http::WriteJsonString(w, value);
+}
+
+void Seconds(JsonWriter& w, const char* key, int64_t ms) {
+  w.Key(key);
+  if (ms == 0) {
+    w.Null();
+  } else {
+    w.Double(static_cast<double>(ms) / 1000.0);
+  }
+}
+
+void WriteJob(JsonWriter& w, const JobRecord& job) {
+  w.StartObject();
+  Str(w, "id", job.id);
+  Str(w, "url", "/v1/jobs/" + job.id);
+  Str(w, "model", job.spec.model);
+  Str(w, "version", job.spec.version);
+  Str(w, "state", JobStateName(job.state));
+  Str(w, "input_format", JobFormatName(job.spec.input_format));
+  Str(w, "output_format", JobFormatName(job.spec.output_format));
+  Str(w, "key_field", job.spec.key_field);
+  w.Key("join_input");
+  w.Bool(job.spec.join_input);
+  w.Key("request_counts");
+  w.StartObject();
+  w.Key("total");
+  w.Int64(job.total);
+  w.Key("completed");
+  w.Int64(job.completed);
+  w.Key("failed");
+  w.Int64(job.failed);
+  w.EndObject();
+  const int64_t done = job.completed + job.failed;
+  const int64_t end = job.finished_ms != 0 ? job.finished_ms : NowMs();
+  const double elapsed = job.started_ms != 0 ? static_cast<double>(end - job.started_ms) / 1000 : 0;
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+  w.Key("rows_per_second");
+  w.Double(rate);
+  w.Key("eta_seconds");
+  if (!IsFinal(job.state) && rate > 0 && job.total > 0) {
+    w.Double(static_cast<double>(job.total - done) / rate);
+  } else {
+    w.Null();
+  }
+  Seconds(w, "created_at", job.created_ms);
+  Seconds(w, "started_at", job.started_ms);
+  Seconds(w, "finished_at", job.finished_ms);
+  w.Key("error");
+  if (job.error.empty()) {
+    w.Null();
+  } else {
+    http::WriteJsonString(w, job.error);
+  }
+  w.Key("errors");
+  w.StartArray();
+  for (const RowError& e : job.first_errors) {
+    w.StartObject();
+    w.Key("row");
+    w.Int64(e.row);
+    w.Key("status");
+    w.Int(e.status);
+    Str(w, "message", e.message);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (job.state == JobState::kCompleted || job.state == JobState::kCancelled) {
+    Str(w, "results_url", "/v1/jobs/" + job.id + "/results");
+  }
+  w.EndObject();
+}
+
+HttpResponse JobAnswer(unsigned status, const StatusOr<JobRecord>& job) {
+  if (!job.ok()) return Error(job.status());
+  HttpResponse r = Json(status, [&](JsonWriter& w) { WriteJob(w, *job); });
+  if (status == 202) r.headers.emplace_back("Location", "/v1/jobs/" + job->id);
+  return r;
+}
+
+std::string Owner() {
+  const RouteKeyValues* keys = CurrentRouteKeys();
+  auto identity = keys ? keys->Identity() : std::nullopt;
+  return identity.value_or("");
+}
+
+// POST /v1/jobs with the input as the body (the rest in the query).
+StatusOr<JobSubmission> SubmissionFromUpload(const HttpRequest& req, JobFormat format) {
+  JobSubmission s;
+  s.spec.model = Query(req, "model");
+  s.spec.version = Query(req, "version");
+  s.spec.key_field = Query(req, "key_field");
+  const std::string join = Query(req, "join_input");
+  s.spec.join_input = join == "true" || join == "1";
+  s.spec.input_format = format;
+  INFERD_ASSIGN_OR_RETURN(s.spec.output_format, FormatOption(Query(req, "output_format"),
+                                                             JobFormat::kJsonl, "output_format"));
+  if (req.body->empty()) return InvalidArgument("the uploaded input is empty");
+  s.rows = *req.body;
+  return s;
+}
+
+std::optional<JobFormat> UploadFormat(const HttpRequest& req) {
+  const std::string_view type = req.Header("content-type");
+  if (type.starts_with("text/csv")) return JobFormat::kCsv;
+  if (type.starts_with("application/x-ndjson") || type.starts_with("application/jsonl") ||
+      type.starts_with("application/x-jsonlines")) {
+    return JobFormat::kJsonl;
+  }
+  return std::nullopt;
+}
+
+std::string_view ModelFromBody(const HttpRequest& req) {
+  thread_local std::string model;
+  model.clear();
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view value;
+  if (!parser.parse(*req.body).get(root) && !root["model"].get(value)) model = value;
+  return model;
+}
+
+// The seeds' result for one line: the label of a classifier, else the
+// first output (null for a row that failed).
+void WriteSeedsResult(JsonWriter& w, simdjson::dom::element line, std::string_view label) {
+  simdjson::dom::object prediction;
+  if (line["prediction"].get(prediction)) {
+    w.Null();
+    return;
+  }
+  simdjson::dom::element value;
+  bool found = !label.empty() && !prediction[label].get(value);
+  if (!found) {
+    for (auto field : prediction) {
+      value = field.value;
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    w.Null();
+    return;
+  }
+  const std::string text = simdjson::minify(value);
+  w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+}
+
+}  // namespace
+
+void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
+                  http::Router& router) {
+  auto off = [jobs](Responder& respond) {
+    if (jobs != nullptr) return false;
+    respond(http::JsonError(404, "batch jobs are off"));
+    return true;
+  };
+  http::RouteInfo submit{pipeline::RouteKind::kInfer, &kErrors};
+  submit.target_reads_body = true;
+  submit.model_required = true;
+  submit.target = [core, default_model](const HttpRequest& req, std::string& model,
+                                        std::string& version) {
+    std::string given = UploadFormat(req) ? Query(req, "model") : std::string(ModelFromBody(req));
+    if (given.empty()) given = std::string(req.Header("x-model"));
+    auto name = http::SelectModel(*core, given, default_model, "");
+    if (name.ok()) model = *name;
+    version = UploadFormat(req) ? Query(req, "version") : std::string();
+  };
+  // A job's id names no model: these act on the jobs as a whole.
+  http::RouteInfo read{pipeline::RouteKind::kRead, &kErrors,
+                       [](const HttpRequest&, std::string&, std::string&) {}};
+  read.server_wide = true;
+  http::RouteInfo change = read;
+  change.kind = pipeline::RouteKind::kInfer;
+
+  router.Add(Method::kPost, "/v1/jobs", submit,
+             [core, jobs, off, default_model](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               const auto upload = UploadFormat(req);
+               auto submission =
+                   upload ? SubmissionFromUpload(req, *upload) : ParseJobSubmission(*req.body);
+               if (!submission.ok()) return respond(Error(submission.status()));
+               if (submission->spec.model.empty()) {
+                 auto name = http::SelectModel(*core, req.Header("x-model"), default_model,
+                                               "the \"model\" field");
+                 if (!name.ok()) return respond(Error(name.status()));
+                 submission->spec.model = *name;
+               }
+               submission->spec.owner = Owner();
+               respond(JobAnswer(202, jobs->Submit(std::move(submission).value())));
+             });
+  router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest&, Responder respond) {
+    if (off(respond)) return;
+    auto all = jobs->List();
+    if (!all.ok()) return respond(Error(all.status()));
+    respond(Json(200, [&](JsonWriter& w) {
+      w.StartObject();
+      w.Key("jobs");
+      w.StartArray();
+      for (const JobRecord& job : *all) WriteJob(w, job);
+      w.EndArray();
+      w.EndObject();
+    }));
+  });
+  router.Add(Method::kGet, "/v1/jobs/{job}", read,
+             [jobs, off](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               respond(JobAnswer(200, jobs->Get(req.Param("job"))));
+             });
+  router.Add(Method::kPost, "/v1/jobs/{job}/cancel", change,
+             [jobs, off](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               respond(JobAnswer(200, jobs->Cancel(req.Param("job"))));
+             });
+  router.Add(Method::kPost, "/v1/jobs/{job}/retry", change,
+             [jobs, off](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               respond(JobAnswer(202, jobs->Retry(req.Param("job"))));
+             });
+  router.Add(Method::kDelete, "/v1/jobs/{job}", change,
+             [jobs, off](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               Status s = jobs->Delete(req.Param("job"));
+               if (!s.ok()) return respond(Error(s));
+               respond(Json(200, [&](JsonWriter& w) {
+                 w.StartObject();
+                 Str(w, "id", req.Param("job"));
+                 w.Key("deleted");
+                 w.Bool(true);
+                 w.EndObject();
+               }));
+             });
+  router.Add(
+      Method::kGet, "/v1/jobs/{job}/results", read,
+      [jobs, off](HttpRequest& req, Responder respond) {
+        if (off(respond)) return;
+        auto path = jobs->ResultsFile(req.Param("job"));
+        if (!path.ok()) return respond(Error(path.status()));
+        std::ifstream in(*path, std::ios::binary);
+        if (!in) return respond(Error(Internal("cannot read the job's results")));
+        std::ostringstream text;
+        text << in.rdbuf();
+        const bool csv = path->extension() == ".csv";
+        respond(HttpResponse{200, csv ? "text/csv" : "application/x-ndjson", text.str(), {}});
+      });
+
+  // The seeds' shape: {"data": [[...], ...]} in, {"task_id"} out.
+  router.Add(Method::kPost, "/predict/batch", submit,
+             [core, jobs, off, default_model](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               auto root = http::ParseJson(*req.body);
+               simdjson::dom::array data;
+               if (!root.ok()) return respond(Error(root.status()));
+               if ((*root)["data"].get(data)) {
+                 return respond(Error(InvalidArgument("the body needs \"data\": a list of rows")));
+               }
+               if (data.size() == 0) return respond(Error(InvalidArgument("\"data\" is empty")));
+               // The body's model before X-Model: the order the pipeline
+               // authorized the call in (the route's target).
+               std::string given;
+               std::string_view from_body;
+               if (!(*root)["model"].get(from_body)) given = from_body;
+               if (given.empty()) given = std::string(req.Header("x-model"));
+               auto name = http::SelectModel(*core, given, default_model,
+                                             "the X-Model header or the \"model\" field");
+               if (!name.ok()) return respond(Error(name.status()));
+               JobSubmission s;
+               s.spec.model = *name;
+               s.spec.origin = "predict_batch";
+               s.spec.owner = Owner();
+               s.rows = RowsAsJsonl(data);
+               auto job = jobs->Submit(std::move(s));
+               if (!job.ok()) return respond(Error(job.status()));
+               respond(Json(200, [&](JsonWriter& w) {
+                 w.StartObject();
+                 Str(w, "task_id", job->id);
+                 w.EndObject();
+               }));
+             });
+  router.Add(Method::kGet, "/predict/batch/{task_id}", read,
+             [core, jobs, off](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               auto job = jobs->Get(req.Param("task_id"));
+               if (!job.ok()) return respond(Error(job.status()));
+               if (!IsFinal(job->state)) {
+                 return respond(Json(200, [](JsonWriter& w) {
+                   w.StartObject();
+                   Str(w, "status", "pending");
+                   w.EndObject();
+                 }));
+               }
+               if (job->state != JobState::kCompleted) {
+                 return respond(Json(200, [&](JsonWriter& w) {
+                   w.StartObject();
+                   Str(w, "status", JobStateName(job->state));
+                   Str(w, "error", job->error);
+                   w.EndObject();
+                 }));
+               }
+               auto path = jobs->ResultsFile(job->id);
+               std::ifstream in(path.ok() ? *path : std::filesystem::path(), std::ios::binary);
+               if (!path.ok() || !in) {
+                 return respond(Error(Internal("cannot read the job's results")));
+               }
+               std::string label;
+               if (auto model = core->GetModel(job->spec.model, job->spec.version); model.ok()) {
+                 const http::ClassifierSpec classifier = http::FindClassifier((*model)->signature);
+                 if (classifier.label) label = classifier.label->name;
+               }
+               respond(Json(200, [&](JsonWriter& w) {
+                 w.StartObject();
+                 Str(w, "status", "completed");
+                 w.Key("result");
+                 w.StartArray();
+                 simdjson::dom::parser parser;
+                 std::string line;
+                 while (std::getline(in, line)) {
+                   simdjson::dom::element e;
+                   if (parser.parse(line).get(e)) continue;
+                   WriteSeedsResult(w, e, label);
+                 }
+                 w.EndArray();
+                 w.Key("failed_rows");
+                 w.Int64(job->failed);
+                 w.EndObject();
+               }));
+             });
+}
+
+}  // namespace inferd::jobsfe

@@ -1,0 +1,42 @@
+// Runs one chunk of a batch job on the core: its rows (JSONL or CSV) become
+// inference requests of as many rows as the model batches, queued below every
+// online request (InferRequest::background), and each row gets one canonical
+// result line:
+//   {"row": 12, "key": "a7", "input": {...}, "prediction": {"label": 1, ...}}
+//   {"row": 13, "key": "a8", "error": {"status": 400, "message": "..."}}
+// ("key" with the job's key_field, "input" with join_input). A row that does
+// not parse or convert, or that the model refuses, fails alone: a request of
+// many rows that fails is run again row by row to find the ones at fault.
+//
+// Ownership: borrows the core, which must outlive every chunk in flight.
+// Thread-safety: thread-safe; `done` is called once per Run, on a core
+// thread or the caller's.
+#pragma once
+
+#include <functional>
+
+#include "core/jobs/job.h"
+#include "core/server_core.h"
+
+namespace inferd::jobs {
+
+// Rows per request for the model: its max batch size (capped at `cap`), all
+// rows at once for a model without a batch dim whose inputs' first dims are
+// dynamic, else 1.
+int64_t RowsPerRequest(const LoadedModel& model, int64_t cap);
+
+class ChunkRunner {
+ public:
+  // The chunk's results, or an error that leaves it unrecorded, to run again
+  // later (UNAVAILABLE: the model's queue was full, it was swapped or the
+  // server is stopping).
+  using Done = std::function<void(StatusOr<JobChunkResult>)>;
+
+  explicit ChunkRunner(ServerCore* core) : core_(core) {}
+  void Run(const JobSpec& spec, JobChunk chunk, Done done) const;
+
+ private:
+  ServerCore* core_;
+};
+
+}  // namespace inferd::jobs

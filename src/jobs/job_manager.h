@@ -1,0 +1,136 @@
+// Batch jobs on the core: the JobService the APIs call, and the thread that
+// moves jobs along. Submitted jobs are validated (their input cut into
+// chunks in the job store), their chunks claimed and run by ChunkRunner below
+// every online request, at most `max_running_chunks` at once server-wide and
+// `max_job_chunks` per job, and the finished chunks recorded in batches (each
+// chunk's results and its done mark in one transaction). A job with every
+// chunk done gets its results file and is completed. At start, jobs resume
+// where the store left them: validation again, chunks not done run again.
+//
+// Ownership: owns the store and the thread; borrows the core and the metrics
+// registry, which must outlive Stop(). Thread-safety: thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/jobs/job_service.h"
+#include "core/jobs/job_store.h"
+#include "core/server_core.h"
+#include "jobs/chunk_runner.h"
+#include "observability/metrics.h"
+
+namespace inferd::jobs {
+
+struct JobManagerOptions {
+  std::filesystem::path dir;        // uploads and results, a folder per job
+  std::filesystem::path input_dir;  // where input paths may point; empty: none may
+  int max_running_chunks = 1;       // server-wide
+  int max_job_chunks = 1;           // per job
+  int64_t max_chunk_rows = 1024;
+  uint64_t max_input_bytes = 1ull << 30;
+  std::chrono::seconds retention{7 * 24 * 3600};  // after a job is final
+  // How long a claim holds a chunk. This process's own claims live in memory
+  // and end with it; a store shared by replicas needs a lease they renew.
+  std::chrono::milliseconds lease{24 * 3600 * 1000};
+  int max_unavailable_retries = 120;              // a second apart; then the job fails
+  std::chrono::milliseconds commit_interval{50};  // finished chunks wait at most this long
+};
+
+class JobManager final : public JobService {
+ public:
+  // Opens the store; `create`: make the database when it does not exist
+  // (otherwise NOT_FOUND). It is opened at Start when it exists, else at the
+  // first submission, so a server that runs no job writes nothing.
+  using StoreOpener = std::function<StatusOr<std::unique_ptr<JobStore>>(bool create)>;
+  JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions options,
+             MetricsRegistry* metrics);
+  ~JobManager() override;
+  JobManager(const JobManager&) = delete;
+  JobManager& operator=(const JobManager&) = delete;
+
+  // Resumes the stored jobs and starts the thread.
+  Status Start();
+  // Stops claiming, waits for the chunks in flight (their requests are
+  // already in the models' queues; after `wait` it warns and waits on) and
+  // records them, and ends the thread. Jobs resume at the next Start.
+  void Stop(std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
+
+  StatusOr<JobRecord> Submit(JobSubmission submission) override;
+  StatusOr<JobRecord> Get(std::string_view id) override;
+  StatusOr<std::vector<JobRecord>> List() override;
+  StatusOr<JobRecord> Cancel(std::string_view id) override;
+  StatusOr<JobRecord> Retry(std::string_view id) override;
+  Status Delete(std::string_view id) override;
+  StatusOr<std::filesystem::path> ResultsFile(std::string_view id) override;
+
+ private:
+  struct Finished {
+    std::string job_id;
+    JobChunk chunk;  // kept to run again when the result is an error
+    StatusOr<JobChunkResult> result;
+    double seconds = 0;
+  };
+  void Loop();
+  void Validate(const std::string& id);
+  void Dispatch();
+  void CommitFinished();
+  void FinishJobs();
+  void Sweep();
+  void Finalize(JobRecord job, JobState final_state);  // under mu_
+  void Forget(const std::string& id);                  // under mu_
+  bool Idle(const std::string& id);                    // under mu_
+  void SetState(JobRecord& job, JobState state, std::string error = "");
+  std::filesystem::path JobDir(std::string_view id) const { return options_.dir / std::string(id); }
+  std::filesystem::path ResultsPath(const JobRecord& job) const;
+  std::filesystem::path InputPath(const JobRecord& job) const;
+  static int64_t NowMs();
+  bool HasStore();
+  void CountRows(const JobChunkResult& result);
+
+  ServerCore* core_;
+  const StoreOpener opener_;
+  std::mutex store_mu_;
+  std::unique_ptr<JobStore> store_;  // set once, then never changed
+  const JobManagerOptions options_;
+  MetricsRegistry* metrics_;
+  ChunkRunner runner_;
+
+  // mu_ serializes the jobs' state changes (the API calls and the loop);
+  // done_mu_ guards what the chunks' callbacks touch, on the models' threads,
+  // which must never wait for mu_ (held across database writes). Order:
+  // mu_, then done_mu_.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::atomic<bool> cancel_validation_{false};
+  std::deque<std::string> to_validate_;
+  std::string validating_;           // the job whose input is being read
+  std::vector<std::string> active_;  // validated and not final, oldest first
+  std::set<std::string> cancelling_;
+  std::map<std::string, std::vector<JobChunk>> again_;  // chunks to run again, per job
+  std::map<std::string, std::chrono::steady_clock::time_point> backoff_;
+  std::map<std::string, int> unavailable_;      // chunks back unrun in a row, per job
+  std::map<std::string, std::string> failing_;  // jobs to fail once their chunks are back
+  std::chrono::steady_clock::time_point next_sweep_{};
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::map<std::string, int> running_;  // chunks in flight per job
+  int running_total_ = 0;
+  std::vector<Finished> finished_;  // waiting to be recorded
+  std::thread thread_;
+};
+
+}  // namespace inferd::jobs

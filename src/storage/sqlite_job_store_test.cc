@@ -1,0 +1,425 @@
+#include "storage/sqlite_job_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+
+namespace inferd {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+class SqliteJobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("inferd_job_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  fs::path path() const { return dir_ / "jobs.db"; }
+  void Reopen() {
+    store_.reset();
+    auto store = SqliteJobStore::Open(path(), true);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(store).value();
+  }
+
+  static JobRecord Job(std::string id, int64_t created_ms = 1000) {
+    JobRecord job;
+    job.id = std::move(id);
+    job.spec.model = "logreg";
+    job.created_ms = created_ms;
+    return job;
+  }
+  static JobChunk Chunk(const std::string& job, int64_t index, int64_t rows = 2) {
+    JobChunk chunk;
+    chunk.job_id = job;
+    chunk.index = index;
+    chunk.first_row = index * rows;
+    chunk.rows = rows;
+    for (int64_t r = 0; r < rows; ++r) {
+      chunk.text += "{\"x\":" + std::to_string(chunk.first_row + r) + "}\n";
+    }
+    return chunk;
+  }
+  static JobChunkResult Result(const std::string& job, int64_t index, std::string lines,
+                               int64_t completed, std::vector<int64_t> failed_rows = {},
+                               std::vector<RowError> errors = {}) {
+    JobChunkResult result;
+    result.job_id = job;
+    result.index = index;
+    result.lines = std::move(lines);
+    result.completed = completed;
+    result.failed = static_cast<int64_t>(failed_rows.size());
+    result.failed_rows = std::move(failed_rows);
+    result.errors = std::move(errors);
+    return result;
+  }
+  // A job "j" of `chunks` chunks of 2 rows, validated.
+  void AddJob(int64_t chunks, const std::string& id = "j") {
+    ASSERT_TRUE(store_->CreateJob(Job(id)).ok());
+    std::vector<JobChunk> batch;
+    for (int64_t i = 0; i < chunks; ++i) batch.push_back(Chunk(id, i));
+    ASSERT_TRUE(store_->AddChunks(batch).ok());
+    ASSERT_TRUE(store_->MarkValidated(id, chunks * 2, chunks, 2).ok());
+  }
+  std::vector<int64_t> Claim(size_t max, milliseconds lease = milliseconds(60000),
+                             const std::string& id = "j") {
+    auto chunks = store_->ClaimChunks(id, max, lease);
+    EXPECT_TRUE(chunks.ok()) << chunks.status().message();
+    std::vector<int64_t> indexes;
+    if (chunks.ok()) {
+      for (const JobChunk& chunk : *chunks) indexes.push_back(chunk.index);
+    }
+    return indexes;
+  }
+  JobRecord Get(const std::string& id = "j") {
+    auto job = store_->GetJob(id);
+    EXPECT_TRUE(job.ok() && job->has_value());
+    return job.ok() && job->has_value() ? **job : JobRecord();
+  }
+  std::vector<std::string> Results(const std::string& id = "j") {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_
+                    ->ReadResults(id,
+                                  [&](std::string_view lines) {
+                                    out.emplace_back(lines);
+                                    return Status::Ok();
+                                  })
+                    .ok());
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<SqliteJobStore> store_;
+};
+
+TEST_F(SqliteJobStoreTest, OpeningWithoutCreateFindsNothing) {
+  auto store = SqliteJobStore::Open(dir_ / "none.db", false);
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(dir_ / "none.db"));
+}
+
+TEST_F(SqliteJobStoreTest, JobsRoundTripWithEveryField) {
+  JobRecord job = Job("job-1", 2000);
+  job.spec.version = "3";
+  job.spec.input_format = JobFormat::kCsv;
+  job.spec.output_format = JobFormat::kJsonl;
+  job.spec.key_field = "user_id";
+  job.spec.join_input = true;
+  job.spec.owner = "team-a";
+  job.spec.origin = "predict_batch";
+  job.first_errors = {{4, 400, "bad\trow\nwith \\ escapes\r"}, {9, 500, ""}};
+  ASSERT_TRUE(store_->CreateJob(job).ok());
+  EXPECT_EQ(Get("job-1"), job);
+  auto missing = store_->GetJob("nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+
+  JobRecord csv_out = Job("job-0", 1000);
+  csv_out.spec.output_format = JobFormat::kCsv;
+  ASSERT_TRUE(store_->CreateJob(csv_out).ok());
+  ASSERT_TRUE(store_->CreateJob(Job("job-2", 2000)).ok());
+  auto jobs = store_->ListJobs();
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 3u);
+  EXPECT_EQ((*jobs)[0], csv_out);  // oldest first, then by id
+  EXPECT_EQ((*jobs)[1], job);
+  EXPECT_EQ((*jobs)[2].id, "job-2");
+
+  JobRecord update = job;
+  update.state = JobState::kFailed;
+  update.error = "model gone";
+  update.started_ms = 2500;
+  update.finished_ms = 3000;
+  update.completed = 77;  // counts and first errors are not the caller's to write
+  update.failed = 5;
+  update.total = 99;
+  update.first_errors.clear();
+  ASSERT_TRUE(store_->UpdateJob(update).ok());
+  JobRecord want = job;
+  want.state = JobState::kFailed;
+  want.error = "model gone";
+  want.started_ms = 2500;
+  want.finished_ms = 3000;
+  EXPECT_EQ(Get("job-1"), want);
+  EXPECT_EQ(store_->UpdateJob(Job("nope")).code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteJobStoreTest, ADuplicateIdIsAlreadyExists) {
+  ASSERT_TRUE(store_->CreateJob(Job("j", 1)).ok());
+  EXPECT_EQ(store_->CreateJob(Job("j", 2)).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Get().created_ms, 1);
+}
+
+TEST_F(SqliteJobStoreTest, ChunksAreAddedAndTheJobValidated) {
+  ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
+  ASSERT_TRUE(store_->AddChunks({Chunk("j", 0), Chunk("j", 1)}).ok());
+  JobChunk last = Chunk("j", 2, 1);
+  last.first_row = 4;
+  last.text = "{\"x\":4}\n";
+  ASSERT_TRUE(store_->AddChunks({last}).ok());
+  EXPECT_EQ(Get().state, JobState::kValidating);
+  ASSERT_TRUE(store_->MarkValidated("j", 5, 3, 2).ok());
+  JobRecord job = Get();
+  EXPECT_EQ(job.state, JobState::kQueued);
+  EXPECT_EQ(job.total, 5);
+  EXPECT_EQ(job.chunks, 3);
+  EXPECT_EQ(job.chunk_rows, 2);
+  EXPECT_EQ(*store_->PendingChunks("j"), 3);
+  auto chunks = store_->ClaimChunks("j", 10, milliseconds(60000));
+  ASSERT_TRUE(chunks.ok());
+  ASSERT_EQ(chunks->size(), 3u);
+  EXPECT_EQ((*chunks)[2].first_row, 4);
+  EXPECT_EQ((*chunks)[2].rows, 1);
+  EXPECT_EQ((*chunks)[2].text, "{\"x\":4}\n");
+  EXPECT_TRUE((*chunks)[2].only_rows.empty());
+  EXPECT_TRUE((*chunks)[2].previous_results.empty());
+
+  // A batch is one transaction; a chunk added again (a validation cut
+  // short by a crash runs again) replaces the first.
+  ASSERT_TRUE(store_->AddChunks({Chunk("j", 3), Chunk("j", 0)}).ok());
+  EXPECT_EQ(*store_->PendingChunks("j"), 4);
+  EXPECT_EQ(store_->AddChunks({Chunk("nope", 0)}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->MarkValidated("nope", 1, 1, 1).code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteJobStoreTest, ACsvChunkKeepsItsHeader) {
+  JobRecord job = Job("j");
+  job.spec.input_format = JobFormat::kCsv;
+  ASSERT_TRUE(store_->CreateJob(job).ok());
+  JobChunk chunk;
+  chunk.job_id = "j";
+  chunk.index = 0;
+  chunk.rows = 2;
+  chunk.header = "id,\"text, quoted\"";
+  chunk.text = "1,\"a\nb\"\r\n2,c\r\n";
+  ASSERT_TRUE(store_->AddChunks({chunk}).ok());
+  Reopen();
+  auto chunks = store_->ClaimChunks("j", 1, milliseconds(60000));
+  ASSERT_TRUE(chunks.ok());
+  ASSERT_EQ(chunks->size(), 1u);
+  EXPECT_EQ((*chunks)[0].header, chunk.header);
+  EXPECT_EQ((*chunks)[0].text, chunk.text);
+  EXPECT_EQ((*chunks)[0].rows, 2);
+}
+
+TEST_F(SqliteJobStoreTest, ClaimsAreDisjointAndComeBackWhenReleasedOrExpired) {
+  AddJob(5);
+  AddJob(2, "other");
+  EXPECT_EQ(Claim(2), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(Claim(2), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(Claim(0), std::vector<int64_t>{});
+  EXPECT_EQ(Claim(2, milliseconds(1)), std::vector<int64_t>{4});
+  std::this_thread::sleep_for(milliseconds(5));
+  EXPECT_EQ(Claim(2), std::vector<int64_t>{4});  // its claim ran out
+  EXPECT_EQ(Claim(2), std::vector<int64_t>{});
+
+  EXPECT_EQ(Claim(5, milliseconds(60000), "other"), (std::vector<int64_t>{0, 1}));
+  store_->ReleaseClaims("j");
+  EXPECT_EQ(Claim(10), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(Claim(5, milliseconds(60000), "other"), std::vector<int64_t>{});  // not released
+  EXPECT_EQ(*store_->PendingChunks("j"), 5);  // claimed chunks are pending
+  auto none = store_->ClaimChunks("nope", 5, milliseconds(100));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(SqliteJobStoreTest, ClaimsStepPastManyClaimedChunks) {
+  AddJob(300);
+  std::set<int64_t> seen;
+  for (int round = 0; round < 3; ++round) {
+    std::vector<int64_t> got = Claim(100);
+    ASSERT_EQ(got.size(), 100u);
+    EXPECT_EQ(got.front(), round * 100);
+    seen.insert(got.begin(), got.end());
+  }
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_TRUE(Claim(100).empty());
+}
+
+TEST_F(SqliteJobStoreTest, DoneChunksAreNeverClaimed) {
+  AddJob(3);
+  EXPECT_EQ(Claim(2), (std::vector<int64_t>{0, 1}));
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 2)}).ok());
+  store_->ReleaseClaims("j");
+  EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 2}));
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 0, "a\n", 2), Result("j", 2, "c\n", 2)}).ok());
+  store_->ReleaseClaims("j");
+  EXPECT_TRUE(Claim(5).empty());
+  EXPECT_EQ(*store_->PendingChunks("j"), 0);
+}
+
+TEST_F(SqliteJobStoreTest, CompletedChunksCountRowsAndKeepTheFirstErrors) {
+  AddJob(3);
+  ASSERT_EQ(Claim(3).size(), 3u);
+  std::vector<RowError> later;
+  for (int64_t row : {5, 4}) later.push_back({row, 400, "bad row " + std::to_string(row)});
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 2, "x\nx\n", 0, {0, 1}, later)}).ok());
+  JobRecord job = Get();
+  EXPECT_EQ(job.completed, 0);
+  EXPECT_EQ(job.failed, 2);
+  ASSERT_EQ(job.first_errors.size(), 2u);
+  EXPECT_EQ(job.first_errors[0].row, 4);  // sorted by row
+  EXPECT_EQ(job.first_errors[1].row, 5);
+
+  // Twelve more errors (made up beyond the chunk's rows, to fill the list),
+  // one a row already listed: the first ten by row are kept, once each.
+  std::vector<RowError> many;
+  for (int64_t row : {30, 1, 12, 20, 5, 11, 15, 14, 13, 16, 17, 40}) {
+    many.push_back({row, 500, "failed " + std::to_string(row)});
+  }
+  ASSERT_TRUE(
+      store_->CompleteChunks({Result("j", 0, "a\na\n", 1, {1}, many), Result("j", 1, "b\nb\n", 2)})
+          .ok());
+  job = Get();
+  EXPECT_EQ(job.completed, 3);
+  EXPECT_EQ(job.failed, 3);
+  std::vector<int64_t> rows;
+  for (const RowError& e : job.first_errors) rows.push_back(e.row);
+  EXPECT_EQ(rows, (std::vector<int64_t>{1, 4, 5, 11, 12, 13, 14, 15, 16, 17}));
+  EXPECT_EQ(job.first_errors[2].message, "bad row 5");  // the one recorded first
+  EXPECT_EQ(job.first_errors[2].status, 400);
+}
+
+TEST_F(SqliteJobStoreTest, CompletingAChunkTwiceKeepsTheFirstResults) {
+  AddJob(2);
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 0, "first\n", 1, {1}, {{1, 400, "x"}})}).ok());
+  ASSERT_TRUE(store_
+                  ->CompleteChunks({Result("j", 0, "second\n", 2, {}, {{0, 500, "y"}}),
+                                    Result("j", 1, "other\n", 2)})
+                  .ok());
+  JobRecord job = Get();
+  EXPECT_EQ(job.completed, 3);
+  EXPECT_EQ(job.failed, 1);
+  ASSERT_EQ(job.first_errors.size(), 1u);
+  EXPECT_EQ(job.first_errors[0].row, 1);
+  EXPECT_EQ(Results(), (std::vector<std::string>{"first\n", "other\n"}));
+  // Results for an unknown chunk or job are dropped.
+  EXPECT_TRUE(store_->CompleteChunks({Result("j", 7, "z\n", 2), Result("nope", 0, "z\n", 2)}).ok());
+  EXPECT_EQ(Get().completed, 3);
+}
+
+TEST_F(SqliteJobStoreTest, ReopeningKeepsEverythingAndNoClaims) {
+  AddJob(3);
+  ASSERT_EQ(Claim(3).size(), 3u);
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 1, {0}, {{2, 400, "no"}})}).ok());
+  JobRecord job = Get();
+  job.state = JobState::kInProgress;
+  job.started_ms = 1234;
+  ASSERT_TRUE(store_->UpdateJob(job).ok());
+  job = Get();
+  Reopen();
+  EXPECT_EQ(Get(), job);
+  EXPECT_EQ(*store_->PendingChunks("j"), 2);
+  EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(Results(), std::vector<std::string>{"b\n"});
+}
+
+TEST_F(SqliteJobStoreTest, RequeuedFailedRowsRunAgainAlone) {
+  AddJob(3);
+  ASSERT_TRUE(store_
+                  ->CompleteChunks(
+                      {Result("j", 0, "ok0\nbad1\n", 1, {1}, {{1, 500, "x"}}),
+                       Result("j", 1, "ok2\nok3\n", 2),
+                       Result("j", 2, "bad4\nbad5\n", 0, {0, 1}, {{4, 500, "y"}, {5, 500, "z"}})})
+                  .ok());
+  JobRecord job = Get();
+  EXPECT_EQ(job.completed, 3);
+  EXPECT_EQ(job.failed, 3);
+
+  auto requeued = store_->RequeueFailedRows("j");
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_EQ(*requeued, 3);
+  job = Get();
+  EXPECT_EQ(job.completed, 3);  // the requeued chunks' good rows still count
+  EXPECT_EQ(job.failed, 0);
+  EXPECT_TRUE(job.first_errors.empty());
+  EXPECT_EQ(*store_->PendingChunks("j"), 2);
+  // Requeued chunks keep their lines in the results until they are done
+  // again (a retry cancelled midway loses no row).
+  EXPECT_EQ(Results(), (std::vector<std::string>{"ok0\nbad1\n", "ok2\nok3\n", "bad4\nbad5\n"}));
+
+  auto chunks = store_->ClaimChunks("j", 5, milliseconds(60000));
+  ASSERT_TRUE(chunks.ok());
+  ASSERT_EQ(chunks->size(), 2u);
+  EXPECT_EQ((*chunks)[0].index, 0);
+  EXPECT_EQ((*chunks)[0].only_rows, std::vector<int64_t>{1});
+  EXPECT_EQ((*chunks)[0].previous_results, "ok0\nbad1\n");
+  EXPECT_EQ((*chunks)[0].text, "{\"x\":0}\n{\"x\":1}\n");
+  EXPECT_EQ((*chunks)[1].index, 2);
+  EXPECT_EQ((*chunks)[1].only_rows, (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ((*chunks)[1].previous_results, "bad4\nbad5\n");
+
+  // The retry fixes row 1 and row 4; row 5 fails again.
+  ASSERT_TRUE(store_
+                  ->CompleteChunks({Result("j", 0, "ok0\nok1\n", 2),
+                                    Result("j", 2, "ok4\nbad5\n", 1, {1}, {{5, 500, "z2"}})})
+                  .ok());
+  job = Get();
+  EXPECT_EQ(job.completed, 5);
+  EXPECT_EQ(job.failed, 1);
+  ASSERT_EQ(job.first_errors.size(), 1u);
+  EXPECT_EQ(job.first_errors[0].message, "z2");
+  EXPECT_EQ(Results(), (std::vector<std::string>{"ok0\nok1\n", "ok2\nok3\n", "ok4\nbad5\n"}));
+
+  EXPECT_EQ(*store_->RequeueFailedRows("j"), 1);
+  auto again = store_->ClaimChunks("j", 5, milliseconds(60000));
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].only_rows, std::vector<int64_t>{1});
+  EXPECT_EQ(store_->RequeueFailedRows("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteJobStoreTest, ResultsComeInChunkOrderWithoutTheUndoneChunks) {
+  AddJob(4);
+  ASSERT_TRUE(store_
+                  ->CompleteChunks({Result("j", 3, "d\n", 2), Result("j", 0, "a\n", 2),
+                                    Result("j", 2, "c\n", 2)})
+                  .ok());
+  EXPECT_EQ(Results(), (std::vector<std::string>{"a\n", "c\n", "d\n"}));
+  int calls = 0;
+  Status stopped = store_->ReadResults("j", [&](std::string_view) {
+    ++calls;
+    return Unavailable("disk gone");
+  });
+  EXPECT_EQ(stopped.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(stopped.message(), "disk gone");
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(Results("nope").empty());
+}
+
+TEST_F(SqliteJobStoreTest, DeletingAJobRemovesItsChunksAndClaims) {
+  AddJob(3);
+  AddJob(1, "other");
+  ASSERT_EQ(Claim(2).size(), 2u);
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 0, "a\n", 2)}).ok());
+  ASSERT_TRUE(store_->DeleteJob("j").ok());
+  auto gone = store_->GetJob("j");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(*store_->PendingChunks("j"), 0);
+  EXPECT_TRUE(Results().empty());
+  EXPECT_TRUE(store_->DeleteJob("j").ok());  // absent: OK
+
+  // A new job under the id starts with no chunks and no claims.
+  ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
+  EXPECT_EQ(*store_->PendingChunks("j"), 0);
+  ASSERT_TRUE(store_->AddChunks({Chunk("j", 0), Chunk("j", 1)}).ok());
+  EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(*store_->PendingChunks("other"), 1);
+  EXPECT_EQ(store_->ListJobs()->size(), 2u);
+}
+
+}  // namespace
+}  // namespace inferd
