@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/scheduler/thread_pool.h"
 #include "frontends/http/csv_parser.h"
 #include "frontends/http/http_types.h"
 #include "frontends/http/json_tensor_codec.h"
@@ -180,6 +181,7 @@ struct ChunkWork {
   std::vector<RowResult> results;       // per row of the chunk
   std::vector<bool> to_run;
   ChunkRunner::Done done;
+  ThreadPool* pool = nullptr;  // the jobs' own threads; null: the caller's
   std::mutex mu;
   int pending = 0;
   Status unavailable;
@@ -353,6 +355,12 @@ void Answered(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vec
   if (finished) Finish(work);
 }
 
+// Work on an answer happens on the jobs' threads: the model's instance
+// thread that answers goes back to online requests at once.
+void OnJobThread(const ChunkWork& work, std::function<void()> task) {
+  if (work.pool == nullptr || !work.pool->Submit(task)) task();
+}
+
 void Submit(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vector<size_t> rows,
             std::vector<Tensor> inputs) {
   InferRequest request;
@@ -363,7 +371,10 @@ void Submit(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vecto
   request.protocol = "job";
   core->Infer(std::move(request),
               [core, work, rows = std::move(rows)](StatusOr<InferResponse> answer) mutable {
-                Answered(core, work, std::move(rows), std::move(answer));
+                auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answer));
+                OnJobThread(*work, [core, work, rows = std::move(rows), shared]() mutable {
+                  Answered(core, work, std::move(rows), std::move(*shared));
+                });
               });
 }
 
@@ -412,25 +423,29 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
   request.run_alone = true;
   request.protocol = "job";
   core->Infer(std::move(request), [core, work, rows, next,
-                                   position](StatusOr<InferResponse> answer) mutable {
-    {
-      std::lock_guard lock(work->mu);
-      if (answer.ok()) {
-        auto predictions = Predictions(*answer, 1);
-        if (predictions.ok()) {
-          work->results[position].done = true;
-          work->results[position].prediction = std::move((*predictions)[0]);
+                                   position](StatusOr<InferResponse> answered) mutable {
+    auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answered));
+    OnJobThread(*work, [core, work, rows, next, position, shared]() mutable {
+      StatusOr<InferResponse>& answer = *shared;
+      {
+        std::lock_guard lock(work->mu);
+        if (answer.ok()) {
+          auto predictions = Predictions(*answer, 1);
+          if (predictions.ok()) {
+            work->results[position].done = true;
+            work->results[position].prediction = std::move((*predictions)[0]);
+          } else {
+            Fail(work->results[position], 500, predictions.status().message());
+          }
+        } else if (answer.status().code() == StatusCode::kUnavailable) {
+          work->unavailable = answer.status();
         } else {
-          Fail(work->results[position], 500, predictions.status().message());
+          Fail(work->results[position], static_cast<int>(http::HttpStatusFor(answer.status())),
+               answer.status().message());
         }
-      } else if (answer.status().code() == StatusCode::kUnavailable) {
-        work->unavailable = answer.status();
-      } else {
-        Fail(work->results[position], static_cast<int>(http::HttpStatusFor(answer.status())),
-             answer.status().message());
       }
-    }
-    RunAlone(core, work, std::move(rows), next + 1);
+      RunAlone(core, work, std::move(rows), next + 1);
+    });
   });
 }
 
@@ -450,6 +465,7 @@ void ChunkRunner::Run(const JobSpec& spec, JobChunk chunk, Done done) const {
   work->spec = spec;
   work->chunk = std::move(chunk);
   work->done = std::move(done);
+  work->pool = pool_;
   SplitRows(spec.input_format, work->chunk.text, true, work->texts);
   const size_t n = work->texts.size();
   work->results.resize(n);

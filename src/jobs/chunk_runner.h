@@ -9,13 +9,14 @@
 // many rows that fails is run again row by row to find the ones at fault.
 //
 // Ownership: borrows the core, which must outlive every chunk in flight.
-// Thread-safety: thread-safe; `done` is called once per Run, on a core
-// thread or the caller's.
+// Thread-safety: thread-safe; `done` is called once per Run, on a thread of
+// the pool (or a core thread without one) or the caller's.
 #pragma once
 
 #include <functional>
 
 #include "core/jobs/job.h"
+#include "core/scheduler/thread_pool.h"
 #include "core/server_core.h"
 
 namespace inferd::jobs {
@@ -32,11 +33,15 @@ class ChunkRunner {
   // server is stopping).
   using Done = std::function<void(StatusOr<JobChunkResult>)>;
 
-  explicit ChunkRunner(ServerCore* core) : core_(core) {}
+  // `pool`: where the answers' rows are parsed and written (the jobs' own
+  // threads, so the models' instance threads go back to online requests);
+  // null: on the thread that answers.
+  ChunkRunner(ServerCore* core, ThreadPool* pool) : core_(core), pool_(pool) {}
   void Run(const JobSpec& spec, JobChunk chunk, Done done) const;
 
  private:
   ServerCore* core_;
+  ThreadPool* pool_;
 };
 
 }  // namespace inferd::jobs

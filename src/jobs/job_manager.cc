@@ -47,7 +47,8 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
       opener_(std::move(opener)),
       options_(std::move(options)),
       metrics_(metrics),
-      runner_(core) {
+      workers_(std::max(1, options_.max_running_chunks)),
+      runner_(core, &workers_) {
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     registry.ClearGauges("inferd_jobs");
     auto jobs = List();

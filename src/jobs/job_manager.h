@@ -105,6 +105,7 @@ class JobManager final : public JobService {
   std::unique_ptr<JobStore> store_;  // set once, then never changed
   const JobManagerOptions options_;
   MetricsRegistry* metrics_;
+  ThreadPool workers_;  // parses and writes the answers' rows
   ChunkRunner runner_;
 
   // mu_ serializes the jobs' state changes (the API calls and the loop);
