@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -164,6 +165,12 @@ class ParsedRows {
   std::vector<std::string> keys_;
 };
 
+// An answer that says nothing of the rows: the model could not take them
+// now, or the job was cancelled. The chunk is not recorded.
+bool Unrecorded(const Status& status) {
+  return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kCancelled;
+}
+
 struct RowResult {
   bool done = false;
   bool failed = false;
@@ -181,7 +188,8 @@ struct ChunkWork {
   std::vector<RowResult> results;       // per row of the chunk
   std::vector<bool> to_run;
   ChunkRunner::Done done;
-  ThreadPool* pool = nullptr;  // the jobs' own threads; null: the caller's
+  ThreadPool* pool = nullptr;                    // the jobs' own threads; null: the caller's
+  std::shared_ptr<std::atomic<bool>> cancelled;  // the job's: queued requests are dropped
   std::mutex mu;
   int pending = 0;
   Status unavailable;
@@ -336,7 +344,7 @@ void Answered(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vec
           Fail(r, 500, predictions.status().message());
         }
       }
-    } else if (answer.status().code() == StatusCode::kUnavailable) {
+    } else if (Unrecorded(answer.status())) {
       work->unavailable = answer.status();
     } else if (rows.size() > 1) {
       // Which row is at fault: each runs alone (RunAlone's chain counts as one).
@@ -347,7 +355,7 @@ void Answered(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vec
     }
     finished = --work->pending == 0;
   }
-  if (!answer.ok() && answer.status().code() != StatusCode::kUnavailable && rows.size() > 1) {
+  if (!answer.ok() && !Unrecorded(answer.status()) && rows.size() > 1) {
     // One after another: queued together, the rows would be batched together
     // again and fail together.
     return RunAlone(core, work, std::make_shared<std::vector<size_t>>(std::move(rows)), 0);
@@ -369,6 +377,7 @@ void Submit(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vecto
   request.inputs = std::move(inputs);
   request.background = true;
   request.protocol = "job";
+  request.cancelled = work->cancelled;
   core->Infer(std::move(request),
               [core, work, rows = std::move(rows)](StatusOr<InferResponse> answer) mutable {
                 auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answer));
@@ -422,6 +431,7 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
   request.background = true;
   request.run_alone = true;
   request.protocol = "job";
+  request.cancelled = work->cancelled;
   core->Infer(std::move(request), [core, work, rows, next,
                                    position](StatusOr<InferResponse> answered) mutable {
     auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answered));
@@ -437,7 +447,7 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
           } else {
             Fail(work->results[position], 500, predictions.status().message());
           }
-        } else if (answer.status().code() == StatusCode::kUnavailable) {
+        } else if (Unrecorded(answer.status())) {
           work->unavailable = answer.status();
         } else {
           Fail(work->results[position], static_cast<int>(http::HttpStatusFor(answer.status())),
@@ -460,12 +470,14 @@ int64_t RowsPerRequest(const LoadedModel& model, int64_t cap) {
   return cap;
 }
 
-void ChunkRunner::Run(const JobSpec& spec, JobChunk chunk, Done done) const {
+void ChunkRunner::Run(const JobSpec& spec, JobChunk chunk,
+                      std::shared_ptr<std::atomic<bool>> cancelled, Done done) const {
   auto work = std::make_shared<ChunkWork>();
   work->spec = spec;
   work->chunk = std::move(chunk);
   work->done = std::move(done);
   work->pool = pool_;
+  work->cancelled = std::move(cancelled);
   SplitRows(spec.input_format, work->chunk.text, true, work->texts);
   const size_t n = work->texts.size();
   work->results.resize(n);

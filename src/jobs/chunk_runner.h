@@ -13,7 +13,9 @@
 // the pool (or a core thread without one) or the caller's.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 #include "core/jobs/job.h"
 #include "core/scheduler/thread_pool.h"
@@ -28,16 +30,20 @@ int64_t RowsPerRequest(const LoadedModel& model, int64_t cap);
 
 class ChunkRunner {
  public:
-  // The chunk's results, or an error that leaves it unrecorded, to run again
-  // later (UNAVAILABLE: the model's queue was full, it was swapped or the
-  // server is stopping).
+  // The chunk's results, or an error that leaves it unrecorded: UNAVAILABLE
+  // (the model's queue was full, it was swapped or the server is stopping:
+  // run it again later), CANCELLED (the job was), NOT_FOUND (the model is
+  // gone).
   using Done = std::function<void(StatusOr<JobChunkResult>)>;
 
   // `pool`: where the answers' rows are parsed and written (the jobs' own
   // threads, so the models' instance threads go back to online requests);
   // null: on the thread that answers.
   ChunkRunner(ServerCore* core, ThreadPool* pool) : core_(core), pool_(pool) {}
-  void Run(const JobSpec& spec, JobChunk chunk, Done done) const;
+  // `cancelled`, once set, drops the chunk's requests still queued (they
+  // answer CANCELLED and the chunk is not recorded).
+  void Run(const JobSpec& spec, JobChunk chunk, std::shared_ptr<std::atomic<bool>> cancelled,
+           Done done) const;
 
  private:
   ServerCore* core_;

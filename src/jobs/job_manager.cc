@@ -267,6 +267,9 @@ StatusOr<JobRecord> JobManager::Cancel(std::string_view id) {
   if (job.state != JobState::kCancelling) SetState(job, JobState::kCancelling);
   cancelling_.insert(job.id);
   if (job.id == validating_) cancel_validation_ = true;  // stop reading its input
+  if (auto flag = cancel_flags_.find(job.id); flag != cancel_flags_.end()) {
+    flag->second->store(true);  // its requests still queued are dropped
+  }
   again_.erase(job.id);  // chunks waiting to run again: they never will
   backoff_.erase(job.id);
   if (std::find(active_.begin(), active_.end(), job.id) == active_.end()) {
@@ -389,7 +392,12 @@ void JobManager::Validate(const std::string& id) {
 }
 
 void JobManager::Dispatch() {
-  std::vector<std::pair<JobSpec, JobChunk>> start;
+  struct Start {
+    JobSpec spec;
+    JobChunk chunk;
+    std::shared_ptr<std::atomic<bool>> cancelled;
+  };
+  std::vector<Start> start;
   {
     std::lock_guard lock(mu_);
     const auto now = Clock::now();
@@ -427,15 +435,17 @@ void JobManager::Dispatch() {
           ++running_[id];
           ++running_total_;
         }
-        start.emplace_back(job->spec, std::move(chunk));
+        auto& flag = cancel_flags_[id];
+        if (!flag) flag = std::make_shared<std::atomic<bool>>(false);
+        start.push_back({job->spec, std::move(chunk), flag});
       }
     }
   }
-  for (auto& [spec, chunk] : start) {
+  for (Start& s : start) {
     const auto started = Clock::now();
-    JobChunk kept = chunk;  // to run again if it cannot be recorded now
+    JobChunk kept = s.chunk;  // to run again if it cannot be recorded now
     runner_.Run(
-        spec, std::move(chunk),
+        s.spec, std::move(s.chunk), std::move(s.cancelled),
         [this, started, kept = std::move(kept)](StatusOr<JobChunkResult> result) mutable {
           // On a model's thread: only done_mu_, never mu_.
           {
@@ -483,12 +493,12 @@ void JobManager::CommitFinished() {
       continue;
     }
     const Status& why = f.result.status();
+    if (cancelling_.count(f.job_id) > 0) continue;  // stopped on purpose
     if (why.code() != StatusCode::kUnavailable) {
       // Not the rows' fault and not passing (the model is gone): the job fails.
       failing_.emplace(f.job_id, why.message());
       continue;
     }
-    if (cancelling_.count(f.job_id) > 0) continue;  // it will not run again
     if (++unavailable_[f.job_id] > options_.max_unavailable_retries) {
       failing_.emplace(f.job_id, "the model stayed unavailable: " + why.message());
       continue;
@@ -525,6 +535,7 @@ void JobManager::Forget(const std::string& id) {
   backoff_.erase(id);
   unavailable_.erase(id);
   failing_.erase(id);
+  cancel_flags_.erase(id);
   {
     std::lock_guard done(done_mu_);
     running_.erase(id);

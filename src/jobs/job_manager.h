@@ -124,6 +124,8 @@ class JobManager final : public JobService {
   std::map<std::string, std::chrono::steady_clock::time_point> backoff_;
   std::map<std::string, int> unavailable_;      // chunks back unrun in a row, per job
   std::map<std::string, std::string> failing_;  // jobs to fail once their chunks are back
+  // Set on cancel: the job's requests still queued in the models are dropped.
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>> cancel_flags_;
   std::chrono::steady_clock::time_point next_sweep_{};
 
   std::mutex done_mu_;
