@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +63,8 @@ WORKLOADS = {
     "W1route": "W1 (KServe JSON) to the model, and to a route (A/B split) over it",
     "W1shadow": "W1 through a route at a constant rate: no shadow, a mirrored copy, a late "
                 "shadow, a slow shadow",
+    "W5job": "a batch job of W1's rows (JSONL under the input folder), and W1 online while "
+             "it runs",
 }
 PARTS = [*WORKLOADS, "idle"]
 ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
@@ -135,8 +138,9 @@ class Bench:
         self.samples: dict = {}
 
     # ------------------------------------------------------------ servers
-    def inferd(self, repo: Path | None = None) -> servers.Server:
-        return servers.inferd(self.args.inferd, repo or self.repo, self.logs, self.args.server_cpus)
+    def inferd(self, repo: Path | None = None, extra: tuple = ()) -> servers.Server:
+        return servers.inferd(self.args.inferd, repo or self.repo, self.logs, self.args.server_cpus,
+                              extra=extra)
 
     def p1(self, model: str, workers: int) -> servers.Server:
         return servers.p1_sklearn(self.venv, self.sk_dir / f"{model}.joblib", workers, self.logs,
@@ -508,6 +512,80 @@ def w1_shadow(b: Bench, bodies: dict) -> None:
         f"dropped by the full shadow queue)")
 
 
+JOB_ROWS = 1_000_000  # the issue's job size; --quick runs 20,000
+JOB_RATE = 1000  # W1 req/s online while the job runs
+
+
+def write_job_input(path: Path, rows: int) -> None:
+    """W1's rows (logreg's 30 features) as JSONL, deterministic; written once."""
+    rng = np.random.default_rng(11)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w") as f:
+        for start in range(0, rows, 10_000):
+            block = rng.random((min(10_000, rows - start), 30))
+            f.write("".join("[" + ",".join(f"{v:.4f}" for v in row) + "]\n" for row in block))
+    tmp.replace(path)
+
+
+def w5_job(b: Bench, bodies: dict) -> None:
+    """A batch job of JOB_ROWS rows for logreg, read from a file under the input
+    folder: its rows/s (created to finished, and started to finished) against
+    in-process ONNX Runtime at its best batch size; and W1's KServe JSON at a
+    constant JOB_RATE req/s without a job, and again while the job runs."""
+    rows = 20_000 if b.quick else JOB_ROWS
+    inputs = b.out / "jobs-input"
+    inputs.mkdir(parents=True, exist_ok=True)
+    data = inputs / f"logreg_{rows}.jsonl"
+    if not data.exists():
+        write_job_input(data, rows)
+    state = b.out / "jobs-state"
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    body = bodies["paths"]["w1_kserve.json"]
+    infer = "/v2/models/logreg/infer"
+    extra = ("--jobs-input-dir", str(inputs), "--jobs-dir", str(state / "files"), "--jobs-db",
+             str(state / "jobs.db"))
+    with b.inferd(extra=extra) as inferd:
+        b.constant_rate("W5job.online_idle", inferd, f"{KSERVE}, no job running", infer, body, [],
+                        JOB_RATE)
+        idle_p99 = b.openloop[-1]["p99_ms"]
+        submit = urllib.request.Request(
+            inferd.base + "/v1/jobs", method="POST",
+            data=json.dumps({"model": "logreg", "input_path": data.name}).encode())
+        with urllib.request.urlopen(submit, timeout=60) as answer:
+            job_id = json.loads(answer.read())["id"]
+
+        def job() -> dict:
+            with urllib.request.urlopen(inferd.base + f"/v1/jobs/{job_id}", timeout=60) as a:
+                return json.loads(a.read())
+
+        while job()["state"] in ("validating", "queued"):
+            time.sleep(0.05)
+        b.constant_rate("W5job.online_during_job", inferd, f"{KSERVE}, a job running", infer,
+                        body, [], JOB_RATE)
+        during_p99 = b.openloop[-1]["p99_ms"]
+        running_when_measured = job()["state"] == "in_progress"
+        while (record := job())["state"] not in ("completed", "failed", "cancelled"):
+            time.sleep(0.2)
+    if record["state"] != "completed" or record["request_counts"]["completed"] != rows:
+        b.failures.append(f"W5job: the job ended {record['state']} with "
+                          f"{record['request_counts']}")
+        return
+    whole = rows / (record["finished_at"] - record["created_at"])
+    running = rows / (record["finished_at"] - record["started_at"])
+    b.l1("W5job", "in-process ONNX Runtime, logreg", "logreg",
+         [(L1_BEST_BATCH["W1"], b.cores), (1024, b.cores)])
+    best_l1 = max(r.rows_per_s for r in b.rows if r.key.startswith("W5job.l1_"))
+    b.notes.append(
+        f"W5job: a {rows:,}-row job for logreg ran at {whole:,.0f} rows/s from submission to "
+        f"results ({running:,.0f} rows/s once validated), {whole / best_l1:.3f} of in-process "
+        f"ONNX Runtime at its best batch size ({best_l1:,.0f} rows/s; target at least 0.8)")
+    b.notes.append(
+        f"W5job: W1 online at {JOB_RATE} req/s, p99 {idle_p99:.2f} ms without a job and "
+        f"{during_p99:.2f} ms while it ran ({during_p99 / idle_p99:.2f}x; target under 1.5x"
+        f"{'' if running_when_measured else '; the job ended before the measurement did'})")
+
+
 def hs256_jwt(claims: dict, secret: str) -> str:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -609,7 +687,8 @@ def idle(b: Bench, bodies: dict) -> None:
               f"rss {report.median(rss) / report.MB:6.1f} MB", flush=True)
 
 
-PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_shadow, "W2": w2,
+PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_shadow,
+              "W5job": w5_job, "W2": w2,
               "W3": w3, "W4": w4, "idle": idle}
 
 
