@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/scheduler/thread_priority.h"
 #include "jobs/job_results.h"
 #include "jobs/job_validator.h"
 #include "observability/log.h"
@@ -47,7 +48,9 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
       opener_(std::move(opener)),
       options_(std::move(options)),
       metrics_(metrics),
-      workers_(std::max(1, options_.max_running_chunks)),
+      // The jobs' own work (parsing, writing, the database) is background
+      // work too, like their requests in the models' queues.
+      workers_(std::max(1, options_.max_running_chunks), /*idle=*/true),
       runner_(core, &workers_) {
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     registry.ClearGauges("inferd_jobs");
@@ -331,6 +334,7 @@ StatusOr<std::filesystem::path> JobManager::ResultsFile(std::string_view id) {
 }
 
 void JobManager::Loop() {
+  RunThisThreadWhenIdle("jobs");
   std::unique_lock lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, options_.commit_interval);

@@ -1,12 +1,9 @@
 #include "core/scheduler/model_scheduler.h"
 
-#include <sched.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "core/scheduler/batch_assembly.h"
+#include "core/scheduler/thread_priority.h"
 #include "observability/log.h"
 
 namespace inferd {
@@ -116,14 +113,7 @@ size_t ModelScheduler::queue_depth() const {
 }
 
 void ModelScheduler::InstanceLoop(int index) {
-  if (options_.idle_priority) {
-    // This thread only (pid 0); lowering one's own priority needs no privilege.
-    sched_param param{};
-    if (sched_setscheduler(0, SCHED_IDLE, &param) != 0) {
-      LogWarn("instance thread not set to idle priority",
-              {{"reason", std::string(std::strerror(errno))}});
-    }
-  }
+  if (options_.idle_priority) RunThisThreadWhenIdle("model instance");
   std::unique_lock lock(mu_);
   std::vector<Entry> dropped;
   for (;;) {

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "core/scheduler/thread_priority.h"
+
 namespace inferd {
 
-ThreadPool::ThreadPool(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Work(); });
+ThreadPool::ThreadPool(int threads, bool idle) {
+  for (int i = 0; i < std::max(1, threads); ++i)
+    threads_.emplace_back([this, idle] { Work(idle); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -39,7 +42,8 @@ size_t ThreadPool::queued() const {
   return tasks_.size();
 }
 
-void ThreadPool::Work() {
+void ThreadPool::Work(bool idle) {
+  if (idle) RunThisThreadWhenIdle("pool worker");
   for (;;) {
     std::function<void()> task;
     {

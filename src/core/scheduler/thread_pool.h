@@ -16,7 +16,8 @@ namespace inferd {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  // `idle`: the workers run at SCHED_IDLE (core/scheduler/thread_priority.h).
+  explicit ThreadPool(int threads, bool idle = false);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -27,7 +28,7 @@ class ThreadPool {
   size_t queued() const;
 
  private:
-  void Work();
+  void Work(bool idle);
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
