@@ -363,6 +363,20 @@ void Answered(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vec
   if (finished) Finish(work);
 }
 
+// A request for some of the chunk's rows: background work the job may cancel;
+// `alone`: in a batch of its own.
+InferRequest JobRequest(const ChunkWork& work, std::vector<Tensor> inputs, bool alone) {
+  InferRequest request;
+  request.model_name = work.spec.model;
+  request.model_version = work.spec.version;
+  request.inputs = std::move(inputs);
+  request.background = true;
+  request.run_alone = alone;
+  request.protocol = "job";
+  request.cancelled = work.cancelled;
+  return request;
+}
+
 // Work on an answer happens on the jobs' threads: the model's instance
 // thread that answers goes back to online requests at once.
 void OnJobThread(const ChunkWork& work, std::function<void()> task) {
@@ -371,14 +385,7 @@ void OnJobThread(const ChunkWork& work, std::function<void()> task) {
 
 void Submit(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vector<size_t> rows,
             std::vector<Tensor> inputs) {
-  InferRequest request;
-  request.model_name = work->spec.model;
-  request.model_version = work->spec.version;
-  request.inputs = std::move(inputs);
-  request.background = true;
-  request.protocol = "job";
-  request.cancelled = work->cancelled;
-  core->Infer(std::move(request),
+  core->Infer(JobRequest(*work, std::move(inputs), /*alone=*/false),
               [core, work, rows = std::move(rows)](StatusOr<InferResponse> answer) mutable {
                 auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answer));
                 OnJobThread(*work, [core, work, rows = std::move(rows), shared]() mutable {
@@ -424,39 +431,32 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
          errors[0].empty() ? inputs.status().message() : errors[0]);
   }
   if (next == rows->size()) return RunAlone(core, work, std::move(rows), next);
-  InferRequest request;
-  request.model_name = work->spec.model;
-  request.model_version = work->spec.version;
-  request.inputs = std::move(inputs).value();
-  request.background = true;
-  request.run_alone = true;
-  request.protocol = "job";
-  request.cancelled = work->cancelled;
-  core->Infer(std::move(request), [core, work, rows, next,
-                                   position](StatusOr<InferResponse> answered) mutable {
-    auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answered));
-    OnJobThread(*work, [core, work, rows, next, position, shared]() mutable {
-      StatusOr<InferResponse>& answer = *shared;
-      {
-        std::lock_guard lock(work->mu);
-        if (answer.ok()) {
-          auto predictions = Predictions(*answer, 1);
-          if (predictions.ok()) {
-            work->results[position].done = true;
-            work->results[position].prediction = std::move((*predictions)[0]);
-          } else {
-            Fail(work->results[position], 500, predictions.status().message());
-          }
-        } else if (Unrecorded(answer.status())) {
-          work->unavailable = answer.status();
-        } else {
-          Fail(work->results[position], static_cast<int>(http::HttpStatusFor(answer.status())),
-               answer.status().message());
-        }
-      }
-      RunAlone(core, work, std::move(rows), next + 1);
-    });
-  });
+  core->Infer(JobRequest(*work, std::move(inputs).value(), /*alone=*/true),
+              [core, work, rows, next, position](StatusOr<InferResponse> answered) mutable {
+                auto shared = std::make_shared<StatusOr<InferResponse>>(std::move(answered));
+                OnJobThread(*work, [core, work, rows, next, position, shared]() mutable {
+                  StatusOr<InferResponse>& answer = *shared;
+                  {
+                    std::lock_guard lock(work->mu);
+                    if (answer.ok()) {
+                      auto predictions = Predictions(*answer, 1);
+                      if (predictions.ok()) {
+                        work->results[position].done = true;
+                        work->results[position].prediction = std::move((*predictions)[0]);
+                      } else {
+                        Fail(work->results[position], 500, predictions.status().message());
+                      }
+                    } else if (Unrecorded(answer.status())) {
+                      work->unavailable = answer.status();
+                    } else {
+                      Fail(work->results[position],
+                           static_cast<int>(http::HttpStatusFor(answer.status())),
+                           answer.status().message());
+                    }
+                  }
+                  RunAlone(core, work, std::move(rows), next + 1);
+                });
+              });
 }
 
 }  // namespace
