@@ -20,7 +20,7 @@ SETUP_ENV := build/.setup.env
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
 	tfserving_rest tensor_proto repository_body registry_body content_coding \
-	api_key_header authorization_header jwt audit_verify config_file route_json job_input
+	api_key_header authorization_header jwt audit_verify config_file route_json job_input redis_url
 
 $(SETUP_ENV): scripts/setup.sh scripts/fetch_onnxruntime.sh scripts/fetch_swagger_ui.sh \
 	requirements-dev.txt requirements-tfserving.txt web/swagger-ui/package-lock.json

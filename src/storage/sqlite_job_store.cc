@@ -1,9 +1,9 @@
 #include "storage/sqlite_job_store.h"
 
-#include <algorithm>
-#include <charconv>
 #include <set>
 #include <utility>
+
+#include "storage/job_store_codec.h"
 
 namespace inferd {
 namespace {
@@ -62,131 +62,6 @@ constexpr char kJobColumns[] =
     "SELECT id, model, version, input_format, output_format, key_field, join_input, owner, "
     "origin, state, total, completed, failed, chunk_rows, chunks, created_ms, started_ms, "
     "finished_ms, error, first_errors FROM jobs ";
-
-std::optional<int64_t> ParseInt(std::string_view text) {
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// A message's backslashes, tabs and line breaks escaped, so that an error is
-// one line of three tab-separated fields.
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
-std::optional<std::string> Unescape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-      continue;
-    }
-    if (++i == text.size()) return std::nullopt;
-    switch (text[i]) {
-      case '\\':
-        out += '\\';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      default:
-        return std::nullopt;
-    }
-  }
-  return out;
-}
-
-std::string EncodeErrors(const std::vector<RowError>& errors) {
-  std::string out;
-  for (const RowError& e : errors) {
-    out += std::to_string(e.row);
-    out += '\t';
-    out += std::to_string(e.status);
-    out += '\t';
-    AppendEscaped(out, e.message);
-    out += '\n';
-  }
-  return out;
-}
-
-std::optional<std::vector<RowError>> DecodeErrors(std::string_view text) {
-  std::vector<RowError> errors;
-  while (!text.empty()) {
-    const size_t eol = text.find('\n');
-    if (eol == std::string_view::npos) return std::nullopt;
-    const std::string_view line = text.substr(0, eol);
-    text.remove_prefix(eol + 1);
-    const size_t tab1 = line.find('\t');
-    const size_t tab2 = tab1 == std::string_view::npos ? tab1 : line.find('\t', tab1 + 1);
-    if (tab2 == std::string_view::npos) return std::nullopt;
-    const auto row = ParseInt(line.substr(0, tab1));
-    const auto status = ParseInt(line.substr(tab1 + 1, tab2 - tab1 - 1));
-    auto message = Unescape(line.substr(tab2 + 1));
-    if (!row || !status || !message) return std::nullopt;
-    errors.push_back({*row, static_cast<int>(*status), std::move(*message)});
-  }
-  return errors;
-}
-
-std::string EncodeRows(const std::vector<int64_t>& rows) {
-  std::string out;
-  for (int64_t row : rows) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(row);
-  }
-  return out;
-}
-
-std::optional<std::vector<int64_t>> DecodeRows(std::string_view text) {
-  std::vector<int64_t> rows;
-  while (!text.empty()) {
-    const size_t comma = text.find(',');
-    const auto row = ParseInt(text.substr(0, comma));
-    if (!row) return std::nullopt;
-    rows.push_back(*row);
-    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
-  }
-  return rows;
-}
-
-// The first kJobFirstErrors errors by row, one per row (the earlier of two
-// for one row: `errors` before `more`).
-std::vector<RowError> MergeErrors(std::vector<RowError> errors, const std::vector<RowError>& more) {
-  errors.insert(errors.end(), more.begin(), more.end());
-  std::stable_sort(errors.begin(), errors.end(),
-                   [](const RowError& a, const RowError& b) { return a.row < b.row; });
-  errors.erase(std::unique(errors.begin(), errors.end(),
-                           [](const RowError& a, const RowError& b) { return a.row == b.row; }),
-               errors.end());
-  if (errors.size() > kJobFirstErrors) errors.resize(kJobFirstErrors);
-  return errors;
-}
 
 // A row of kJobColumns.
 StatusOr<JobRecord> ReadJob(const SqliteStatement& row) {
@@ -356,8 +231,11 @@ Status SqliteJobStore::UpdateJob(const JobRecord& job) {
   INFERD_RETURN_IF_ERROR(CheckJobExists(job.id));
   INFERD_RETURN_IF_ERROR(
       SqliteStatement(*db_,
-                      "UPDATE jobs SET state = ?, error = ?, started_ms = ?, finished_ms = ? "
-                      "WHERE id = ?")
+                      // The state never goes back (see JobStore::UpdateJob).
+                      "UPDATE jobs SET state = ?1, error = ?2, started_ms = ?3, finished_ms = ?4 "
+                      "WHERE id = ?5 AND NOT (state IN ('completed', 'failed', 'cancelled') "
+                      "AND ?1 NOT IN ('queued', state)) AND NOT (state = 'cancelling' AND "
+                      "?1 NOT IN ('cancelled', 'failed', 'cancelling'))")
           .Bind(JobStateName(job.state))
           .Bind(job.error)
           .Bind(job.started_ms)
@@ -439,12 +317,13 @@ Status SqliteJobStore::CompleteChunks(const std::vector<JobChunkResult>& results
     {
       SqliteStatement chunk(*db_,
                             "SELECT retry, completed FROM job_chunks WHERE job_id = ? AND "
-                            "idx = ? AND done = 0");
+                            "idx = ? AND done = 0 AND job_id IN (SELECT id FROM jobs WHERE "
+                            "state NOT IN ('cancelling', 'cancelled', 'failed'))");
       chunk.Bind(result.job_id).Bind(result.index);
       const bool pending = chunk.Row();
       if (pending && chunk.Int(0) != 0) counted = chunk.Int(1);
       INFERD_RETURN_IF_ERROR(chunk.status("read a job's chunk"));
-      if (!pending) continue;  // done already (run twice), or gone
+      if (!pending) continue;  // done already (run twice), gone, or its job stopping
     }
     INFERD_RETURN_IF_ERROR(
         SqliteStatement(*db_,

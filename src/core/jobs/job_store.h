@@ -39,12 +39,15 @@ class JobStore {
   // Every job, oldest first.
   virtual StatusOr<std::vector<JobRecord>> ListJobs() = 0;
   // Writes the job's state, error and timestamps (never its counts, which
-  // follow its chunks).
+  // follow its chunks). A state never goes back, whoever writes last (two
+  // replicas may): a final job moves only to queued (a retry), a cancelling
+  // one only to cancelled or failed; any other update is not made (OK).
   virtual Status UpdateJob(const JobRecord& job) = 0;
 
   // Up to `max` of the job's chunks that are not done and not claimed, in
-  // index order, claimed by this process for `lease`: a claim that runs out
-  // (its process died, or went silent) lets another claim the chunk. A
+  // index order, claimed by this process for `lease` (every call on a store
+  // passes the same): a claim that runs out (its process died, or went
+  // silent) lets another claim the chunk. A
   // chunk that failed rows before and was requeued comes with `only_rows`
   // and `previous_results`.
   virtual StatusOr<std::vector<JobChunk>> ClaimChunks(std::string_view id, size_t max,
@@ -53,7 +56,9 @@ class JobStore {
   virtual void ReleaseClaims(std::string_view id) = 0;
   // Records each chunk's results and marks it done in one transaction, and
   // the job's counts and first errors follow. A chunk already done keeps
-  // what it has (a chunk run twice is recorded once).
+  // what it has (a chunk run twice is recorded once); a chunk of a job that
+  // is cancelling, cancelled or failed is not recorded, so a cancelled
+  // job's results stay what they were when the cancel came, on every replica.
   virtual Status CompleteChunks(const std::vector<JobChunkResult>& results) = 0;
   // Chunks not done yet (claimed or not).
   virtual StatusOr<int64_t> PendingChunks(std::string_view id) = 0;

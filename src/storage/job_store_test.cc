@@ -1,10 +1,15 @@
-#include "storage/sqlite_job_store.h"
-
+// The job store's contract, checked on both stores: SQLite (one process)
+// and Redis (replicas sharing it; a real redis-server per test). What only
+// one of them does is tested after, and in redis_job_store_test.cc.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <set>
 #include <thread>
+
+#include "storage/redis_job_store.h"
+#include "storage/redis_test_util.h"
+#include "storage/sqlite_job_store.h"
 
 namespace inferd {
 namespace {
@@ -12,23 +17,43 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-class SqliteJobStoreTest : public ::testing::Test {
+class JobStoreFixture : public ::testing::Test {
  protected:
+  explicit JobStoreFixture(std::string kind) : kind_(std::move(kind)) {}
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("inferd_job_store_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("inferd_job_store_" + std::to_string(::getpid()) + "_" + TestName());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    if (kind_ == "redis") {
+      redis_ = std::make_unique<test_util::RedisTestServer>(TestName());
+    }
     Reopen();
   }
   void TearDown() override {
     store_.reset();
+    redis_.reset();
     fs::remove_all(dir_);
   }
   fs::path path() const { return dir_ / "jobs.db"; }
+  static std::string TestName() {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    return name;
+  }
+  // A new connection to the same store (for Redis, as another replica would).
   void Reopen() {
     store_.reset();
+    if (kind_ == "redis") {
+      RedisJobStoreOptions options;
+      options.endpoint = redis_->endpoint();
+      auto store = RedisJobStore::Open(options);
+      ASSERT_TRUE(store.ok()) << store.status().message();
+      store_ = std::move(store).value();
+      return;
+    }
     auto store = SqliteJobStore::Open(path(), true);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(store).value();
@@ -100,17 +125,23 @@ class SqliteJobStoreTest : public ::testing::Test {
     return out;
   }
 
+  const std::string kind_;
   fs::path dir_;
-  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<test_util::RedisTestServer> redis_;
+  std::unique_ptr<JobStore> store_;
 };
 
-TEST_F(SqliteJobStoreTest, OpeningWithoutCreateFindsNothing) {
-  auto store = SqliteJobStore::Open(dir_ / "none.db", false);
-  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
-  EXPECT_FALSE(fs::exists(dir_ / "none.db"));
-}
+class JobStoreTest : public JobStoreFixture, public ::testing::WithParamInterface<std::string> {
+ protected:
+  JobStoreTest() : JobStoreFixture(GetParam()) {}
+};
 
-TEST_F(SqliteJobStoreTest, JobsRoundTripWithEveryField) {
+class SqliteJobStoreTest : public JobStoreFixture {
+ protected:
+  SqliteJobStoreTest() : JobStoreFixture("sqlite") {}
+};
+
+TEST_P(JobStoreTest, JobsRoundTripWithEveryField) {
   JobRecord job = Job("job-1", 2000);
   job.spec.version = "3";
   job.spec.input_format = JobFormat::kCsv;
@@ -156,13 +187,13 @@ TEST_F(SqliteJobStoreTest, JobsRoundTripWithEveryField) {
   EXPECT_EQ(store_->UpdateJob(Job("nope")).code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteJobStoreTest, ADuplicateIdIsAlreadyExists) {
+TEST_P(JobStoreTest, ADuplicateIdIsAlreadyExists) {
   ASSERT_TRUE(store_->CreateJob(Job("j", 1)).ok());
   EXPECT_EQ(store_->CreateJob(Job("j", 2)).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(Get().created_ms, 1);
 }
 
-TEST_F(SqliteJobStoreTest, ChunksAreAddedAndTheJobValidated) {
+TEST_P(JobStoreTest, ChunksAreAddedAndTheJobValidated) {
   ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
   ASSERT_TRUE(store_->AddChunks({Chunk("j", 0), Chunk("j", 1)}).ok());
   JobChunk last = Chunk("j", 2, 1);
@@ -194,7 +225,7 @@ TEST_F(SqliteJobStoreTest, ChunksAreAddedAndTheJobValidated) {
   EXPECT_EQ(store_->MarkValidated("nope", 1, 1, 1).code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteJobStoreTest, ACsvChunkKeepsItsHeader) {
+TEST_P(JobStoreTest, ACsvChunkKeepsItsHeader) {
   JobRecord job = Job("j");
   job.spec.input_format = JobFormat::kCsv;
   ASSERT_TRUE(store_->CreateJob(job).ok());
@@ -214,16 +245,20 @@ TEST_F(SqliteJobStoreTest, ACsvChunkKeepsItsHeader) {
   EXPECT_EQ((*chunks)[0].rows, 2);
 }
 
-TEST_F(SqliteJobStoreTest, ClaimsAreDisjointAndComeBackWhenReleasedOrExpired) {
+TEST_P(JobStoreTest, ClaimsAreDisjointAndComeBackWhenReleasedOrExpired) {
   AddJob(5);
   AddJob(2, "other");
   EXPECT_EQ(Claim(2), (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(Claim(2), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(Claim(0), std::vector<int64_t>{});
-  EXPECT_EQ(Claim(2, milliseconds(1)), std::vector<int64_t>{4});
-  std::this_thread::sleep_for(milliseconds(5));
-  EXPECT_EQ(Claim(2), std::vector<int64_t>{4});  // its claim ran out
+  EXPECT_EQ(Claim(2), std::vector<int64_t>{4});
   EXPECT_EQ(Claim(2), std::vector<int64_t>{});
+
+  // A claim runs out after its lease (a store's callers all pass one lease).
+  AddJob(1, "short");
+  EXPECT_EQ(Claim(2, milliseconds(1), "short"), std::vector<int64_t>{0});
+  std::this_thread::sleep_for(milliseconds(5));
+  EXPECT_EQ(Claim(2, milliseconds(1), "short"), std::vector<int64_t>{0});
 
   EXPECT_EQ(Claim(5, milliseconds(60000), "other"), (std::vector<int64_t>{0, 1}));
   store_->ReleaseClaims("j");
@@ -235,7 +270,7 @@ TEST_F(SqliteJobStoreTest, ClaimsAreDisjointAndComeBackWhenReleasedOrExpired) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(SqliteJobStoreTest, ClaimsStepPastManyClaimedChunks) {
+TEST_P(JobStoreTest, ClaimsStepPastManyClaimedChunks) {
   AddJob(300);
   std::set<int64_t> seen;
   for (int round = 0; round < 3; ++round) {
@@ -248,7 +283,7 @@ TEST_F(SqliteJobStoreTest, ClaimsStepPastManyClaimedChunks) {
   EXPECT_TRUE(Claim(100).empty());
 }
 
-TEST_F(SqliteJobStoreTest, DoneChunksAreNeverClaimed) {
+TEST_P(JobStoreTest, DoneChunksAreNeverClaimed) {
   AddJob(3);
   EXPECT_EQ(Claim(2), (std::vector<int64_t>{0, 1}));
   ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 2)}).ok());
@@ -260,7 +295,7 @@ TEST_F(SqliteJobStoreTest, DoneChunksAreNeverClaimed) {
   EXPECT_EQ(*store_->PendingChunks("j"), 0);
 }
 
-TEST_F(SqliteJobStoreTest, CompletedChunksCountRowsAndKeepTheFirstErrors) {
+TEST_P(JobStoreTest, CompletedChunksCountRowsAndKeepTheFirstErrors) {
   AddJob(3);
   ASSERT_EQ(Claim(3).size(), 3u);
   std::vector<RowError> later;
@@ -292,7 +327,7 @@ TEST_F(SqliteJobStoreTest, CompletedChunksCountRowsAndKeepTheFirstErrors) {
   EXPECT_EQ(job.first_errors[2].status, 400);
 }
 
-TEST_F(SqliteJobStoreTest, CompletingAChunkTwiceKeepsTheFirstResults) {
+TEST_P(JobStoreTest, CompletingAChunkTwiceKeepsTheFirstResults) {
   AddJob(2);
   ASSERT_TRUE(store_->CompleteChunks({Result("j", 0, "first\n", 1, {1}, {{1, 400, "x"}})}).ok());
   ASSERT_TRUE(store_
@@ -310,23 +345,7 @@ TEST_F(SqliteJobStoreTest, CompletingAChunkTwiceKeepsTheFirstResults) {
   EXPECT_EQ(Get().completed, 3);
 }
 
-TEST_F(SqliteJobStoreTest, ReopeningKeepsEverythingAndNoClaims) {
-  AddJob(3);
-  ASSERT_EQ(Claim(3).size(), 3u);
-  ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 1, {0}, {{2, 400, "no"}})}).ok());
-  JobRecord job = Get();
-  job.state = JobState::kInProgress;
-  job.started_ms = 1234;
-  ASSERT_TRUE(store_->UpdateJob(job).ok());
-  job = Get();
-  Reopen();
-  EXPECT_EQ(Get(), job);
-  EXPECT_EQ(*store_->PendingChunks("j"), 2);
-  EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 2}));
-  EXPECT_EQ(Results(), std::vector<std::string>{"b\n"});
-}
-
-TEST_F(SqliteJobStoreTest, RequeuedFailedRowsRunAgainAlone) {
+TEST_P(JobStoreTest, RequeuedFailedRowsRunAgainAlone) {
   AddJob(3);
   ASSERT_TRUE(store_
                   ->CompleteChunks(
@@ -381,7 +400,7 @@ TEST_F(SqliteJobStoreTest, RequeuedFailedRowsRunAgainAlone) {
   EXPECT_EQ(store_->RequeueFailedRows("nope").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(SqliteJobStoreTest, ResultsComeInChunkOrderWithoutTheUndoneChunks) {
+TEST_P(JobStoreTest, ResultsComeInChunkOrderWithoutTheUndoneChunks) {
   AddJob(4);
   ASSERT_TRUE(store_
                   ->CompleteChunks({Result("j", 3, "d\n", 2), Result("j", 0, "a\n", 2),
@@ -399,7 +418,7 @@ TEST_F(SqliteJobStoreTest, ResultsComeInChunkOrderWithoutTheUndoneChunks) {
   EXPECT_TRUE(Results("nope").empty());
 }
 
-TEST_F(SqliteJobStoreTest, DeletingAJobRemovesItsChunksAndClaims) {
+TEST_P(JobStoreTest, DeletingAJobRemovesItsChunksAndClaims) {
   AddJob(3);
   AddJob(1, "other");
   ASSERT_EQ(Claim(2).size(), 2u);
@@ -419,6 +438,69 @@ TEST_F(SqliteJobStoreTest, DeletingAJobRemovesItsChunksAndClaims) {
   EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(*store_->PendingChunks("other"), 1);
   EXPECT_EQ(store_->ListJobs()->size(), 2u);
+}
+
+TEST_P(JobStoreTest, AStateNeverGoesBack) {
+  ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
+  JobRecord job = Get();
+  const auto set = [&](JobState state) {
+    job.state = state;
+    EXPECT_TRUE(store_->UpdateJob(job).ok());
+    return Get().state;
+  };
+  EXPECT_EQ(set(JobState::kCancelling), JobState::kCancelling);
+  // A replica that read the job before the cancel does not undo it.
+  EXPECT_EQ(set(JobState::kInProgress), JobState::kCancelling);
+  EXPECT_EQ(set(JobState::kFinalizing), JobState::kCancelling);
+  EXPECT_EQ(set(JobState::kCancelled), JobState::kCancelled);
+  EXPECT_EQ(set(JobState::kInProgress), JobState::kCancelled);
+  EXPECT_EQ(set(JobState::kCompleted), JobState::kCancelled);
+  // A retry queues a final job again.
+  EXPECT_EQ(set(JobState::kQueued), JobState::kQueued);
+  EXPECT_EQ(set(JobState::kInProgress), JobState::kInProgress);
+  EXPECT_EQ(set(JobState::kCompleted), JobState::kCompleted);
+  job.finished_ms = 99;  // finished again (two replicas finalizing): kept
+  EXPECT_EQ(set(JobState::kCompleted), JobState::kCompleted);
+  EXPECT_EQ(Get().finished_ms, 99);
+}
+
+TEST_P(JobStoreTest, AChunkOfAStoppingJobIsNotRecorded) {
+  AddJob(3);
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 0, "a\n", 2)}).ok());
+  JobRecord job = Get();
+  job.state = JobState::kCancelling;
+  ASSERT_TRUE(store_->UpdateJob(job).ok());
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 2)}).ok());
+  EXPECT_EQ(Get().completed, 2);
+  EXPECT_EQ(*store_->PendingChunks("j"), 2);
+  EXPECT_EQ(Results(), std::vector<std::string>{"a\n"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, JobStoreTest, ::testing::Values("sqlite", "redis"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST_F(SqliteJobStoreTest, OpeningWithoutCreateFindsNothing) {
+  auto store = SqliteJobStore::Open(dir_ / "none.db", false);
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(dir_ / "none.db"));
+}
+
+TEST_F(SqliteJobStoreTest, ReopeningKeepsEverythingAndNoClaims) {
+  AddJob(3);
+  ASSERT_EQ(Claim(3).size(), 3u);
+  ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 1, {0}, {{2, 400, "no"}})}).ok());
+  JobRecord job = Get();
+  job.state = JobState::kInProgress;
+  job.started_ms = 1234;
+  ASSERT_TRUE(store_->UpdateJob(job).ok());
+  job = Get();
+  Reopen();
+  EXPECT_EQ(Get(), job);
+  EXPECT_EQ(*store_->PendingChunks("j"), 2);
+  EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(Results(), std::vector<std::string>{"b\n"});
 }
 
 }  // namespace
