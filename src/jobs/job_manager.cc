@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "core/scheduler/thread_priority.h"
 #include "jobs/job_results.h"
@@ -88,8 +89,10 @@ std::filesystem::path JobManager::InputPath(const JobRecord& job) const {
 }
 
 std::filesystem::path JobManager::ResultsPath(const JobRecord& job) const {
-  return JobDir(job.id) /
-         (std::string("results.") + std::string(JobFormatName(job.spec.output_format)));
+  // Named by when the job finished, so that a file written before a retry is
+  // never taken for the new results (replicas each keep their own copy).
+  return JobDir(job.id) / ("results-" + std::to_string(job.finished_ms) + "." +
+                           std::string(JobFormatName(job.spec.output_format)));
 }
 
 Status JobManager::Start() {
@@ -104,9 +107,16 @@ Status JobManager::Start() {
   std::lock_guard lock(mu_);
   for (const JobRecord& job : jobs) {
     switch (job.state) {
-      case JobState::kValidating:
+      case JobState::kValidating: {
+        // A shared store's job is validated where its input is.
+        std::error_code ec;
+        if (options_.shared_store &&
+            !std::filesystem::exists(std::filesystem::symlink_status(InputPath(job), ec))) {
+          continue;
+        }
         to_validate_.push_back(job.id);
         break;
+      }
       case JobState::kCancelling:
         cancelling_.insert(job.id);
         active_.push_back(job.id);
@@ -249,7 +259,7 @@ void JobManager::SetState(JobRecord& job, JobState state, std::string error) {
   job.state = state;
   if (!error.empty()) job.error = std::move(error);
   if (state == JobState::kInProgress && job.started_ms == 0) job.started_ms = NowMs();
-  if (IsFinal(state)) job.finished_ms = NowMs();
+  if (IsFinal(state) && job.finished_ms == 0) job.finished_ms = NowMs();
   if (Status s = store_->UpdateJob(job); !s.ok()) {
     LogError("cannot record a job's state", {{"job", job.id}, {"reason", s.message()}});
   }
@@ -293,6 +303,7 @@ StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
   if (job.failed == 0 && pending == 0) {
     return FailedPrecondition("job '" + job.id + "' has no failed rows to retry");
   }
+  const std::filesystem::path old_results = ResultsPath(job);
   // Queued first: a crash before the rows are requeued leaves a job that
   // completes again as it was, never a completed job with rows to run.
   job.finished_ms = 0;
@@ -301,7 +312,7 @@ StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
   INFERD_RETURN_IF_ERROR(store_->RequeueFailedRows(job.id).status());
   INFERD_ASSIGN_OR_RETURN(job, Get(id));
   std::error_code ec;
-  std::filesystem::remove(ResultsPath(job), ec);
+  std::filesystem::remove(old_results, ec);
   active_.push_back(job.id);
   cv_.notify_all();
   return job;
@@ -330,7 +341,20 @@ StatusOr<std::filesystem::path> JobManager::ResultsFile(std::string_view id) {
     return FailedPrecondition("job '" + job.id + "' is " + std::string(JobStateName(job.state)) +
                               ": its results are ready once it is completed or cancelled");
   }
-  return ResultsPath(job);
+  const std::filesystem::path path = ResultsPath(job);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return path;
+  // Finished on another replica (or the file was lost): written here, now.
+  std::lock_guard lock(results_mu_);
+  if (std::filesystem::exists(path, ec)) return path;
+  std::filesystem::create_directories(JobDir(job.id), ec);
+  for (const auto& entry : std::filesystem::directory_iterator(JobDir(job.id), ec)) {
+    if (entry.path().filename().string().starts_with("results-")) {
+      std::filesystem::remove(entry.path(), ec);  // an earlier finish's, or a partial write
+    }
+  }
+  INFERD_RETURN_IF_ERROR(WriteResultsFile(*store_, job, path));
+  return path;
 }
 
 void JobManager::Loop() {
@@ -359,6 +383,10 @@ void JobManager::Loop() {
                                                                std::chrono::seconds(1),
                                                                std::chrono::seconds(60));
       Sweep();
+    }
+    if (options_.shared_store && Clock::now() >= next_discover_) {
+      next_discover_ = Clock::now() + options_.discover_interval;
+      Discover();
     }
     lock.lock();
   }
@@ -555,7 +583,7 @@ void JobManager::FinishJobs() {
   for (const std::string& id : ids) {
     if (!Idle(id)) continue;
     auto job = Get(id);
-    if (!job.ok()) {
+    if (!job.ok() || IsFinal(job->state)) {  // gone, or ended by another replica
       Forget(id);
       continue;
     }
@@ -574,13 +602,17 @@ void JobManager::FinishJobs() {
 
 void JobManager::Finalize(JobRecord job, JobState final_state) {
   if (final_state == JobState::kCompleted) SetState(job, JobState::kFinalizing);
-  Status written = WriteResultsFile(*store_, job, ResultsPath(job));
+  const int64_t finished_ms = NowMs();  // names the results file
+  JobRecord ended = job;
+  ended.finished_ms = finished_ms;
+  Status written = WriteResultsFile(*store_, ended, ResultsPath(ended));
   auto latest = Get(job.id);  // the counts the last chunks left
   if (latest.ok()) job = std::move(latest).value();
   if (!written.ok()) {
     SetState(job, JobState::kFailed, "cannot write the results: " + written.message());
     return;
   }
+  job.finished_ms = finished_ms;
   SetState(job, final_state, final_state == JobState::kCancelled ? "cancelled on request" : "");
 }
 
@@ -598,6 +630,49 @@ void JobManager::Sweep() {
       LogInfo("job expired", {{"job", job.id}, {"state", JobStateName(job.state)}});
     }
   }
+  if (!options_.shared_store) return;
+  // Jobs another replica deleted or expired leave their folders here; an
+  // hour's margin spares a submission between its folder and its record.
+  std::set<std::string> known;
+  for (const JobRecord& job : *jobs) known.insert(job.id);
+  std::error_code ec;
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("job_") || known.count(name) > 0) continue;
+    if (std::filesystem::last_write_time(entry.path(), ec) < old && !ec) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+}
+
+void JobManager::Discover() {
+  auto jobs = List();
+  if (!jobs.ok()) return;
+  std::lock_guard lock(mu_);
+  for (const JobRecord& job : *jobs) {
+    const bool active = std::find(active_.begin(), active_.end(), job.id) != active_.end();
+    switch (job.state) {
+      case JobState::kCancelling:
+        if (cancelling_.insert(job.id).second) {  // cancelled on another replica
+          if (job.id == validating_) cancel_validation_ = true;
+          if (auto flag = cancel_flags_.find(job.id); flag != cancel_flags_.end()) {
+            flag->second->store(true);
+          }
+          again_.erase(job.id);
+          backoff_.erase(job.id);
+        }
+        [[fallthrough]];
+      case JobState::kQueued:
+      case JobState::kInProgress:
+      case JobState::kFinalizing:
+        if (!active) active_.push_back(job.id);
+        break;
+      default:  // validating where it was submitted; final: FinishJobs forgets it
+        break;
+    }
+  }
+  cv_.notify_all();
 }
 
 }  // namespace inferd::jobs

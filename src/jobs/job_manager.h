@@ -44,6 +44,11 @@ struct JobManagerOptions {
   // How long a claim holds a chunk. This process's own claims live in memory
   // and end with it; a store shared by replicas needs a lease they renew.
   std::chrono::milliseconds lease{24 * 3600 * 1000};
+  // The store is shared by replicas (Redis): jobs other replicas submitted,
+  // cancelled or finished are picked up every `discover_interval`, and a
+  // results file is written where it is asked for.
+  bool shared_store = false;
+  std::chrono::milliseconds discover_interval{500};
   int max_unavailable_retries = 120;              // a second apart; then the job fails
   std::chrono::milliseconds commit_interval{50};  // finished chunks wait at most this long
 };
@@ -88,6 +93,7 @@ class JobManager final : public JobService {
   void CommitFinished();
   void FinishJobs();
   void Sweep();
+  void Discover();
   void Finalize(JobRecord job, JobState final_state);  // under mu_
   void Forget(const std::string& id);                  // under mu_
   bool Idle(const std::string& id);                    // under mu_
@@ -127,6 +133,8 @@ class JobManager final : public JobService {
   // Set on cancel: the job's requests still queued in the models are dropped.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> cancel_flags_;
   std::chrono::steady_clock::time_point next_sweep_{};
+  std::chrono::steady_clock::time_point next_discover_{};
+  std::mutex results_mu_;  // one results file written at a time
 
   std::mutex done_mu_;
   std::condition_variable done_cv_;

@@ -22,10 +22,10 @@
 #include "frontends/registry/registry_http.h"
 #include "frontends/tls/tls_reloader.h"
 #include "jobs/job_manager.h"
+#include "main/jobs_setup.h"
 #include "main/request_pipeline.h"
 #include "main/route_setup.h"
 #include "observability/log.h"
-#include "storage/sqlite_job_store.h"
 #include "storage/sqlite_registry_store.h"
 #include "storage/sqlite_route_store.h"
 
@@ -236,6 +236,18 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "How long a finished job and its files are kept")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--jobs-redis", o.jobs_redis,
+                 "Keep batch jobs in Redis (redis://[[user]:password@]host[:port][/db] or "
+                 "unix:///path.sock[?db=N]), shared by every replica given the same address, "
+                 "instead of SQLite; Redis 6.2 or later");
+  cmd.add_option("--jobs-redis-prefix", o.jobs_redis_prefix,
+                 "Prefix of the batch jobs' Redis keys (replicas that share jobs use one)")
+      ->capture_default_str();
+  cmd.add_option("--jobs-lease-seconds", o.jobs_lease_seconds,
+                 "With --jobs-redis: how long a replica that stopped answering keeps its job "
+                 "chunks before other replicas take them over")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   cmd.add_option("--max-upload-bytes", o.max_upload_bytes,
                  "Largest model file a registry upload or copied source may have")
       ->capture_default_str()
@@ -405,29 +417,12 @@ int RunServe(const ServeOptions& o) {
   core.metrics().AddCollector(
       [&rollouts](MetricsRegistry& registry) { rollouts.CollectMetrics(registry); });
   const routes::RouteServices route_services{&route_control, &route_stats, &shadows, &rollouts};
-  const std::filesystem::path jobs_db =
-      !o.jobs_db.empty() ? std::filesystem::path(o.jobs_db)
-                         : std::filesystem::path(o.model_repository) / ".inferd-jobs.db";
-  jobs::JobManagerOptions jobs_options;
-  jobs_options.dir = !o.jobs_dir.empty()
-                         ? std::filesystem::path(o.jobs_dir)
-                         : std::filesystem::path(o.model_repository) / ".inferd-jobs";
-  jobs_options.input_dir = o.jobs_input_dir;
-  jobs_options.max_running_chunks =
-      o.jobs_concurrency > 0 ? o.jobs_concurrency : std::max(1, CoreCount() / 2);
-  jobs_options.max_job_chunks =
-      o.jobs_per_job > 0 ? o.jobs_per_job : jobs_options.max_running_chunks;
-  jobs_options.retention =
-      std::chrono::seconds(static_cast<int64_t>(o.jobs_retention_hours * 3600));
-  jobs_options.max_input_bytes = o.max_upload_bytes;
-  jobs::JobManager job_manager(
-      &core,
-      [jobs_db](bool create) -> StatusOr<std::unique_ptr<JobStore>> {
-        auto opened = SqliteJobStore::Open(jobs_db, create);
-        if (!opened.ok()) return opened.status();
-        return std::unique_ptr<JobStore>(std::move(opened).value());
-      },
-      jobs_options, &core.metrics());
+  auto jobs_setup = MakeJobsSetup(o, CoreCount());
+  if (!jobs_setup.ok()) {
+    LogError("cannot start", {{"reason", jobs_setup.status().message()}});
+    return 2;
+  }
+  jobs::JobManager job_manager(&core, jobs_setup->opener, jobs_setup->options, &core.metrics());
 
   http::Router router;
   router.SetPipeline(request_pipeline.pipeline);

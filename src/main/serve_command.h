@@ -75,6 +75,9 @@ struct ServeOptions {
   int jobs_concurrency = 0;    // chunks running at once; 0: half the cores (at least 1)
   int jobs_per_job = 0;        // chunks of one job at once; 0: jobs_concurrency
   double jobs_retention_hours = 168;
+  std::string jobs_redis;  // redis://… : a job store shared by replicas; empty: SQLite
+  std::string jobs_redis_prefix = "inferd:";
+  double jobs_lease_seconds = 30;  // a silent replica's chunks go to others after it
 };
 
 void AddServeFlags(CLI::App& cmd, ServeOptions& options);

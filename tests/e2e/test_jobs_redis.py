@@ -1,0 +1,139 @@
+"""Batch jobs kept in a real Redis (`serve --jobs-redis`), shared by replicas:
+two replicas run one job's chunks, one is killed with -9 mid-job and the
+other finishes it with every row exactly once; any replica answers for a
+job and serves its results; a cancel on one stops the others; Redis itself
+killed and restarted mid-job (its append-only file on) loses nothing; and
+addresses that cannot work are refused at start with the reason."""
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+from e2e_lib import INFERD_BIN, metric_value, scrape_metrics, wait_until
+from redis_server import RedisServer
+from routing_models import threshold_model, write_model
+from test_jobs import job, jsonl, results, rows_of, submit, wait_final
+
+LEASE_S = "2"
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def slow_repo(tmp_path):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5, slow=True))
+    return repo
+
+
+def replica(inferd_factory, repo, redis_server, tmp_path, name):
+    return inferd_factory(repo, ["--jobs-redis", redis_server.url, "--jobs-lease-seconds", LEASE_S,
+                                 "--jobs-dir", str(tmp_path / f"jobs-{name}"),
+                                 "--jobs-concurrency", "1"])
+
+
+def rows_done(srv) -> float:
+    samples = scrape_metrics(srv.url("/metrics"))
+    return metric_value(samples, "inferd_job_rows_total", outcome="completed") or 0
+
+
+def x0s_for(n, seed):
+    rng = random.Random(seed)
+    return [round(rng.random(), 4) for _ in range(n)]
+
+
+def check_every_row_once(srv, job_id, x0s):
+    done = wait_final(srv, job_id, 600)
+    assert done["state"] == "completed", done
+    n = len(x0s)
+    assert done["request_counts"] == {"total": n, "completed": n, "failed": 0}
+    lines = jsonl(results(srv, job_id).text)
+    assert [line["row"] for line in lines] == list(range(n))
+    assert [line["prediction"]["label"] for line in lines] == [int(x > 0.5) for x in x0s]
+
+
+def test_two_replicas_share_a_job_and_one_killed_mid_job_loses_no_row(
+        tmp_path, inferd_factory, redis_server, slow_repo):
+    a = replica(inferd_factory, slow_repo, redis_server, tmp_path, "a")
+    b = replica(inferd_factory, slow_repo, redis_server, tmp_path, "b")
+    x0s = x0s_for(60_000, 1)
+    body = "".join(json.dumps(r) + "\n" for r in rows_of(x0s))
+    submitted = submit(a, None, data=body, params={"model": "clf"},
+                       headers={"Content-Type": "application/x-ndjson"})
+    # B answers for a job it was not given, and runs its chunks too.
+    wait_until(lambda: rows_done(a) > 0 and rows_done(b) > 0, 300, what="both replicas running")
+    state = job(b, submitted["id"])
+    assert state["state"] == "in_progress", state
+    assert 0 < state["request_counts"]["completed"] < 60_000
+    a.send_signal(signal.SIGKILL)
+    a.proc.wait()
+    a.stopped_rc = 0  # killed on purpose
+    check_every_row_once(b, submitted["id"], x0s)
+    assert rows_done(b) < 60_000  # A's rows were its own
+    # A replica that comes back serves the results too, from Redis.
+    a2 = replica(inferd_factory, slow_repo, redis_server, tmp_path, "a2")
+    lines = jsonl(results(a2, submitted["id"]).text)
+    assert [line["row"] for line in lines] == list(range(60_000))
+
+
+def test_a_redis_restart_mid_job_loses_nothing(tmp_path, inferd_factory, redis_server, slow_repo):
+    srv = replica(inferd_factory, slow_repo, redis_server, tmp_path, "a")
+    x0s = x0s_for(30_000, 2)
+    submitted = submit(srv, {"model": "clf", "rows": rows_of(x0s)})
+    wait_until(lambda: job(srv, submitted["id"])["request_counts"]["completed"] > 0, 300,
+               what="some rows done")
+    redis_server.kill()
+    # While Redis is away, a job cannot be read: 503, and the server serves on.
+    r = requests.get(srv.url(f"/v1/jobs/{submitted['id']}"), timeout=30)
+    assert r.status_code == 503, r.text
+    assert requests.get(srv.url("/v2/health/live"), timeout=30).status_code == 200
+    time.sleep(1.5)  # chunks finish and cannot be recorded meanwhile
+    redis_server.start()
+    check_every_row_once(srv, submitted["id"], x0s)
+
+
+def test_a_cancel_on_one_replica_stops_them_all(tmp_path, inferd_factory, redis_server,
+                                                slow_repo):
+    a = replica(inferd_factory, slow_repo, redis_server, tmp_path, "a")
+    b = replica(inferd_factory, slow_repo, redis_server, tmp_path, "b")
+    submitted = submit(a, {"model": "clf", "rows": rows_of(x0s_for(60_000, 3))})
+    wait_until(lambda: rows_done(a) > 0 and rows_done(b) > 0, 300, what="both replicas running")
+    r = requests.post(b.url(f"/v1/jobs/{submitted['id']}/cancel"), timeout=30)
+    assert r.status_code == 200 and r.json()["state"] == "cancelling", r.text
+    cancelled = wait_final(a, submitted["id"], 120)
+    assert cancelled["state"] == "cancelled", cancelled
+    done_rows = cancelled["request_counts"]["completed"]
+    assert 0 < done_rows < 60_000
+    # Both stopped: the count holds still, and each replica's results agree.
+    time.sleep(1)
+    assert job(b, submitted["id"])["request_counts"]["completed"] == done_rows
+    for srv in (a, b):
+        rows = [line["row"] for line in jsonl(results(srv, submitted["id"]).text)]
+        assert len(rows) == done_rows == len(set(rows)), srv.name
+    # Deleted on B: gone for A too.
+    assert requests.delete(b.url(f"/v1/jobs/{submitted['id']}"), timeout=30).status_code == 200
+    assert requests.get(a.url(f"/v1/jobs/{submitted['id']}"), timeout=30).status_code == 404
+    assert redis_server.cli("KEYS", "inferd:job:*") == ""
+
+
+@pytest.mark.parametrize("address,reason", [
+    ("rediss://127.0.0.1:6380", "TLS"),
+    ("http://127.0.0.1:6379", "must start with redis://"),
+    ("redis://127.0.0.1:1", "cannot reach Redis"),
+])
+def test_a_redis_that_cannot_work_is_refused_at_start(tmp_path, address, reason):
+    r = subprocess.run([str(INFERD_BIN), "serve", "--model-repository", str(tmp_path),
+                        "--http-port", "0", "--grpc-port", "-1", "--jobs-redis", address],
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode != 0
+    assert reason in r.stderr + r.stdout
