@@ -96,6 +96,11 @@ std::filesystem::path JobManager::ResultsPath(const JobRecord& job) const {
 }
 
 Status JobManager::Start() {
+  {
+    // Uploads a crash cut short; none is under way before the servers start.
+    std::error_code ec;
+    std::filesystem::remove_all(options_.dir / kUploadsFolder, ec);
+  }
   auto opened = opener_(false);
   if (!opened.ok() && opened.status().code() != StatusCode::kNotFound) return opened.status();
   std::vector<JobRecord> jobs;

@@ -55,6 +55,10 @@ struct JobManagerOptions {
 
 class JobManager final : public JobService {
  public:
+  // Under `dir`: where uploads are written as they arrive, before their job
+  // takes them (the HTTP server's spool); emptied at Start.
+  static constexpr char kUploadsFolder[] = "uploads";
+
   // Opens the store; `create`: make the database when it does not exist
   // (otherwise NOT_FOUND). It is opened at Start when it exists, else at the
   // first submission, so a server that runs no job writes nothing.

@@ -17,6 +17,7 @@
 #include "frontends/all_frontends.h"
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/http_server.h"
+#include "frontends/jobs/jobs_http.h"
 #include "frontends/metrics/metrics_http.h"
 #include "frontends/openapi/openapi_http.h"
 #include "frontends/registry/registry_http.h"
@@ -442,6 +443,9 @@ int RunServe(const ServeOptions& o) {
     return request_pipeline.admin_access->Allows(loopback);
   };
   http_options.max_upload_bytes = o.max_upload_bytes;
+  // A job's uploaded input goes to disk as it arrives, never whole in memory.
+  http_options.spool = &jobsfe::IsSpooledUpload;
+  http_options.spool_dir = jobs_setup->options.dir / jobs::JobManager::kUploadsFolder;
   if (tls) {
     http_options.tls_port = o.https_port;
     http_options.tls_context = [reloader = tls.get()] { return reloader->HttpContext(); };

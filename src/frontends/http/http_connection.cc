@@ -1,9 +1,12 @@
 // One HTTP connection, plain or TLS: read a request, dispatch it, write the
 // answer, repeat. The two kinds share this code (a template on kTls); they
 // differ in the handshake, the peer's certificate, and how they close.
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/asio/write.hpp>
@@ -11,6 +14,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -111,6 +116,11 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
         stream_(MakeStream(std::move(socket), context_)),
         server_(server) {}
 
+  ~Session() {
+    CloseFile();
+    if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
+  }
+
   void Run() {
     if constexpr (kTls) {
       asio::dispatch(stream_.get_executor(),
@@ -189,6 +199,11 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
         body_limit_ = std::max(body_limit_, options.max_upload_bytes);
       }
     }
+    const auto type = header[bhttp::field::content_type];
+    const bool spool = options.spool && header.method() == bhttp::verb::post &&
+                       header[bhttp::field::content_encoding].empty() &&
+                       options.spool(target, std::string_view(type.data(), type.size()));
+    if (spool) body_limit_ = std::max(body_limit_, options.max_upload_bytes);
     http10_ = header.version() == 10;
     head_ = header.method() == bhttp::verb::head;
     request_ = MakeRequest(header);
@@ -210,19 +225,77 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     }
     if (length && *length > body_limit_) return OnRead(bhttp::error::body_limit, bytes);
     parser_->body_limit(body_limit_);  // bounds a chunked body too
+    const bool body_to_read = !parser_->is_done();
+    if (spool && body_to_read) {
+      if (Status opened = OpenSpool(); !opened.ok()) {
+        keep_alive_ = false;  // the body is left unread
+        return AnswerNow(JsonError(503, opened.message()));
+      }
+    }
     // `curl -T` and other uploaders wait for 100 Continue before the body.
-    if (expects_continue && !parser_->is_done()) {
+    if (expects_continue && body_to_read) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                                [self = shared()](beast::error_code ec, size_t) {
                                  if (ec) return self->CloseSocket();
-                                 bhttp::async_read(
-                                     self->stream_, self->buffer_, *self->parser_,
-                                     beast::bind_front_handler(&Session::OnRead, self));
+                                 self->ReadBody();
                                });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (file_parser_) {
+      return bhttp::async_read(stream_, buffer_, *file_parser_,
+                               beast::bind_front_handler(&Session::OnSpooled, shared()));
     }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared()));
+  }
+
+  // The body goes to a new file in the spool folder: the header parser is
+  // turned into one with a file body (beast allows it before any body byte).
+  Status OpenSpool() {
+    const auto& dir = server_->options_.spool_dir;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::string path = (dir / "upload-XXXXXX").string();
+    const int fd = ::mkstemp(path.data());
+    if (fd < 0) return Unavailable("cannot store the upload: " + std::string(std::strerror(errno)));
+    ::close(fd);
+    spool_path_ = path;
+    file_parser_.emplace(std::move(*parser_));
+    file_parser_->body_limit(body_limit_);
+    beast::error_code open_ec;
+    file_parser_->get().body().open(path.c_str(), beast::file_mode::write, open_ec);
+    if (open_ec) return Unavailable("cannot store the upload: " + open_ec.message());
+    return Status::Ok();
+  }
+
+  void OnSpooled(beast::error_code ec, size_t) {
+    if (ec) {
+      file_parser_.reset();
+      ::unlink(spool_path_.c_str());
+      spool_path_.clear();
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+          ec == beast::error::timeout || ec == asio::error::connection_reset ||
+          ec == asio::error::eof || ec == ssl::error::stream_truncated ||
+          ec == bhttp::error::partial_message) {
+        return Close();
+      }
+      keep_alive_ = false;
+      return AnswerNow(ec == bhttp::error::body_limit
+                           ? JsonError(413, "request body exceeds the limit of " +
+                                                std::to_string(body_limit_) + " bytes")
+                           : JsonError(400, "malformed HTTP request: " + ec.message()));
+    }
+    auto message = file_parser_->release();
+    keep_alive_ = message.keep_alive();
+    message.body().close();
+    file_parser_.reset();
+    request_->body_file = std::move(spool_path_);
+    spool_path_.clear();
+    Dispatch();
   }
 
   // The request as the router sees it, from the header alone; null when its
@@ -347,6 +420,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       lowest().socket().cancel(cancel_ec);  // ends the disconnect watch
     }
     const bool keep = keep_alive_ && !server_->stopping_.load();
+    if (!response.body_file.empty()) return WriteFile(std::move(response), keep);
     // Compression runs on the I/O thread: very large answers go as they are.
     constexpr size_t kMaxCompressedAnswer = 64 << 20;
     if (response_coding_ != ContentCoding::kIdentity && !response.body.empty() &&
@@ -359,7 +433,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     // The head is written by hand into a buffer the connection reuses: beast's
     // response fields allocate a node per header on every answer.
     head_text_.clear();
-    AppendHead(response, keep);
+    AppendHead(response, keep, response.body.size());
     body_ = std::move(response.body);
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(head_text_), head_ ? asio::const_buffer() : asio::buffer(body_)};
@@ -372,7 +446,60 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     });
   }
 
-  void AppendHead(const HttpResponse& response, bool keep) {
+  // A file's content as the body: the head, then pieces read as the socket
+  // takes them. A file that shrinks meanwhile ends the connection (the
+  // length was promised).
+  void WriteFile(HttpResponse response, bool keep) {
+    const int fd = ::open(response.body_file.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+      if (fd >= 0) ::close(fd);
+      return Write(JsonError(500, "cannot read the answer's file"));
+    }
+    file_fd_ = fd;
+    file_left_ = head_ ? 0 : static_cast<uint64_t>(st.st_size);
+    head_text_.clear();
+    AppendHead(response, keep, static_cast<size_t>(st.st_size));
+    lowest().expires_after(server_->options_.idle_timeout);
+    asio::async_write(stream_, asio::buffer(head_text_),
+                      [self = shared(), keep](beast::error_code ec, size_t) {
+                        if (ec) return self->EndFile(false);
+                        self->WriteFilePiece(keep);
+                      });
+  }
+
+  void WriteFilePiece(bool keep) {
+    if (file_left_ == 0) return EndFile(keep, true);
+    constexpr uint64_t kPiece = 256 << 10;
+    body_.resize(static_cast<size_t>(std::min(kPiece, file_left_)));
+    const ssize_t n = ::read(file_fd_, body_.data(), body_.size());
+    if (n <= 0) return EndFile(false);
+    body_.resize(static_cast<size_t>(n));
+    file_left_ -= static_cast<uint64_t>(n);
+    lowest().expires_after(server_->options_.idle_timeout);
+    asio::async_write(stream_, asio::buffer(body_),
+                      [self = shared(), keep](beast::error_code ec, size_t) {
+                        if (ec) return self->EndFile(false);
+                        self->WriteFilePiece(keep);
+                      });
+  }
+
+  void EndFile(bool keep, bool written = false) {
+    CloseFile();
+    body_.clear();
+    body_.shrink_to_fit();
+    server_->RequestFinished();
+    if (!written) return CloseSocket();
+    if (!keep) return Linger();
+    Read();
+  }
+
+  void CloseFile() {
+    if (file_fd_ >= 0) ::close(file_fd_);
+    file_fd_ = -1;
+  }
+
+  void AppendHead(const HttpResponse& response, bool keep, size_t body_size) {
     const auto status = bhttp::int_to_status(response.status);
     const auto reason = bhttp::obsolete_reason(status);
     head_text_ += "HTTP/1.1 ";
@@ -380,7 +507,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     head_text_ += ' ';
     head_text_.append(reason.data(), reason.size());
     head_text_ += "\r\nServer: inferd\r\n";
-    if (!response.body.empty() || response.status != 200) {
+    if (body_size > 0 || response.status != 200) {
       AppendField("Content-Type", response.content_type);
     }
     bool has_retry_after = false;
@@ -391,7 +518,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     // Every 503 (queue full, model not ready) tells clients when to come back.
     if (response.status == 503 && !has_retry_after) AppendField("Retry-After", "1");
     if (response.status != 204 && response.status != 304 && response.status >= 200) {
-      AppendField("Content-Length", std::to_string(response.body.size()));
+      AppendField("Content-Length", std::to_string(body_size));
     }
     if (!keep) {
       AppendField("Connection", "close");
@@ -477,6 +604,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   size_t lingered_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;  // a spooled body
+  std::string spool_path_;                     // its file, until the request takes it
+  int file_fd_ = -1;                           // an answer's file being sent
+  uint64_t file_left_ = 0;                     // its bytes still to send
   std::shared_ptr<HttpRequest> request_;       // being read: headers known
   std::shared_ptr<Router::PendingCall> call_;  // its route and call-phase verdict
   uint64_t body_limit_ = 0;                    // of the request being read

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,6 +40,12 @@ struct HttpServerOptions {
   std::function<bool(std::string_view target)> is_upload;
   std::function<bool(bool client_is_loopback)> may_upload;
   uint64_t max_upload_bytes = 0;
+  // Bodies written to a file as they arrive, never held in memory: a POST,
+  // not content-encoded, whose target and Content-Type `spool` accepts may
+  // send up to max_upload_bytes, into a new file in spool_dir (made when
+  // first needed). The handler finds it in HttpRequest::body_file.
+  std::function<bool(std::string_view target, std::string_view content_type)> spool;
+  std::filesystem::path spool_dir;
   std::chrono::seconds idle_timeout{60};  // also bounds a slow request or reader
 };
 

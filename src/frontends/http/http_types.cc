@@ -1,6 +1,7 @@
 #include "frontends/http/http_types.h"
 
 #include <rapidjson/writer.h>
+#include <unistd.h>
 
 #include <cctype>
 
@@ -24,6 +25,10 @@ bool HttpRequest::HasHeader(std::string_view lower_name) const {
     if (text.substr(h.name_begin, h.name_size) == lower_name) return true;
   }
   return false;
+}
+
+HttpRequest::~HttpRequest() {
+  if (!body_file.empty()) ::unlink(body_file.c_str());
 }
 
 std::shared_ptr<std::atomic<bool>> HttpRequest::ClientGone() const {

@@ -14,6 +14,10 @@
 
 #include "core/status.h"
 
+namespace inferd::pipeline {
+struct Identity;
+}  // namespace inferd::pipeline
+
 namespace inferd::http {
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete, kHead, kOptions, kOther };
@@ -25,11 +29,18 @@ class HttpRequest : public std::enable_shared_from_this<HttpRequest> {
   std::string query;  // raw query string, without '?'
   // The body; shared so decoded tensors can borrow its bytes without copying.
   std::shared_ptr<std::string> body = std::make_shared<std::string>();
+  // A body the server wrote to a file as it arrived (HttpServerOptions::spool)
+  // instead of `body`, which stays empty. The file is removed with the
+  // request; a handler that keeps it moves it and clears this.
+  std::string body_file;
   bool remote_is_loopback = false;
   std::string remote_address;  // "ip:port"
   std::string tls_peer;        // subject of a verified client certificate, or ""
   // Set when the client closes the connection before the answer is written.
   mutable std::atomic<bool> gone{false};
+  // The caller as the request pipeline identified it, set by the router while
+  // the handler runs (null without a pipeline: every caller may do anything).
+  const pipeline::Identity* identity = nullptr;
   // Path parameters filled by the router ("model", "version", ...).
   std::map<std::string, std::string, std::less<>> params;
 
@@ -41,6 +52,11 @@ class HttpRequest : public std::enable_shared_from_this<HttpRequest> {
   // of its own); null for a request not owned by a shared_ptr. Never store it
   // in the request itself: that would be a cycle.
   std::shared_ptr<std::atomic<bool>> ClientGone() const;
+
+  HttpRequest() = default;
+  ~HttpRequest();
+  HttpRequest(const HttpRequest&) = delete;
+  HttpRequest& operator=(const HttpRequest&) = delete;
 
   // Adds a header; the name is lower-cased. All headers share one buffer.
   void AddHeader(std::string_view name, std::string_view value);
@@ -59,6 +75,9 @@ struct HttpResponse {
   std::string_view content_type = "application/json";  // a string literal
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is this file's content instead of `body`: sent in
+  // pieces as it is read (never whole in memory), and never compressed.
+  std::string body_file = {};
 };
 
 // Sends the response; call exactly once, from any thread.

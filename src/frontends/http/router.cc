@@ -223,7 +223,9 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
   ScopedModelVisibility visibility(pipeline::VisibilityOf(context->identity));
   HttpRouteKeys keys(request, &context->identity);
   ScopedRouteKeys keyed(&keys);
+  request.identity = &context->identity;
   route->handler(request, std::move(finish));
+  request.identity = nullptr;
 }
 
 std::vector<std::pair<Method, std::string>> Router::Routes() const {

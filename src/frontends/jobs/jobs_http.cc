@@ -4,14 +4,16 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 
+#include "core/auth/roles.h"
+#include "core/model_visibility.h"
 #include "core/routing/route_keys_scope.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/model_selection.h"
 #include "frontends/http/query_params.h"
 #include "frontends/http/tabular_output.h"
 #include "frontends/jobs/job_json.h"
+#include "pipeline/request_context.h"
 
 namespace inferd::jobsfe {
 namespace {
@@ -132,8 +134,29 @@ std::string Owner() {
   return identity.value_or("");
 }
 
+// A caller sees the jobs it submitted, on models it may see; an admin, or
+// anyone when nobody authenticates, sees every job on those models. Others'
+// jobs are "not found", as if they did not exist.
+bool MayAccess(const HttpRequest& req, const JobRecord& job) {
+  if (!ModelVisibleNow(job.spec.model)) return false;
+  const pipeline::Identity* caller = req.identity;
+  if (caller == nullptr || !caller->authenticated() || caller->roles.Has(Role::kAdmin)) {
+    return true;
+  }
+  return job.spec.owner == caller->Label();
+}
+
+// The job `id`, when the caller may act on it.
+StatusOr<JobRecord> Accessible(JobService& jobs, const HttpRequest& req, std::string_view id) {
+  auto job = jobs.Get(id);
+  if (job.ok() && !MayAccess(req, *job)) {
+    return NotFound("job '" + std::string(id) + "' not found");
+  }
+  return job;
+}
+
 // POST /v1/jobs with the input as the body (the rest in the query).
-StatusOr<JobSubmission> SubmissionFromUpload(const HttpRequest& req, JobFormat format) {
+StatusOr<JobSubmission> SubmissionFromUpload(HttpRequest& req, JobFormat format) {
   JobSubmission s;
   s.spec.model = Query(req, "model");
   s.spec.version = Query(req, "version");
@@ -143,19 +166,33 @@ StatusOr<JobSubmission> SubmissionFromUpload(const HttpRequest& req, JobFormat f
   s.spec.input_format = format;
   INFERD_ASSIGN_OR_RETURN(s.spec.output_format, FormatOption(Query(req, "output_format"),
                                                              JobFormat::kJsonl, "output_format"));
+  if (!req.body_file.empty()) {
+    // Streamed to disk as it came (IsSpooledUpload): the job takes the file.
+    std::error_code ec;
+    if (std::filesystem::file_size(req.body_file, ec) == 0 || ec) {
+      return InvalidArgument("the uploaded input is empty");
+    }
+    s.input_file = std::move(req.body_file);
+    req.body_file.clear();
+    s.owns_input_file = true;
+    return s;
+  }
   if (req.body->empty()) return InvalidArgument("the uploaded input is empty");
   s.rows = *req.body;
   return s;
 }
 
-std::optional<JobFormat> UploadFormat(const HttpRequest& req) {
-  const std::string_view type = req.Header("content-type");
+std::optional<JobFormat> UploadFormatOf(std::string_view type) {
   if (type.starts_with("text/csv")) return JobFormat::kCsv;
   if (type.starts_with("application/x-ndjson") || type.starts_with("application/jsonl") ||
       type.starts_with("application/x-jsonlines")) {
     return JobFormat::kJsonl;
   }
   return std::nullopt;
+}
+
+std::optional<JobFormat> UploadFormat(const HttpRequest& req) {
+  return UploadFormatOf(req.Header("content-type"));
 }
 
 std::string_view ModelFromBody(const HttpRequest& req) {
@@ -213,10 +250,10 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
     if (name.ok()) model = *name;
     version = UploadFormat(req) ? Query(req, "version") : std::string();
   };
-  // A job's id names no model: these act on the jobs as a whole.
+  // A job's id names no model: each job is checked against the caller
+  // (MayAccess), so a key limited to some models sees the jobs on those.
   http::RouteInfo read{pipeline::RouteKind::kRead, &kErrors,
                        [](const HttpRequest&, std::string&, std::string&) {}};
-  read.server_wide = true;
   http::RouteInfo change = read;
   change.kind = pipeline::RouteKind::kInfer;
 
@@ -236,7 +273,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                submission->spec.owner = Owner();
                respond(JobAnswer(202, jobs->Submit(std::move(submission).value())));
              });
-  router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest&, Responder respond) {
+  router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest& req, Responder respond) {
     if (off(respond)) return;
     auto all = jobs->List();
     if (!all.ok()) return respond(Error(all.status()));
@@ -244,7 +281,9 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
       w.StartObject();
       w.Key("jobs");
       w.StartArray();
-      for (const JobRecord& job : *all) WriteJob(w, job);
+      for (const JobRecord& job : *all) {
+        if (MayAccess(req, job)) WriteJob(w, job);
+      }
       w.EndArray();
       w.EndObject();
     }));
@@ -252,22 +291,26 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
   router.Add(Method::kGet, "/v1/jobs/{job}", read,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               respond(JobAnswer(200, jobs->Get(req.Param("job"))));
+               respond(JobAnswer(200, Accessible(*jobs, req, req.Param("job"))));
              });
   router.Add(Method::kPost, "/v1/jobs/{job}/cancel", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               respond(JobAnswer(200, jobs->Cancel(req.Param("job"))));
+               auto job = Accessible(*jobs, req, req.Param("job"));
+               respond(JobAnswer(200, job.ok() ? jobs->Cancel(job->id) : job));
              });
   router.Add(Method::kPost, "/v1/jobs/{job}/retry", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               respond(JobAnswer(202, jobs->Retry(req.Param("job"))));
+               auto job = Accessible(*jobs, req, req.Param("job"));
+               respond(JobAnswer(202, job.ok() ? jobs->Retry(job->id) : job));
              });
   router.Add(Method::kDelete, "/v1/jobs/{job}", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Status s = jobs->Delete(req.Param("job"));
+               auto job = Accessible(*jobs, req, req.Param("job"));
+               if (!job.ok()) return respond(Error(job.status()));
+               Status s = jobs->Delete(job->id);
                if (!s.ok()) return respond(Error(s));
                respond(Json(200, [&](JsonWriter& w) {
                  w.StartObject();
@@ -277,19 +320,22 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                  w.EndObject();
                }));
              });
-  router.Add(
-      Method::kGet, "/v1/jobs/{job}/results", read,
-      [jobs, off](HttpRequest& req, Responder respond) {
-        if (off(respond)) return;
-        auto path = jobs->ResultsFile(req.Param("job"));
-        if (!path.ok()) return respond(Error(path.status()));
-        std::ifstream in(*path, std::ios::binary);
-        if (!in) return respond(Error(Internal("cannot read the job's results")));
-        std::ostringstream text;
-        text << in.rdbuf();
-        const bool csv = path->extension() == ".csv";
-        respond(HttpResponse{200, csv ? "text/csv" : "application/x-ndjson", text.str(), {}});
-      });
+  router.Add(Method::kGet, "/v1/jobs/{job}/results", read,
+             [jobs, off](HttpRequest& req, Responder respond) {
+               if (off(respond)) return;
+               auto job = Accessible(*jobs, req, req.Param("job"));
+               if (!job.ok()) return respond(Error(job.status()));
+               auto path = jobs->ResultsFile(job->id);
+               if (!path.ok()) return respond(Error(path.status()));
+               // Sent from the file as the client reads it, never whole in memory.
+               HttpResponse answer{
+                   200,
+                   path->extension() == ".csv" ? "text/csv" : "application/x-ndjson",
+                   "",
+                   {},
+                   path->string()};
+               respond(std::move(answer));
+             });
 
   // The seeds' shape: {"data": [[...], ...]} in, {"task_id"} out.
   router.Add(Method::kPost, "/predict/batch", submit,
@@ -327,7 +373,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
   router.Add(Method::kGet, "/predict/batch/{task_id}", read,
              [core, jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               auto job = jobs->Get(req.Param("task_id"));
+               auto job = Accessible(*jobs, req, req.Param("task_id"));
                if (!job.ok()) return respond(Error(job.status()));
                if (!IsFinal(job->state)) {
                  return respond(Json(200, [](JsonWriter& w) {
@@ -372,6 +418,11 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                  w.EndObject();
                }));
              });
+}
+
+bool IsSpooledUpload(std::string_view target, std::string_view content_type) {
+  return target.substr(0, target.find('?')) == "/v1/jobs" &&
+         UploadFormatOf(content_type).has_value();
 }
 
 }  // namespace inferd::jobsfe

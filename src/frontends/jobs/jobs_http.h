@@ -17,12 +17,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/jobs/job_service.h"
 #include "core/server_core.h"
 #include "frontends/http/router.h"
 
 namespace inferd::jobsfe {
+
+// A POST whose body is a job's input file (text/csv, application/x-ndjson):
+// the HTTP server streams it to disk as it arrives (HttpServerOptions::spool).
+bool IsSpooledUpload(std::string_view target, std::string_view content_type);
 
 // `jobs` null: every call answers 404 "batch jobs are off".
 void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
