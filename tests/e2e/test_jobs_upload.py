@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 import requests
-from e2e_lib import wait_until
+from e2e_lib import UNDER_SANITIZER, wait_until
 from routing_models import threshold_model, write_model
 from test_jobs import jsonl, results, submit, wait_final
 
@@ -43,7 +43,10 @@ def test_a_large_upload_goes_to_disk_as_it_arrives(tmp_path, inferd_factory):
     submitted = submit(srv, None, data=body, params={"model": "clf"},
                        headers={"Content-Type": "application/x-ndjson"})
     grown_mib = (peak_rss_kib(srv) - before) / 1024
-    assert grown_mib < len(body) / (1 << 20) / 2, f"peak memory grew {grown_mib:.0f} MiB"
+    # ASan's quarantine holds every freed block (256 MiB by default), so the
+    # peak there measures allocation churn, not what the upload kept.
+    if not UNDER_SANITIZER:
+        assert grown_mib < len(body) / (1 << 20) / 2, f"peak memory grew {grown_mib:.0f} MiB"
     done = wait_final(srv, submitted["id"], 300)
     assert done["request_counts"] == {"total": 40_000, "completed": 40_000, "failed": 0}, done
     # The results come back from their file, in pieces.
