@@ -37,7 +37,9 @@ ModelScheduler::~ModelScheduler() {
   }
   cv_.notify_all();
   expiry_cv_.notify_all();
+  background_cv_.notify_all();
   if (expiry_.joinable()) expiry_.join();
+  if (background_.joinable()) background_.join();
   for (auto& t : instances_) {
     // Joining itself would throw; the reaper thread makes this unreachable,
     // but a detached instance is still better than a crash.
@@ -57,6 +59,7 @@ void ModelScheduler::ForEachQueueLocked(Fn fn) {
 
 Status ModelScheduler::Enqueue(QueuedRequest request) {
   bool pinned = false;
+  const bool background = request.background;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the model version is unloading");
@@ -65,13 +68,12 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
       return Internal("request pinned to instance " + std::to_string(*request.instance) + " of " +
                       std::to_string(pinned_.size()));
     }
-    const size_t background = queues_.size() - 1;
+    const size_t last = queues_.size() - 1;  // the background queue
     const size_t level =
-        request.background
-            ? background
-            : std::min<size_t>(request.level.value_or(options_.default_level), background - 1);
+        background ? last
+                   : std::min<size_t>(request.level.value_or(options_.default_level), last - 1);
     const QueuePolicy policy =
-        options_.levels.empty() || level == background ? QueuePolicy{} : options_.levels[level];
+        options_.levels.empty() || level == last ? QueuePolicy{} : options_.levels[level];
     // A pinned request counts against its instance's queue.
     const size_t depth = request.instance ? pinned_[static_cast<size_t>(*request.instance)].size()
                                           : queues_[level].size();
@@ -92,6 +94,9 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
     auto& queue = pinned ? pinned_[static_cast<size_t>(*request.instance)] : queues_[level];
     queue.push_back(Entry{std::move(request), deadline});
     ++queued_;
+    if (background && !background_.joinable()) {
+      background_ = std::thread([this] { BackgroundLoop(); });
+    }
     if (deadline < earliest_deadline_) {
       earliest_deadline_ = deadline;
       if (!expiry_.joinable()) expiry_ = std::thread([this] { ExpiryLoop(); });
@@ -99,7 +104,9 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
     }
   }
   // Only the pinned instance may take a pinned request: wake them all.
-  if (pinned) {
+  if (background) {
+    background_cv_.notify_one();
+  } else if (pinned) {
     cv_.notify_all();
   } else {
     cv_.notify_one();
@@ -128,7 +135,7 @@ void ModelScheduler::InstanceLoop(int index) {
       if (stopping_) {
         // Done once nothing this instance could take is left.
         size_t mine = pinned_[static_cast<size_t>(index)].size();
-        for (const auto& queue : queues_) mine += queue.size();
+        for (size_t q = 0; q + 1 < queues_.size(); ++q) mine += queues_[q].size();
         if (mine == 0) return;
       }
       continue;
@@ -216,18 +223,58 @@ std::vector<ModelScheduler::Entry> ModelScheduler::TakeBatchLocked(
     if (!pinned.empty() && TakeFromLocked(pinned, /*shared=*/false, batch, dropped, wake)) {
       return batch;
     }
-    auto level = std::find_if(queues_.begin(), queues_.end(), [](auto& q) { return !q.empty(); });
-    if (level != queues_.end()) {
+    // The levels only: the background queue is BackgroundLoop's.
+    const auto levels_end = queues_.end() - 1;
+    auto level = std::find_if(queues_.begin(), levels_end, [](auto& q) { return !q.empty(); });
+    if (level != levels_end) {
       SchedulerClock::time_point shared_wake;
       if (TakeFromLocked(*level, /*shared=*/true, batch, dropped, shared_wake)) return batch;
       wake = std::min(wake, shared_wake);
     }
+    // This instance is about to be free: background work may go now.
+    if (!queues_.back().empty()) background_cv_.notify_one();
     if (wake == SchedulerClock::time_point::max()) {
       if (stopping_) return {};
       cv_.wait(lock);
     } else {
       cv_.wait_until(lock, wake);
     }
+  }
+}
+
+bool ModelScheduler::OnlineWaitingLocked() const {
+  for (size_t q = 0; q + 1 < queues_.size(); ++q) {
+    if (!queues_[q].empty()) return true;
+  }
+  return std::any_of(pinned_.begin(), pinned_.end(), [](const auto& q) { return !q.empty(); });
+}
+
+void ModelScheduler::BackgroundLoop() {
+  RunThisThreadWhenIdle("model background work");
+  std::unique_lock lock(mu_);
+  std::vector<Entry> dropped;
+  std::deque<Entry>& queue = queues_.back();
+  for (;;) {
+    std::vector<Entry> batch;
+    auto wake = SchedulerClock::time_point::max();
+    if (queue.empty()) {
+      if (stopping_) return;
+    } else if (stopping_ || (free_instances_ > 0 && !OnlineWaitingLocked())) {
+      TakeFromLocked(queue, /*shared=*/false, batch, dropped, wake);
+    }
+    if (batch.empty() && dropped.empty()) {
+      if (wake == SchedulerClock::time_point::max()) {
+        background_cv_.wait(lock);
+      } else {
+        background_cv_.wait_until(lock, wake);
+      }
+      continue;
+    }
+    lock.unlock();
+    AnswerDropped(dropped);
+    dropped.clear();
+    if (!batch.empty()) Run(std::move(batch));
+    lock.lock();
   }
 }
 

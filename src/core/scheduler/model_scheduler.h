@@ -3,7 +3,9 @@
 // Triton's dynamic batching when the config asks for it. A request may be
 // pinned to one instance (the sequence batcher pins each sequence): pinned
 // requests wait in that instance's own queue, which it serves first, and
-// batch only with each other.
+// batch only with each other. Batch jobs' requests (background) wait below
+// every level and run on a thread of their own at idle priority, only while
+// an instance is free and nothing else waits.
 //
 // Thread-safety: Enqueue may be called from any thread. The destructor runs
 // what is queued, then joins the instances; it must not run on an instance
@@ -112,6 +114,13 @@ class ModelScheduler {
   void DropDeadLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
   void DropDeadHeadsLocked(SchedulerClock::time_point now, std::vector<Entry>& dropped);
   void Run(std::vector<Entry> batch);
+  // Batch jobs' requests (the background queue), on a thread of their own at
+  // SCHED_IDLE, started with the first of them: taken only while an instance
+  // is free and no other request waits, and run at a priority that yields
+  // the CPU to online requests at once. It is not one of the instances: while
+  // it runs, an online request may take the free instance beside it.
+  void BackgroundLoop();
+  bool OnlineWaitingLocked() const;
   // Answers queued requests at their deadline even while every instance is
   // busy; started with the first request that has a deadline.
   void ExpiryLoop();
@@ -132,6 +141,8 @@ class ModelScheduler {
   std::condition_variable expiry_cv_;
   SchedulerClock::time_point earliest_deadline_ = SchedulerClock::time_point::max();
   std::thread expiry_;
+  std::condition_variable background_cv_;
+  std::thread background_;
 };
 
 }  // namespace inferd

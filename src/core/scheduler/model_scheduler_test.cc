@@ -1,6 +1,7 @@
 #include "core/scheduler/model_scheduler.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <future>
@@ -241,6 +242,69 @@ TEST(ModelSchedulerTest, BackgroundWorkWaitsForEveryLevelAndIgnoresTheirBounds) 
   backend.Open();
   while (finished.load() < 4) std::this_thread::yield();
   EXPECT_EQ(order, (std::vector<float>{0, 1, 10, 11}));  // online first, though queued last
+}
+
+// Records the scheduling policy of the thread each batch ran on.
+class PolicyRecordingBackend : public DoublingBackend {
+ public:
+  StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                        std::span<const size_t> outputs) override {
+    {
+      std::lock_guard lock(policies_mu_);
+      policies_.push_back(sched_getscheduler(0));
+    }
+    return DoublingBackend::Execute(inputs, outputs);
+  }
+  std::vector<int> policies() {
+    std::lock_guard lock(policies_mu_);
+    return policies_;
+  }
+
+ private:
+  std::mutex policies_mu_;
+  std::vector<int> policies_;
+};
+
+TEST(ModelSchedulerTest, BackgroundWorkRunsAtIdlePriorityAndOnlineWorkDoesNot) {
+  PolicyRecordingBackend backend;
+  ModelScheduler scheduler(&backend, SchedulerOptions{});
+  for (bool background : {false, true, false, true}) {
+    std::promise<void> ran;
+    QueuedRequest q;
+    q.prepared = Rows(1, 0);
+    q.background = background;
+    q.done = [&ran](StatusOr<std::vector<Tensor>>, const ExecutionReport&) { ran.set_value(); };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+    ran.get_future().wait();
+  }
+  EXPECT_EQ(backend.policies(),
+            (std::vector<int>{SCHED_OTHER, SCHED_IDLE, SCHED_OTHER, SCHED_IDLE}));
+}
+
+TEST(ModelSchedulerTest, BackgroundWorkStillQueuedRunsBeforeTheSchedulerGoes) {
+  GatedBackend backend;
+  std::atomic<int> ran{0};
+  {
+    ModelScheduler scheduler(&backend, SchedulerOptions{});
+    QueuedRequest first;
+    first.prepared = Rows(1, 0);
+    first.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+      if (r.ok()) ++ran;
+    };
+    ASSERT_TRUE(scheduler.Enqueue(std::move(first)).ok());
+    backend.WaitEntered(1);  // the only instance is busy: the others wait
+    for (int i = 0; i < 3; ++i) {
+      QueuedRequest q;
+      q.prepared = Rows(1, 0);
+      q.background = true;
+      q.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+        if (r.ok()) ++ran;
+      };
+      ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+    }
+    backend.Open();
+  }
+  EXPECT_EQ(ran.load(), 4);
 }
 
 TEST(ModelSchedulerTest, ARequestThatMustRunAloneIsNeverBatched) {
