@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "frontends/http/tabular_codec.h"
 #include "frontends/http/tabular_output.h"
 #include "jobs/job_rows.h"
+#include "jobs/numeric_rows.h"
 
 namespace inferd::jobs {
 namespace {
@@ -171,12 +173,23 @@ bool Unrecorded(const Status& status) {
   return status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kCancelled;
 }
 
+// The prediction objects of a request's rows, in one text.
+struct Predictions {
+  std::string text;
+  std::vector<size_t> ends;  // row k is text[ends[k - 1] (or 0), ends[k])
+  std::string_view Row(size_t k) const {
+    const size_t begin = k == 0 ? 0 : ends[k - 1];
+    return std::string_view(text).substr(begin, ends[k] - begin);
+  }
+};
+
 struct RowResult {
   bool done = false;
   bool failed = false;
   int status = 0;
   std::string message;
-  std::string prediction;  // the prediction object's JSON
+  std::shared_ptr<const Predictions> predictions;  // and this row's place in them
+  size_t prediction = 0;
 };
 
 // One chunk in flight: its rows, their results, and the requests still out.
@@ -188,7 +201,7 @@ struct ChunkWork {
   std::vector<RowResult> results;       // per row of the chunk
   std::vector<bool> to_run;
   ChunkRunner::Done done;
-  ThreadPool* pool = nullptr;                    // the jobs' own threads; null: the caller's
+  JobThreads* threads = nullptr;                 // the jobs' own; null: the caller's
   std::shared_ptr<std::atomic<bool>> cancelled;  // the job's: queued requests are dropped
   std::mutex mu;
   int pending = 0;
@@ -221,10 +234,9 @@ void WriteRowInput(const ChunkWork& work, size_t i, http::JsonWriter& w) {
   w.EndObject();
 }
 
-std::string ResultLine(const ChunkWork& work, size_t i) {
+// Row `i`'s result line, without its line end.
+void WriteResultLine(const ChunkWork& work, size_t i, http::JsonWriter& w) {
   const RowResult& r = work.results[i];
-  http::JsonBuffer buffer;
-  http::JsonWriter w(buffer);
   w.StartObject();
   w.Key("row");
   w.Int64(work.chunk.first_row + static_cast<int64_t>(i));
@@ -250,10 +262,10 @@ std::string ResultLine(const ChunkWork& work, size_t i) {
     w.EndObject();
   } else {
     w.Key("prediction");
-    w.RawValue(r.prediction.data(), r.prediction.size(), rapidjson::kObjectType);
+    const std::string_view prediction = r.predictions->Row(r.prediction);
+    w.RawValue(prediction.data(), prediction.size(), rapidjson::kObjectType);
   }
   w.EndObject();
-  return buffer.Release();
 }
 
 void Fail(RowResult& r, int status, std::string message) {
@@ -271,16 +283,20 @@ void Finish(const std::shared_ptr<ChunkWork>& work) {
   JobChunkResult out;
   out.job_id = work->chunk.job_id;
   out.index = work->chunk.index;
+  // Every line into one buffer, the writer started again for each.
+  http::JsonBuffer buffer(work->texts.size() * 96);
+  http::JsonWriter w(buffer);
   for (size_t i = 0; i < work->texts.size(); ++i) {
     const RowResult& r = work->results[i];
     bool failed = r.failed;
     if (!work->to_run[i] && i < previous.size()) {
-      out.lines.append(previous[i]);
+      buffer.Append(previous[i]);
       failed = false;  // only failed rows are run again
     } else {
-      out.lines += ResultLine(*work, i);
+      WriteResultLine(*work, i, w);
+      w.Reset(buffer);
     }
-    out.lines += '\n';
+    buffer.Put('\n');
     if (failed) {
       ++out.failed;
       out.failed_rows.push_back(static_cast<int64_t>(i));
@@ -292,11 +308,13 @@ void Finish(const std::shared_ptr<ChunkWork>& work) {
       ++out.completed;
     }
   }
+  out.lines = buffer.Release();
   work->done(std::move(out));
 }
 
 // Rows of the prediction: each output's row `r` in the model's shapes.
-StatusOr<std::vector<std::string>> Predictions(const InferResponse& response, size_t rows) {
+StatusOr<std::shared_ptr<const Predictions>> RowPredictions(const InferResponse& response,
+                                                            size_t rows) {
   std::vector<http::OutputRows> outputs;
   for (const Tensor& t : response.outputs) {
     INFERD_ASSIGN_OR_RETURN(http::OutputRows o, http::OutputRows::Make(t));
@@ -307,19 +325,22 @@ StatusOr<std::vector<std::string>> Predictions(const InferResponse& response, si
     return Internal("the model answered " + std::to_string(common) + " rows for " +
                     std::to_string(rows));
   }
-  std::vector<std::string> out;
+  auto out = std::make_shared<Predictions>();
+  out->ends.reserve(rows);
+  http::JsonBuffer buffer(rows * 64);
+  http::JsonWriter w(buffer);
   for (size_t r = 0; r < rows; ++r) {
-    http::JsonBuffer buffer;
-    http::JsonWriter w(buffer);
     w.StartObject();
     for (size_t o = 0; o < outputs.size(); ++o) {
       http::WriteJsonString(w, response.outputs[o].name());
       outputs[o].WriteRow(static_cast<int64_t>(r), w, false);
     }
     w.EndObject();
-    out.push_back(buffer.Release());
+    w.Reset(buffer);
+    out->ends.push_back(buffer.GetSize());
   }
-  return out;
+  out->text = buffer.Release();
+  return std::shared_ptr<const Predictions>(std::move(out));
 }
 
 void Submit(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vector<size_t> rows,
@@ -334,12 +355,13 @@ void Answered(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vec
   {
     std::lock_guard lock(work->mu);
     if (answer.ok()) {
-      auto predictions = Predictions(*answer, rows.size());
+      auto predictions = RowPredictions(*answer, rows.size());
       for (size_t k = 0; k < rows.size(); ++k) {
         RowResult& r = work->results[rows[k]];
         if (predictions.ok()) {
           r.done = true;
-          r.prediction = std::move((*predictions)[k]);
+          r.predictions = *predictions;
+          r.prediction = k;
         } else {
           Fail(r, 500, predictions.status().message());
         }
@@ -380,7 +402,7 @@ InferRequest JobRequest(const ChunkWork& work, std::vector<Tensor> inputs, bool 
 // Work on an answer happens on the jobs' threads: the model's instance
 // thread that answers goes back to online requests at once.
 void OnJobThread(const ChunkWork& work, std::function<void()> task) {
-  if (work.pool == nullptr || !work.pool->Submit(task)) task();
+  if (work.threads == nullptr || !work.threads->Post(task)) task();
 }
 
 void Submit(ServerCore* core, const std::shared_ptr<ChunkWork>& work, std::vector<size_t> rows,
@@ -439,10 +461,11 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
                   {
                     std::lock_guard lock(work->mu);
                     if (answer.ok()) {
-                      auto predictions = Predictions(*answer, 1);
+                      auto predictions = RowPredictions(*answer, 1);
                       if (predictions.ok()) {
                         work->results[position].done = true;
-                        work->results[position].prediction = std::move((*predictions)[0]);
+                        work->results[position].predictions = *predictions;
+                        work->results[position].prediction = 0;
                       } else {
                         Fail(work->results[position], 500, predictions.status().message());
                       }
@@ -457,6 +480,39 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
                   RunAlone(core, work, std::move(rows), next + 1);
                 });
               });
+}
+
+// The fast path (numeric_rows.h): every group of rows read straight into its
+// request's tensor, or none, and the general path runs them all.
+bool RunNumeric(ServerCore* core, const std::shared_ptr<ChunkWork>& work, const LoadedModel& model,
+                const std::vector<std::string_view>& texts, const std::vector<size_t>& positions) {
+  const auto step =
+      static_cast<size_t>(RowsPerRequest(model, std::max<int64_t>(1, work->chunk.rows)));
+  std::vector<std::vector<Tensor>> inputs;
+  for (size_t start = 0; start < texts.size(); start += step) {
+    const size_t n = std::min(step, texts.size() - start);
+    auto tensor = NumericJsonlRows(model.signature, std::span(texts).subspan(start, n));
+    if (!tensor) return false;
+    inputs.emplace_back().push_back(std::move(*tensor));
+  }
+  if (inputs.empty()) return false;
+  {
+    std::lock_guard lock(work->mu);
+    work->pending = static_cast<int>(inputs.size()) + 1;  // +1 until every request is out
+  }
+  for (size_t g = 0; g < inputs.size(); ++g) {
+    const auto first = positions.begin() + static_cast<long>(g * step);
+    const auto last =
+        positions.begin() + static_cast<long>(std::min(positions.size(), (g + 1) * step));
+    Submit(core, work, std::vector<size_t>(first, last), std::move(inputs[g]));
+  }
+  bool finished = false;
+  {
+    std::lock_guard lock(work->mu);
+    finished = --work->pending == 0;
+  }
+  if (finished) Finish(work);
+  return true;
 }
 
 }  // namespace
@@ -476,7 +532,7 @@ void ChunkRunner::Run(const JobSpec& spec, JobChunk chunk,
   work->spec = spec;
   work->chunk = std::move(chunk);
   work->done = std::move(done);
-  work->pool = pool_;
+  work->threads = threads_;
   work->cancelled = std::move(cancelled);
   SplitRows(spec.input_format, work->chunk.text, true, work->texts);
   const size_t n = work->texts.size();
@@ -501,6 +557,10 @@ void ChunkRunner::Run(const JobSpec& spec, JobChunk chunk,
       texts.push_back(work->texts[i]);
       positions.push_back(i);
     }
+  }
+  if (spec.input_format == JobFormat::kJsonl &&
+      RunNumeric(core_, work, **model, texts, positions)) {
+    return;
   }
   ParsedRows parsed;
   std::vector<std::string> errors;

@@ -18,8 +18,8 @@
 #include <memory>
 
 #include "core/jobs/job.h"
-#include "core/scheduler/thread_pool.h"
 #include "core/server_core.h"
+#include "jobs/job_threads.h"
 
 namespace inferd::jobs {
 
@@ -36,10 +36,10 @@ class ChunkRunner {
   // gone).
   using Done = std::function<void(StatusOr<JobChunkResult>)>;
 
-  // `pool`: where the answers' rows are parsed and written (the jobs' own
-  // threads, so the models' instance threads go back to online requests);
-  // null: on the thread that answers.
-  ChunkRunner(ServerCore* core, ThreadPool* pool) : core_(core), pool_(pool) {}
+  // `threads`: where the answers' rows are parsed and written (the jobs' own,
+  // so the models' instance threads go back to online requests); null: on
+  // the thread that answers.
+  ChunkRunner(ServerCore* core, JobThreads* threads) : core_(core), threads_(threads) {}
   // `cancelled`, once set, drops the chunk's requests still queued (they
   // answer CANCELLED and the chunk is not recorded).
   void Run(const JobSpec& spec, JobChunk chunk, std::shared_ptr<std::atomic<bool>> cancelled,
@@ -47,7 +47,7 @@ class ChunkRunner {
 
  private:
   ServerCore* core_;
-  ThreadPool* pool_;
+  JobThreads* threads_;
 };
 
 }  // namespace inferd::jobs

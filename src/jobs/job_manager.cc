@@ -50,9 +50,10 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
       options_(std::move(options)),
       metrics_(metrics),
       // The jobs' own work (parsing, writing, the database) is background
-      // work too, like their requests in the models' queues.
-      workers_(std::max(1, options_.max_running_chunks), /*idle=*/true),
-      runner_(core, &workers_) {
+      // work too, like their requests in the models' queues, and no wider
+      // than the chunks they may run at once.
+      threads_(std::max(1, options_.max_running_chunks)),
+      runner_(core, &threads_) {
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     registry.ClearGauges("inferd_jobs");
     auto jobs = List();
@@ -374,24 +375,30 @@ void JobManager::Loop() {
       validating_ = id;
       cancel_validation_ = false;
       lock.unlock();
-      Validate(id);
+      {
+        JobThreads::Slot slot(threads_);
+        Validate(id);
+      }
       lock.lock();
       validating_.clear();
     }
     lock.unlock();
-    CommitFinished();
-    Dispatch();
-    FinishJobs();
-    if (Clock::now() >= next_sweep_) {
-      // Often enough for a short retention, at most once a minute.
-      next_sweep_ = Clock::now() + std::clamp<Clock::duration>(options_.retention / 4,
-                                                               std::chrono::seconds(1),
-                                                               std::chrono::seconds(60));
-      Sweep();
-    }
-    if (options_.shared_store && Clock::now() >= next_discover_) {
-      next_discover_ = Clock::now() + options_.discover_interval;
-      Discover();
+    {
+      JobThreads::Slot slot(threads_);
+      CommitFinished();
+      Dispatch();
+      FinishJobs();
+      if (Clock::now() >= next_sweep_) {
+        // Often enough for a short retention, at most once a minute.
+        next_sweep_ = Clock::now() + std::clamp<Clock::duration>(options_.retention / 4,
+                                                                 std::chrono::seconds(1),
+                                                                 std::chrono::seconds(60));
+        Sweep();
+      }
+      if (options_.shared_store && Clock::now() >= next_discover_) {
+        next_discover_ = Clock::now() + options_.discover_interval;
+        Discover();
+      }
     }
     lock.lock();
   }

@@ -115,7 +115,7 @@ class JobManager final : public JobService {
   std::unique_ptr<JobStore> store_;  // set once, then never changed
   const JobManagerOptions options_;
   MetricsRegistry* metrics_;
-  ThreadPool workers_;  // parses and writes the answers' rows
+  JobThreads threads_;  // the answers' rows, and slots for the loop's work too
   ChunkRunner runner_;
 
   // mu_ serializes the jobs' state changes (the API calls and the loop);

@@ -1,5 +1,7 @@
 #include "jobs/job_rows.h"
 
+#include <cstring>
+
 namespace inferd::jobs {
 namespace {
 
@@ -20,6 +22,21 @@ void Keep(std::string_view row, std::vector<std::string_view>& rows) {
 size_t SplitRows(JobFormat format, std::string_view text, bool at_end,
                  std::vector<std::string_view>& rows) {
   size_t start = 0;
+  if (format == JobFormat::kJsonl) {
+    // A JSON text has no raw line break: rows end at each one.
+    while (start < text.size()) {
+      const void* found = std::memchr(text.data() + start, '\n', text.size() - start);
+      if (found == nullptr) break;
+      const size_t end = static_cast<size_t>(static_cast<const char*>(found) - text.data());
+      Keep(text.substr(start, end - start), rows);
+      start = end + 1;
+    }
+    if (at_end && start < text.size()) {
+      Keep(text.substr(start), rows);
+      start = text.size();
+    }
+    return start;
+  }
   // CSV (RFC 4180): a quote opens a quoted field only at the start of a
   // field; inside one, "" is a quote and a lone " closes it. A stray quote
   // elsewhere is the CSV reader's to refuse, in its row alone.

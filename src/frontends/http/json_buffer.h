@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace inferd::http {
@@ -15,6 +16,8 @@ class JsonBuffer {
   explicit JsonBuffer(size_t reserve = 256) { text_.reserve(reserve); }
 
   void Put(char c) { text_.push_back(c); }
+  // Text written as it is (a value already JSON, a line end between values).
+  void Append(std::string_view text) { text_.append(text); }
   void Flush() {}
 
   const char* GetString() const { return text_.c_str(); }
