@@ -171,6 +171,15 @@ void JobManager::Stop(std::chrono::milliseconds wait) {
 }
 
 StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
+  // An uploaded file the job does not take is removed, whatever the reason.
+  struct Upload {
+    const JobSubmission& submission;
+    bool taken = false;
+    ~Upload() {
+      std::error_code ec;
+      if (submission.owns_input_file && !taken) std::filesystem::remove(submission.input_file, ec);
+    }
+  } upload{submission};
   JobSpec& spec = submission.spec;
   if (spec.model.empty()) return InvalidArgument("a job needs a model (or a route)");
   {
@@ -194,7 +203,6 @@ StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
   const std::filesystem::path input = InputPath(job);
   auto fail = [&](Status s) {
     std::filesystem::remove_all(dir, ec);
-    if (submission.owns_input_file) std::filesystem::remove(submission.input_file, ec);
     return s;
   };
   if (submission.rows) {
@@ -204,6 +212,7 @@ StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
   } else if (submission.owns_input_file) {
     std::filesystem::rename(submission.input_file, input, ec);
     if (ec) return fail(Unavailable("cannot keep the uploaded input: " + ec.message()));
+    upload.taken = true;  // the job's folder has it now
   } else {
     // A path under the input folder, read where it is.
     if (options_.input_dir.empty()) {
@@ -262,12 +271,19 @@ bool JobManager::HasStore() {
 }
 
 void JobManager::SetState(JobRecord& job, JobState state, std::string error) {
+  const JobState from = job.state;
   job.state = state;
   if (!error.empty()) job.error = std::move(error);
   if (state == JobState::kInProgress && job.started_ms == 0) job.started_ms = NowMs();
   if (IsFinal(state) && job.finished_ms == 0) job.finished_ms = NowMs();
-  if (Status s = store_->UpdateJob(job); !s.ok()) {
-    LogError("cannot record a job's state", {{"job", job.id}, {"reason", s.message()}});
+  if (Status s = store_->UpdateJob(job, from); !s.ok()) {
+    // FAILED_PRECONDITION: moved meanwhile (a cancel, another replica): theirs stands.
+    if (s.code() == StatusCode::kFailedPrecondition) {
+      LogInfo("job state not moved", {{"job", job.id}, {"reason", s.message()}});
+    } else {
+      LogError("cannot record a job's state", {{"job", job.id}, {"reason", s.message()}});
+    }
+    return;
   }
   LogInfo("job state", {{"job", job.id},
                         {"state", JobStateName(state)},
@@ -285,12 +301,7 @@ StatusOr<JobRecord> JobManager::Cancel(std::string_view id) {
   }
   if (job.state != JobState::kCancelling) SetState(job, JobState::kCancelling);
   cancelling_.insert(job.id);
-  if (job.id == validating_) cancel_validation_ = true;  // stop reading its input
-  if (auto flag = cancel_flags_.find(job.id); flag != cancel_flags_.end()) {
-    flag->second->store(true);  // its requests still queued are dropped
-  }
-  again_.erase(job.id);  // chunks waiting to run again: they never will
-  backoff_.erase(job.id);
+  StopHere(job.id);
   if (std::find(active_.begin(), active_.end(), job.id) == active_.end()) {
     active_.push_back(job.id);  // a validating job ends there
   }
@@ -426,7 +437,8 @@ void JobManager::Validate(const std::string& id) {
   }
   if (Status s = store_->MarkValidated(id, validated->rows, validated->chunks, job.chunk_rows);
       !s.ok()) {
-    SetState(job, JobState::kFailed, s.message());
+    // Not validating any more: cancelled on another replica, which ends it.
+    if (s.code() != StatusCode::kFailedPrecondition) SetState(job, JobState::kFailed, s.message());
     return;
   }
   LogInfo(
@@ -451,6 +463,12 @@ void JobManager::Dispatch() {
       if (auto b = backoff_.find(id); b != backoff_.end() && b->second > now) continue;
       auto job = Get(id);
       if (!job.ok()) continue;
+      if (IsFinal(job->state) || job->state == JobState::kCancelling) {
+        // Stopped on another replica since: no more of its chunks run here.
+        if (job->state == JobState::kCancelling) cancelling_.insert(id);
+        StopHere(id);
+        continue;
+      }
       while (true) {
         {
           std::lock_guard done(done_mu_);
@@ -658,6 +676,15 @@ void JobManager::Sweep() {
   }
 }
 
+void JobManager::StopHere(const std::string& id) {
+  if (id == validating_) cancel_validation_ = true;  // stop reading its input
+  if (auto flag = cancel_flags_.find(id); flag != cancel_flags_.end()) {
+    flag->second->store(true);  // its requests still queued are dropped
+  }
+  again_.erase(id);  // chunks waiting to run again: they never will
+  backoff_.erase(id);
+}
+
 void JobManager::Discover() {
   auto jobs = List();
   if (!jobs.ok()) return;
@@ -666,21 +693,17 @@ void JobManager::Discover() {
     const bool active = std::find(active_.begin(), active_.end(), job.id) != active_.end();
     switch (job.state) {
       case JobState::kCancelling:
-        if (cancelling_.insert(job.id).second) {  // cancelled on another replica
-          if (job.id == validating_) cancel_validation_ = true;
-          if (auto flag = cancel_flags_.find(job.id); flag != cancel_flags_.end()) {
-            flag->second->store(true);
-          }
-          again_.erase(job.id);
-          backoff_.erase(job.id);
-        }
+        if (cancelling_.insert(job.id).second) StopHere(job.id);  // cancelled on another replica
         [[fallthrough]];
       case JobState::kQueued:
       case JobState::kInProgress:
       case JobState::kFinalizing:
         if (!active) active_.push_back(job.id);
         break;
-      default:  // validating where it was submitted; final: FinishJobs forgets it
+      case JobState::kValidating:  // where it was submitted
+        break;
+      default:  // final, ended on another replica: FinishJobs forgets it
+        if (active) StopHere(job.id);
         break;
     }
   }

@@ -100,7 +100,10 @@ class JobManager final : public JobService {
   void Discover();
   void Finalize(JobRecord job, JobState final_state);  // under mu_
   void Forget(const std::string& id);                  // under mu_
-  bool Idle(const std::string& id);                    // under mu_
+  // Stops the job's work in this process: its validation, queued requests
+  // and chunks waiting to run again (a cancel, here or elsewhere). Under mu_.
+  void StopHere(const std::string& id);
+  bool Idle(const std::string& id);  // under mu_
   void SetState(JobRecord& job, JobState state, std::string error = "");
   std::filesystem::path JobDir(std::string_view id) const { return options_.dir / std::string(id); }
   std::filesystem::path ResultsPath(const JobRecord& job) const;

@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   }
   if (serve_cmd->parsed()) {
     if (inferd::PrintConfigRequested(*serve_cmd)) {
-      std::cout << inferd::RenderEffectiveConfig(*serve_cmd, {});
+      // A Redis address may hold a password.
+      std::cout << inferd::RenderEffectiveConfig(*serve_cmd, {"jobs-redis"});
       return 0;
     }
     return inferd::RunServe(serve);

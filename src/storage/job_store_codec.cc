@@ -131,4 +131,10 @@ std::vector<RowError> MergeErrors(std::vector<RowError> errors, const std::vecto
   return errors;
 }
 
+Status StateNotMoved(std::string_view id, JobState from, JobState to) {
+  return FailedPrecondition("job '" + std::string(id) + "' is not " +
+                            std::string(JobStateName(from)) + " (any more): it does not move to " +
+                            std::string(JobStateName(to)));
+}
+
 }  // namespace inferd

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/jobs/job.h"
+#include "core/status.h"
 
 namespace inferd {
 
@@ -24,6 +25,9 @@ std::optional<std::vector<RowError>> DecodeErrors(std::string_view text);
 
 std::string EncodeRows(const std::vector<int64_t>& rows);
 std::optional<std::vector<int64_t>> DecodeRows(std::string_view text);
+
+// Why UpdateJob did not move a job's state (FAILED_PRECONDITION).
+Status StateNotMoved(std::string_view id, JobState from, JobState to);
 
 // The first kJobFirstErrors errors by row, one per row (the earlier of two
 // for one row: `errors` before `more`).

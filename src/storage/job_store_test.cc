@@ -177,14 +177,17 @@ TEST_P(JobStoreTest, JobsRoundTripWithEveryField) {
   update.failed = 5;
   update.total = 99;
   update.first_errors.clear();
-  ASSERT_TRUE(store_->UpdateJob(update).ok());
+  auto updated = store_->UpdateJob(update, JobState::kValidating);
+  ASSERT_TRUE(updated.ok()) << updated.message();
   JobRecord want = job;
   want.state = JobState::kFailed;
   want.error = "model gone";
   want.started_ms = 2500;
   want.finished_ms = 3000;
   EXPECT_EQ(Get("job-1"), want);
-  EXPECT_EQ(store_->UpdateJob(Job("nope")).code(), StatusCode::kNotFound);
+  JobRecord nope = Job("nope");
+  nope.state = JobState::kFailed;
+  EXPECT_EQ(store_->UpdateJob(nope, JobState::kValidating).code(), StatusCode::kNotFound);
 }
 
 TEST_P(JobStoreTest, ADuplicateIdIsAlreadyExists) {
@@ -440,28 +443,48 @@ TEST_P(JobStoreTest, DeletingAJobRemovesItsChunksAndClaims) {
   EXPECT_EQ(store_->ListJobs()->size(), 2u);
 }
 
-TEST_P(JobStoreTest, AStateNeverGoesBack) {
+TEST_P(JobStoreTest, AStateMovesOnlyFromTheStateItWasReadIn) {
   ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
   JobRecord job = Get();
-  const auto set = [&](JobState state) {
-    job.state = state;
-    EXPECT_TRUE(store_->UpdateJob(job).ok());
+  // Moves `from` -> `to`; the state stored afterwards.
+  const auto move = [&](JobState from, JobState to, StatusCode want = StatusCode::kOk) {
+    job.state = to;
+    EXPECT_EQ(store_->UpdateJob(job, from).code(), want)
+        << JobStateName(from) << " -> " << JobStateName(to);
     return Get().state;
   };
-  EXPECT_EQ(set(JobState::kCancelling), JobState::kCancelling);
+  const auto kRefused = StatusCode::kFailedPrecondition;
+  EXPECT_EQ(move(JobState::kValidating, JobState::kCancelling), JobState::kCancelling);
   // A replica that read the job before the cancel does not undo it.
-  EXPECT_EQ(set(JobState::kInProgress), JobState::kCancelling);
-  EXPECT_EQ(set(JobState::kFinalizing), JobState::kCancelling);
-  EXPECT_EQ(set(JobState::kCancelled), JobState::kCancelled);
-  EXPECT_EQ(set(JobState::kInProgress), JobState::kCancelled);
-  EXPECT_EQ(set(JobState::kCompleted), JobState::kCancelled);
-  // A retry queues a final job again.
-  EXPECT_EQ(set(JobState::kQueued), JobState::kQueued);
-  EXPECT_EQ(set(JobState::kInProgress), JobState::kInProgress);
-  EXPECT_EQ(set(JobState::kCompleted), JobState::kCompleted);
-  job.finished_ms = 99;  // finished again (two replicas finalizing): kept
-  EXPECT_EQ(set(JobState::kCompleted), JobState::kCompleted);
-  EXPECT_EQ(Get().finished_ms, 99);
+  EXPECT_EQ(move(JobState::kQueued, JobState::kInProgress, kRefused), JobState::kCancelling);
+  EXPECT_EQ(move(JobState::kInProgress, JobState::kFinalizing, kRefused), JobState::kCancelling);
+  EXPECT_EQ(move(JobState::kFinalizing, JobState::kCompleted, kRefused), JobState::kCancelling);
+  // Moves the state machine does not have are refused whatever is stored.
+  EXPECT_EQ(move(JobState::kCancelling, JobState::kInProgress, kRefused), JobState::kCancelling);
+  EXPECT_EQ(move(JobState::kCancelling, JobState::kCancelled), JobState::kCancelled);
+  EXPECT_EQ(move(JobState::kCancelled, JobState::kCompleted, kRefused), JobState::kCancelled);
+  // A retry queues a final job again; a replica still finishing the run
+  // before it (it read finalizing) does not mark the retried job completed.
+  EXPECT_EQ(move(JobState::kCancelled, JobState::kQueued), JobState::kQueued);
+  EXPECT_EQ(move(JobState::kFinalizing, JobState::kCompleted, kRefused), JobState::kQueued);
+  EXPECT_EQ(move(JobState::kFinalizing, JobState::kFailed, kRefused), JobState::kQueued);
+  EXPECT_EQ(move(JobState::kQueued, JobState::kInProgress), JobState::kInProgress);
+  EXPECT_EQ(move(JobState::kInProgress, JobState::kFinalizing), JobState::kFinalizing);
+  job.finished_ms = 50;
+  EXPECT_EQ(move(JobState::kFinalizing, JobState::kCompleted), JobState::kCompleted);
+  job.finished_ms = 99;  // finished again (two replicas finalizing): the first stands
+  EXPECT_EQ(move(JobState::kFinalizing, JobState::kCompleted, kRefused), JobState::kCompleted);
+  EXPECT_EQ(Get().finished_ms, 50);
+}
+
+TEST_P(JobStoreTest, AJobCancelledWhileValidatingIsNotQueuedByItsValidation) {
+  ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
+  ASSERT_TRUE(store_->AddChunks({Chunk("j", 0)}).ok());
+  JobRecord job = Get();
+  job.state = JobState::kCancelling;
+  ASSERT_TRUE(store_->UpdateJob(job, JobState::kValidating).ok());
+  EXPECT_EQ(store_->MarkValidated("j", 2, 1, 2).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Get().state, JobState::kCancelling);
 }
 
 TEST_P(JobStoreTest, AChunkOfAStoppingJobIsNotRecorded) {
@@ -469,7 +492,7 @@ TEST_P(JobStoreTest, AChunkOfAStoppingJobIsNotRecorded) {
   ASSERT_TRUE(store_->CompleteChunks({Result("j", 0, "a\n", 2)}).ok());
   JobRecord job = Get();
   job.state = JobState::kCancelling;
-  ASSERT_TRUE(store_->UpdateJob(job).ok());
+  ASSERT_TRUE(store_->UpdateJob(job, JobState::kQueued).ok());
   ASSERT_TRUE(store_->CompleteChunks({Result("j", 1, "b\n", 2)}).ok());
   EXPECT_EQ(Get().completed, 2);
   EXPECT_EQ(*store_->PendingChunks("j"), 2);
@@ -494,7 +517,7 @@ TEST_F(SqliteJobStoreTest, ReopeningKeepsEverythingAndNoClaims) {
   JobRecord job = Get();
   job.state = JobState::kInProgress;
   job.started_ms = 1234;
-  ASSERT_TRUE(store_->UpdateJob(job).ok());
+  ASSERT_TRUE(store_->UpdateJob(job, JobState::kQueued).ok());
   job = Get();
   Reopen();
   EXPECT_EQ(Get(), job);

@@ -86,7 +86,14 @@ void Append(redisContext* context, const std::vector<std::string>& args) {
 
 StatusOr<RedisEndpoint> ParseRedisUrl(std::string_view url) {
   const auto bad = [&](std::string_view why) {
-    return InvalidArgument("bad Redis address '" + std::string(url) + "': " + std::string(why));
+    // Errors are logged: the credentials never appear in them.
+    std::string shown(url);
+    const size_t scheme = shown.find("://");
+    const size_t at = shown.rfind('@');
+    if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
+      shown.replace(scheme + 3, at - scheme - 3, "****");
+    }
+    return InvalidArgument("bad Redis address '" + shown + "': " + std::string(why));
   };
   RedisEndpoint endpoint;
   std::string_view rest;

@@ -44,24 +44,21 @@ return 1
 
 // KEYS: job. ARGV: total, chunks, chunk_rows.
 constexpr char kValidatedScript[] = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur then return -1 end
+if cur ~= 'validating' then return 0 end
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'chunks', ARGV[2], 'chunk_rows', ARGV[3],
            'state', 'queued')
 return 1
 )lua";
 
-// KEYS: job. ARGV: state, error, started_ms, finished_ms. The job's state
-// never goes back (see JobStore::UpdateJob): 0 when the update is not made.
+// KEYS: job. ARGV: state, error, started_ms, finished_ms, the state it moves
+// from (see JobStore::UpdateJob): 0 when the job is no longer in that state.
 constexpr char kUpdateScript[] = R"lua(
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return -1 end
-local new = ARGV[1]
-local final = {completed = true, failed = true, cancelled = true}
-if final[cur] and new ~= 'queued' and new ~= cur then return 0 end
-if cur == 'cancelling' and new ~= 'cancelled' and new ~= 'failed' and new ~= cur then
-  return 0
-end
-redis.call('HSET', KEYS[1], 'state', new, 'error', ARGV[2], 'started_ms', ARGV[3],
+if cur ~= ARGV[5] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2], 'started_ms', ARGV[3],
            'finished_ms', ARGV[4])
 return 1
 )lua";
@@ -350,10 +347,11 @@ Status RedisJobStore::AddChunks(const std::vector<JobChunk>& chunks) {
 
 Status RedisJobStore::MarkValidated(std::string_view id, int64_t total, int64_t chunks,
                                     int64_t chunk_rows) {
-  return ScriptResult(
-      redis_.Command({"EVAL", kValidatedScript, "1", JobKey(id), std::to_string(total),
-                      std::to_string(chunks), std::to_string(chunk_rows)}),
-      id);
+  auto reply = redis_.Command({"EVAL", kValidatedScript, "1", JobKey(id), std::to_string(total),
+                               std::to_string(chunks), std::to_string(chunk_rows)});
+  INFERD_RETURN_IF_ERROR(ScriptResult(reply, id));
+  if (reply->integer == 0) return StateNotMoved(id, JobState::kValidating, JobState::kQueued);
+  return Status::Ok();
 }
 
 StatusOr<std::optional<JobRecord>> RedisJobStore::GetJob(std::string_view id) {
@@ -394,12 +392,15 @@ StatusOr<std::vector<JobRecord>> RedisJobStore::ListJobs() {
   return jobs;
 }
 
-Status RedisJobStore::UpdateJob(const JobRecord& job) {
-  return ScriptResult(
-      redis_.Command({"EVAL", kUpdateScript, "1", JobKey(job.id),
-                      std::string(JobStateName(job.state)), job.error,
-                      std::to_string(job.started_ms), std::to_string(job.finished_ms)}),
-      job.id);
+Status RedisJobStore::UpdateJob(const JobRecord& job, JobState from) {
+  if (!JobStateMayMove(from, job.state)) return StateNotMoved(job.id, from, job.state);
+  auto reply = redis_.Command({"EVAL", kUpdateScript, "1", JobKey(job.id),
+                               std::string(JobStateName(job.state)), job.error,
+                               std::to_string(job.started_ms), std::to_string(job.finished_ms),
+                               std::string(JobStateName(from))});
+  INFERD_RETURN_IF_ERROR(ScriptResult(reply, job.id));
+  if (reply->integer == 0) return StateNotMoved(job.id, from, job.state);
+  return Status::Ok();
 }
 
 StatusOr<std::vector<JobChunk>> RedisJobStore::ClaimChunks(std::string_view id, size_t max,

@@ -57,7 +57,7 @@ class RedisJobStore : public JobStore {
                        int64_t chunk_rows) override;
   StatusOr<std::optional<JobRecord>> GetJob(std::string_view id) override;
   StatusOr<std::vector<JobRecord>> ListJobs() override;
-  Status UpdateJob(const JobRecord& job) override;
+  Status UpdateJob(const JobRecord& job, JobState from) override;
 
   StatusOr<std::vector<JobChunk>> ClaimChunks(std::string_view id, size_t max,
                                               std::chrono::milliseconds lease) override;

@@ -49,6 +49,10 @@ TEST(RedisUrlTest, ParsesHostsSocketsCredentialsAndDatabases) {
         "redis://%zz@h", "redis://[::1", "unix://relative.sock", "unix:///s?x=1", "redis://h:1%"}) {
     EXPECT_EQ(ParseRedisUrl(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
+  // The password never reaches the error (which is logged).
+  auto leaky = ParseRedisUrl("redis://app:s3cret@h:0");
+  EXPECT_EQ(leaky.status().message().find("s3cret"), std::string::npos) << leaky.status().message();
+  EXPECT_NE(leaky.status().message().find("redis://****@h:0"), std::string::npos);
   auto tls = ParseRedisUrl("rediss://h:6380");
   EXPECT_EQ(tls.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(tls.status().message().find("TLS"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "storage/sqlite_job_store.h"
 
+#include <sqlite3.h>
+
 #include <set>
 #include <utility>
 
@@ -190,13 +192,17 @@ Status SqliteJobStore::MarkValidated(std::string_view id, int64_t total, int64_t
   INFERD_RETURN_IF_ERROR(
       SqliteStatement(*db_,
                       "UPDATE jobs SET total = ?, chunks = ?, chunk_rows = ?, state = ? "
-                      "WHERE id = ?")
+                      "WHERE id = ? AND state = ?")
           .Bind(total)
           .Bind(chunks)
           .Bind(chunk_rows)
           .Bind(JobStateName(JobState::kQueued))
           .Bind(id)
+          .Bind(JobStateName(JobState::kValidating))
           .Run("mark a job validated"));
+  if (sqlite3_changes(db_->handle()) == 0) {
+    return StateNotMoved(id, JobState::kValidating, JobState::kQueued);
+  }
   return tx.Commit();
 }
 
@@ -224,24 +230,24 @@ StatusOr<std::vector<JobRecord>> SqliteJobStore::ListJobs() {
   return jobs;
 }
 
-Status SqliteJobStore::UpdateJob(const JobRecord& job) {
+Status SqliteJobStore::UpdateJob(const JobRecord& job, JobState from) {
+  if (!JobStateMayMove(from, job.state)) return StateNotMoved(job.id, from, job.state);
   std::lock_guard lock(mu_);
   SqliteTransaction tx(*db_);
   INFERD_RETURN_IF_ERROR(tx.begun());
   INFERD_RETURN_IF_ERROR(CheckJobExists(job.id));
   INFERD_RETURN_IF_ERROR(
       SqliteStatement(*db_,
-                      // The state never goes back (see JobStore::UpdateJob).
-                      "UPDATE jobs SET state = ?1, error = ?2, started_ms = ?3, finished_ms = ?4 "
-                      "WHERE id = ?5 AND NOT (state IN ('completed', 'failed', 'cancelled') "
-                      "AND ?1 NOT IN ('queued', state)) AND NOT (state = 'cancelling' AND "
-                      "?1 NOT IN ('cancelled', 'failed', 'cancelling'))")
+                      "UPDATE jobs SET state = ?, error = ?, started_ms = ?, finished_ms = ? "
+                      "WHERE id = ? AND state = ?")
           .Bind(JobStateName(job.state))
           .Bind(job.error)
           .Bind(job.started_ms)
           .Bind(job.finished_ms)
           .Bind(job.id)
+          .Bind(JobStateName(from))
           .Run("update a job"));
+  if (sqlite3_changes(db_->handle()) == 0) return StateNotMoved(job.id, from, job.state);
   return tx.Commit();
 }
 

@@ -106,3 +106,19 @@ def test_a_compressed_upload_is_read_in_memory_and_works(tmp_path, inferd_factor
     done = wait_final(srv, submitted["id"])
     assert done["request_counts"]["completed"] == 500, done
     assert len(jsonl(results(srv, submitted["id"]).text)) == 500
+
+
+def test_a_refused_upload_leaves_no_file(tmp_path, inferd_factory):
+    srv, uploads = start(tmp_path, inferd_factory, "--max-upload-bytes", str(8 << 20))
+    body = padded_rows(2000, 1000)  # 2 MB: past --max-body-bytes, so spooled to disk
+    # Refused by the job service, and by the frontend before it (X-Model).
+    cases = (({"model": "nope"}, None), ({"model": "clf", "version": "7"}, None), ({}, "nope"))
+    for params, model_header in cases:
+        headers = {"Content-Type": "application/x-ndjson"}
+        if model_header:
+            headers["X-Model"] = model_header
+        r = requests.post(srv.url("/v1/jobs"), params=params, data=body, headers=headers,
+                          timeout=60)
+        assert r.status_code == 404, (params, r.text)
+        assert list(uploads.iterdir()) == [], params
+    assert requests.get(srv.url("/v1/jobs"), timeout=10).json()["jobs"] == []

@@ -38,6 +38,29 @@ bool IsFinal(JobState state) {
          state == JobState::kCancelled;
 }
 
+bool JobStateMayMove(JobState from, JobState to) {
+  using S = JobState;
+  switch (from) {
+    case S::kValidating:
+      return to == S::kQueued || to == S::kFailed || to == S::kCancelling;
+    case S::kQueued:
+      return to == S::kInProgress || to == S::kFinalizing || to == S::kFailed ||
+             to == S::kCancelling;
+    case S::kInProgress:
+      return to == S::kFinalizing || to == S::kFailed || to == S::kCancelling;
+    case S::kFinalizing:
+      return to == S::kCompleted || to == S::kFailed || to == S::kCancelling;
+    case S::kCancelling:
+      return to == S::kCancelled || to == S::kFailed;
+    case S::kCompleted:
+    case S::kCancelled:
+      return to == S::kQueued;
+    case S::kFailed:
+      return false;
+  }
+  return false;
+}
+
 std::string_view JobFormatName(JobFormat format) {
   return format == JobFormat::kCsv ? "csv" : "jsonl";
 }

@@ -32,6 +32,11 @@ std::string_view JobStateName(JobState state);
 std::optional<JobState> ParseJobState(std::string_view name);
 // completed, failed and cancelled: nothing more happens to the job.
 bool IsFinal(JobState state);
+// The job's state machine: validating -> queued -> in_progress -> finalizing
+// -> completed, failed from any state that is not final, cancelling from
+// any state before final and then cancelled, and a completed or cancelled
+// job queued again by a retry. A state never moves to itself.
+bool JobStateMayMove(JobState from, JobState to);
 
 enum class JobFormat { kJsonl, kCsv };
 std::string_view JobFormatName(JobFormat format);

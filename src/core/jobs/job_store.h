@@ -32,6 +32,7 @@ class JobStore {
   virtual Status AddChunks(const std::vector<JobChunk>& chunks) = 0;
   // Validation is over: the job has `total` rows in `chunks` chunks of
   // `chunk_rows` and is queued (one transaction).
+  // FAILED_PRECONDITION when the job is no longer validating (cancelled).
   virtual Status MarkValidated(std::string_view id, int64_t total, int64_t chunks,
                                int64_t chunk_rows) = 0;
   // nullopt when there is no such job.
@@ -39,10 +40,11 @@ class JobStore {
   // Every job, oldest first.
   virtual StatusOr<std::vector<JobRecord>> ListJobs() = 0;
   // Writes the job's state, error and timestamps (never its counts, which
-  // follow its chunks). A state never goes back, whoever writes last (two
-  // replicas may): a final job moves only to queued (a retry), a cancelling
-  // one only to cancelled or failed; any other update is not made (OK).
-  virtual Status UpdateJob(const JobRecord& job) = 0;
+  // follow its chunks), when the stored state is still `from` (the state the
+  // caller read) and may move to job.state (JobStateMayMove): two replicas
+  // may both write, and the second, having read a state that is gone, does
+  // not undo the first. FAILED_PRECONDITION when the update is not made.
+  virtual Status UpdateJob(const JobRecord& job, JobState from) = 0;
 
   // Up to `max` of the job's chunks that are not done and not claimed, in
   // index order, claimed by this process for `lease` (every call on a store

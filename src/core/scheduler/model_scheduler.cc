@@ -39,16 +39,18 @@ ModelScheduler::~ModelScheduler() {
   expiry_cv_.notify_all();
   background_cv_.notify_all();
   if (expiry_.joinable()) expiry_.join();
-  if (background_.joinable()) background_.join();
-  for (auto& t : instances_) {
-    // Joining itself would throw; the reaper thread makes this unreachable,
-    // but a detached instance is still better than a crash.
+  // Joining itself would throw; the reaper thread makes this unreachable,
+  // but a detached thread is still better than a crash.
+  const auto join = [](std::thread& t) {
+    if (!t.joinable()) return;
     if (t.get_id() == std::this_thread::get_id()) {
       t.detach();
     } else {
       t.join();
     }
-  }
+  };
+  join(background_);
+  for (auto& t : instances_) join(t);
 }
 
 template <typename Fn>
@@ -94,7 +96,7 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
     auto& queue = pinned ? pinned_[static_cast<size_t>(*request.instance)] : queues_[level];
     queue.push_back(Entry{std::move(request), deadline});
     ++queued_;
-    if (background && !background_.joinable()) {
+    if (background && !pinned && !background_.joinable()) {
       background_ = std::thread([this] { BackgroundLoop(); });
     }
     if (deadline < earliest_deadline_) {
@@ -104,7 +106,7 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
     }
   }
   // Only the pinned instance may take a pinned request: wake them all.
-  if (background) {
+  if (background && !pinned) {
     background_cv_.notify_one();
   } else if (pinned) {
     cv_.notify_all();

@@ -167,13 +167,13 @@ StatusOr<JobSubmission> SubmissionFromUpload(HttpRequest& req, JobFormat format)
   INFERD_ASSIGN_OR_RETURN(s.spec.output_format, FormatOption(Query(req, "output_format"),
                                                              JobFormat::kJsonl, "output_format"));
   if (!req.body_file.empty()) {
-    // Streamed to disk as it came (IsSpooledUpload): the job takes the file.
+    // Streamed to disk as it came (IsSpooledUpload): the job takes the file
+    // when it is submitted; until then the request removes it when it ends.
     std::error_code ec;
     if (std::filesystem::file_size(req.body_file, ec) == 0 || ec) {
       return InvalidArgument("the uploaded input is empty");
     }
-    s.input_file = std::move(req.body_file);
-    req.body_file.clear();
+    s.input_file = req.body_file;
     s.owns_input_file = true;
     return s;
   }
@@ -271,6 +271,8 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                  submission->spec.model = *name;
                }
                submission->spec.owner = Owner();
+               // The job takes the uploaded file now, or removes it if refused.
+               if (submission->owns_input_file) req.body_file.clear();
                respond(JobAnswer(202, jobs->Submit(std::move(submission).value())));
              });
   router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest& req, Responder respond) {
