@@ -61,13 +61,21 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
     for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
       by_state[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
     }
+    int64_t waiting = 0;  // the queue's depth: rows of unfinished jobs not yet answered
     if (jobs.ok()) {
-      for (const JobRecord& job : *jobs) ++by_state[std::string(JobStateName(job.state))];
+      for (const JobRecord& job : *jobs) {
+        ++by_state[std::string(JobStateName(job.state))];
+        if (!IsFinal(job.state))
+          waiting += std::max<int64_t>(0, job.total - job.completed - job.failed);
+      }
     }
     for (const auto& [state, count] : by_state) {
       registry.GetGauge("inferd_jobs", "Batch jobs by state.", {{"state", state}})
           .Set(static_cast<double>(count));
     }
+    registry
+        .GetGauge("inferd_job_rows_waiting", "Rows of unfinished batch jobs not yet answered.", {})
+        .Set(static_cast<double>(waiting));
     std::lock_guard lock(done_mu_);
     registry.GetGauge("inferd_job_chunks_running", "Batch job chunks running now.", {})
         .Set(static_cast<double>(running_total_));

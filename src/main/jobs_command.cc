@@ -143,17 +143,26 @@ int Submit(const AdminClient& client, const JobsOptions& o) {
   return o.wait ? Wait(client, v->id) : 0;
 }
 
+// Every job, a page at a time.
 int List(const AdminClient& client) {
-  simdjson::dom::parser parser;
-  auto answer = OkJson(client.Send("GET", "/v1/jobs"), parser);
-  if (!answer.ok()) return Fail(answer.status().message());
-  simdjson::dom::array jobs;
-  if ((*answer)["jobs"].get(jobs)) return Fail("the server's answer lists no jobs");
-  for (simdjson::dom::element e : jobs) {
-    auto v = ViewOf(e);
-    if (v.ok()) std::cout << Line(*v) << "\n";
+  std::string after;
+  while (true) {
+    simdjson::dom::parser parser;
+    auto answer =
+        OkJson(client.Send("GET", "/v1/jobs?limit=1000" + (after.empty() ? "" : "&after=" + after)),
+               parser);
+    if (!answer.ok()) return Fail(answer.status().message());
+    simdjson::dom::array jobs;
+    if ((*answer)["jobs"].get(jobs)) return Fail("the server's answer lists no jobs");
+    for (simdjson::dom::element e : jobs) {
+      auto v = ViewOf(e);
+      if (v.ok()) std::cout << Line(*v) << "\n";
+    }
+    bool more = false;
+    std::string_view last;
+    if ((*answer)["has_more"].get(more) || !more || (*answer)["last_id"].get(last)) return 0;
+    after = std::string(last);
   }
-  return 0;
 }
 
 int PrintJob(const StatusOr<AdminReply>& reply) {

@@ -80,6 +80,7 @@ def test_inline_rows_answer_in_order_and_bad_rows_fail_alone(tmp_path, inferd_fa
     samples = scrape_metrics(srv.url("/metrics"))
     assert metric_value(samples, "inferd_jobs", state="completed") == 1
     assert metric_value(samples, "inferd_job_rows_total", outcome="failed") == 3
+    assert metric_value(samples, "inferd_job_rows_waiting") == 0
 
 
 def test_an_uploaded_csv_with_a_key_gets_csv_results_with_its_input(tmp_path, inferd_factory):
@@ -305,3 +306,41 @@ def test_the_cli_submits_a_csv_follows_it_and_downloads_the_results(tmp_path, in
     missing = cli("status", "job_missing")
     assert missing.returncode == 1 and "not found" in missing.stderr
     assert cli("delete", job_id).returncode == 0
+
+
+def test_the_job_list_comes_a_page_at_a_time(tmp_path, inferd_factory):
+    srv = inferd_factory(repo_with(tmp_path, clf=threshold_model(0.5)))
+    ids = [submit(srv, {"model": "clf", "rows": rows_of([i / 10])})["id"] for i in range(5)]
+    for job_id in ids:
+        wait_final(srv, job_id)
+
+    def page(**params):
+        r = requests.get(srv.url("/v1/jobs"), params=params, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    seen, after = [], None
+    while True:
+        p = page(limit=2, **({"after": after} if after else {}))
+        assert len(p["jobs"]) <= 2
+        seen += [j["id"] for j in p["jobs"]]
+        if not p["has_more"]:
+            break
+        after = p["last_id"]
+        assert after == p["jobs"][-1]["id"]
+    assert seen == ids  # oldest first, each once
+    everything = page()
+    assert [j["id"] for j in everything["jobs"]] == ids and not everything["has_more"]
+    assert everything["last_id"] == ids[-1]
+    assert [j["id"] for j in page(state="completed")["jobs"]] == ids
+    assert page(state="in_progress") == {"jobs": [], "has_more": False, "last_id": None}
+    for bad in ({"limit": "0"}, {"limit": "1001"}, {"limit": "x"}, {"state": "done"},
+                {"after": "job_gone"}):
+        r = requests.get(srv.url("/v1/jobs"), params=bad, timeout=30)
+        assert r.status_code == 400, (bad, r.text)
+        assert "error" in r.json(), r.text
+    # The CLI follows the pages.
+    out = subprocess.run([str(INFERD_BIN), "jobs", "--url", srv.base_url, "list"], check=False,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [line.split()[0] for line in out.stdout.splitlines()] == ids

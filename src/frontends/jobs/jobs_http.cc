@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <chrono>
 #include <fstream>
 
@@ -40,6 +41,31 @@ std::string Query(const HttpRequest& req, std::string_view key) {
   auto values = http::QueryParams(req.query, key);
   return values.empty() ? std::string() : values.front();
 }
+
+// GET /v1/jobs's page (as OpenAI's batch list): up to `limit` jobs (1-1000,
+// default 100) after the job `after`, oldest first, only those in `state`.
+struct ListPage {
+  int64_t limit = 100;
+  std::string after;
+  std::optional<JobState> state;
+
+  static StatusOr<ListPage> Of(const HttpRequest& req) {
+    ListPage page;
+    if (const std::string limit = Query(req, "limit"); !limit.empty()) {
+      const auto [end, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), page.limit);
+      if (ec != std::errc() || end != limit.data() + limit.size() || page.limit < 1 ||
+          page.limit > 1000) {
+        return InvalidArgument("limit must be a number from 1 to 1000, not '" + limit + "'");
+      }
+    }
+    page.after = Query(req, "after");
+    if (const std::string state = Query(req, "state"); !state.empty()) {
+      page.state = ParseJobState(state);
+      if (!page.state) return InvalidArgument("state: no job state '" + state + "'");
+    }
+    return page;
+  }
+};
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -277,16 +303,42 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
              });
   router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest& req, Responder respond) {
     if (off(respond)) return;
+    auto page = ListPage::Of(req);
+    if (!page.ok()) return respond(Error(page.status()));
     auto all = jobs->List();
     if (!all.ok()) return respond(Error(all.status()));
+    std::vector<const JobRecord*> shown;
+    bool has_more = false;
+    bool past_cursor = page->after.empty();
+    for (const JobRecord& job : *all) {
+      if (!past_cursor) {
+        past_cursor = job.id == page->after;
+        continue;
+      }
+      if (!MayAccess(req, job) || (page->state && job.state != *page->state)) continue;
+      if (static_cast<int64_t>(shown.size()) == page->limit) {
+        has_more = true;
+        break;
+      }
+      shown.push_back(&job);
+    }
+    if (!past_cursor) {
+      return respond(Error(InvalidArgument("after: no job '" + page->after + "' to list after")));
+    }
     respond(Json(200, [&](JsonWriter& w) {
       w.StartObject();
       w.Key("jobs");
       w.StartArray();
-      for (const JobRecord& job : *all) {
-        if (MayAccess(req, job)) WriteJob(w, job);
-      }
+      for (const JobRecord* job : shown) WriteJob(w, *job);
       w.EndArray();
+      w.Key("has_more");
+      w.Bool(has_more);
+      w.Key("last_id");
+      if (shown.empty()) {
+        w.Null();
+      } else {
+        http::WriteJsonString(w, shown.back()->id);
+      }
       w.EndObject();
     }));
   });
