@@ -253,6 +253,13 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "Largest model file a registry upload or copied source may have")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--max-concurrent-uploads", o.max_concurrent_uploads,
+                 "Job inputs streamed to disk at once; more are refused with 503")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--upload-min-free-bytes", o.upload_min_free_bytes,
+                 "Disk space an uploaded job input must leave free (507 otherwise)")
+      ->capture_default_str();
 }
 
 namespace {
@@ -446,6 +453,8 @@ int RunServe(const ServeOptions& o) {
   // A job's uploaded input goes to disk as it arrives, never whole in memory.
   http_options.spool = &jobsfe::IsSpooledUpload;
   http_options.spool_dir = jobs_setup->options.dir / jobs::JobManager::kUploadsFolder;
+  http_options.max_spooling = o.max_concurrent_uploads;
+  http_options.spool_reserve_bytes = o.upload_min_free_bytes;
   if (tls) {
     http_options.tls_port = o.https_port;
     http_options.tls_context = [reloader = tls.get()] { return reloader->HttpContext(); };

@@ -66,7 +66,9 @@ struct ServeOptions {
   int concurrency_limit = 0;
   std::string registry_db;  // empty: <repository>/.inferd-registry.db
   uint64_t max_upload_bytes = 1ull << 30;
-  std::string routes_db;       // empty: <repository>/.inferd-routes.db
+  int max_concurrent_uploads = 8;                 // job inputs streamed to disk at once
+  uint64_t upload_min_free_bytes = 256ull << 20;  // disk left free after an upload
+  std::string routes_db;                          // empty: <repository>/.inferd-routes.db
   std::string routes_file;     // routes and rollouts to start with (route_setup.h)
   int shadow_queue = 256;      // mirrored requests waiting at once
   std::string jobs_db;         // empty: <repository>/.inferd-jobs.db

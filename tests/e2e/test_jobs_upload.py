@@ -122,3 +122,37 @@ def test_a_refused_upload_leaves_no_file(tmp_path, inferd_factory):
         assert r.status_code == 404, (params, r.text)
         assert list(uploads.iterdir()) == [], params
     assert requests.get(srv.url("/v1/jobs"), timeout=10).json()["jobs"] == []
+
+
+def test_uploads_cannot_fill_the_disk(tmp_path, inferd_factory):
+    # One upload at a time: a second while the first streams is 503.
+    srv, uploads = start(tmp_path, inferd_factory, "--max-upload-bytes", str(100 << 20),
+                         "--max-concurrent-uploads", "1")
+    headers = {"Content-Type": "application/x-ndjson"}
+    rows = padded_rows(2000, 1000)  # 2 MB: past --max-body-bytes, so spooled
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+        s.sendall(b"POST /v1/jobs?model=clf HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-ndjson\r\n"
+                  + f"Content-Length: {len(rows)}\r\n\r\n".encode())
+        s.sendall(rows[:1 << 20])
+        wait_until(lambda: uploads.exists() and any(uploads.iterdir()), 30,
+                   what="the first upload's file")
+        second = requests.post(srv.url("/v1/jobs"), params={"model": "clf"}, data=rows,
+                               headers=headers, timeout=60)
+        assert second.status_code == 503 and "uploads in progress" in second.text, second.text
+        s.sendall(rows[1 << 20:])
+        answer = s.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 202"), answer[:200]
+    # Its turn done, the next one is taken.
+    assert requests.post(srv.url("/v1/jobs"), params={"model": "clf"}, data=rows,
+                         headers=headers, timeout=60).status_code == 202
+    srv.stop()
+
+    # A disk that would keep less than --upload-min-free-bytes free: 507.
+    srv, uploads = start(tmp_path / "full", inferd_factory, "--upload-min-free-bytes",
+                         str(1 << 62))
+    r = requests.post(srv.url("/v1/jobs"), params={"model": "clf"}, data=rows,
+                      headers=headers, timeout=60)
+    assert r.status_code == 507 and "not enough disk" in r.text, r.text
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert requests.get(srv.url("/v2/health/ready"), timeout=30).status_code == 200

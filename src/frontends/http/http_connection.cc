@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -119,6 +120,13 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   ~Session() {
     CloseFile();
     if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
+    EndSpooling();
+  }
+
+  // The upload no longer counts against max_spooling.
+  void EndSpooling() {
+    if (spooling_counted_) server_->spooling_.fetch_sub(1);
+    spooling_counted_ = false;
   }
 
   void Run() {
@@ -227,9 +235,11 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_->body_limit(body_limit_);  // bounds a chunked body too
     const bool body_to_read = !parser_->is_done();
     if (spool && body_to_read) {
-      if (Status opened = OpenSpool(); !opened.ok()) {
+      const auto known = length ? std::optional<uint64_t>(*length) : std::nullopt;
+      if (Status opened = OpenSpool(known); !opened.ok()) {
         keep_alive_ = false;  // the body is left unread
-        return AnswerNow(JsonError(503, opened.message()));
+        const unsigned status = opened.code() == StatusCode::kResourceExhausted ? 507 : 503;
+        return AnswerNow(JsonError(status, opened.message()));
       }
     }
     // `curl -T` and other uploaders wait for 100 Continue before the body.
@@ -255,10 +265,28 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   // The body goes to a new file in the spool folder: the header parser is
   // turned into one with a file body (beast allows it before any body byte).
-  Status OpenSpool() {
-    const auto& dir = server_->options_.spool_dir;
+  Status OpenSpool(std::optional<uint64_t> length) {
+    const auto& options = server_->options_;
+    const auto& dir = options.spool_dir;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
+    if (server_->spooling_.fetch_add(1) >= options.max_spooling) {
+      server_->spooling_.fetch_sub(1);
+      return Unavailable("too many uploads in progress (" + std::to_string(options.max_spooling) +
+                         "); retry later");
+    }
+    spooling_counted_ = true;
+    // The most this body may write, against the room left on the disk.
+    const uint64_t need = length.value_or(body_limit_);
+    struct statvfs disk {};
+    if (::statvfs(dir.c_str(), &disk) == 0) {
+      const uint64_t free = static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize;
+      if (free < need + options.spool_reserve_bytes) {
+        return Status(StatusCode::kResourceExhausted,
+                      "not enough disk for the upload: " + std::to_string(need) + " bytes asked, " +
+                          std::to_string(free) + " free");
+      }
+    }
     std::string path = (dir / "upload-XXXXXX").string();
     const int fd = ::mkstemp(path.data());
     if (fd < 0) return Unavailable("cannot store the upload: " + std::string(std::strerror(errno)));
@@ -273,6 +301,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   void OnSpooled(beast::error_code ec, size_t) {
+    EndSpooling();
     if (ec) {
       file_parser_.reset();
       ::unlink(spool_path_.c_str());
@@ -284,10 +313,17 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
         return Close();
       }
       keep_alive_ = false;
-      return AnswerNow(ec == bhttp::error::body_limit
-                           ? JsonError(413, "request body exceeds the limit of " +
-                                                std::to_string(body_limit_) + " bytes")
-                           : JsonError(400, "malformed HTTP request: " + ec.message()));
+      if (ec == bhttp::error::body_limit) {
+        return AnswerNow(JsonError(
+            413, "request body exceeds the limit of " + std::to_string(body_limit_) + " bytes"));
+      }
+      if (ec == boost::system::errc::no_space_on_device) {
+        return AnswerNow(JsonError(507, "the disk filled up while the upload was stored"));
+      }
+      if (ec.category() == boost::system::system_category()) {  // the file, not the client
+        return AnswerNow(JsonError(500, "cannot store the upload: " + ec.message()));
+      }
+      return AnswerNow(JsonError(400, "malformed HTTP request: " + ec.message()));
     }
     auto message = file_parser_->release();
     keep_alive_ = message.keep_alive();
@@ -606,6 +642,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;  // a spooled body
   std::string spool_path_;                     // its file, until the request takes it
+  bool spooling_counted_ = false;              // counted in the server's spooling_
   int file_fd_ = -1;                           // an answer's file being sent
   uint64_t file_left_ = 0;                     // its bytes still to send
   std::shared_ptr<HttpRequest> request_;       // being read: headers known

@@ -46,6 +46,11 @@ struct HttpServerOptions {
   // first needed). The handler finds it in HttpRequest::body_file.
   std::function<bool(std::string_view target, std::string_view content_type)> spool;
   std::filesystem::path spool_dir;
+  // At most this many bodies are written to spool_dir at once (503 past it),
+  // and one is refused with 507 unless the disk has room for all it may send
+  // beside spool_reserve_bytes, so that uploads do not fill the disk.
+  int max_spooling = 8;
+  uint64_t spool_reserve_bytes = 256ull << 20;
   std::chrono::seconds idle_timeout{60};  // also bounds a slow request or reader
 };
 

@@ -59,6 +59,7 @@ class HttpServer::Impl {
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int> spooling_{0};  // uploads being written to the spool folder now
   std::mutex idle_mu_;
   std::condition_variable idle_cv_;
   int port_ = -1;
