@@ -694,7 +694,8 @@ void JobManager::StopHere(const std::string& id) {
 }
 
 void JobManager::Discover() {
-  auto jobs = List();
+  auto jobs = HasStore() ? store_->ListUnfinishedJobs()
+                         : StatusOr<std::vector<JobRecord>>(std::vector<JobRecord>{});
   if (!jobs.ok()) return;
   std::lock_guard lock(mu_);
   for (const JobRecord& job : *jobs) {

@@ -477,6 +477,30 @@ TEST_P(JobStoreTest, AStateMovesOnlyFromTheStateItWasReadIn) {
   EXPECT_EQ(Get().finished_ms, 50);
 }
 
+TEST_P(JobStoreTest, UnfinishedJobsAreListedWithoutTheFinishedOnes) {
+  for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(store_->CreateJob(Job(id)).ok());
+  const auto unfinished = [&] {
+    auto jobs = store_->ListUnfinishedJobs();
+    EXPECT_TRUE(jobs.ok()) << jobs.status().message();
+    std::vector<std::string> ids;
+    for (const JobRecord& job : *jobs) ids.push_back(job.id);
+    return ids;
+  };
+  EXPECT_EQ(unfinished(), (std::vector<std::string>{"a", "b", "c"}));
+  JobRecord b = Get("b");
+  b.state = JobState::kCancelling;
+  ASSERT_TRUE(store_->UpdateJob(b, JobState::kValidating).ok());
+  b.state = JobState::kCancelled;
+  ASSERT_TRUE(store_->UpdateJob(b, JobState::kCancelling).ok());
+  EXPECT_EQ(unfinished(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(store_->ListJobs()->size(), 3u);
+  b.state = JobState::kQueued;  // a retry
+  ASSERT_TRUE(store_->UpdateJob(b, JobState::kCancelled).ok());
+  EXPECT_EQ(unfinished(), (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_TRUE(store_->DeleteJob("a").ok());
+  EXPECT_EQ(unfinished(), (std::vector<std::string>{"b", "c"}));
+}
+
 TEST_P(JobStoreTest, AJobCancelledWhileValidatingIsNotQueuedByItsValidation) {
   ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
   ASSERT_TRUE(store_->AddChunks({Chunk("j", 0)}).ok());

@@ -57,6 +57,7 @@ class RedisJobStore : public JobStore {
                        int64_t chunk_rows) override;
   StatusOr<std::optional<JobRecord>> GetJob(std::string_view id) override;
   StatusOr<std::vector<JobRecord>> ListJobs() override;
+  StatusOr<std::vector<JobRecord>> ListUnfinishedJobs() override;
   Status UpdateJob(const JobRecord& job, JobState from) override;
 
   StatusOr<std::vector<JobChunk>> ClaimChunks(std::string_view id, size_t max,
@@ -77,6 +78,10 @@ class RedisJobStore : public JobStore {
 
   RedisJobStore(RedisJobStoreOptions options, std::string consumer);
   std::string JobKey(std::string_view id) const;
+  // The sorted set (by creation) of the jobs not final, beside the one of all.
+  std::string UnfinishedKey() const;
+  // The jobs a sorted set of ids names, in its order.
+  StatusOr<std::vector<JobRecord>> ReadJobs(const std::string& index);
   std::string ChunkKey(std::string_view id, int64_t index) const;
   // Reads the messages' chunks; stale messages (a chunk done, or given a
   // newer message) are acknowledged and left out.

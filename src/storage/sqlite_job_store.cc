@@ -219,8 +219,16 @@ StatusOr<std::optional<JobRecord>> SqliteJobStore::GetJob(std::string_view id) {
 }
 
 StatusOr<std::vector<JobRecord>> SqliteJobStore::ListJobs() {
+  return List("");
+}
+
+StatusOr<std::vector<JobRecord>> SqliteJobStore::ListUnfinishedJobs() {
+  return List("WHERE state NOT IN ('completed', 'failed', 'cancelled') ");
+}
+
+StatusOr<std::vector<JobRecord>> SqliteJobStore::List(const std::string& where) {
   std::lock_guard lock(mu_);
-  SqliteStatement rows(*db_, (std::string(kJobColumns) + "ORDER BY created_ms, id").c_str());
+  SqliteStatement rows(*db_, (kJobColumns + where + "ORDER BY created_ms, id").c_str());
   std::vector<JobRecord> jobs;
   while (rows.Row()) {
     INFERD_ASSIGN_OR_RETURN(JobRecord job, ReadJob(rows));

@@ -43,6 +43,7 @@ class SqliteJobStore : public JobStore {
                        int64_t chunk_rows) override;
   StatusOr<std::optional<JobRecord>> GetJob(std::string_view id) override;
   StatusOr<std::vector<JobRecord>> ListJobs() override;
+  StatusOr<std::vector<JobRecord>> ListUnfinishedJobs() override;
   Status UpdateJob(const JobRecord& job, JobState from) override;
 
   StatusOr<std::vector<JobChunk>> ClaimChunks(std::string_view id, size_t max,
@@ -60,6 +61,7 @@ class SqliteJobStore : public JobStore {
 
   explicit SqliteJobStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   // With mu_ held.
+  StatusOr<std::vector<JobRecord>> List(const std::string& where);  // under no lock
   Status CheckJobExists(std::string_view id);
 
   std::mutex mu_;

@@ -39,6 +39,9 @@ class JobStore {
   virtual StatusOr<std::optional<JobRecord>> GetJob(std::string_view id) = 0;
   // Every job, oldest first.
   virtual StatusOr<std::vector<JobRecord>> ListJobs() = 0;
+  // The jobs not final, oldest first: what replicas look at often, without
+  // reading every job kept for its retention.
+  virtual StatusOr<std::vector<JobRecord>> ListUnfinishedJobs() = 0;
   // Writes the job's state, error and timestamps (never its counts, which
   // follow its chunks), when the stored state is still `from` (the state the
   // caller read) and may move to job.state (JobStateMayMove): two replicas
