@@ -156,3 +156,24 @@ def test_uploads_cannot_fill_the_disk(tmp_path, inferd_factory):
     assert r.status_code == 507 and "not enough disk" in r.text, r.text
     assert not uploads.exists() or list(uploads.iterdir()) == []
     assert requests.get(srv.url("/v2/health/ready"), timeout=30).status_code == 200
+
+
+def test_the_access_log_counts_a_results_file_it_streams(tmp_path, inferd_factory):
+    log = tmp_path / "access.log"
+    srv, _ = start(tmp_path, inferd_factory, "--access-log", str(log))
+    submitted = submit(srv, None, data=padded_rows(300, 0), params={"model": "clf"},
+                       headers={"Content-Type": "application/x-ndjson"})
+    wait_final(srv, submitted["id"])
+    r = requests.get(srv.url(f"/v1/jobs/{submitted['id']}/results"),
+                     headers={"X-Request-Id": "results-download"}, timeout=60)
+    assert r.status_code == 200
+
+    def entry():
+        for line in log.read_text().splitlines():
+            e = json.loads(line)
+            if e.get("request_id") == "results-download":
+                return e
+        return None
+
+    wait_until(lambda: entry() is not None, 10, what="the download's access line")
+    assert entry()["bytes_out"] == len(r.content) > 0

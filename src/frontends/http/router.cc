@@ -1,5 +1,7 @@
 #include "frontends/http/router.h"
 
+#include <filesystem>
+
 #include "core/model_visibility.h"
 #include "core/routing/route_keys_scope.h"
 #include "frontends/http/http_route_keys.h"
@@ -204,8 +206,13 @@ void Router::Finish(std::shared_ptr<PendingCall> call, HttpRequest& request,
                                  [&response](std::string_view name, std::string_view value) {
                                    response.headers.emplace_back(name, value);
                                  });
+    // A file body is counted by its size (what the connection will send).
+    std::error_code size_error;
+    const uint64_t bytes_out = response.body_file.empty()
+                                   ? response.body.size()
+                                   : std::filesystem::file_size(response.body_file, size_error);
     pipeline::Outcome outcome{static_cast<int>(response.status), "http", bytes_in,
-                              response.body.size()};
+                              size_error ? 0 : bytes_out};
     pipeline::AddExecutionTimes(outcome, *scope);
     // The request is over for the limits before its client hears so: its
     // next request must find the permit back.
