@@ -482,6 +482,22 @@ void RunAlone(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
               });
 }
 
+// Submits one request per group (`rows[g]`, chunk positions, with its
+// `inputs[g]`), then lets go of the +1 in work->pending held until every
+// request is out: the last of the answers, or this, finishes the chunk.
+void SubmitAll(ServerCore* core, const std::shared_ptr<ChunkWork>& work,
+               std::vector<std::vector<size_t>> rows, std::vector<std::vector<Tensor>> inputs) {
+  for (size_t g = 0; g < inputs.size(); ++g) {
+    Submit(core, work, std::move(rows[g]), std::move(inputs[g]));
+  }
+  bool finished = false;
+  {
+    std::lock_guard lock(work->mu);
+    finished = --work->pending == 0;
+  }
+  if (finished) Finish(work);
+}
+
 // The fast path (numeric_rows.h): every group of rows read straight into its
 // request's tensor, or none, and the general path runs them all.
 bool RunNumeric(ServerCore* core, const std::shared_ptr<ChunkWork>& work, const LoadedModel& model,
@@ -496,22 +512,17 @@ bool RunNumeric(ServerCore* core, const std::shared_ptr<ChunkWork>& work, const 
     inputs.emplace_back().push_back(std::move(*tensor));
   }
   if (inputs.empty()) return false;
+  std::vector<std::vector<size_t>> rows;
+  for (size_t start = 0; start < positions.size(); start += step) {
+    rows.emplace_back(
+        positions.begin() + static_cast<long>(start),
+        positions.begin() + static_cast<long>(std::min(positions.size(), start + step)));
+  }
   {
     std::lock_guard lock(work->mu);
     work->pending = static_cast<int>(inputs.size()) + 1;  // +1 until every request is out
   }
-  for (size_t g = 0; g < inputs.size(); ++g) {
-    const auto first = positions.begin() + static_cast<long>(g * step);
-    const auto last =
-        positions.begin() + static_cast<long>(std::min(positions.size(), (g + 1) * step));
-    Submit(core, work, std::vector<size_t>(first, last), std::move(inputs[g]));
-  }
-  bool finished = false;
-  {
-    std::lock_guard lock(work->mu);
-    finished = --work->pending == 0;
-  }
-  if (finished) Finish(work);
+  SubmitAll(core, work, std::move(rows), std::move(inputs));
   return true;
 }
 
@@ -617,19 +628,11 @@ void ChunkRunner::Run(const JobSpec& spec, JobChunk chunk,
     }
     RunAlone(core_, work, std::move(alone), 0);
   }
+  std::vector<std::vector<size_t>> rows(groups.size());
   for (size_t g = 0; g < groups.size(); ++g) {
-    std::vector<size_t> rows;
-    for (size_t r : groups[g]) {
-      rows.push_back(positions[parsed.positions()[r]]);
-    }
-    Submit(core_, work, std::move(rows), std::move(inputs[g]));
+    for (size_t r : groups[g]) rows[g].push_back(positions[parsed.positions()[r]]);
   }
-  bool finished = false;
-  {
-    std::lock_guard lock(work->mu);
-    finished = --work->pending == 0;
-  }
-  if (finished) Finish(work);
+  SubmitAll(core_, work, std::move(rows), std::move(inputs));
 }
 
 }  // namespace inferd::jobs

@@ -694,8 +694,8 @@ void JobManager::StopHere(const std::string& id) {
 }
 
 void JobManager::Discover() {
-  auto jobs = HasStore() ? store_->ListUnfinishedJobs()
-                         : StatusOr<std::vector<JobRecord>>(std::vector<JobRecord>{});
+  if (!HasStore()) return;
+  auto jobs = store_->ListUnfinishedJobs();
   if (!jobs.ok()) return;
   std::lock_guard lock(mu_);
   for (const JobRecord& job : *jobs) {
@@ -709,10 +709,7 @@ void JobManager::Discover() {
       case JobState::kFinalizing:
         if (!active) active_.push_back(job.id);
         break;
-      case JobState::kValidating:  // where it was submitted
-        break;
-      default:  // final, ended on another replica: FinishJobs forgets it
-        if (active) StopHere(job.id);
+      default:  // validating where it was submitted (Dispatch stops the ended ones)
         break;
     }
   }

@@ -37,8 +37,6 @@ class JobThreads {
     JobThreads& threads_;
   };
 
-  void Shutdown() { pool_.Shutdown(); }
-
  private:
   std::counting_semaphore<> slots_;
   ThreadPool pool_;

@@ -264,16 +264,6 @@ StatusOr<std::unique_ptr<RedisJobStore>> RedisJobStore::Open(RedisJobStoreOption
                          " is too old for batch jobs: they need 6.2 or later (XAUTOCLAIM)");
     }
   }
-  // Jobs written before the index of unfinished ones existed join it.
-  INFERD_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, store->ListJobs());
-  for (const JobRecord& job : jobs) {
-    if (!IsFinal(job.state)) {
-      INFERD_RETURN_IF_ERROR(store->redis_
-                                 .Command({"ZADD", store->UnfinishedKey(), "NX",
-                                           std::to_string(job.created_ms), job.id})
-                                 .status());
-    }
-  }
   return store;
 }
 
@@ -389,17 +379,9 @@ StatusOr<std::vector<JobRecord>> RedisJobStore::ListJobs() {
 }
 
 StatusOr<std::vector<JobRecord>> RedisJobStore::ListUnfinishedJobs() {
-  INFERD_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ReadJobs(UnfinishedKey()));
-  std::vector<JobRecord> unfinished;
-  for (JobRecord& job : jobs) {
-    if (IsFinal(job.state)) {
-      // Added back by a replica starting as the job ended (Open): tidied here.
-      (void)redis_.Command({"ZREM", UnfinishedKey(), job.id});  // best effort
-    } else {
-      unfinished.push_back(std::move(job));
-    }
-  }
-  return unfinished;
+  // The create, update and delete scripts keep the set: a job leaves it in
+  // the script that makes it final.
+  return ReadJobs(UnfinishedKey());
 }
 
 std::string RedisJobStore::UnfinishedKey() const {
