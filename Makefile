@@ -16,7 +16,7 @@ HTTP_PORT ?= 8000
 SETUP_ENV := build/.setup.env
 
 .PHONY: setup build build-asan run run-check examples test unit-test e2e-test asan-test fuzz-test \
-	format format-check clean layering-check
+	format format-check clean layering-check python-wheel python-check
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
 	tfserving_rest tensor_proto repository_body registry_body content_coding \
@@ -36,7 +36,7 @@ define with_env
 	set -a; source $(SETUP_ENV); set +a;
 endef
 
-build: $(SETUP_ENV)
+build: $(SETUP_ENV) python-wheel
 	@$(with_env) cmake -S . -B build -G Ninja -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build -j $(JOBS)
 
@@ -48,6 +48,27 @@ build-asan: $(SETUP_ENV)
 	  -DINFERD_SANITIZE=ON -DINFERD_FUZZ=ON \
 	  -DINFERD_ORT_ROOT="$$ORT_ROOT" -DINFERD_SWAGGER_UI_DIR="$$SWAGGER_UI" > /dev/null
 	cmake --build build-asan -j $(JOBS)
+
+# The Python toolkit (python/): its gRPC messages generated from proto/, then a
+# wheel in build/python/dist, and that wheel unpacked into build/python/site,
+# which the end-to-end tests import (so they test what pip would install).
+PY_DIST := build/python/dist
+PY_SITE := build/python/site
+python-wheel: $(SETUP_ENV)
+	@$(with_env) "$$VENV/bin/python" python/build_protos.py
+	@rm -rf build/python && mkdir -p build/python
+	@$(with_env) cd python && "$$VENV/bin/pip" wheel -q --disable-pip-version-check --no-deps \
+	  --no-build-isolation -w ../$(PY_DIST) . && rm -rf build src/inferd.egg-info
+	@$(with_env) "$$VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
+	  --target $(PY_SITE) $(PY_DIST)/inferd-*.whl
+	@echo "python toolkit: $$(ls $(PY_DIST)/*.whl)"
+
+# The toolkit's lint (ruff), types (mypy) and unit tests (no server needed).
+python-check: python-wheel
+	@$(with_env) cd python && "$$VENV/bin/ruff" check . && "$$VENV/bin/ruff" format --check . \
+	  && "$$VENV/bin/mypy" src
+	@$(with_env) PYTHONPATH=$(CURDIR)/$(PY_SITE) "$$VENV/bin/python" -m pytest python/tests -q \
+	  -p no:cacheprovider
 
 $(EXAMPLES)/.complete: examples/make_example_models.py $(SETUP_ENV)
 	@$(with_env) "$$VENV/bin/python" examples/make_example_models.py $(EXAMPLES)
@@ -67,15 +88,15 @@ unit-test: build
 
 e2e-test: build examples
 	@$(with_env) INFERD_BIN=$(CURDIR)/build/inferd INFERD_EXAMPLE_REPO=$(CURDIR)/$(EXAMPLES) \
-	  "$$VENV/bin/python" -m pytest tests/e2e -q
+	  PYTHONPATH=$(CURDIR)/$(PY_SITE) "$$VENV/bin/python" -m pytest tests/e2e -q
 
-asan-test: build-asan examples
+asan-test: build-asan examples python-wheel
 	ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure --no-tests=error -j $(JOBS)
 	@$(with_env) ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  INFERD_BIN=$(CURDIR)/build-asan/inferd INFERD_EXAMPLE_REPO=$(CURDIR)/$(EXAMPLES) \
 	  INFERD_SOAK_SECONDS=5 INFERD_STARTUP_TIMEOUT=120 INFERD_TIME_SCALE=3 INFERD_SANITIZER=1 \
-	  "$$VENV/bin/python" -m pytest tests/e2e -q
+	  PYTHONPATH=$(CURDIR)/$(PY_SITE) "$$VENV/bin/python" -m pytest tests/e2e -q
 
 ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
@@ -93,7 +114,7 @@ fuzz-test: build-asan
 	    || { echo "fuzz_$$t reported no executions"; exit 1; }; \
 	done
 
-test: format-check layering-check unit-test e2e-test run-check asan-test fuzz-test bench-quick
+test: format-check layering-check python-check unit-test e2e-test run-check asan-test fuzz-test bench-quick
 	@echo "make test: all suites passed"
 
 # clang-format comes from set-up like every other tool.

@@ -1,0 +1,136 @@
+"""What the sync and async HTTP clients share: settings, credentials,
+backoff, and turning predictions into numpy or pandas."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _calls
+from .errors import InferdError
+from .tensors import InferResult, conform, normalize_inputs
+
+
+@dataclass
+class Settings:
+    """How a client talks to one server.
+
+    timeout: seconds for one attempt (connect, send and answer);
+    retries: further attempts after a 503, or after a lost connection for
+    calls that are safe to repeat; backoff: the first wait in seconds, doubled
+    each time (with jitter) and never shorter than the server's Retry-After.
+    api_key and token are sent as `Authorization: Bearer`; verify is True, False
+    or a CA bundle's path for https; cert a client certificate (path, or
+    (cert, key) paths) for mutual TLS."""
+
+    url: str
+    timeout: float = 60.0
+    retries: int = 3
+    backoff: float = 0.1
+    api_key: str | None = None
+    token: str | None = None
+    verify: bool | str = True
+    cert: str | tuple[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+
+    def base_headers(self) -> dict[str, str]:
+        headers = {"User-Agent": "inferd-python"}
+        credential = self.token or self.api_key
+        if credential:
+            headers["Authorization"] = f"Bearer {credential}"
+        headers.update(self.headers or {})
+        return headers
+
+
+def retry_delay(settings: Settings, attempt: int, answer: _calls.Answer | None) -> float:
+    """Seconds to wait before attempt number `attempt` + 1."""
+    delay = settings.backoff * (2**attempt) * (0.5 + random.random())
+    if answer is not None:
+        try:
+            delay = max(delay, float(answer.headers.get("retry-after", "0")))
+        except ValueError:
+            pass
+    return min(delay, 30.0)
+
+
+def should_retry(call: _calls.Call, answer: _calls.Answer | None) -> bool:
+    """503 always (the server did not act on the call); no answer at all only
+    when the call may run twice."""
+    if answer is None:
+        return call.idempotent
+    return answer.status == 503
+
+
+def input_names(metadata: Mapping[str, Any]) -> list[str]:
+    return [str(t["name"]) for t in metadata.get("inputs", [])]
+
+
+def prepare_inputs(inputs: Any, metadata: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Named arrays in the datatypes the model declares (see tensors.conform)."""
+    return conform(normalize_inputs(inputs, input_names(metadata)), metadata)
+
+
+def prediction(result: InferResult, frame: bool, index: Any = None) -> Any:
+    """A one-output model's array, several outputs as a dict; or, for frame, a
+    pandas DataFrame with a column per output (per output element for 2-D
+    outputs: name_0, name_1, ...)."""
+    if not frame:
+        return result.first() if len(result.outputs) == 1 else dict(result.outputs)
+    import pandas as pd  # only when a DataFrame was asked for
+
+    columns: dict[str, Any] = {}
+    for name, array in result.outputs.items():
+        if array.ndim <= 1:
+            columns[name] = array.reshape(-1)
+        else:
+            flat = array.reshape(array.shape[0], -1)
+            for j in range(flat.shape[1]):
+                columns[f"{name}_{j}"] = flat[:, j]
+    return pd.DataFrame(columns, index=index)
+
+
+def is_dataframe(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "columns")
+
+
+def job_rows(data: Any) -> list[Any]:
+    """Rows for an inline job: a 2-D array's rows, a DataFrame's records, or a
+    list as it is."""
+    if is_dataframe(data):
+        return json.loads(data.to_json(orient="records"))
+    if isinstance(data, np.ndarray):
+        return data.tolist()
+    return list(data)
+
+
+def results_table(raw: bytes, frame: bool) -> Any:
+    """A JSONL results file as a list of dicts, or a DataFrame with row, key,
+    prediction columns (one per output) and error."""
+    records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    if not frame:
+        return records
+    import pandas as pd
+
+    flat = []
+    for record in records:
+        row: dict[str, Any] = {"row": record.get("row"), "key": record.get("key")}
+        prediction_ = record.get("prediction")
+        if isinstance(prediction_, dict):
+            for name, value in prediction_.items():
+                row[name] = value
+        row["error"] = (record.get("error") or {}).get("message")
+        flat.append(row)
+    return pd.DataFrame(flat)
+
+
+def job_failed(job: Mapping[str, Any]) -> InferdError:
+    return InferdError(
+        0,
+        f"job {job.get('id')} ended {job.get('state')}: {job.get('error') or job.get('errors')}",
+        job,
+    )

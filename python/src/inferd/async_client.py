@@ -1,0 +1,239 @@
+"""The asyncio HTTP client: inference, health, metadata and batch jobs, for
+services that call inferd from an event loop. Administration (registry,
+repository, labels) is on the synchronous Client. Use one AsyncClient per
+event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import _calls, _common
+from ._common import Settings
+from .errors import ConnectionError, TimeoutError
+from .progress import Progress
+from .tensors import InferResult
+
+
+class AsyncClient:
+    """inferd over HTTP from asyncio.
+
+    >>> async with AsyncClient("http://localhost:8000") as c:
+    ...     y = await c.predict("logreg", x)
+    """
+
+    def __init__(
+        self,
+        url: str = "http://localhost:8000",
+        *,
+        timeout: float = 60.0,
+        retries: int = 3,
+        backoff: float = 0.1,
+        api_key: str | None = None,
+        token: str | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        if api_key is None and token is None:
+            api_key = os.environ.get("INFERD_API_KEY") or None
+        self.settings = Settings(
+            url.rstrip("/"), timeout, retries, backoff, api_key, token, verify, cert, headers
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self.settings.url,
+            timeout=timeout,
+            verify=verify,
+            cert=cert,
+            headers=self.settings.base_headers(),
+            limits=httpx.Limits(max_connections=max_connections),
+        )
+        self._metadata_cache: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _run(self, call: _calls.Call) -> Any:
+        attempt = 0
+        while True:
+            answer: _calls.Answer | None = None
+            try:
+                r = await self._http.request(
+                    call.method,
+                    call.path,
+                    params=call.params or None,
+                    content=call.body,
+                    headers=call.headers,
+                )
+                answer = _calls.Answer(r.status_code, r.headers, r.content)
+            except httpx.TimeoutException as e:
+                raise TimeoutError(
+                    0, f"no answer within {self.settings.timeout} s ({call.method} {call.path})"
+                ) from e
+            except httpx.TransportError as e:
+                failure: Exception = e
+            if answer is not None and answer.status in call.ok:
+                return call.parse(answer)
+            if attempt >= self.settings.retries or not _common.should_retry(call, answer):
+                if answer is None:
+                    raise ConnectionError(
+                        0, f"cannot reach {self.settings.url}: {failure}"
+                    ) from failure
+                _calls.raise_for(answer)
+            await asyncio.sleep(_common.retry_delay(self.settings, attempt, answer))
+            attempt += 1
+
+    async def is_live(self) -> bool:
+        return bool(await self._run(_calls.server_live()))
+
+    async def is_ready(self) -> bool:
+        return bool(await self._run(_calls.server_ready()))
+
+    async def is_model_ready(self, model: str, version: str | int | None = None) -> bool:
+        return bool(await self._run(_calls.model_ready(model, version)))
+
+    async def server_metadata(self) -> dict[str, Any]:
+        return dict(await self._run(_calls.server_metadata()))
+
+    async def model_metadata(self, model: str, version: str | int | None = None) -> dict[str, Any]:
+        return dict(await self._run(_calls.model_metadata(model, version)))
+
+    async def infer(
+        self,
+        model: str,
+        inputs: Any,
+        *,
+        version: str | int | None = None,
+        outputs: Sequence[str] | None = None,
+        binary: bool | None = None,
+        request_id: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        timeout_us: int | None = None,
+    ) -> InferResult:
+        """As Client.infer."""
+        key = (model, str(version or ""))
+        if key not in self._metadata_cache:
+            self._metadata_cache[key] = await self.model_metadata(model, version)
+        named = _common.prepare_inputs(inputs, self._metadata_cache[key])
+        return await self._run(
+            _calls.infer(
+                model,
+                version,
+                named,
+                list(outputs) if outputs else None,
+                binary,
+                request_id,
+                parameters,
+                timeout_us,
+            )
+        )
+
+    async def predict(
+        self,
+        model: str,
+        inputs: Any,
+        *,
+        version: str | int | None = None,
+        outputs: Sequence[str] | None = None,
+        as_frame: bool | None = None,
+    ) -> Any:
+        """As Client.predict."""
+        frame = _common.is_dataframe(inputs) if as_frame is None else as_frame
+        result = await self.infer(model, inputs, version=version, outputs=outputs)
+        index = inputs.index if _common.is_dataframe(inputs) else None
+        return _common.prediction(result, frame, index)
+
+    async def submit_job(
+        self,
+        model: str,
+        data: Any = None,
+        *,
+        file: str | Path | None = None,
+        input_path: str | None = None,
+        version: str | int | None = None,
+        output_format: str | None = None,
+        key_field: str | None = None,
+        join_input: bool = False,
+    ) -> dict[str, Any]:
+        """As Client.submit_job."""
+        if sum(x is not None for x in (data, file, input_path)) != 1:
+            raise ValueError("give exactly one of data, file and input_path")
+        if file is not None:
+            path = Path(file)
+            return dict(
+                await self._run(
+                    _calls.upload_job(
+                        model,
+                        version,
+                        path.read_bytes(),
+                        path.suffix.lower() == ".csv",
+                        output_format,
+                        key_field,
+                        join_input,
+                    )
+                )
+            )
+        rows = _common.job_rows(data) if data is not None else None
+        return dict(
+            await self._run(
+                _calls.submit_job(
+                    model, version, rows, input_path, output_format, key_field, join_input
+                )
+            )
+        )
+
+    async def job(self, job_id: str) -> dict[str, Any]:
+        return dict(await self._run(_calls.get_job(job_id)))
+
+    async def wait_job(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        progress: bool = False,
+        poll: float = 0.25,
+    ) -> dict[str, Any]:
+        """As Client.wait_job (no progress bar unless asked for)."""
+        bar = Progress(f"job {job_id}", enabled=progress)
+        end = time.monotonic() + timeout if timeout else None
+        try:
+            while True:
+                job = await self.job(job_id)
+                counts = job.get("request_counts", {})
+                bar.update(
+                    counts.get("completed", 0) + counts.get("failed", 0),
+                    counts.get("total") or None,
+                    job.get("state", ""),
+                )
+                if job.get("state") in _calls.FINAL_JOB_STATES:
+                    break
+                if end is not None and time.monotonic() > end:
+                    raise TimeoutError(
+                        0, f"job {job_id} still {job.get('state')} after {timeout} s"
+                    )
+                await asyncio.sleep(poll)
+        finally:
+            bar.close()
+        if job.get("state") != "completed":
+            raise _common.job_failed(job)
+        return job
+
+    async def job_results(self, job_id: str, *, as_frame: bool = False, raw: bool = False) -> Any:
+        data = await self._run(_calls.job_results(job_id))
+        return data if raw else _common.results_table(data, as_frame)
+
+    async def cancel_job(self, job_id: str) -> dict[str, Any]:
+        return dict(await self._run(_calls.cancel_job(job_id)))
