@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "core/version.h"
 #include "main/audit_command.h"
@@ -15,6 +16,7 @@
 #include "main/registry_command.h"
 #include "main/routes_command.h"
 #include "main/serve_command.h"
+#include "main/toolkit_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"inferd: a model server for ONNX models, speaking KServe v2 (Triton) over HTTP",
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   CLI::App* jobs_cmd = inferd::AddJobsCommand(app, jobs);
   inferd::AuditOptions audit;
   CLI::App* audit_cmd = inferd::AddAuditCommand(app, audit);
+  std::vector<CLI::App*> toolkit_cmds = inferd::AddToolkitCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -62,5 +65,8 @@ int main(int argc, char** argv) {
   if (routes_cmd->parsed()) return inferd::RunRoutes(*routes_cmd, routes);
   if (jobs_cmd->parsed()) return inferd::RunJobs(*jobs_cmd, jobs);
   if (audit_cmd->parsed()) return inferd::RunAudit(*audit_cmd, audit);
+  for (CLI::App* toolkit : toolkit_cmds) {
+    if (toolkit->parsed()) return inferd::RunToolkit(*toolkit);
+  }
   return 0;
 }

@@ -438,3 +438,16 @@ def as_str_array(arr: np.ndarray) -> np.ndarray:
     """BYTES outputs come back as bytes (binary) or str (JSON); compare as str."""
     return np.array([v.decode() if isinstance(v, bytes) else v for v in arr.reshape(-1)],
                     dtype=object).reshape(arr.shape)  # fmt: skip
+
+
+def run_toolkit(*args, check: bool = True, timeout_s: float = 900) -> subprocess.CompletedProcess:
+    """`inferd <command> ...` as a user runs it: the server binary, which hands
+    the Python toolkit's commands (convert, verify, quantize, push) to this
+    interpreter. check raises with both outputs unless it exits 0."""
+    env = dict(os.environ, INFERD_PYTHON=sys.executable, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([str(INFERD_BIN), *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=timeout_s)
+    if check and done.returncode != 0:
+        raise AssertionError(f"inferd {args[0]} exited {done.returncode}\n{done.stdout}\n"
+                             f"{done.stderr}")
+    return done

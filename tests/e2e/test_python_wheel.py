@@ -1,6 +1,7 @@
 """The wheel `make` builds, installed with pip into a fresh virtual
 environment (numpy and httpx from the registry, nothing else): the client
-works against the real server."""
+works against the real server, `python -m inferd` answers, and a command
+whose framework is missing says which extra to install."""
 from __future__ import annotations
 
 import os
@@ -52,3 +53,13 @@ def test_client_from_the_installed_wheel(fresh_venv, server):
     done = run(fresh_venv, "-c", script)
     assert done.returncode == 0, done.stderr
     assert len(eval(done.stdout)) == 3
+
+
+def test_commands_say_which_extra_is_missing(fresh_venv, tmp_path):
+    helped = run(fresh_venv, "-m", "inferd", "--help")
+    assert helped.returncode == 0 and "convert" in helped.stdout
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"x")
+    done = run(fresh_venv, "-m", "inferd", "convert", str(model), "--output", "m.onnx")
+    assert done.returncode == 1
+    assert "pip install 'inferd[sklearn]'" in done.stderr, done.stderr

@@ -1,4 +1,6 @@
-"""inferd's Python toolkit: clients for the inferd server (HTTP, asyncio, gRPC)."""
+"""inferd's Python toolkit: clients for the inferd server (HTTP, asyncio, gRPC)
+and the path from a trained model to a served one (convert, verify,
+quantize, push)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,14 @@ from .tensors import InferResult
 
 __version__ = "0.1.0"
 
-# Where the lazily loaded names live: the gRPC client loads grpcio only when used.
+# Where the lazily loaded names live: the gRPC client and the tools load their
+# dependencies (grpcio, onnx, the frameworks) only when used.
 _LAZY = {
     "GrpcClient": "grpc_client",
+    "convert": "conversion",
+    "verify": "verification",
+    "quantize": "quantization",
+    "push": "push_model",
 }
 
 
@@ -52,4 +59,8 @@ __all__ = [
     "UnauthorizedError",
     "UnavailableError",
     "__version__",
+    "convert",
+    "push",
+    "quantize",
+    "verify",
 ]

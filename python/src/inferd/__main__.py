@@ -1,0 +1,7 @@
+"""python -m inferd convert|verify|quantize|push."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
