@@ -16,7 +16,7 @@ HTTP_PORT ?= 8000
 SETUP_ENV := build/.setup.env
 
 .PHONY: setup build build-asan run run-check examples test unit-test e2e-test asan-test fuzz-test \
-	format format-check clean layering-check python-wheel python-check
+	format format-check clean layering-check python-wheel python-check test-heavy
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := kserve_infer model_config onnx_graph_reader csv mlflow_body torchserve_body predict_body \
 	tfserving_rest tensor_proto repository_body registry_body content_coding \
@@ -69,6 +69,14 @@ python-check: python-wheel
 	  && "$$VENV/bin/mypy" src
 	@$(with_env) PYTHONPATH=$(CURDIR)/$(PY_SITE) "$$VENV/bin/python" -m pytest python/tests -q \
 	  -p no:cacheprovider
+
+# The toolkit's PyTorch and Keras conversions and the CNN's quantization
+# (tests/heavy): their frameworks take several GB, so they run here, not in
+# `make test`, from their own cached environment (scripts/setup_heavy.sh).
+test-heavy: build examples
+	@venv=$$(scripts/setup_heavy.sh) && INFERD_BIN=$(CURDIR)/build/inferd \
+	  INFERD_EXAMPLE_REPO=$(CURDIR)/$(EXAMPLES) PYTHONPATH=$(CURDIR)/$(PY_SITE) \
+	  "$$venv/bin/python" -m pytest tests/heavy -q -s -p no:cacheprovider
 
 $(EXAMPLES)/.complete: examples/make_example_models.py $(SETUP_ENV)
 	@$(with_env) "$$VENV/bin/python" examples/make_example_models.py $(EXAMPLES)
