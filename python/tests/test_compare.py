@@ -49,3 +49,23 @@ def test_shape_mismatch_and_nan_fail() -> None:
     assert not compare_outputs([("y", np.ones((2, 1)))], [with_nan]).passed
     # the same size in another shape ([N] against [N, 1]) is the same output
     assert compare_outputs([("y", np.ones((3, 1)))], [np.ones(3)]).passed
+
+
+def test_a_missing_or_extra_output_fails() -> None:
+    y = np.zeros((3, 2))
+    assert not compare_outputs([("label", np.zeros(3, int)), ("p", y)], [np.zeros(3, int)]).passed
+    assert not compare_outputs([("p", y)], [y, y]).passed
+    assert not compare_outputs([], []).passed
+
+
+def test_nan_in_both_agrees_but_cannot_hide_a_difference() -> None:
+    ref = np.array([[np.nan, 1.0], [2.0, 3.0]])
+    assert compare_outputs([("y", ref)], [ref.copy()]).passed
+    got = ref.copy()
+    got[0, 1] = 5.0
+    result = compare_outputs([("y", ref)], [got])
+    assert not result.passed and result.outputs[0].worst_rows == [0]
+    one_side = ref.copy()
+    one_side[1, 0] = np.nan
+    result = compare_outputs([("y", ref)], [one_side])
+    assert not result.passed and 1 in result.outputs[0].worst_rows

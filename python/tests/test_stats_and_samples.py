@@ -73,3 +73,13 @@ def test_progress_is_quiet_off_a_terminal() -> None:
     bar.update(10, 10, "completed")
     bar.close()
     assert "10/10" in tty.getvalue() and tty.getvalue().endswith("\n")
+
+
+def test_missing_strings_are_missing_not_categories() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {"c": ["a", None, np.nan, "a", pd.NA], "n": pd.array([1, None, 3, 4, 5], dtype="Int64")}
+    )
+    cat, num = reference_stats(frame)["features"]
+    assert cat["values"] == ["a"] and cat["counts"] == [2] and cat["missing"] == 3
+    assert num["kind"] == "numeric" and num["missing"] == 1

@@ -183,3 +183,43 @@ def test_mutated_answers_never_escape_as_other_errors() -> None:
             decode_infer(bytes(data), header)
         except InferdError:
             pass
+
+
+def test_conform_refuses_casts_that_change_values() -> None:
+    from inferd.errors import InvalidInputError
+
+    declared = {
+        "inputs": [
+            {"name": "i", "datatype": "INT32"},
+            {"name": "u", "datatype": "UINT8"},
+            {"name": "b", "datatype": "BOOL"},
+            {"name": "f", "datatype": "FP32"},
+        ]
+    }
+    for name, values in (("i", [1.7]), ("i", [2**40]), ("u", [300, -1]), ("b", [0.2])):
+        with pytest.raises(InvalidInputError, match=f"input '{name}'"):
+            conform({name: np.array(values)}, declared)
+    ok = conform(
+        {
+            "i": np.array([1.0, -3.0]),
+            "u": np.array([0, 255]),
+            "b": np.array([1.0, 0.0]),
+            "f": np.array([0.1], np.float64),
+        },
+        declared,
+    )
+    assert ok["i"].dtype == np.int32 and ok["i"].tolist() == [1, -3]
+    assert ok["b"].tolist() == [True, False] and ok["f"].dtype == np.float32
+    # an object array of numbers (a DataFrame of mixed columns) becomes numbers
+    assert conform({"i": np.array([1, 2], dtype=object)}, declared)["i"].dtype == np.int32
+
+
+def test_bytes_outputs_must_use_every_byte() -> None:
+    from inferd.tensors import array_from_bytes
+
+    blob = tensor_bytes(np.array([b"ab", b"c"], dtype=object), "BYTES")
+    assert array_from_bytes(blob, "BYTES", [2]).tolist() == [b"ab", b"c"]
+    with pytest.raises(InferdError, match="past its elements"):
+        array_from_bytes(blob + b"x", "BYTES", [2])
+    with pytest.raises(InferdError, match="cannot hold"):
+        array_from_bytes(blob, "BYTES", [10**12])

@@ -45,7 +45,10 @@ std::string Launcher(const std::string& python, const std::string& command) {
                      "; choose another interpreter with INFERD_PYTHON.";
   std::string quoted;
   for (char c : hint) quoted += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  // python -c puts the working directory first on sys.path: a user's
+  // numpy.py or inferd.py there must not shadow the real ones.
   return "import sys\n"
+         "if sys.path and sys.path[0] in ('', '.'): del sys.path[0]\n"
          "try:\n"
          "    from inferd.cli import main\n"
          "except ImportError as e:\n"

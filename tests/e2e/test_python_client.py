@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
+import inferd  # the wheel make builds (build/python/site); make python-wheel
 import numpy as np
 import pytest
 import requests
 from e2e_lib import INFERD_BIN, OrtReference, copy_models, mem, wait_until
-
-inferd = pytest.importorskip("inferd", reason="build the toolkit: make python-wheel")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,8 @@ def test_predict_numpy_matches_onnxruntime(client, example_repo, binary):
 
 
 def test_predict_dataframe_in_and_out(client, example_repo):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     feeds = mem.sample_inputs("string_pipeline", n=20)
     frame = pd.DataFrame({"city": feeds["city"].reshape(-1), "x": feeds["x"].reshape(-1)},
                          index=range(100, 120))
@@ -179,11 +179,14 @@ def test_registry_upload_stage_alias(inferd_factory, example_repo, tmp_path):
         assert e.value.status == 400
 
 
-def test_jobs(server, example_repo, tmp_path):
-    pd = pytest.importorskip("pandas")
+def test_jobs(inferd_factory, example_repo, tmp_path):
+    import pandas as pd
+
+    repo = copy_models(example_repo, tmp_path / "repo", ["logreg"])
+    srv = inferd_factory(repo)  # its own server: jobs write beside the repository
     x = mem.sample_inputs("logreg", n=30)["float_input"]
     want = expected(example_repo, "logreg", {"float_input": x.astype(np.float32)})
-    with inferd.Client(server.base_url) as c:
+    with inferd.Client(srv.base_url) as c:
         job = c.submit_job("logreg", x)
         done = c.wait_job(job["id"], timeout=120)
         assert done["request_counts"] == {"total": 30, "completed": 30, "failed": 0}
@@ -229,3 +232,27 @@ def test_api_keys(inferd_factory, example_repo, tmp_path):
         with pytest.raises(inferd.UnauthorizedError):
             g.predict("logreg", x)
     assert requests.get(srv.url("/v2/health/live"), timeout=5).status_code == 200
+
+
+def test_tls_and_mutual_tls(inferd_factory, example_repo, tmp_path):
+    """The clients over HTTPS and gRPC with TLS, trusting the test CA and
+    presenting a client certificate; without one the server refuses."""
+    from tls_pki import Pki
+
+    pki = Pki(tmp_path / "pki")
+    repo = copy_models(example_repo, tmp_path / "repo", ["logreg"])
+    srv = inferd_factory(repo, pki.server_args("required"))
+    x = mem.sample_inputs("logreg", n=2)["float_input"]
+    with inferd.Client(srv.https_base_url, verify=pki.ca_file, cert=pki.pair("alice")) as c:
+        assert c.predict("logreg", x, outputs=["output_label"]).shape == (2,)
+    with inferd.Client(srv.https_base_url, verify=pki.ca_file, retries=0) as c:
+        with pytest.raises(inferd.ConnectionError):
+            c.predict("logreg", x)
+    with inferd.Client(srv.https_base_url, retries=0) as c:  # the system's CAs only
+        with pytest.raises(inferd.ConnectionError):
+            c.is_live()
+    read = lambda stem, ext: open(pki.path(stem, ext), "rb").read()  # noqa: E731
+    with inferd.GrpcClient(f"127.0.0.1:{srv.grpcs_port}", root_certificates=read("ca", "crt"),
+                           private_key=read("alice", "key"),
+                           certificate_chain=read("alice", "crt")) as g:
+        assert g.predict("logreg", x, outputs=["output_label"]).shape == (2,)

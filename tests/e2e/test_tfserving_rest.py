@@ -41,7 +41,9 @@ def assert_close(got, want):
 # --------------------------------------------------------- status, metadata
 def test_model_list_kserve_v1(base_url, example_repo):
     body = ok_json(requests.get(f"{base_url}/v1/models", timeout=30))
-    names = sorted(p.name for p in example_repo.iterdir() if p.is_dir())
+    # Hidden folders are not models (a server's .inferd-jobs lives there).
+    names = sorted(p.name for p in example_repo.iterdir()
+                   if p.is_dir() and not p.name.startswith("."))
     assert sorted(body["models"]) == names
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import inferd  # the wheel make builds (build/python/site)
 import numpy as np
 import pytest
+import torch  # requirements-heavy.txt
 from e2e_lib import run_toolkit, wait_until
-
-torch = pytest.importorskip("torch")
-inferd = pytest.importorskip("inferd")
 
 
 def digits(tmp: Path):
@@ -96,16 +95,20 @@ def test_cnn_quantization_table(cnn, mode):
     print(f"--- quantize cnn {mode}\n{done.stdout}")
     row = next(r for r in done.stdout.splitlines() if r.startswith("accuracy"))
     before, after = float(row.split()[1]), float(row.split()[2])
+    if mode == "static":  # measured past the 512 rows that calibrated it
+        X_test, y_test = X_test[512:], y_test[512:]
     assert before == pytest.approx(_accuracy(repo / "cnn" / "1" / "model.onnx", X_test,
                                              y_test), abs=1e-4)
     assert after == pytest.approx(_accuracy(target, X_test, y_test), abs=1e-4)
     assert before > 0.9
-    if mode == "dynamic":
-        assert "--mode static" in done.stdout  # ConvInteger is slow; the table says so
+    batch = next(r for r in done.stdout.splitlines()
+                 if r.startswith("latency,") and not r.startswith("latency, 1 row"))
+    if mode == "dynamic" and float(batch.split()[-2]) > float(batch.split()[-3]):
+        assert "--mode static" in done.stdout  # slower int8 convolutions: the table says why
 
 
 def test_keras_convert_serve_verify(tmp_path, inferd_factory):
-    keras = pytest.importorskip("keras")
+    import keras
     rng = np.random.default_rng(0)
     X = rng.random((400, 8)).astype(np.float32)
     y = (X.sum(axis=1) > 4).astype(np.int64)

@@ -38,6 +38,7 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     idempotent: bool = True
     ok: tuple[int, ...] = (200, 201, 202)
+    progress: str | None = None  # a label: show the body's upload on a terminal
 
 
 def seg(value: str | int) -> str:
@@ -77,13 +78,14 @@ def as_bytes(answer: Answer) -> bytes:
 
 def _model_path(model: str, version: str | int | None) -> str:
     path = f"/v2/models/{seg(model)}"
-    return f"{path}/versions/{seg(version)}" if version not in (None, "") else path
+    return path if version is None or version == "" else f"{path}/versions/{seg(version)}"
 
 
 # ------------------------------------------------------------ health, models
 # Health answers are yes/no: any status but 200 is "no", as tritonclient's
-# is_*_ready read them; only an unreachable server raises.
-ANY_STATUS = tuple(range(100, 600))
+# is_*_ready read them; but a refused credential (401, 403) raises, so a bad
+# key is not mistaken for a model that is not ready yet.
+ANY_STATUS = tuple(c for c in range(100, 600) if c not in (401, 403))
 
 
 def server_live() -> Call:

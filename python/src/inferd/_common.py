@@ -3,8 +3,13 @@ backoff, and turning predictions into numpy or pandas."""
 
 from __future__ import annotations
 
+import csv
+import datetime
+import email.utils
+import io
 import json
 import random
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,22 +52,52 @@ class Settings:
         return headers
 
 
+def tls_context(verify: bool | str, cert: str | tuple[str, str] | None) -> ssl.SSLContext | bool:
+    """What httpx takes for https: False (no verification), or a context
+    trusting the system's CAs or the CA bundle at `verify`, with the client
+    certificate (a PEM holding both, or (cert, key) paths) for mutual TLS."""
+    if verify is False and cert is None:
+        return False
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if cert is not None:
+        certfile, keyfile = (cert, None) if isinstance(cert, str) else cert
+        context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 def retry_delay(settings: Settings, attempt: int, answer: _calls.Answer | None) -> float:
     """Seconds to wait before attempt number `attempt` + 1."""
     delay = settings.backoff * (2**attempt) * (0.5 + random.random())
     if answer is not None:
-        try:
-            delay = max(delay, float(answer.headers.get("retry-after", "0")))
-        except ValueError:
-            pass
+        delay = max(delay, _retry_after(answer.headers.get("retry-after", "")))
     return min(delay, 30.0)
 
 
-def should_retry(call: _calls.Call, answer: _calls.Answer | None) -> bool:
-    """503 always (the server did not act on the call); no answer at all only
-    when the call may run twice."""
+def _retry_after(value: str) -> float:
+    """Retry-After in seconds: delta-seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return 0.0
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max((when - datetime.datetime.now(datetime.timezone.utc)).total_seconds(), 0.0)
+
+
+def should_retry(call: _calls.Call, answer: _calls.Answer | None, unsent: bool = False) -> bool:
+    """503 always (the server did not act on the call); a connection that was
+    never made always; one lost mid-call only when the call may run twice."""
     if answer is None:
-        return call.idempotent
+        return unsent or call.idempotent
     return answer.status == 503
 
 
@@ -109,9 +144,17 @@ def job_rows(data: Any) -> list[Any]:
 
 
 def results_table(raw: bytes, frame: bool) -> Any:
-    """A JSONL results file as a list of dicts, or a DataFrame with row, key,
-    prediction columns (one per output) and error."""
-    records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    """A results file as a list of dicts, or a DataFrame: from JSONL, columns
+    row, key, input (with join_input), one per output (prefixed "prediction."
+    where a name is taken) and error; a CSV file as the server wrote it."""
+    text = raw.decode("utf-8")
+    if text.lstrip()[:1] not in ("{", ""):
+        if frame:
+            import pandas as pd
+
+            return pd.read_csv(io.StringIO(text))
+        return list(csv.DictReader(io.StringIO(text)))
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
     if not frame:
         return records
     import pandas as pd
@@ -119,13 +162,18 @@ def results_table(raw: bytes, frame: bool) -> Any:
     flat = []
     for record in records:
         row: dict[str, Any] = {"row": record.get("row"), "key": record.get("key")}
+        if "input" in record:
+            row["input"] = record["input"]
         prediction_ = record.get("prediction")
         if isinstance(prediction_, dict):
             for name, value in prediction_.items():
-                row[name] = value
+                row[f"prediction.{name}" if name in _RESULT_COLUMNS else name] = value
         row["error"] = (record.get("error") or {}).get("message")
         flat.append(row)
     return pd.DataFrame(flat)
+
+
+_RESULT_COLUMNS = ("row", "key", "input", "error")
 
 
 def job_failed(job: Mapping[str, Any]) -> InferdError:

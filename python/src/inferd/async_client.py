@@ -50,8 +50,7 @@ class AsyncClient:
         self._http = httpx.AsyncClient(
             base_url=self.settings.url,
             timeout=timeout,
-            verify=verify,
-            cert=cert,
+            verify=_common.tls_context(verify, cert),
             headers=self.settings.base_headers(),
             limits=httpx.Limits(max_connections=max_connections),
         )
@@ -68,8 +67,10 @@ class AsyncClient:
 
     async def _run(self, call: _calls.Call) -> Any:
         attempt = 0
+        failure: Exception | None = None
         while True:
             answer: _calls.Answer | None = None
+            unsent = False
             try:
                 r = await self._http.request(
                     call.method,
@@ -79,15 +80,17 @@ class AsyncClient:
                     headers=call.headers,
                 )
                 answer = _calls.Answer(r.status_code, r.headers, r.content)
+            except (httpx.ConnectTimeout, httpx.ConnectError) as e:
+                failure, unsent = e, True  # never reached the server: safe to repeat
             except httpx.TimeoutException as e:
                 raise TimeoutError(
                     0, f"no answer within {self.settings.timeout} s ({call.method} {call.path})"
                 ) from e
             except httpx.TransportError as e:
-                failure: Exception = e
+                failure = e
             if answer is not None and answer.status in call.ok:
                 return call.parse(answer)
-            if attempt >= self.settings.retries or not _common.should_retry(call, answer):
+            if attempt >= self.settings.retries or not _common.should_retry(call, answer, unsent):
                 if answer is None:
                     raise ConnectionError(
                         0, f"cannot reach {self.settings.url}: {failure}"
@@ -124,7 +127,7 @@ class AsyncClient:
         timeout_us: int | None = None,
     ) -> InferResult:
         """As Client.infer."""
-        key = (model, str(version or ""))
+        key = (model, "" if version is None else str(version))
         if key not in self._metadata_cache:
             self._metadata_cache[key] = await self.model_metadata(model, version)
         named = _common.prepare_inputs(inputs, self._metadata_cache[key])

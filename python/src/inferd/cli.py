@@ -105,8 +105,8 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--max-accuracy-drop",
         type=float,
-        help="refuse to write beyond this loss (accuracy points, relative RMSE "
-        "increase, or label disagreement without labels)",
+        help="refuse to write beyond this loss, as a fraction: 0.01 is one accuracy point, "
+        "a 1%% higher RMSE, or 1%% of labels changed without labels)",
     )
     q.add_argument("--per-channel", action="store_true", help="per-channel weight scales")
     q.add_argument(
@@ -305,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (InferdError, ValueError, FileNotFoundError) as e:
         print(f"inferd {args.command}: {e}", file=sys.stderr)
+        return 1
+    except (RuntimeError, TypeError) as e:  # ONNX Runtime's and the frameworks' errors
+        print(f"inferd {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except ImportError as e:
         top = (e.name or "").split(".")[0]

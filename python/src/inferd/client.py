@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,7 @@ class Client:
         self._http = httpx.Client(
             base_url=self.settings.url,
             timeout=timeout,
-            verify=verify,
-            cert=cert,
+            verify=_common.tls_context(verify, cert),
             headers=self.settings.base_headers(),
         )
         self._metadata_cache: dict[tuple[str, str], dict[str, Any]] = {}
@@ -65,26 +64,30 @@ class Client:
     # ---------------------------------------------------------------- sending
     def _run(self, call: _calls.Call) -> Any:
         attempt = 0
+        failure: Exception | None = None
         while True:
             answer: _calls.Answer | None = None
+            unsent = False
             try:
                 r = self._http.request(
                     call.method,
                     call.path,
                     params=call.params or None,
-                    content=call.body,
+                    content=_upload(call) if call.progress else call.body,
                     headers=call.headers,
                 )
                 answer = _calls.Answer(r.status_code, r.headers, r.content)
+            except (httpx.ConnectTimeout, httpx.ConnectError) as e:
+                failure, unsent = e, True  # never reached the server: safe to repeat
             except httpx.TimeoutException as e:
                 raise TimeoutError(
                     0, f"no answer within {self.settings.timeout} s ({call.method} {call.path})"
                 ) from e
             except httpx.TransportError as e:
-                failure: Exception = e
+                failure = e
             if answer is not None and answer.status in call.ok:
                 return call.parse(answer)
-            if attempt >= self.settings.retries or not _common.should_retry(call, answer):
+            if attempt >= self.settings.retries or not _common.should_retry(call, answer, unsent):
                 if answer is None:
                     raise ConnectionError(
                         0, f"cannot reach {self.settings.url}: {failure}"
@@ -177,7 +180,7 @@ class Client:
 
     def _model_inputs(self, model: str, version: str | int | None) -> dict[str, Any]:
         """The model's metadata, asked for once per client (forget() drops it)."""
-        key = (model, str(version or ""))
+        key = (model, "" if version is None else str(version))
         if key not in self._metadata_cache:
             self._metadata_cache[key] = self.model_metadata(model, version)
         return self._metadata_cache[key]
@@ -214,17 +217,26 @@ class Client:
         *,
         config: str | None = None,
         description: str | None = None,
+        progress: bool = False,
     ) -> dict[str, Any]:
         """A new registry version from an ONNX file or its bytes; config (the
-        config.pbtxt text) is taken with a model's first version only."""
+        config.pbtxt text) is taken with a model's first version only. progress
+        draws the upload on a terminal."""
         data = Path(onnx).read_bytes() if isinstance(onnx, (str, Path)) else onnx
-        return dict(self._run(_calls.upload_version(model, data, config, description)))
+        call = _calls.upload_version(model, data, config, description)
+        if progress:
+            call.progress = f"upload {model}"
+            call.headers["Content-Length"] = str(len(call.body or b""))
+        return dict(self._run(call))
 
     def model_versions(self, model: str) -> list[dict[str, Any]]:
         return list(
             self._run(
                 _calls.registry_call(
-                    "GET", "model-versions/search", "model_versions", filter=f"name='{model}'"
+                    "GET",
+                    "model-versions/search",
+                    "model_versions",
+                    filter="name='{}'".format(model.replace("'", "''")),
                 )
             )
             or []
@@ -351,6 +363,8 @@ class Client:
             out += page.get("jobs", [])
             if not page.get("has_more"):
                 return out
+            if not page.get("last_id") or page.get("last_id") == after:
+                raise InferdError(0, "the job list says it has more without a place to go on")
             after = page.get("last_id")
 
     def wait_job(
@@ -401,6 +415,19 @@ class Client:
 
     def delete_job(self, job_id: str) -> None:
         self._run(_calls.delete_job(job_id))
+
+
+def _upload(call: _calls.Call) -> Iterator[bytes]:
+    """The body in 1 MiB pieces, drawn as they are sent; made anew for each
+    attempt."""
+    body = call.body or b""
+    bar = Progress(call.progress or "upload")
+    try:
+        for start in range(0, len(body), 1 << 20):
+            yield body[start : start + (1 << 20)]
+            bar.update(min(start + (1 << 20), len(body)), len(body), "bytes")
+    finally:
+        bar.close()
 
 
 __all__ = ["Client"]

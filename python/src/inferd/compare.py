@@ -84,9 +84,33 @@ def compare_outputs(
 ) -> Comparison:
     """Compare outputs pairwise, in order: reference (name, array) against the
     candidate's array at the same position. Integer, bool and string outputs
-    are labels; floating outputs are numbers."""
+    are labels; floating outputs are numbers. An output one side lacks fails."""
     diffs: list[OutputDiff] = []
     rows = 0
+    for missing in range(len(candidate), len(reference)):
+        diffs.append(
+            OutputDiff(
+                reference[missing][0],
+                "numeric",
+                float("inf"),
+                float("inf"),
+                passed=False,
+                note="the model does not answer this output",
+            )
+        )
+    for extra in range(len(reference), len(candidate)):
+        diffs.append(
+            OutputDiff(
+                f"output #{extra + 1}",
+                "numeric",
+                float("inf"),
+                float("inf"),
+                passed=False,
+                note="an output the original does not have",
+            )
+        )
+    if not reference and not candidate:
+        diffs.append(OutputDiff("(none)", "numeric", passed=False, note="no outputs to compare"))
     for (name, ref), got in zip(reference, candidate, strict=False):
         ref, got = np.asarray(ref), np.asarray(got)
         rows = max(rows, ref.shape[0] if ref.ndim else 1)
@@ -120,15 +144,26 @@ def compare_outputs(
             )
             continue
         a, b = ref.astype(np.float64), got.astype(np.float64)
-        diff = np.abs(a - b)
+        if a.size == 0:
+            diffs.append(OutputDiff(name, "numeric", passed=False, note="no rows to compare"))
+            continue
+        both_nan = np.isnan(a) & np.isnan(b)
+        diff = np.where(both_nan, 0.0, np.abs(a - b))
         # Relative differences of values under atol say nothing (1e-7 against
         # 3e-7 is "200%"): they count only where the value is larger.
         rel = np.where(np.abs(a) > atol, diff / np.maximum(np.abs(a), 1e-300), 0.0)
-        excess = diff - (atol + rtol * np.abs(a))
+        # NaN in one model only is reported below; NaN in both agrees.
+        excess = np.nan_to_num(diff - (atol + rtol * np.abs(np.nan_to_num(a))), nan=0.0)
         per_row = excess.reshape(excess.shape[0], -1).max(axis=1) if excess.ndim else excess
         order = np.argsort(-np.asarray(per_row).reshape(-1))
         failing = [int(i) for i in order[:worst] if np.asarray(per_row).reshape(-1)[i] > 0]
-        nan_mismatch = bool(np.any(np.isnan(a) != np.isnan(b)))
+        one_nan = np.isnan(a) != np.isnan(b)
+        nan_mismatch = bool(np.any(one_nan))
+        if nan_mismatch:
+            nan_rows = (
+                one_nan.reshape(one_nan.shape[0], -1).any(axis=1) if one_nan.ndim else one_nan
+            )
+            failing = (np.flatnonzero(nan_rows).tolist() + failing)[:worst]
         diffs.append(
             OutputDiff(
                 name,

@@ -82,7 +82,7 @@ class GrpcClient:
             ("grpc.max_send_message_length", max_message_bytes),
             ("grpc.max_receive_message_length", max_message_bytes),
         ]
-        if tls or root_certificates:
+        if tls or root_certificates or private_key or certificate_chain:
             creds = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
             self._channel = grpc.secure_channel(target, creds, options)
         else:
@@ -113,7 +113,9 @@ class GrpcClient:
                 code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
                 details = (e.details() if hasattr(e, "details") else "") or str(code)
                 if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                    raise TimeoutError(0, f"no answer within {self.timeout} s ({method})") from e
+                    raise TimeoutError(
+                        504, f"{details} (client timeout {self.timeout} s, {method})"
+                    ) from e
                 if code == grpc.StatusCode.UNAVAILABLE and attempt < self.retries:
                     time.sleep(min(self.backoff * 2**attempt * (0.5 + random.random()), 30))
                     attempt += 1
@@ -132,7 +134,7 @@ class GrpcClient:
         )
 
     def is_model_ready(self, model: str, version: str | int | None = None) -> bool:
-        request = pb.ModelReadyRequest(name=model, version=str(version or ""))
+        request = pb.ModelReadyRequest(name=model, version=_version_text(version))
         return bool(self._call("ModelReady", request, pb.ModelReadyResponse).ready)
 
     def server_metadata(self) -> dict[str, Any]:
@@ -141,7 +143,7 @@ class GrpcClient:
 
     def model_metadata(self, model: str, version: str | int | None = None) -> dict[str, Any]:
         """The same dict as Client.model_metadata."""
-        request = pb.ModelMetadataRequest(name=model, version=str(version or ""))
+        request = pb.ModelMetadataRequest(name=model, version=_version_text(version))
         r = self._call("ModelMetadata", request, pb.ModelMetadataResponse)
 
         def tensors(items: Any) -> list[dict[str, Any]]:
@@ -167,11 +169,11 @@ class GrpcClient:
         parameters: Mapping[str, Any] | None = None,
     ) -> InferResult:
         """One ModelInfer call; inputs travel as raw contents."""
-        key = (model, str(version or ""))
+        key = (model, "" if version is None else str(version))
         if key not in self._metadata_cache:
             self._metadata_cache[key] = self.model_metadata(model, version)
         request = pb.ModelInferRequest(
-            model_name=model, model_version=str(version or ""), id=request_id or ""
+            model_name=model, model_version=_version_text(version), id=request_id or ""
         )
         for name, value in (parameters or {}).items():
             _set_parameter(request.parameters[name], value)
@@ -199,6 +201,11 @@ class GrpcClient:
         result = self.infer(model, inputs, version=version, outputs=outputs)
         index = inputs.index if _common.is_dataframe(inputs) else None
         return _common.prediction(result, frame, index)
+
+
+def _version_text(version: str | int | None) -> str:
+    """A version as gRPC carries it: "" for the server's choice."""
+    return "" if version is None else str(version)
 
 
 def _set_parameter(parameter: Any, value: Any) -> None:

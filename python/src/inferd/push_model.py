@@ -92,7 +92,9 @@ def push(
         return PushResult(name, path.parent.name, path=path)
     if version is not None:
         raise ValueError("the registry numbers versions itself: drop --version")
-    record = client.upload_version(name, data, config=config, description=description)
+    record = client.upload_version(
+        name, data, config=config, description=description, progress=True
+    )
     number = str(record.get("version"))
     for key, text in tags.items():
         client.set_version_tag(name, number, key, text)

@@ -37,6 +37,7 @@ class QuantizationReport:
     size_bytes: tuple[int, int] = (0, 0)
     written: Path | None = None
     notes: list[str] = field(default_factory=list)
+    measured_from: int = 0  # the first sample row measured (static: past calibration)
 
     def table(self) -> str:
         lines = [f"{'':<24} {'float32':>12} {self.mode + ' int8':>14} {'change':>10}"]
@@ -103,13 +104,46 @@ def _label_output(outputs: list[np.ndarray]) -> np.ndarray | None:
 
 
 def _f1_macro(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Macro F1 over every label seen in the truth or the predictions (as
+    scikit-learn's f1_score(average="macro") counts them)."""
     scores = []
-    for label in np.unique(truth):
+    for label in np.union1d(truth, pred):
         tp = float(np.sum((pred == label) & (truth == label)))
         fp = float(np.sum((pred == label) & (truth != label)))
         fn = float(np.sum((pred != label) & (truth == label)))
         scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
     return float(np.mean(scores))
+
+
+def _classlike(truth: np.ndarray) -> bool:
+    """Labels name classes: integers, strings, bools, or floats that are all
+    whole numbers (a CSV column of 0.0/1.0)."""
+    if truth.dtype.kind in "iuUSOb":
+        return True
+    return truth.dtype.kind == "f" and bool(
+        np.all(np.isfinite(truth)) and np.all(truth == np.round(truth))
+    )
+
+
+def _as_classes(values: np.ndarray) -> np.ndarray:
+    """Labels in one comparable form: whole floats as integers, then strings
+    when either side is text."""
+    if values.dtype.kind == "f":
+        values = values.astype(np.int64)
+    if values.dtype.kind in "SO":
+        return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values])
+    return values
+
+
+def _sigmoid_labels(output: np.ndarray) -> np.ndarray | None:
+    """0/1 labels from a one-column probability output (a sigmoid classifier)."""
+    if (
+        output.dtype.kind == "f"
+        and output.reshape(len(output), -1).shape[1] == 1
+        and np.all((output >= 0) & (output <= 1))
+    ):
+        return (output.reshape(-1) > 0.5).astype(np.int64)
+    return None
 
 
 def measure(
@@ -118,22 +152,57 @@ def measure(
     labels: np.ndarray | None,
     report: QuantizationReport,
 ) -> None:
-    """Fill metrics and drop from both models' outputs on the same rows."""
+    """Fill metrics and drop from both models' outputs on the same rows. A
+    NaN anywhere makes the drop infinite."""
+    _measure(before, after, labels, report)
+    not_finite = any(o.dtype.kind == "f" and not np.all(np.isfinite(o)) for o in [*before, *after])
+    if (
+        not_finite
+        or not np.isfinite(report.drop)
+        or any(not (np.isfinite(a) and np.isfinite(b)) for a, b in report.metrics.values())
+    ):
+        report.drop = float("inf")
+        report.notes.append("a model answered NaN or infinity on the sample")
+
+
+def _measure(
+    before: list[np.ndarray],
+    after: list[np.ndarray],
+    labels: np.ndarray | None,
+    report: QuantizationReport,
+) -> None:
     pred_a, pred_b = _label_output(before), _label_output(after)
-    if labels is not None and pred_a is not None and pred_b is not None:
+    if labels is not None and _classlike(labels.reshape(-1)):
         truth = labels.reshape(-1)
-        if truth.dtype.kind in "iu" and pred_a.dtype.kind in "USO":
-            truth = truth.astype(str)
-        if pred_a.dtype.kind in "SO":
-            pred_a, pred_b = pred_a.astype(str), pred_b.astype(str)
-            truth = truth.astype(str)
-        acc_a, acc_b = float(np.mean(pred_a == truth)), float(np.mean(pred_b == truth))
-        report.metrics["accuracy"] = (acc_a, acc_b)
-        report.metrics["F1 (macro)"] = (_f1_macro(truth, pred_a), _f1_macro(truth, pred_b))
-        report.drop, report.drop_name = acc_a - acc_b, "accuracy drop"
-    elif labels is not None:
-        truth = labels.reshape(-1).astype(np.float64)
-        y_a, y_b = before[0].reshape(-1).astype(np.float64), after[0].reshape(-1).astype(np.float64)
+        if pred_a is None or pred_b is None:
+            pred_a, pred_b = _sigmoid_labels(before[0]), _sigmoid_labels(after[0])
+        if pred_a is not None and pred_b is not None:
+            truth, pred_a, pred_b = _as_classes(truth), _as_classes(pred_a), _as_classes(pred_b)
+            if {truth.dtype.kind, pred_a.dtype.kind} & {"U"}:
+                truth, pred_a, pred_b = truth.astype(str), pred_a.astype(str), pred_b.astype(str)
+            acc_a, acc_b = float(np.mean(pred_a == truth)), float(np.mean(pred_b == truth))
+            if acc_a == 0.0:
+                raise InferdError(
+                    0,
+                    f"the labels never match the model's predictions (label "
+                    f"{truth[0]!r} against {pred_a[0]!r}): check --label",
+                )
+            report.metrics["accuracy"] = (acc_a, acc_b)
+            report.metrics["F1 (macro)"] = (_f1_macro(truth, pred_a), _f1_macro(truth, pred_b))
+            report.drop, report.drop_name = acc_a - acc_b, "accuracy drop"
+            return
+    if labels is not None:
+        n = len(before[0])
+        targets: np.ndarray = labels.reshape(n, -1).astype(np.float64)
+        y_a = before[0].reshape(n, -1).astype(np.float64)
+        y_b = after[0].reshape(n, -1).astype(np.float64)
+        if y_a.shape != targets.shape:
+            raise InferdError(
+                0,
+                f"{targets.shape[-1]} label column(s) for a model output of "
+                f"{y_a.shape[-1]} column(s)",
+            )
+        truth = targets
         rmse_a = float(np.sqrt(np.mean((y_a - truth) ** 2)))
         rmse_b = float(np.sqrt(np.mean((y_b - truth) ** 2)))
         report.metrics["RMSE"] = (rmse_a, rmse_b)
@@ -143,16 +212,18 @@ def measure(
         )
         report.drop = (rmse_b - rmse_a) / rmse_a if rmse_a > 0 else rmse_b
         report.drop_name = "relative RMSE increase"
-    elif pred_a is not None and pred_b is not None:
-        agreement = float(np.mean(pred_a == pred_b))
+        return
+    if pred_a is not None and pred_b is not None:
+        agreement = float(np.mean(_as_classes(pred_a) == _as_classes(pred_b)))
         report.metrics["label agreement"] = (1.0, agreement)
         report.drop, report.drop_name = 1.0 - agreement, "label disagreement"
-    else:
-        a, b = before[0].astype(np.float64), after[0].astype(np.float64)
-        scale = float(np.max(np.abs(a))) or 1.0
-        report.metrics["max abs diff / max |y|"] = (0.0, float(np.max(np.abs(a - b))) / scale)
-        report.drop = report.metrics["max abs diff / max |y|"][1]
-        report.drop_name = "largest output change, relative to the largest output"
+        return
+    a, b = before[0].astype(np.float64), after[0].astype(np.float64)
+    scale = float(np.max(np.abs(a))) or 1.0
+    change = float(np.max(np.abs(a - b))) / scale
+    report.metrics["max abs diff / max |y|"] = (0.0, change)
+    report.drop = change
+    report.drop_name = "largest output change, relative to the largest output"
 
 
 def _calibration_reader(name: str, rows: np.ndarray, batch: int, bar: Progress) -> Any:
@@ -203,8 +274,26 @@ def quantize(
                 f"{'static quantization' if mode == 'static' else 'a maximum drop'}"
                 " needs sample rows (--sample)"
             )
+    if rows is not None and len(rows) == 0:
+        raise ValueError("the sample has no rows")
     source = Path(model)
     report = QuantizationReport(mode)
+    measured = rows
+    if rows is not None and mode == "static":
+        # Measured on rows the calibration did not see, when enough remain.
+        if len(rows) - calibration_rows >= 100:
+            measured = rows[calibration_rows:]
+            labels = labels[calibration_rows:] if labels is not None else None
+            report.measured_from = calibration_rows
+            report.notes.append(
+                f"measured on the sample's rows {calibration_rows}-"
+                f"{len(rows) - 1}; rows 0-{calibration_rows - 1} calibrated it"
+            )
+        else:
+            report.notes.append(
+                f"calibrated on the first {min(calibration_rows, len(rows))} "
+                "of the rows it is measured on (a larger sample keeps them apart)"
+            )
     with tempfile.TemporaryDirectory() as tmp, _quiet_advice():
         candidate = Path(tmp) / "quantized.onnx"
         prepared = _preprocessed(source, Path(tmp), report)
@@ -230,18 +319,22 @@ def quantize(
                 bar.close()
         quantized = candidate.read_bytes()
         report.size_bytes = (source.stat().st_size, len(quantized))
-        if rows is not None:
+        if measured is not None:
             float_session, int8_session = _session(source.read_bytes()), _session(quantized)
             measure(
-                _predictions(float_session, rows), _predictions(int8_session, rows), labels, report
+                _predictions(float_session, measured),
+                _predictions(int8_session, measured),
+                labels,
+                report,
             )
-            for label, n in (("latency, 1 row (ms)", 1), ("latency, 256 rows (ms)", 256)):
-                part = rows[:n]
+            batch = min(256, len(measured))
+            for n in (1, batch):
+                label = f"latency, {n} row{'s' if n > 1 else ''} (ms)"
                 report.latency_ms[label] = (
-                    _latency_ms(float_session, part, repeats),
-                    _latency_ms(int8_session, part, repeats),
+                    _latency_ms(float_session, measured[:n], repeats),
+                    _latency_ms(int8_session, measured[:n], repeats),
                 )
-            slower = report.latency_ms["latency, 256 rows (ms)"]
+            slower = report.latency_ms[label]
             if mode == "dynamic" and _has_conv(source) and slower[1] > slower[0]:
                 report.notes.append(
                     "ONNX Runtime runs dynamically quantized convolutions (ConvInteger) "

@@ -18,7 +18,7 @@ def reference_stats(features: Any, bins: int = BINS) -> dict[str, Any]:
     Edges are the sample's quantiles (duplicates dropped), so each bin holds
     about the same share of the sample; the first and last bins are open."""
     if hasattr(features, "columns"):
-        columns = [(str(c), features[c].to_numpy()) for c in features.columns]
+        columns = [(str(c), _column_values(features[c])) for c in features.columns]
     else:
         array = np.asarray(features)
         array = array.reshape(len(array), -1)
@@ -48,7 +48,21 @@ def reference_stats(features: Any, bins: int = BINS) -> dict[str, Any]:
                 }
             )
         else:
-            text = np.array(["" if v is None else str(v) for v in values], dtype=object)
+            present = [v for v in values if not _missing(v)]
+            missing = len(values) - len(present)
+            text = np.array([str(v) for v in present], dtype=object)
+            if len(text) == 0:
+                out.append(
+                    {
+                        "name": name,
+                        "kind": "categorical",
+                        "values": [],
+                        "counts": [],
+                        "other": 0,
+                        "missing": missing,
+                    }
+                )
+                continue
             uniq, counts = np.unique(text, return_counts=True)
             order = np.argsort(-counts, kind="stable")[:TOP_VALUES]
             top = int(counts[order].sum())
@@ -59,7 +73,27 @@ def reference_stats(features: Any, bins: int = BINS) -> dict[str, Any]:
                     "values": [str(uniq[i]) for i in order],
                     "counts": [int(counts[i]) for i in order],
                     "other": int(len(text) - top),
-                    "missing": 0,
+                    "missing": missing,
                 }
             )
     return {"rows": int(len(columns[0][1])) if columns else 0, "bins": bins, "features": out}
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN and pandas' NA/NaT are missing values, not categories."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT and pd.NA compare unequal to themselves
+    except (TypeError, ValueError):
+        return False
+
+
+def _column_values(column: Any) -> np.ndarray:
+    """A DataFrame column as numpy: numbers (pandas' nullable Int64 and Float64
+    included) as float64 with NaN for missing, everything else as objects."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return np.asarray(column.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.asarray(column.to_numpy(dtype=object))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InferdError
+from .errors import InferdError, InvalidInputError
 
 # KServe v2 datatype names and the numpy dtypes they are written from.
 _TO_NUMPY: dict[str, np.dtype] = {
@@ -140,9 +140,11 @@ def conform(
     inputs: dict[str, np.ndarray], metadata: Mapping[str, Any] | None
 ) -> dict[str, np.ndarray]:
     """Cast each input to the datatype the model declares: numbers to its
-    numeric type (float64 data for an FP32 input, say), anything to BYTES when
-    it takes strings. Inputs the model does not declare are left for the
-    server to refuse."""
+    numeric type (float64 data for an FP32 input, say), an object array of
+    numbers (a DataFrame of mixed columns) to numbers, anything to BYTES when
+    it takes strings. A cast that would change a value (1.7 or 2**40 to
+    INT32, -1 to UINT8, 0.2 to BOOL) raises InvalidInputError instead. Inputs
+    the model does not declare are left for the server to refuse."""
     if not metadata:
         return inputs
     declared = {t.get("name"): t.get("datatype") for t in metadata.get("inputs", [])}
@@ -151,10 +153,37 @@ def conform(
         want = declared.get(name)
         if want == "BYTES" and array.dtype.kind not in "SO":
             array = array.astype(str).astype(object)
-        elif want in _TO_NUMPY and array.dtype.kind in "biuf" and array.dtype != _TO_NUMPY[want]:
-            array = array.astype(_TO_NUMPY[want])
+        elif want in _TO_NUMPY and array.dtype != _TO_NUMPY[want]:
+            array = _numeric_cast(name, array, want)
         out[name] = array
     return out
+
+
+def _numeric_cast(name: str, array: np.ndarray, datatype: str) -> np.ndarray:
+    target = _TO_NUMPY[datatype]
+    if array.dtype.kind == "O":
+        try:
+            array = np.array(array.tolist())
+        except (TypeError, ValueError):
+            return array  # ragged or mixed: the server says what is wrong
+    if array.dtype.kind not in "biuf":
+        return array
+    # Floats narrow (float64 -> FP32 rounds, as every client does); anything
+    # else must come back unchanged.
+    if target.kind == "f" and array.dtype.kind in "biuf":
+        return array.astype(target)
+    with np.errstate(invalid="ignore", over="ignore"):
+        cast = array.astype(target)
+        same = np.array_equal(cast.astype(np.float64), array.astype(np.float64), equal_nan=True)
+    if not same or (
+        target.kind in "iu" and array.dtype.kind == "f" and not np.all(np.isfinite(array))
+    ):
+        raise InvalidInputError(
+            0,
+            f"input '{name}': values of {array.dtype} do not fit the "
+            f"model's {datatype} without changing",
+        )
+    return cast
 
 
 def _is_dataframe(value: Any) -> bool:
@@ -209,6 +238,8 @@ def encode_infer(
 
 
 def _decode_bytes_elements(raw: memoryview, count: int) -> np.ndarray:
+    if count * 4 > len(raw):  # every element has its 4-byte length
+        raise InferdError(0, f"{len(raw)} bytes cannot hold {count} BYTES elements")
     out = np.empty(count, dtype=object)
     offset = 0
     for i in range(count):
@@ -220,6 +251,8 @@ def _decode_bytes_elements(raw: memoryview, count: int) -> np.ndarray:
             raise InferdError(0, "a BYTES output ends inside an element")
         out[i] = bytes(raw[offset : offset + size])
         offset += size
+    if offset != len(raw):
+        raise InferdError(0, f"a BYTES output has {len(raw) - offset} bytes past its elements")
     return out
 
 

@@ -1,13 +1,14 @@
 """`inferd convert`: a trained model to ONNX that the server loads, checked
 against the original on sample rows.
 
-    from inferd.convert import convert
+    from inferd import convert
     result = convert(pipeline, sample=X, repo="models", name="churn")
     print(result.comparison.table())
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -190,33 +191,47 @@ def next_version(model_dir: Path) -> int:
 def write_version(
     repo: Path, name: str, data: bytes, version: int | None, config: str | None = None
 ) -> Path:
-    """Write <repo>/<name>/<version>/model.onnx atomically (a server polling
-    the repository never sees half a file); refuse to overwrite a version."""
+    """Write <repo>/<name>/<version>/model.onnx atomically: the version folder
+    is written beside and renamed into place, so a server polling the
+    repository never sees half a file, and a rename onto a folder that holds
+    anything fails, so two writers never replace each other's model (without
+    an explicit version the later one takes the next number). config, when
+    given, is written after the version, as config.pbtxt."""
     if not _NAME.match(name):
         raise ValueError(f"model name '{name}' must be letters, digits, '_', '.' or '-'")
     model_dir = repo / name
-    version = version or next_version(model_dir)
-    target = model_dir / str(version)
-    if (target / "model.onnx").exists():
-        raise InferdError(0, f"{target / 'model.onnx'} exists: choose another --version")
-    if config is not None:
-        model_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write(model_dir / "config.pbtxt", config.encode())
-    # The version folder appears complete: written beside, then renamed in.
     model_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=model_dir))
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=model_dir))
     try:
+        # mkdtemp makes 0700; the server may run as another user.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
         (staging / "model.onnx").write_bytes(data)
         with open(staging / "model.onnx", "rb") as f:
             os.fsync(f.fileno())
-        os.replace(staging, target) if not target.exists() else os.replace(
-            staging / "model.onnx", target / "model.onnx"
-        )
+        for _ in range(100):
+            number = version if version is not None else next_version(model_dir)
+            target = model_dir / str(number)
+            try:
+                os.rename(staging, target)  # onto an empty folder at most
+                break
+            except OSError as e:
+                if not target.is_dir() or e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+                if version is not None:
+                    raise InferdError(
+                        0, f"{target} exists and is not empty: choose another --version"
+                    ) from None
+        else:
+            raise InferdError(0, f"no free version number under {model_dir}")
     finally:
         if staging.exists():
             for leftover in staging.iterdir():
                 leftover.unlink()
             staging.rmdir()
+    if config is not None:
+        _atomic_write(model_dir / "config.pbtxt", config.encode())
     return target / "model.onnx"
 
 

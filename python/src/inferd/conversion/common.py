@@ -68,7 +68,7 @@ def column_feeds(columns: list[tuple[str, Any]]) -> Callable[[Any], dict[str, np
     def feeds(features: Any) -> dict[str, np.ndarray]:
         out = {}
         for name, dtype in columns:
-            column = features[name].to_numpy()
+            column = features[name].to_numpy(dtype=object if dtype is str else None)
             if dtype is str:
                 out[name] = column.astype(str).astype(object).reshape(-1, 1)
             else:

@@ -33,6 +33,21 @@ def _has_column_transformer(model: Any) -> bool:
     return False
 
 
+def _kind(column: Any) -> str:
+    """integer, number (floats and bools) or string, for numpy and pandas'
+    extension dtypes (category, string, Int64, boolean) alike."""
+    import pandas as pd
+
+    types = pd.api.types
+    if types.is_bool_dtype(column):
+        return "number"
+    if types.is_integer_dtype(column):
+        return "integer"
+    if types.is_numeric_dtype(column):
+        return "number"
+    return "string"
+
+
 def convert_sklearn(model: Any, features: Any | None) -> Converted:
     """Convert; the sample's columns (or n_features_in_) give the inputs: one
     float input of every column, or, for pipelines with a ColumnTransformer or
@@ -46,18 +61,19 @@ def convert_sklearn(model: Any, features: Any | None) -> Converted:
         and hasattr(features, "columns")
         and (
             _has_column_transformer(model)
-            or any(not np.issubdtype(t, np.number) for t in features.dtypes)
+            or any(_kind(features[c]) == "string" for c in features.columns)
         )
     )
     if per_column:
         initial: list[tuple[str, Any]] = []
         columns: list[tuple[str, Any]] = []
         assert features is not None
-        for name, dtype in features.dtypes.items():
-            if np.issubdtype(dtype, np.integer):
+        for name in features.columns:
+            kind = _kind(features[name])
+            if kind == "integer":
                 initial.append((str(name), Int64TensorType([None, 1])))
                 columns.append((str(name), np.int64))
-            elif np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_):
+            elif kind == "number":
                 initial.append((str(name), FloatTensorType([None, 1])))
                 columns.append((str(name), np.float32))
             else:
