@@ -213,14 +213,28 @@ def test_jobs(inferd_factory, example_repo, tmp_path):
             c.submit_job("no_such_model", [[1.0]])
 
 
-def test_api_keys(inferd_factory, example_repo, tmp_path):
+def test_api_keys_and_jwts(inferd_factory, example_repo, tmp_path):
     repo = copy_models(example_repo, tmp_path / "repo", ["logreg"])
     db = tmp_path / "keys.db"
     key = subprocess.run([str(INFERD_BIN), "keys", "create", "--db", str(db), "--name", "py",
                           "--roles", "infer,read"], capture_output=True, text=True,
                          check=True).stdout.strip()
-    srv = inferd_factory(repo, ["--api-keys", "--keys-db", str(db)])
+    from test_security import AUDIENCE, ISSUER, SECRET, claims, make_jwt
+
+    secret = tmp_path / "hs256.secret"
+    secret.write_text(SECRET + "\n")
+    srv = inferd_factory(repo, ["--api-keys", "--keys-db", str(db), "--jwt-issuer", ISSUER,
+                                "--jwt-audience", AUDIENCE, "--jwt-hs256-secret-file",
+                                str(secret)])
     x = mem.sample_inputs("logreg", n=2)["float_input"]
+    with inferd.Client(srv.base_url, token=make_jwt(claims())) as c:
+        assert c.predict("logreg", x, outputs=["output_label"]).shape == (2,)
+        assert c.model_metadata("logreg")["name"] == "logreg"
+    with inferd.Client(srv.base_url, token=make_jwt(claims(exp=1))) as c:
+        with pytest.raises(inferd.UnauthorizedError):
+            c.is_model_ready("logreg")  # a refused credential raises, not "not ready"
+    with inferd.GrpcClient(srv.grpc_target, token=make_jwt(claims())) as g:
+        assert g.predict("logreg", x, outputs=["output_label"]).shape == (2,)
     with inferd.Client(srv.base_url, api_key=key) as c:
         assert c.predict("logreg", x, outputs=["output_label"]).shape == (2,)
     with inferd.Client(srv.base_url, api_key="ik_k_aaaaaaaaaaaa_" + "b" * 52) as c:

@@ -177,6 +177,7 @@ def run_convert(args: argparse.Namespace) -> int:
         atol=args.atol,
         rtol=args.rtol,
         min_agreement=args.min_agreement,
+        progress=True,
     )
     if args.output:
         Path(args.output).write_bytes(result.onnx.SerializeToString())

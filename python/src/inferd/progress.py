@@ -11,10 +11,13 @@ from typing import TextIO
 class Progress:
     """done/total with rate and ETA, redrawn at most ten times a second."""
 
-    def __init__(self, label: str, enabled: bool = True, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, label: str, enabled: bool = True, stream: TextIO | None = None, rate: bool = True
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.stream.isatty()
         self.label = label
+        self.rate = rate  # False for steps, where a rate and an ETA mean nothing
         self.start = time.monotonic()
         self.last_draw = 0.0
         self.drawn = False
@@ -32,9 +35,10 @@ class Progress:
             width = 30
             filled = int(width * min(done / total, 1.0))
             eta = (total - done) / rate if rate > 0 else 0.0
+            speed = f"{rate:,.0f}/s eta {eta:.0f}s " if self.rate else ""
             line = (
                 f"{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                f"{done:,.0f}/{total:,.0f} {rate:,.0f}/s eta {eta:.0f}s {note}"
+                f"{done:,.0f}/{total:,.0f} {speed}{note}"
             )
         else:
             line = f"{self.label} {done:,.0f} {rate:,.0f}/s {note}"

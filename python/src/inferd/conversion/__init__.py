@@ -20,6 +20,7 @@ import numpy as np
 
 from ..compare import Comparison, compare_outputs
 from ..errors import InferdError
+from ..progress import Progress
 from .common import Converted
 
 
@@ -137,22 +138,29 @@ def convert(
     rtol: float = 1e-4,
     min_agreement: float = 1.0,
     check: bool = True,
+    progress: bool = False,
 ) -> Conversion:
     """Convert a model to ONNX. With sample rows (array or DataFrame), run the
     original and the converted model on them and raise ConversionMismatch when
     an output differs beyond atol + rtol x |original| (or labels agree on fewer
     than min_agreement of the rows). With repo and name, write
-    <repo>/<name>/<version>/model.onnx (version: one past the highest there)."""
-    converted = convert_model(model, sample, input_shape)
-    comparison = None
-    if sample is not None and check:
-        reference = converted.reference(sample)
-        got = run_onnx(converted.onnx, converted.feeds(sample))
-        comparison = compare_outputs(
-            reference, got, atol=atol, rtol=rtol, min_agreement=min_agreement
-        )
-        if not comparison.passed:
-            raise ConversionMismatch(comparison)
+    <repo>/<name>/<version>/model.onnx (version: one past the highest there).
+    progress draws the steps on a terminal."""
+    bar = Progress("convert", enabled=progress, rate=False)
+    steps = 4 if sample is not None and check else 1
+    try:
+        bar.update(0, steps, "converting")
+        converted = convert_model(model, sample, input_shape)
+        bar.update(1, steps, "converted")
+        comparison = None
+        if sample is not None and check:
+            comparison = check_conversion(
+                converted, sample, atol=atol, rtol=rtol, min_agreement=min_agreement, bar=bar
+            )
+            if not comparison.passed:
+                raise ConversionMismatch(comparison)
+    finally:
+        bar.close()
     result = Conversion(converted.onnx, converted.framework, comparison)
     if repo is not None:
         if not name:
@@ -168,12 +176,22 @@ def check_conversion(
     atol: float = 1e-4,
     rtol: float = 1e-4,
     min_agreement: float = 1.0,
+    bar: Progress | None = None,
 ) -> Comparison:
     """Run the original and the converted model on the sample rows and compare
     their outputs in order."""
+    if bar:
+        bar.update(1, 4, "running the original")
     reference = converted.reference(sample)
+    if bar:
+        bar.update(2, 4, "running the ONNX model")
     got = run_onnx(converted.onnx, converted.feeds(sample))
-    return compare_outputs(reference, got, atol=atol, rtol=rtol, min_agreement=min_agreement)
+    if bar:
+        bar.update(3, 4, "comparing")
+    comparison = compare_outputs(reference, got, atol=atol, rtol=rtol, min_agreement=min_agreement)
+    if bar:
+        bar.update(4, 4, "checked")
+    return comparison
 
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
