@@ -10,14 +10,17 @@ import io
 import json
 import random
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import _calls
-from .errors import InferdError
+from .errors import ConnectionError, InferdError, TimeoutError
+from .progress import Progress
 from .tensors import InferResult, conform, normalize_inputs
 
 
@@ -182,3 +185,96 @@ def job_failed(job: Mapping[str, Any]) -> InferdError:
         f"job {job.get('id')} ended {job.get('state')}: {job.get('error') or job.get('errors')}",
         job,
     )
+
+
+def next_attempt_delay(
+    settings: Settings,
+    call: _calls.Call,
+    attempt: int,
+    answer: _calls.Answer | None,
+    failure: Exception | None,
+    unsent: bool,
+) -> float:
+    """After a try that did not succeed: the seconds to wait before the next
+    one, or the error to give up with (raised), for both HTTP clients."""
+    if attempt >= settings.retries or not should_retry(call, answer, unsent):
+        if answer is None:
+            raise ConnectionError(0, f"cannot reach {settings.url}: {failure}") from failure
+        _calls.raise_for(answer)
+    return retry_delay(settings, attempt, answer)
+
+
+def no_answer_in_time(settings: Settings, call: _calls.Call) -> TimeoutError:
+    return TimeoutError(0, f"no answer within {settings.timeout} s ({call.method} {call.path})")
+
+
+class JobWait:
+    """A job followed until it ends, for both HTTP clients: draws its progress,
+    enforces the timeout, and says how it ended."""
+
+    def __init__(self, job_id: str, timeout: float | None, progress: bool) -> None:
+        self.job_id, self.timeout = job_id, timeout
+        self.bar = Progress(f"job {job_id}", enabled=progress)
+        self.end = time.monotonic() + timeout if timeout else None
+
+    def ended(self, job: Mapping[str, Any]) -> bool:
+        """Whether this status of the job is final; raises past the timeout."""
+        counts = job.get("request_counts", {})
+        self.bar.update(
+            counts.get("completed", 0) + counts.get("failed", 0),
+            counts.get("total") or None,
+            job.get("state", ""),
+        )
+        if job.get("state") in _calls.FINAL_JOB_STATES:
+            return True
+        if self.end is not None and time.monotonic() > self.end:
+            raise TimeoutError(
+                0, f"job {self.job_id} still {job.get('state')} after {self.timeout} s"
+            )
+        return False
+
+    def result(self, job: dict[str, Any]) -> dict[str, Any]:
+        """The completed job; a failed or cancelled one raises."""
+        if job.get("state") != "completed":
+            raise job_failed(job)
+        return job
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def predict_result(inputs: Any, as_frame: bool | None, result: InferResult) -> Any:
+    """What every client's predict answers: an array, a dict of arrays, or a
+    DataFrame (by default when the inputs were one, with their index)."""
+    frame = is_dataframe(inputs) if as_frame is None else as_frame
+    index = inputs.index if is_dataframe(inputs) else None
+    return prediction(result, frame, index)
+
+
+def job_submission(
+    model: str,
+    data: Any,
+    file: str | Path | None,
+    input_path: str | None,
+    version: str | int | None,
+    output_format: str | None,
+    key_field: str | None,
+    join_input: bool,
+) -> _calls.Call:
+    """The call that submits a job from exactly one of inline rows, a file to
+    upload (CSV by its suffix, else JSONL) or a path under the input folder."""
+    if sum(x is not None for x in (data, file, input_path)) != 1:
+        raise ValueError("give exactly one of data, file and input_path")
+    if file is not None:
+        path = Path(file)
+        return _calls.upload_job(
+            model,
+            version,
+            path.read_bytes(),
+            path.suffix.lower() == ".csv",
+            output_format,
+            key_field,
+            join_input,
+        )
+    rows = job_rows(data) if data is not None else None
+    return _calls.submit_job(model, version, rows, input_path, output_format, key_field, join_input)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,6 @@ import httpx
 
 from . import _calls, _common
 from ._common import Settings
-from .errors import ConnectionError, TimeoutError
-from .progress import Progress
 from .tensors import InferResult
 
 
@@ -83,20 +80,14 @@ class AsyncClient:
             except (httpx.ConnectTimeout, httpx.ConnectError) as e:
                 failure, unsent = e, True  # never reached the server: safe to repeat
             except httpx.TimeoutException as e:
-                raise TimeoutError(
-                    0, f"no answer within {self.settings.timeout} s ({call.method} {call.path})"
-                ) from e
+                raise _common.no_answer_in_time(self.settings, call) from e
             except httpx.TransportError as e:
                 failure = e
             if answer is not None and answer.status in call.ok:
                 return call.parse(answer)
-            if attempt >= self.settings.retries or not _common.should_retry(call, answer, unsent):
-                if answer is None:
-                    raise ConnectionError(
-                        0, f"cannot reach {self.settings.url}: {failure}"
-                    ) from failure
-                _calls.raise_for(answer)
-            await asyncio.sleep(_common.retry_delay(self.settings, attempt, answer))
+            await asyncio.sleep(
+                _common.next_attempt_delay(self.settings, call, attempt, answer, failure, unsent)
+            )
             attempt += 1
 
     async def is_live(self) -> bool:
@@ -154,10 +145,8 @@ class AsyncClient:
         as_frame: bool | None = None,
     ) -> Any:
         """As Client.predict."""
-        frame = _common.is_dataframe(inputs) if as_frame is None else as_frame
         result = await self.infer(model, inputs, version=version, outputs=outputs)
-        index = inputs.index if _common.is_dataframe(inputs) else None
-        return _common.prediction(result, frame, index)
+        return _common.predict_result(inputs, as_frame, result)
 
     async def submit_job(
         self,
@@ -172,31 +161,10 @@ class AsyncClient:
         join_input: bool = False,
     ) -> dict[str, Any]:
         """As Client.submit_job."""
-        if sum(x is not None for x in (data, file, input_path)) != 1:
-            raise ValueError("give exactly one of data, file and input_path")
-        if file is not None:
-            path = Path(file)
-            return dict(
-                await self._run(
-                    _calls.upload_job(
-                        model,
-                        version,
-                        path.read_bytes(),
-                        path.suffix.lower() == ".csv",
-                        output_format,
-                        key_field,
-                        join_input,
-                    )
-                )
-            )
-        rows = _common.job_rows(data) if data is not None else None
-        return dict(
-            await self._run(
-                _calls.submit_job(
-                    model, version, rows, input_path, output_format, key_field, join_input
-                )
-            )
+        call = _common.job_submission(
+            model, data, file, input_path, version, output_format, key_field, join_input
         )
+        return dict(await self._run(call))
 
     async def job(self, job_id: str) -> dict[str, Any]:
         return dict(await self._run(_calls.get_job(job_id)))
@@ -210,29 +178,13 @@ class AsyncClient:
         poll: float = 0.25,
     ) -> dict[str, Any]:
         """As Client.wait_job (no progress bar unless asked for)."""
-        bar = Progress(f"job {job_id}", enabled=progress)
-        end = time.monotonic() + timeout if timeout else None
+        wait = _common.JobWait(job_id, timeout, progress)
         try:
-            while True:
-                job = await self.job(job_id)
-                counts = job.get("request_counts", {})
-                bar.update(
-                    counts.get("completed", 0) + counts.get("failed", 0),
-                    counts.get("total") or None,
-                    job.get("state", ""),
-                )
-                if job.get("state") in _calls.FINAL_JOB_STATES:
-                    break
-                if end is not None and time.monotonic() > end:
-                    raise TimeoutError(
-                        0, f"job {job_id} still {job.get('state')} after {timeout} s"
-                    )
+            while not wait.ended(job := await self.job(job_id)):
                 await asyncio.sleep(poll)
         finally:
-            bar.close()
-        if job.get("state") != "completed":
-            raise _common.job_failed(job)
-        return job
+            wait.close()
+        return wait.result(job)
 
     async def job_results(self, job_id: str, *, as_frame: bool = False, raw: bool = False) -> Any:
         data = await self._run(_calls.job_results(job_id))

@@ -14,7 +14,7 @@ import httpx
 
 from . import _calls, _common
 from ._common import Settings
-from .errors import ConnectionError, InferdError, TimeoutError
+from .errors import InferdError, TimeoutError
 from .progress import Progress
 from .tensors import InferResult
 
@@ -80,20 +80,14 @@ class Client:
             except (httpx.ConnectTimeout, httpx.ConnectError) as e:
                 failure, unsent = e, True  # never reached the server: safe to repeat
             except httpx.TimeoutException as e:
-                raise TimeoutError(
-                    0, f"no answer within {self.settings.timeout} s ({call.method} {call.path})"
-                ) from e
+                raise _common.no_answer_in_time(self.settings, call) from e
             except httpx.TransportError as e:
                 failure = e
             if answer is not None and answer.status in call.ok:
                 return call.parse(answer)
-            if attempt >= self.settings.retries or not _common.should_retry(call, answer, unsent):
-                if answer is None:
-                    raise ConnectionError(
-                        0, f"cannot reach {self.settings.url}: {failure}"
-                    ) from failure
-                _calls.raise_for(answer)
-            time.sleep(_common.retry_delay(self.settings, attempt, answer))
+            time.sleep(
+                _common.next_attempt_delay(self.settings, call, attempt, answer, failure, unsent)
+            )
             attempt += 1
 
     # ---------------------------------------------------------------- health
@@ -173,10 +167,8 @@ class Client:
     ) -> Any:
         """Outputs of one call: an array for a one-output model, else a dict;
         a DataFrame when the input was one (or as_frame)."""
-        frame = _common.is_dataframe(inputs) if as_frame is None else as_frame
         result = self.infer(model, inputs, version=version, outputs=outputs)
-        index = inputs.index if _common.is_dataframe(inputs) else None
-        return _common.prediction(result, frame, index)
+        return _common.predict_result(inputs, as_frame, result)
 
     def _model_inputs(self, model: str, version: str | int | None) -> dict[str, Any]:
         """The model's metadata, asked for once per client (forget() drops it)."""
@@ -325,31 +317,10 @@ class Client:
     ) -> dict[str, Any]:
         """A batch job from inline rows (list, 2-D array or DataFrame), an
         uploaded JSONL or CSV file, or a path under the server's input folder."""
-        if sum(x is not None for x in (data, file, input_path)) != 1:
-            raise ValueError("give exactly one of data, file and input_path")
-        if file is not None:
-            path = Path(file)
-            return dict(
-                self._run(
-                    _calls.upload_job(
-                        model,
-                        version,
-                        path.read_bytes(),
-                        path.suffix.lower() == ".csv",
-                        output_format,
-                        key_field,
-                        join_input,
-                    )
-                )
-            )
-        rows = _common.job_rows(data) if data is not None else None
-        return dict(
-            self._run(
-                _calls.submit_job(
-                    model, version, rows, input_path, output_format, key_field, join_input
-                )
-            )
+        call = _common.job_submission(
+            model, data, file, input_path, version, output_format, key_field, join_input
         )
+        return dict(self._run(call))
 
     def job(self, job_id: str) -> dict[str, Any]:
         return dict(self._run(_calls.get_job(job_id)))
@@ -377,29 +348,13 @@ class Client:
     ) -> dict[str, Any]:
         """Poll until the job is completed, failed or cancelled, with a progress
         bar on a terminal; raise if it did not complete."""
-        bar = Progress(f"job {job_id}", enabled=progress)
-        end = time.monotonic() + timeout if timeout else None
+        wait = _common.JobWait(job_id, timeout, progress)
         try:
-            while True:
-                job = self.job(job_id)
-                counts = job.get("request_counts", {})
-                bar.update(
-                    counts.get("completed", 0) + counts.get("failed", 0),
-                    counts.get("total") or None,
-                    job.get("state", ""),
-                )
-                if job.get("state") in _calls.FINAL_JOB_STATES:
-                    break
-                if end is not None and time.monotonic() > end:
-                    raise TimeoutError(
-                        0, f"job {job_id} still {job.get('state')} after {timeout} s"
-                    )
+            while not wait.ended(job := self.job(job_id)):
                 time.sleep(poll)
         finally:
-            bar.close()
-        if job.get("state") != "completed":
-            raise _common.job_failed(job)
-        return job
+            wait.close()
+        return wait.result(job)
 
     def job_results(self, job_id: str, *, as_frame: bool = False, raw: bool = False) -> Any:
         """The results in input order: a list of dicts (JSONL), a DataFrame, or

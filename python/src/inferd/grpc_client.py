@@ -197,10 +197,8 @@ class GrpcClient:
         as_frame: bool | None = None,
     ) -> Any:
         """As Client.predict."""
-        frame = _common.is_dataframe(inputs) if as_frame is None else as_frame
         result = self.infer(model, inputs, version=version, outputs=outputs)
-        index = inputs.index if _common.is_dataframe(inputs) else None
-        return _common.prediction(result, frame, index)
+        return _common.predict_result(inputs, as_frame, result)
 
 
 def _version_text(version: str | int | None) -> str:
