@@ -3,7 +3,7 @@
 // the same libonnxruntime, so the suite reports inferd as a fraction of it.
 //
 //   inferd_bench_l1 --model PATH [--batch B] [--seconds S] [--threads T]
-//                   [--intra-op-threads N] [--warmup-runs W]
+//                   [--intra-op-threads N] [--warmup-runs W] [--jsonl FILE]
 //
 // Builds one session with inferd's default options (intra-op threads 1, inter-op
 // 1, sequential, all graph optimizations, no spinning), fills every input with
@@ -11,14 +11,28 @@
 // lets T threads call Run() on that one session back to back for S seconds.
 // Prints one JSON object on stdout: inferences/s, rows/s and Run() latency
 // percentiles.
+//
+// With --jsonl, the ceiling for a batch job instead: the file's rows (JSON
+// arrays of numbers, one a line, for a model whose one input is FP32
+// [-1, width]) are read, parsed into batches of B, run by T threads, and
+// each row's outputs written back as text, once through the whole file,
+// timed from the first read to the last row written (nothing kept, nothing
+// durable). rows/s is the file's rows over that time.
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -33,12 +47,13 @@ struct Options {
   int threads = 1;
   int intra_op_threads = 1;
   int warmup_runs = 5;
+  std::string jsonl;
 };
 
 [[noreturn]] void Usage(const std::string& error) {
   std::cerr << "inferd_bench_l1: " << error << "\n"
             << "usage: inferd_bench_l1 --model PATH [--batch B] [--seconds S] [--threads T]\n"
-            << "                       [--intra-op-threads N] [--warmup-runs W]\n";
+            << "                       [--intra-op-threads N] [--warmup-runs W] [--jsonl FILE]\n";
   std::exit(2);
 }
 
@@ -60,6 +75,8 @@ Options ParseArgs(int argc, char** argv) {
       o.intra_op_threads = std::atoi(value);
     } else if (flag == "--warmup-runs") {
       o.warmup_runs = std::atoi(value);
+    } else if (flag == "--jsonl") {
+      o.jsonl = value;
     } else {
       Usage("unknown flag " + flag);
     }
@@ -171,6 +188,146 @@ double Percentile(std::vector<double>& sorted, double p) {
   return sorted[idx];
 }
 
+// One row's numbers ("[0.5,1,-2e-3]") into `out`; false when it is not
+// `width` plain numbers.
+bool ParseRow(std::string_view row, int64_t width, float* out) {
+  const char* p = row.data();
+  const char* end = p + row.size();
+  const auto skip = [&] {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) ++p;
+  };
+  skip();
+  if (p == end || *p++ != '[') return false;
+  for (int64_t k = 0; k < width; ++k) {
+    skip();
+    const auto [next, ec] = std::from_chars(p, end, out[k]);
+    if (ec != std::errc()) return false;
+    p = next;
+    skip();
+    if (p == end || *p++ != (k + 1 == width ? ']' : ',')) return false;
+  }
+  return true;
+}
+
+// Appends one row's values of an output (`per_row` of them) as text.
+void WriteValues(const Ort::Value& value, size_t row, size_t per_row, std::string& out) {
+  char number[32];
+  const auto type = value.GetTensorTypeAndShapeInfo().GetElementType();
+  out += '[';
+  for (size_t k = 0; k < per_row; ++k) {
+    if (k > 0) out += ',';
+    char* end = number;
+    if (type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+      end = std::to_chars(number, number + sizeof number,
+                          value.GetTensorData<float>()[row * per_row + k])
+                .ptr;
+    } else if (type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64) {
+      end = std::to_chars(number, number + sizeof number,
+                          value.GetTensorData<int64_t>()[row * per_row + k])
+                .ptr;
+    }
+    out.append(number, end);
+  }
+  out += ']';
+}
+
+int MainJsonl(const Options& o, Ort::Session& session, const std::vector<std::string>& outputs) {
+  Ort::AllocatorWithDefaultOptions allocator;
+  if (session.GetInputCount() != 1) throw std::runtime_error("--jsonl needs a model of one input");
+  const std::string input_name = session.GetInputNameAllocated(0, allocator).get();
+  const Ort::TypeInfo type_info = session.GetInputTypeInfo(0);
+  const auto info = type_info.GetTensorTypeAndShapeInfo();
+  const std::vector<int64_t> shape = info.GetShape();
+  if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT || shape.size() != 2 ||
+      shape[1] < 1) {
+    throw std::runtime_error("--jsonl needs a model whose input is FP32 [-1, width]");
+  }
+  const int64_t width = shape[1];
+
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  std::string text;
+  {
+    std::ifstream in(o.jsonl, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + o.jsonl);
+    std::ostringstream all;
+    all << in.rdbuf();
+    text = std::move(all).str();
+  }
+  std::vector<std::string_view> rows;
+  for (size_t at = 0; at < text.size();) {
+    const void* nl = std::memchr(text.data() + at, '\n', text.size() - at);
+    const size_t end =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    if (end > at) rows.emplace_back(text.data() + at, end - at);
+    at = end + 1;
+  }
+  const auto batches = static_cast<int64_t>((rows.size() + o.batch - 1) / o.batch);
+  std::atomic<int64_t> next{0};
+  std::atomic<size_t> written{0};
+  std::atomic<bool> bad{false};
+  std::vector<const char*> output_names;
+  for (const auto& name : outputs) output_names.push_back(name.c_str());
+
+  // One thread's share: the next batch of rows, until there is none.
+  const auto run_batches = [&] {
+    const auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    std::vector<float> values(static_cast<size_t>(o.batch * width));
+    std::string out;
+    const char* input_names[] = {input_name.c_str()};
+    for (int64_t b; (b = next.fetch_add(1)) < batches;) {
+      const size_t first = static_cast<size_t>(b * o.batch);
+      const size_t count = std::min(rows.size() - first, static_cast<size_t>(o.batch));
+      for (size_t r = 0; r < count; ++r) {
+        if (!ParseRow(rows[first + r], width, values.data() + r * width)) bad = true;
+      }
+      const std::array<int64_t, 2> dims{static_cast<int64_t>(count), width};
+      Ort::Value tensor = Ort::Value::CreateTensor<float>(
+          memory, values.data(), count * static_cast<size_t>(width), dims.data(), dims.size());
+      auto result = session.Run(Ort::RunOptions{nullptr}, input_names, &tensor, 1,
+                                output_names.data(), output_names.size());
+      out.clear();
+      for (size_t r = 0; r < count; ++r) {
+        for (const Ort::Value& v : result) {
+          if (!v.IsTensor()) continue;  // a sequence of maps (ZipMap): computed, not written
+          const size_t per_row = v.GetTensorTypeAndShapeInfo().GetElementCount() / count;
+          WriteValues(v, r, per_row, out);
+        }
+        out += '\n';
+      }
+      written += out.size();
+    }
+  };
+  std::mutex error_mu;
+  std::string error;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&] {
+      try {
+        run_batches();
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mu);
+        error = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!error.empty()) throw std::runtime_error(error);
+  if (bad) {
+    throw std::runtime_error(o.jsonl + " has rows that are not " + std::to_string(width) +
+                             " plain numbers");
+  }
+  std::printf(
+      "{\"model\": \"%s\", \"jsonl\": \"%s\", \"batch\": %lld, \"threads\": %d, "
+      "\"intra_op_threads\": %d, \"seconds\": %.3f, \"rows\": %zu, \"rows_per_s\": %.1f, "
+      "\"bytes_written\": %zu}\n",
+      o.model.c_str(), o.jsonl.c_str(), static_cast<long long>(o.batch), o.threads,
+      o.intra_op_threads, elapsed, rows.size(), static_cast<double>(rows.size()) / elapsed,
+      written.load());
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   const Options o = ParseArgs(argc, argv);
   Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "inferd_bench_l1");
@@ -188,6 +345,7 @@ int Main(int argc, char** argv) {
   for (size_t i = 0; i < session.GetOutputCount(); ++i) {
     outputs.emplace_back(session.GetOutputNameAllocated(i, allocator).get());
   }
+  if (!o.jsonl.empty()) return MainJsonl(o, session, outputs);
   std::vector<Input> inputs = MakeInputs(session, o.batch);
 
   std::vector<Worker> workers;

@@ -111,3 +111,12 @@ def l1(l1_bin: Path, model: Path, batch: int, threads: int, seconds: float,
     r = json.loads(_run(cmd, "inferd_bench_l1", seconds + 120))
     return Load(ok=r["inferences"], errors=0, seconds=r["seconds"], p50_ms=r["p50_us"] / 1e3,
                 p90_ms=r["p90_us"] / 1e3, p99_ms=r["p99_us"] / 1e3, tool="inferd_bench_l1")
+
+
+def l1_text(l1_bin: Path, model: Path, jsonl: Path, batch: int, threads: int,
+            cpus: str | None) -> dict:
+    """L1 from text: the JSONL file's rows parsed, run and written back as text
+    in-process, once through the file; its JSON answer (rows, seconds, rows_per_s)."""
+    cmd = pinned([str(l1_bin), "--model", str(model), "--batch", str(batch), "--threads",
+                  str(threads), "--jsonl", str(jsonl)], cpus)
+    return json.loads(_run(cmd, "inferd_bench_l1 --jsonl", 600))
