@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/classification.h"
+#include "core/scheduler/background_budget.h"
 #include "core/status.h"
 #include "core/tensor.h"
 #include "observability/request_scope.h"
@@ -53,6 +54,9 @@ struct InferRequest {
   // A batch job's rows: queued below every priority level, run only when no
   // other request for the model waits.
   bool background = false;
+  // Background work only: the budget its execution runs under (null: none).
+  // Not owned; it must outlive the request's answer.
+  BackgroundBudget* budget = nullptr;
   // Executed in a batch of its own, never with other requests (a batch job
   // runs a row alone to find out whether that row is at fault).
   bool run_alone = false;

@@ -563,6 +563,7 @@ void ServerCore::Enqueue(ModelHandle handle, InferRequest request, std::optional
   queued.timeout = request.timeout;
   if (request.priority > 0) queued.level = request.priority - 1;
   queued.background = request.background;
+  queued.budget = request.budget;
   queued.run_alone = request.run_alone;
   queued.cancelled = std::move(request.cancelled);
   queued.instance = instance;

@@ -393,6 +393,7 @@ InferRequest JobRequest(const ChunkWork& work, std::vector<Tensor> inputs, bool 
   request.model_version = work.spec.version;
   request.inputs = std::move(inputs);
   request.background = true;
+  request.budget = work.threads;  // inference shares the jobs' slots
   request.run_alone = alone;
   request.protocol = "job";
   request.cancelled = work.cancelled;

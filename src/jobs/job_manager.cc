@@ -8,6 +8,7 @@
 
 #include "core/scheduler/thread_priority.h"
 #include "jobs/job_results.h"
+#include "jobs/job_rows.h"
 #include "jobs/job_validator.h"
 #include "observability/log.h"
 
@@ -52,7 +53,7 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
       // The jobs' own work (parsing, writing, the database) is background
       // work too, like their requests in the models' queues, and no wider
       // than the chunks they may run at once.
-      threads_(std::max(1, options_.max_running_chunks)),
+      threads_(std::max(1, options_.job_threads)),
       runner_(core, &threads_) {
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     registry.ClearGauges("inferd_jobs");
@@ -402,9 +403,11 @@ void JobManager::Loop() {
       validating_.clear();
     }
     lock.unlock();
+    // Recording waits on the disk (fdatasync) more than it works: without a
+    // slot, so the chunks' answers are written meanwhile.
+    CommitFinished();
     {
       JobThreads::Slot slot(threads_);
-      CommitFinished();
       Dispatch();
       FinishJobs();
       if (Clock::now() >= next_sweep_) {
@@ -498,6 +501,14 @@ void JobManager::Dispatch() {
           }
           if (claimed->empty()) break;
           chunk = std::move(claimed->front());
+          // A store on this machine gives the rows' place in the input.
+          if (Status read = LoadChunkText(job->spec.input_format, InputPath(*job), chunk);
+              !read.ok()) {
+            LogError("cannot read a job's chunk", {{"job", id}, {"reason", read.message()}});
+            failing_.emplace(id, read.message());
+            store_->ReleaseClaims(id);
+            break;
+          }
         }
         if (job->state == JobState::kQueued) SetState(*job, JobState::kInProgress);
         {

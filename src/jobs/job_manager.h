@@ -36,8 +36,13 @@ namespace inferd::jobs {
 struct JobManagerOptions {
   std::filesystem::path dir;        // uploads and results, a folder per job
   std::filesystem::path input_dir;  // where input paths may point; empty: none may
-  int max_running_chunks = 1;       // server-wide
-  int max_job_chunks = 1;           // per job
+  // Threads the jobs' own work (reading rows, writing results, recording
+  // chunks) keeps busy at once, at idle priority.
+  int job_threads = 1;
+  // Chunks in flight, server-wide and per job: more than job_threads, so
+  // that a chunk is read while the one before runs on the model.
+  int max_running_chunks = 2;
+  int max_job_chunks = 2;
   int64_t max_chunk_rows = 1024;
   uint64_t max_input_bytes = 1ull << 30;
   std::chrono::seconds retention{7 * 24 * 3600};  // after a job is final

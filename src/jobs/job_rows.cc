@@ -1,6 +1,7 @@
 #include "jobs/job_rows.h"
 
 #include <cstring>
+#include <fstream>
 
 namespace inferd::jobs {
 namespace {
@@ -73,6 +74,57 @@ size_t SplitRows(JobFormat format, std::string_view text, bool at_end,
     start = text.size();
   }
   return start;
+}
+
+uint64_t ChunkTextDigest(std::string_view text) {
+  // A word at a time: multiply-xorshift steps, then a final mix of the
+  // whole (the tail's bytes, and the length, so "a" and "a\0" differ).
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  uint64_t h = 0x243F6A8885A308D3ull ^ (static_cast<uint64_t>(text.size()) * kMul);
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    h = (h ^ word) * kMul;
+    h ^= h >> 47;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, text.data() + i, text.size() - i);
+  h = (h ^ tail) * kMul;
+  h ^= h >> 31;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 29;
+  return h;
+}
+
+Status LoadChunkText(JobFormat format, const std::filesystem::path& input, JobChunk& chunk) {
+  if (chunk.input_offset < 0 || !chunk.text.empty()) return Status::Ok();
+  const auto changed = [&](const std::string& how) {
+    return FailedPrecondition("the job's input file " + how + " since it was validated (chunk " +
+                              std::to_string(chunk.index) + ", rows " +
+                              std::to_string(chunk.first_row) + " to " +
+                              std::to_string(chunk.first_row + chunk.rows - 1) + ")");
+  };
+  std::ifstream in(input, std::ios::binary);
+  if (!in) return changed("cannot be read");
+  std::string bytes(static_cast<size_t>(chunk.input_bytes), '\0');
+  in.seekg(chunk.input_offset);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (static_cast<size_t>(in.gcount()) != bytes.size()) return changed("is shorter");
+  std::vector<std::string_view> rows;
+  SplitRows(format, bytes, true, rows);
+  std::string text;
+  text.reserve(bytes.size() + 1);
+  for (std::string_view row : rows) {
+    text.append(row);
+    text += '\n';
+  }
+  if (static_cast<int64_t>(rows.size()) != chunk.rows ||
+      ChunkTextDigest(text) != chunk.input_digest) {
+    return changed("changed");
+  }
+  chunk.text = std::move(text);
+  return Status::Ok();
 }
 
 }  // namespace inferd::jobs

@@ -3,14 +3,22 @@
 // the CSV reader of the request bodies does). A row never includes its line
 // end. Used on whole files read block by block, and on a chunk's text.
 //
+// A chunk's text is its rows, each ended by '\n'. A store on the machine
+// that holds the input keeps only where a chunk's rows lie in the file and
+// the digest of its text; LoadChunkText reads them back.
+//
 // Thread-compatible.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/jobs/job.h"
+#include "core/status.h"
 
 namespace inferd::jobs {
 
@@ -20,5 +28,15 @@ namespace inferd::jobs {
 // taken as it is, for the CSV reader to refuse).
 size_t SplitRows(JobFormat format, std::string_view text, bool at_end,
                  std::vector<std::string_view>& rows);
+
+// A digest of a chunk's text, to tell that an input read again still holds
+// the rows it was validated with. Fast, not cryptographic: it catches a file
+// changed under a job, not one forged to collide.
+uint64_t ChunkTextDigest(std::string_view text);
+
+// Fills `chunk.text` from bytes [input_offset, input_offset + input_bytes)
+// of `input` when the store gave the chunk without it. FAILED_PRECONDITION
+// when the file no longer holds the rows it was validated with.
+Status LoadChunkText(JobFormat format, const std::filesystem::path& input, JobChunk& chunk);
 
 }  // namespace inferd::jobs

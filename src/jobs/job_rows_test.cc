@@ -1,7 +1,10 @@
 #include "jobs/job_rows.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +57,77 @@ TEST(JobRowsTest, AStrayQuoteInsideAFieldDoesNotSwallowTheRowsAfterIt) {
   // A quote that is escaped inside a quoted field does not close it.
   EXPECT_EQ(Split(JobFormat::kCsv, "\"x\"\"\ny\",1\nz,2\n", true),
             (std::vector<std::string>{"\"x\"\"\ny\",1", "z,2"}));
+}
+
+TEST(JobRowsTest, DigestsTellTextsApart) {
+  EXPECT_EQ(ChunkTextDigest("{\"x\":1}\n"), ChunkTextDigest("{\"x\":1}\n"));
+  EXPECT_NE(ChunkTextDigest("{\"x\":1}\n"), ChunkTextDigest("{\"x\":2}\n"));
+  EXPECT_NE(ChunkTextDigest("a"), ChunkTextDigest(std::string("a\0", 2)));
+  EXPECT_NE(ChunkTextDigest(""), ChunkTextDigest("\n"));
+  // Every byte of a long text counts, in its place.
+  std::string text(1000, 'a');
+  const uint64_t base = ChunkTextDigest(text);
+  for (size_t i = 0; i < text.size(); i += 37) {
+    std::string changed = text;
+    changed[i] = 'b';
+    EXPECT_NE(ChunkTextDigest(changed), base) << i;
+  }
+}
+
+class LoadChunkTextTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("inferd_chunk_text_" + std::to_string(::getpid()) + ".csv");
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  void Write(const std::string& bytes) { std::ofstream(path_, std::ios::binary) << bytes; }
+  // The chunk of rows 1-2 of kFile as validation cuts it: from its first
+  // row to the end of its last, the text its rows each ended by '\n'.
+  JobChunk Chunk() const {
+    JobChunk chunk;
+    chunk.index = 1;
+    chunk.first_row = 1;
+    chunk.rows = 2;
+    chunk.input_offset = static_cast<int64_t>(std::string_view(kFile).find("2,\"b"));
+    chunk.input_bytes =
+        static_cast<int64_t>(std::string_view(kFile).find("\r\n4")) - chunk.input_offset;
+    chunk.input_digest = ChunkTextDigest(kText);
+    return chunk;
+  }
+  static constexpr char kFile[] = "a,b\r\n1,x\r\n2,\"b\r\nc\"\r\n\r\n3,y\r\n4,z\r\n";
+  static constexpr char kText[] = "2,\"b\r\nc\"\n3,y\n";
+  std::filesystem::path path_;
+};
+
+TEST_F(LoadChunkTextTest, TheRowsComeBackAsValidationJoinedThem) {
+  Write(kFile);
+  JobChunk chunk = Chunk();
+  ASSERT_TRUE(LoadChunkText(JobFormat::kCsv, path_, chunk).ok());
+  EXPECT_EQ(chunk.text, kText);
+}
+
+TEST_F(LoadChunkTextTest, AChunkWithItsTextIsLeftAsItIs) {
+  JobChunk chunk = Chunk();
+  chunk.text = "kept\n";
+  ASSERT_TRUE(LoadChunkText(JobFormat::kCsv, path_ / "none", chunk).ok());
+  EXPECT_EQ(chunk.text, "kept\n");
+}
+
+TEST_F(LoadChunkTextTest, AFileChangedOrCutOrGoneFailsThePrecondition) {
+  for (const std::string& changed :
+       {std::string("a,b\r\n1,x\r\n2,\"B\r\nc\"\r\n\r\n3,y\r\n4,z\r\n"), std::string("a,b\r\n1,x"),
+        std::string("a,b\r\n1,x\r\n2,\"b\r\nc\"\r\n\r\n3\r\ny\r\n4,z\r\n")}) {
+    Write(changed);
+    JobChunk chunk = Chunk();
+    const Status s = LoadChunkText(JobFormat::kCsv, path_, chunk);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << changed;
+    EXPECT_NE(s.message().find("rows 1 to 2"), std::string::npos) << s.message();
+    EXPECT_EQ(chunk.text, "");
+  }
+  std::filesystem::remove(path_);
+  JobChunk chunk = Chunk();
+  EXPECT_EQ(LoadChunkText(JobFormat::kCsv, path_, chunk).code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

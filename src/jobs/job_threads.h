@@ -6,20 +6,29 @@
 // find the others free (two idle-priority threads busy on two cores double
 // W1's p99 where one raises it a tenth: bench/RESULTS.md, W5job).
 //
+// Its slots are also the background budget of the jobs' inference requests
+// (core/scheduler/background_budget.h): reading, inference and writing share
+// them.
+//
 // Ownership: owns its threads. Thread-safety: thread-safe; a Slot must not be
-// held by a thread that waits for a posted task.
+// held by a thread that waits for a posted task or for background work.
 #pragma once
 
 #include <functional>
 #include <semaphore>
 
+#include "core/scheduler/background_budget.h"
 #include "core/scheduler/thread_pool.h"
 
 namespace inferd::jobs {
 
-class JobThreads {
+class JobThreads final : public BackgroundBudget {
  public:
   explicit JobThreads(int threads);
+
+  // A slot, for the models' background threads while they run a job's batch.
+  void Acquire() override { slots_.acquire(); }
+  void Release() override { slots_.release(); }
 
   // Runs `task` on a pool thread, holding a slot; false (the task not run)
   // once the pool is shutting down.

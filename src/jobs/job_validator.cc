@@ -62,13 +62,16 @@ class ChunkCutter {
  public:
   ChunkCutter(const JobRecord& job, JobStore& store) : job_(job), store_(store) {}
 
-  Status Add(std::string_view row) {
+  // `offset`: where the row starts in the input file.
+  Status Add(std::string_view row, int64_t offset) {
     if (current_.rows == 0) {
       current_.job_id = job_.id;
       current_.index = chunks_;
       current_.first_row = rows_;
       current_.header = header_;
+      current_.input_offset = offset;
     }
+    current_.input_bytes = offset + static_cast<int64_t>(row.size()) - current_.input_offset;
     current_.text.append(row);
     current_.text += '\n';
     ++current_.rows;
@@ -87,6 +90,7 @@ class ChunkCutter {
 
  private:
   Status Close() {
+    current_.input_digest = ChunkTextDigest(current_.text);
     pending_.push_back(std::move(current_));
     current_ = JobChunk{};
     ++chunks_;
@@ -135,6 +139,7 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   bool first = true;
   bool bom_checked = false;
   std::string buffer;
+  int64_t buffer_offset = 0;  // where buffer[0] is in the file
   std::vector<char> block(kReadBlock);
   std::vector<std::string_view> rows;
   bool at_end = false;
@@ -147,7 +152,10 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
     buffer.append(block.data(), got);
     if (!bom_checked && (buffer.size() >= 3 || at_end)) {
       bom_checked = true;
-      if (buffer.compare(0, 3, "\xEF\xBB\xBF") == 0) buffer.erase(0, 3);  // a byte order mark
+      if (buffer.compare(0, 3, "\xEF\xBB\xBF") == 0) {  // a byte order mark
+        buffer.erase(0, 3);
+        buffer_offset = 3;
+      }
     }
     rows.clear();
     const size_t used = SplitRows(job.spec.input_format, buffer, at_end, rows);
@@ -161,9 +169,10 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
         INFERD_RETURN_IF_ERROR(CheckFirstRow(job, signature, cutter.header(), row));
         first = false;
       }
-      INFERD_RETURN_IF_ERROR(cutter.Add(row));
+      INFERD_RETURN_IF_ERROR(cutter.Add(row, buffer_offset + (row.data() - buffer.data())));
     }
     buffer.erase(0, used);
+    buffer_offset += static_cast<int64_t>(used);
     if (buffer.size() > kMaxRowBytes) {
       return InvalidArgument("row " + std::to_string(cutter.rows()) +
                              " of the input is longer than " + std::to_string(kMaxRowBytes >> 20) +

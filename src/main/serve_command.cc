@@ -226,11 +226,12 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "A folder whose files jobs may name as their input (input_path); "
                  "default: none may");
   cmd.add_option("--jobs-concurrency", o.jobs_concurrency,
-                 "Batch job chunks running at once, server-wide (0: half the cores, at least 1)")
+                 "Threads batch jobs keep busy at once, server-wide, at idle priority (0: half "
+                 "the cores, at least 1); twice as many chunks are in flight")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
   cmd.add_option("--jobs-per-job", o.jobs_per_job,
-                 "Chunks of one job running at once (0: --jobs-concurrency)")
+                 "Chunks of one job in flight at once (0: twice --jobs-concurrency)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
   cmd.add_option("--jobs-retention-hours", o.jobs_retention_hours,

@@ -74,8 +74,8 @@ struct ServeOptions {
   std::string jobs_db;         // empty: <repository>/.inferd-jobs.db
   std::string jobs_dir;        // empty: <repository>/.inferd-jobs
   std::string jobs_input_dir;  // where job input paths may point; empty: nowhere
-  int jobs_concurrency = 0;    // chunks running at once; 0: half the cores (at least 1)
-  int jobs_per_job = 0;        // chunks of one job at once; 0: jobs_concurrency
+  int jobs_concurrency = 0;    // job threads busy at once; 0: half the cores (at least 1)
+  int jobs_per_job = 0;        // chunks of one job in flight; 0: twice jobs_concurrency
   double jobs_retention_hours = 168;
   std::string jobs_redis;  // redis://… : a job store shared by replicas; empty: SQLite
   std::string jobs_redis_prefix = "inferd:";

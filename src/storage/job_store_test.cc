@@ -9,6 +9,7 @@
 
 #include "storage/redis_job_store.h"
 #include "storage/redis_test_util.h"
+#include "storage/sqlite_db.h"
 #include "storage/sqlite_job_store.h"
 
 namespace inferd {
@@ -548,6 +549,74 @@ TEST_F(SqliteJobStoreTest, ReopeningKeepsEverythingAndNoClaims) {
   EXPECT_EQ(*store_->PendingChunks("j"), 2);
   EXPECT_EQ(Claim(5), (std::vector<int64_t>{0, 2}));
   EXPECT_EQ(Results(), std::vector<std::string>{"b\n"});
+}
+
+TEST_P(JobStoreTest, AChunkInTheInputFileComesBackWithItsPlaceOrItsText) {
+  ASSERT_TRUE(store_->CreateJob(Job("j")).ok());
+  JobChunk chunk = Chunk("j", 0);
+  chunk.input_offset = 17;
+  chunk.input_bytes = 40;
+  chunk.input_digest = 0xF00DFACECAFEBEEFull;  // above INT64_MAX: stored bit for bit
+  const Status added = store_->AddChunks({chunk});
+  ASSERT_TRUE(added.ok()) << added.message();
+  ASSERT_TRUE(store_->MarkValidated("j", 2, 1, 2).ok());
+  auto claimed = store_->ClaimChunks("j", 1, milliseconds(60000));
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
+  const JobChunk& back = claimed->front();
+  if (kind_ == "sqlite") {
+    // The store on this machine keeps where the rows are, not the rows.
+    EXPECT_EQ(back.text, "");
+    EXPECT_EQ(back.input_offset, 17);
+    EXPECT_EQ(back.input_bytes, 40);
+    EXPECT_EQ(back.input_digest, 0xF00DFACECAFEBEEFull);
+  } else {
+    // A shared store's replicas may not have the file: the rows travel.
+    EXPECT_EQ(back.text, chunk.text);
+    EXPECT_EQ(back.input_offset, -1);
+  }
+}
+
+TEST_F(SqliteJobStoreTest, ADatabaseFromBeforeInputRangesGetsThemAndKeepsItsChunks) {
+  store_.reset();
+  fs::remove(path());
+  {
+    // job_chunks as it was made before chunks kept their place in the input.
+    auto old = SqliteDb::Open(path(), "job database", true, R"sql(
+CREATE TABLE jobs (id TEXT PRIMARY KEY NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+  input_format TEXT NOT NULL, output_format TEXT NOT NULL, key_field TEXT NOT NULL,
+  join_input INTEGER NOT NULL, owner TEXT NOT NULL, origin TEXT NOT NULL, state TEXT NOT NULL,
+  total INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0, chunk_rows INTEGER NOT NULL DEFAULT 0,
+  chunks INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL DEFAULT 0,
+  started_ms INTEGER NOT NULL DEFAULT 0, finished_ms INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '', first_errors TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE TABLE job_chunks (job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL, first_row INTEGER NOT NULL, rows INTEGER NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0, retry INTEGER NOT NULL DEFAULT 0,
+  completed INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+  failed_rows TEXT NOT NULL DEFAULT '', header TEXT NOT NULL DEFAULT '', input TEXT NOT NULL,
+  results TEXT NOT NULL DEFAULT '', PRIMARY KEY (job_id, idx));
+INSERT INTO jobs (id, model, version, input_format, output_format, key_field, join_input,
+  owner, origin, state, total, chunk_rows, chunks)
+  VALUES ('j', 'logreg', '', 'jsonl', 'jsonl', '', 0, '', 'api', 'queued', 1, 1, 1);
+INSERT INTO job_chunks (job_id, idx, first_row, rows, input) VALUES ('j', 0, 0, 1, '[1]
+');
+)sql",
+                              "job_chunks");
+    ASSERT_TRUE(old.ok()) << old.status().message();
+  }
+  Reopen();
+  auto claimed = store_->ClaimChunks("j", 1, milliseconds(60000));
+  ASSERT_TRUE(claimed.ok()) << claimed.status().message();
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ(claimed->front().text, "[1]\n");
+  EXPECT_EQ(claimed->front().input_offset, -1);
+  JobChunk next = Chunk("j", 1, 1);
+  next.input_offset = 4;
+  next.input_bytes = 3;
+  EXPECT_TRUE(store_->AddChunks({next}).ok());
+  Reopen();  // the columns are added once
+  EXPECT_EQ(Get().state, JobState::kQueued);
 }
 
 }  // namespace

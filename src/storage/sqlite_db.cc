@@ -89,8 +89,9 @@ SqliteStatement::~SqliteStatement() {
 
 SqliteStatement& SqliteStatement::Bind(std::string_view text) {
   if (rc_ == SQLITE_OK) {
-    rc_ = sqlite3_bind_text(stmt_, ++index_, text.data(), static_cast<int>(text.size()),
-                            SQLITE_TRANSIENT);
+    // A null pointer would bind NULL: an empty view is an empty text.
+    rc_ = sqlite3_bind_text(stmt_, ++index_, text.data() != nullptr ? text.data() : "",
+                            static_cast<int>(text.size()), SQLITE_TRANSIENT);
   }
   return *this;
 }

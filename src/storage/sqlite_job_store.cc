@@ -19,6 +19,10 @@ namespace {
 // those rows. Chunk rows can be large (their input and results), so the
 // table keeps its rowid; the index on (job_id, done, idx) finds a job's
 // pending chunks in order, counts them, and steps through its done ones.
+// A chunk whose rows lie in the job's input file (input_offset >= 0) keeps
+// only where they are and their digest, and `input` is empty: copying every
+// row into the database, and SQLite rewriting the record with its results,
+// was most of a job's file I/O (bench/RESULTS.md W5job).
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY NOT NULL,
@@ -55,6 +59,9 @@ CREATE TABLE IF NOT EXISTS job_chunks (
   header TEXT NOT NULL DEFAULT '',
   input TEXT NOT NULL,
   results TEXT NOT NULL DEFAULT '',
+  input_offset INTEGER NOT NULL DEFAULT -1,
+  input_bytes INTEGER NOT NULL DEFAULT 0,
+  input_digest INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, idx)
 );
 CREATE INDEX IF NOT EXISTS job_chunks_done ON job_chunks (job_id, done, idx);
@@ -101,12 +108,34 @@ StatusOr<JobRecord> ReadJob(const SqliteStatement& row) {
   return job;
 }
 
+// A database made before chunks could keep where their rows lie gets the
+// columns (its chunks keep their text, and input_offset -1 says so).
+Status AddInputRangeColumns(SqliteDb& db) {
+  {
+    SqliteStatement columns(db, "SELECT 1 FROM pragma_table_info('job_chunks') WHERE name = ?");
+    columns.Bind("input_offset");
+    const bool has = columns.Row();
+    INFERD_RETURN_IF_ERROR(columns.status("read the job database's columns"));
+    if (has) return Status::Ok();
+  }
+  Status added = db.Exec(
+      "BEGIN IMMEDIATE;"
+      "ALTER TABLE job_chunks ADD COLUMN input_offset INTEGER NOT NULL DEFAULT -1;"
+      "ALTER TABLE job_chunks ADD COLUMN input_bytes INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE job_chunks ADD COLUMN input_digest INTEGER NOT NULL DEFAULT 0;"
+      "COMMIT;",
+      "add the chunks' input range columns");
+  if (!added.ok()) (void)db.Exec("ROLLBACK;", "undo the added columns");
+  return added;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(const std::filesystem::path& path,
                                                                bool create) {
   INFERD_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
                           SqliteDb::Open(path, "job database", create, kSchema, "job_chunks"));
+  INFERD_RETURN_IF_ERROR(AddInputRangeColumns(*db));
   return std::unique_ptr<SqliteJobStore>(new SqliteJobStore(std::move(db)));
 }
 
@@ -170,14 +199,17 @@ Status SqliteJobStore::AddChunks(const std::vector<JobChunk>& chunks) {
                         // A validation that a crash cut short runs again
                         // and adds the same chunks: they replace the first.
                         "INSERT OR REPLACE INTO job_chunks (job_id, idx, first_row, rows, "
-                        "header, input) "
-                        "VALUES (?, ?, ?, ?, ?, ?)")
+                        "header, input, input_offset, input_bytes, input_digest) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .Bind(chunk.job_id)
             .Bind(chunk.index)
             .Bind(chunk.first_row)
             .Bind(chunk.rows)
             .Bind(chunk.header)
-            .Bind(chunk.text)
+            .Bind(chunk.input_offset >= 0 ? std::string_view() : std::string_view(chunk.text))
+            .Bind(chunk.input_offset)
+            .Bind(chunk.input_bytes)
+            .Bind(static_cast<int64_t>(chunk.input_digest))
             .Run("add a job's chunk"));
   }
   return tx.Commit();
@@ -269,7 +301,8 @@ StatusOr<std::vector<JobChunk>> SqliteJobStore::ClaimChunks(std::string_view id,
   // Steps through the pending chunks in order (the index has them), past the
   // few that are claimed, and reads only the ones it takes.
   SqliteStatement rows(*db_,
-                       "SELECT idx, first_row, rows, header, input, retry, failed_rows, results "
+                       "SELECT idx, first_row, rows, header, input, retry, failed_rows, results, "
+                       "input_offset, input_bytes, input_digest "
                        "FROM job_chunks WHERE job_id = ? AND done = 0 ORDER BY idx");
   rows.Bind(id);
   std::vector<int64_t> taken;
@@ -286,6 +319,9 @@ StatusOr<std::vector<JobChunk>> SqliteJobStore::ClaimChunks(std::string_view id,
     chunk.rows = rows.Int(2);
     chunk.header = rows.Text(3);
     chunk.text = rows.Text(4);
+    chunk.input_offset = rows.Int(8);
+    chunk.input_bytes = rows.Int(9);
+    chunk.input_digest = static_cast<uint64_t>(rows.Int(10));
     if (rows.Int(5) != 0) {
       auto only_rows = DecodeRows(rows.Text(6));
       if (!only_rows) {

@@ -91,6 +91,14 @@ struct JobChunk {
   int64_t rows = 0;
   std::string header;  // CSV only
   std::string text;
+  // Where the rows lie in the job's input file: bytes [input_offset,
+  // input_offset + input_bytes), and the digest of `text`. A store on the
+  // machine that holds the file may keep these instead of the text, and give
+  // the chunk back without it (jobs/job_rows.h LoadChunkText reads it
+  // again). -1: the rows are only in `text`.
+  int64_t input_offset = -1;
+  int64_t input_bytes = 0;
+  uint64_t input_digest = 0;
   // Rows of the chunk (0-based within it) to run; empty: all of them. A
   // retry runs only the rows that failed.
   std::vector<int64_t> only_rows;

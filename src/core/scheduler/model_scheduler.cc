@@ -275,7 +275,14 @@ void ModelScheduler::BackgroundLoop() {
     lock.unlock();
     AnswerDropped(dropped);
     dropped.clear();
-    if (!batch.empty()) Run(std::move(batch));
+    if (!batch.empty()) {
+      // Every job's requests share the jobs' one budget: the first's
+      // stands for the batch.
+      BackgroundBudget* budget = batch.front().request.budget;
+      if (budget != nullptr) budget->Acquire();
+      Run(std::move(batch));
+      if (budget != nullptr) budget->Release();
+    }
     lock.lock();
   }
 }

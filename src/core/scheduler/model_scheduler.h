@@ -25,6 +25,7 @@
 
 #include "core/backend.h"
 #include "core/prepared_request.h"
+#include "core/scheduler/background_budget.h"
 #include "core/scheduler/execution_report.h"
 #include "observability/request_scope.h"
 
@@ -64,6 +65,8 @@ struct QueuedRequest {
   // and timeouts (the job runner bounds what it has queued), and taken only
   // when no other request of the model waits.
   bool background = false;
+  // Background work's budget: a batch of it runs holding a unit (null: none).
+  BackgroundBudget* budget = nullptr;
   // Executed in a batch of its own.
   bool run_alone = false;
   // Set by the frontend when the client goes away; a cancelled request that is

@@ -307,6 +307,69 @@ TEST(ModelSchedulerTest, BackgroundWorkStillQueuedRunsBeforeTheSchedulerGoes) {
   EXPECT_EQ(ran.load(), 4);
 }
 
+// A budget of one unit that records whether it was held while a batch ran.
+class OneUnitBudget final : public BackgroundBudget {
+ public:
+  void Acquire() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return free_; });
+    free_ = false;
+    ++acquired_;
+  }
+  void Release() override {
+    std::lock_guard lock(mu_);
+    free_ = true;
+    cv_.notify_all();
+  }
+  bool held() {
+    std::lock_guard lock(mu_);
+    return !free_;
+  }
+  int acquired() {
+    std::lock_guard lock(mu_);
+    return acquired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool free_ = true;
+  int acquired_ = 0;
+};
+
+TEST(ModelSchedulerTest, BackgroundWorkRunsHoldingItsBudgetAndWaitsForIt) {
+  DoublingBackend backend;
+  OneUnitBudget budget;
+  ModelScheduler scheduler(&backend, SchedulerOptions{});
+  budget.Acquire();  // the jobs' own thread has the only unit
+  std::promise<bool> held_while_running;
+  QueuedRequest q;
+  q.prepared = Rows(1, 0);
+  q.background = true;
+  q.budget = &budget;
+  q.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+    held_while_running.set_value(r.ok() && budget.held());
+  };
+  ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+  auto answered = held_while_running.get_future();
+  EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  budget.Release();
+  EXPECT_TRUE(answered.get());
+  EXPECT_EQ(budget.acquired(), 2);
+  // Online work never waits for the budget.
+  budget.Acquire();
+  std::promise<bool> online;
+  QueuedRequest now;
+  now.prepared = Rows(1, 0);
+  now.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+    online.set_value(r.ok());
+  };
+  ASSERT_TRUE(scheduler.Enqueue(std::move(now)).ok());
+  EXPECT_TRUE(online.get_future().get());
+  budget.Release();
+  EXPECT_FALSE(budget.held());
+}
+
 TEST(ModelSchedulerTest, ARequestThatMustRunAloneIsNeverBatched) {
   GatedBackend backend;
   SchedulerOptions options;

@@ -1,0 +1,23 @@
+// How much of the machine background work (batch jobs) may use at once. A
+// background request names its budget; the model's background thread holds
+// one unit of it while it runs the request's batch, as the jobs' own threads
+// do while they read rows and write results, so that a job's reading,
+// inference and writing together keep at most that many cores busy (two
+// idle-priority threads busy on two cores double online p99 where one
+// raises it by about a quarter: bench/RESULTS.md, W5job). Implemented outside
+// the core (jobs/job_threads.h).
+//
+// Thread-safety: implementations are thread-safe. Acquire may block; a
+// thread holding a unit must not wait for background work to run.
+#pragma once
+
+namespace inferd {
+
+class BackgroundBudget {
+ public:
+  virtual ~BackgroundBudget() = default;
+  virtual void Acquire() = 0;
+  virtual void Release() = 0;
+};
+
+}  // namespace inferd
