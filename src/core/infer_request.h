@@ -55,8 +55,7 @@ struct InferRequest {
   // other request for the model waits.
   bool background = false;
   // Background work only: the budget its execution runs under (null: none).
-  // Not owned; it must outlive the request's answer.
-  BackgroundBudget* budget = nullptr;
+  std::shared_ptr<BackgroundBudget> budget;
   // Executed in a batch of its own, never with other requests (a batch job
   // runs a row alone to find out whether that row is at fault).
   bool run_alone = false;

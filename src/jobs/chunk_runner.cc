@@ -201,7 +201,7 @@ struct ChunkWork {
   std::vector<RowResult> results;       // per row of the chunk
   std::vector<bool> to_run;
   ChunkRunner::Done done;
-  JobThreads* threads = nullptr;                 // the jobs' own; null: the caller's
+  std::shared_ptr<JobThreads> threads;           // the jobs' own; null: the caller's
   std::shared_ptr<std::atomic<bool>> cancelled;  // the job's: queued requests are dropped
   std::mutex mu;
   int pending = 0;

@@ -39,7 +39,8 @@ class ChunkRunner {
   // `threads`: where the answers' rows are parsed and written (the jobs' own,
   // so the models' instance threads go back to online requests); null: on
   // the thread that answers.
-  ChunkRunner(ServerCore* core, JobThreads* threads) : core_(core), threads_(threads) {}
+  ChunkRunner(ServerCore* core, std::shared_ptr<JobThreads> threads)
+      : core_(core), threads_(std::move(threads)) {}
   // `cancelled`, once set, drops the chunk's requests still queued (they
   // answer CANCELLED and the chunk is not recorded).
   void Run(const JobSpec& spec, JobChunk chunk, std::shared_ptr<std::atomic<bool>> cancelled,
@@ -47,7 +48,7 @@ class ChunkRunner {
 
  private:
   ServerCore* core_;
-  JobThreads* threads_;
+  std::shared_ptr<JobThreads> threads_;
 };
 
 }  // namespace inferd::jobs

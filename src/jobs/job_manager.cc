@@ -53,8 +53,8 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
       // The jobs' own work (parsing, writing, the database) is background
       // work too, like their requests in the models' queues, and no wider
       // than the chunks they may run at once.
-      threads_(std::max(1, options_.job_threads)),
-      runner_(core, &threads_) {
+      threads_(std::make_shared<JobThreads>(std::max(1, options_.job_threads))),
+      runner_(core, threads_) {
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     registry.ClearGauges("inferd_jobs");
     auto jobs = List();
@@ -318,6 +318,20 @@ StatusOr<JobRecord> JobManager::Cancel(std::string_view id) {
   return job;
 }
 
+Status JobManager::CheckInputUnchanged(const JobRecord& job) const {
+  if (options_.shared_store) return Status::Ok();  // a shared store keeps the rows
+  std::ifstream kept(InputDigestPath(job));
+  uint64_t validated = 0;
+  if (!(kept >> std::hex >> validated)) return Status::Ok();  // none kept (an older job)
+  auto now = InputFileDigest(InputPath(job));
+  if (!now.ok() || *now != validated) {
+    return FailedPrecondition("job '" + job.id +
+                              "': its input file changed since it was validated, and a retry "
+                              "needs the rows it had");
+  }
+  return Status::Ok();
+}
+
 StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
   std::lock_guard lock(mu_);
   INFERD_ASSIGN_OR_RETURN(JobRecord job, Get(id));
@@ -329,6 +343,7 @@ StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
   if (job.failed == 0 && pending == 0) {
     return FailedPrecondition("job '" + job.id + "' has no failed rows to retry");
   }
+  INFERD_RETURN_IF_ERROR(CheckInputUnchanged(job));
   const std::filesystem::path old_results = ResultsPath(job);
   // Queued first: a crash before the rows are requeued leaves a job that
   // completes again as it was, never a completed job with rows to run.
@@ -396,7 +411,7 @@ void JobManager::Loop() {
       cancel_validation_ = false;
       lock.unlock();
       {
-        JobThreads::Slot slot(threads_);
+        JobThreads::Slot slot(*threads_);
         Validate(id);
       }
       lock.lock();
@@ -407,7 +422,7 @@ void JobManager::Loop() {
     // slot, so the chunks' answers are written meanwhile.
     CommitFinished();
     {
-      JobThreads::Slot slot(threads_);
+      JobThreads::Slot slot(*threads_);
       Dispatch();
       FinishJobs();
       if (Clock::now() >= next_sweep_) {
@@ -445,6 +460,10 @@ void JobManager::Validate(const std::string& id) {
   if (!validated.ok()) {
     SetState(job, JobState::kFailed, validated.status().message());
     return;
+  }
+  if (!options_.shared_store) {
+    std::ofstream kept(InputDigestPath(job), std::ios::trunc);
+    kept << std::hex << validated->file_digest << '\n';  // lost: a retry goes unchecked
   }
   if (Status s = store_->MarkValidated(id, validated->rows, validated->chunks, job.chunk_rows);
       !s.ok()) {
@@ -506,7 +525,6 @@ void JobManager::Dispatch() {
               !read.ok()) {
             LogError("cannot read a job's chunk", {{"job", id}, {"reason", read.message()}});
             failing_.emplace(id, read.message());
-            store_->ReleaseClaims(id);
             break;
           }
         }

@@ -112,6 +112,13 @@ class JobManager final : public JobService {
   void SetState(JobRecord& job, JobState state, std::string error = "");
   std::filesystem::path JobDir(std::string_view id) const { return options_.dir / std::string(id); }
   std::filesystem::path ResultsPath(const JobRecord& job) const;
+  // The digest of the job's input as validated, kept beside it: the store on
+  // this machine keeps where chunks' rows lie in the file, not the rows, so a
+  // retry first checks that the file still holds them.
+  std::filesystem::path InputDigestPath(const JobRecord& job) const {
+    return JobDir(job.id) / "input.digest";
+  }
+  Status CheckInputUnchanged(const JobRecord& job) const;
   std::filesystem::path InputPath(const JobRecord& job) const;
   static int64_t NowMs();
   bool HasStore();
@@ -123,7 +130,9 @@ class JobManager final : public JobService {
   std::unique_ptr<JobStore> store_;  // set once, then never changed
   const JobManagerOptions options_;
   MetricsRegistry* metrics_;
-  JobThreads threads_;  // the answers' rows, and slots for the loop's work too
+  // The answers' rows, and slots for the loop's work too; shared with the
+  // models' background threads, which hold its slots while a job's batch runs.
+  std::shared_ptr<JobThreads> threads_;
   ChunkRunner runner_;
 
   // mu_ serializes the jobs' state changes (the API calls and the loop);

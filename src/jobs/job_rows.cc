@@ -97,6 +97,25 @@ uint64_t ChunkTextDigest(std::string_view text) {
   return h;
 }
 
+uint64_t NextInputDigest(uint64_t so_far, std::string_view block) {
+  return (so_far * 0x9E3779B97F4A7C15ull) ^ ChunkTextDigest(block);
+}
+
+StatusOr<uint64_t> InputFileDigest(const std::filesystem::path& input) {
+  std::ifstream in(input, std::ios::binary);
+  if (!in) return Unavailable("cannot read the job's input file");
+  std::string block(kInputBlock, '\0');
+  uint64_t digest = 0;
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    if (got == 0) break;
+    digest = NextInputDigest(digest, std::string_view(block).substr(0, got));
+  }
+  if (in.bad()) return Unavailable("cannot read the job's input file");
+  return digest;
+}
+
 Status LoadChunkText(JobFormat format, const std::filesystem::path& input, JobChunk& chunk) {
   if (chunk.input_offset < 0 || !chunk.text.empty()) return Status::Ok();
   const auto changed = [&](const std::string& how) {

@@ -34,6 +34,14 @@ size_t SplitRows(JobFormat format, std::string_view text, bool at_end,
 // changed under a job, not one forged to collide.
 uint64_t ChunkTextDigest(std::string_view text);
 
+// A job's input file is read in blocks of this size, and digested block by
+// block: NextInputDigest(so_far, block) for each, in order, from 0.
+inline constexpr size_t kInputBlock = 1 << 20;
+uint64_t NextInputDigest(uint64_t so_far, std::string_view block);
+// The digest of the whole file, as validation took it. UNAVAILABLE when it
+// cannot be read.
+StatusOr<uint64_t> InputFileDigest(const std::filesystem::path& input);
+
 // Fills `chunk.text` from bytes [input_offset, input_offset + input_bytes)
 // of `input` when the store gave the chunk without it. FAILED_PRECONDITION
 // when the file no longer holds the rows it was validated with.

@@ -13,7 +13,6 @@
 namespace inferd::jobs {
 namespace {
 
-constexpr size_t kReadBlock = 1 << 20;
 constexpr size_t kChunksPerWrite = 128;
 // A row longer than this fails the job: a CSV quote left open, or a file
 // without line ends, would otherwise be held whole and scanned again at
@@ -140,7 +139,8 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   bool bom_checked = false;
   std::string buffer;
   int64_t buffer_offset = 0;  // where buffer[0] is in the file
-  std::vector<char> block(kReadBlock);
+  std::vector<char> block(kInputBlock);
+  uint64_t file_digest = 0;
   std::vector<std::string_view> rows;
   bool at_end = false;
   while (!at_end) {
@@ -149,6 +149,7 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     const auto got = static_cast<size_t>(in.gcount());
     at_end = got < block.size();
+    if (got > 0) file_digest = NextInputDigest(file_digest, std::string_view(block.data(), got));
     buffer.append(block.data(), got);
     if (!bom_checked && (buffer.size() >= 3 || at_end)) {
       bom_checked = true;
@@ -182,7 +183,7 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   if (!header_seen) return InvalidArgument("the CSV input is empty: it needs a header row");
   if (cutter.rows() == 0) return InvalidArgument("the input has no rows");
   INFERD_RETURN_IF_ERROR(cutter.Finish());
-  return ValidatedInput{cutter.rows(), cutter.chunks()};
+  return ValidatedInput{cutter.rows(), cutter.chunks(), file_digest};
 }
 
 }  // namespace inferd::jobs

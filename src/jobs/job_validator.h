@@ -20,6 +20,7 @@ namespace inferd::jobs {
 struct ValidatedInput {
   int64_t rows = 0;
   int64_t chunks = 0;
+  uint64_t file_digest = 0;  // of the whole file (job_rows.h InputFileDigest)
 };
 
 // Reads `input` for `job` (its spec and chunk_rows) and adds its chunks to

@@ -20,7 +20,7 @@ namespace {
 // table keeps its rowid; the index on (job_id, done, idx) finds a job's
 // pending chunks in order, counts them, and steps through its done ones.
 // A chunk whose rows lie in the job's input file (input_offset >= 0) keeps
-// only where they are and their digest, and `input` is empty: copying every
+// only where they are and their digest, and `input` a placeholder: copying every
 // row into the database, and SQLite rewriting the record with its results,
 // was most of a job's file I/O (bench/RESULTS.md W5job).
 constexpr char kSchema[] = R"sql(
@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS job_chunks (
 );
 CREATE INDEX IF NOT EXISTS job_chunks_done ON job_chunks (job_id, done, idx);
 )sql";
+
+// What `input` holds for a chunk whose rows lie in the input file: a row an
+// older inferd, which knows nothing of input_offset, would fail loudly as
+// malformed JSON (or a short CSV record) rather than record as no rows.
+constexpr char kRowsInTheInputFile[] =
+    "this chunk's rows are in the job's input file: run the job with the inferd that "
+    "validated it\n";
 
 constexpr char kJobColumns[] =
     "SELECT id, model, version, input_format, output_format, key_field, join_input, owner, "
@@ -206,7 +213,8 @@ Status SqliteJobStore::AddChunks(const std::vector<JobChunk>& chunks) {
             .Bind(chunk.first_row)
             .Bind(chunk.rows)
             .Bind(chunk.header)
-            .Bind(chunk.input_offset >= 0 ? std::string_view() : std::string_view(chunk.text))
+            .Bind(chunk.input_offset >= 0 ? std::string_view(kRowsInTheInputFile)
+                                          : std::string_view(chunk.text))
             .Bind(chunk.input_offset)
             .Bind(chunk.input_bytes)
             .Bind(static_cast<int64_t>(chunk.input_digest))
@@ -318,8 +326,8 @@ StatusOr<std::vector<JobChunk>> SqliteJobStore::ClaimChunks(std::string_view id,
     chunk.first_row = rows.Int(1);
     chunk.rows = rows.Int(2);
     chunk.header = rows.Text(3);
-    chunk.text = rows.Text(4);
     chunk.input_offset = rows.Int(8);
+    if (chunk.input_offset < 0) chunk.text = rows.Text(4);
     chunk.input_bytes = rows.Int(9);
     chunk.input_digest = static_cast<uint64_t>(rows.Int(10));
     if (rows.Int(5) != 0) {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import signal
 import subprocess
@@ -160,27 +161,50 @@ def test_bad_files_and_bad_submissions_are_refused_with_the_reason(tmp_path, inf
     assert requests.get(srv.url("/v2/health/ready"), timeout=30).status_code == 200
 
 
+def write_input(tmp_path, name, x0s):
+    """A JSONL file of rows_of(x0s) in tmp_path/inputs: (the folder, the file)."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir(exist_ok=True)
+    (inputs / name).write_text("".join(json.dumps(r) + "\n" for r in rows_of(x0s)))
+    return inputs, inputs / name
+
+
 def test_an_input_file_changed_under_its_job_fails_the_job_with_the_rows_at_stake(
         tmp_path, inferd_factory):
     # The job store keeps where each chunk's rows lie in the file, not the rows:
     # a file rewritten after validation must fail the job, never run other rows.
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
     x0s = [i / 5000 for i in range(5000)]
-    data = inputs / "day1.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows_of(x0s)))
+    inputs, data = write_input(tmp_path, "day1.jsonl", x0s)
     srv = inferd_factory(repo_with(tmp_path, slow=threshold_model(0.5, slow=True)),
                          ["--jobs-input-dir", str(inputs), "--jobs-concurrency", "1"])
     submitted = submit(srv, {"model": "slow", "input_path": "day1.jsonl"})
     wait_until(lambda: job(srv, submitted["id"])["request_counts"]["completed"] > 0, 120,
                what="some rows done")
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows_of([1 - x for x in x0s])))
+    # Replaced whole (as a rotated file is): a reader never sees it half written.
+    os.replace(write_input(tmp_path, "day1.tmp", [1 - x for x in x0s])[1], data)
     failed = wait_final(srv, submitted["id"])
     assert failed["state"] == "failed", failed
     assert "the job's input file changed since it was validated" in failed["error"], failed
     assert failed["request_counts"]["completed"] < 5000
     r = requests.get(srv.url(f"/v1/jobs/{submitted['id']}/results"), timeout=60)
     assert r.status_code == 400 and "input file changed" in r.text, r.text
+
+
+def test_a_retry_is_refused_once_the_input_file_changed_and_the_results_stay(
+        tmp_path, inferd_factory):
+    x0s = [i / 100 for i in range(100)]
+    inputs, data = write_input(tmp_path, "day2.jsonl", x0s)
+    srv = inferd_factory(repo_with(tmp_path, clf=threshold_model(0.5, fail_above=0.8)),
+                         ["--jobs-input-dir", str(inputs)])
+    submitted = submit(srv, {"model": "clf", "input_path": "day2.jsonl"})
+    done = wait_final(srv, submitted["id"])
+    assert done["request_counts"] == {"total": 100, "completed": 81, "failed": 19}
+    before = results(srv, submitted["id"]).text
+    write_input(tmp_path, "day2.jsonl", [0.1] * 100)
+    r = requests.post(srv.url(f"/v1/jobs/{submitted['id']}/retry"), timeout=30)
+    assert r.status_code == 400 and "changed since it was validated" in r.text, r.text
+    assert job(srv, submitted["id"])["state"] == "completed"
+    assert results(srv, submitted["id"]).text == before
 
 
 def test_cancel_keeps_partial_results_and_retry_finishes_the_rest(tmp_path, inferd_factory):

@@ -256,15 +256,36 @@ void ModelScheduler::BackgroundLoop() {
   std::unique_lock lock(mu_);
   std::vector<Entry> dropped;
   std::deque<Entry>& queue = queues_.back();
+  // The budget unit this thread holds, taken before a batch is chosen so that
+  // the choice (an instance free, no online request waiting) is made after
+  // any wait for it, and given back before the thread waits for work.
+  std::shared_ptr<BackgroundBudget> held;
+  const auto release = [&held] {
+    if (held) held->Release();
+    held.reset();
+  };
   for (;;) {
     std::vector<Entry> batch;
     auto wake = SchedulerClock::time_point::max();
     if (queue.empty()) {
-      if (stopping_) return;
+      if (stopping_) return release();
     } else if (stopping_ || (free_instances_ > 0 && !OnlineWaitingLocked())) {
+      const std::shared_ptr<BackgroundBudget>& budget = queue.front().request.budget;
+      if (budget != held) {
+        release();
+        if (budget) {
+          std::shared_ptr<BackgroundBudget> wanted = budget;
+          lock.unlock();
+          wanted->Acquire();
+          lock.lock();
+          held = std::move(wanted);
+          continue;  // look again: the queue and the instances may have moved on
+        }
+      }
       TakeFromLocked(queue, /*shared=*/false, batch, dropped, wake);
     }
     if (batch.empty() && dropped.empty()) {
+      release();
       if (wake == SchedulerClock::time_point::max()) {
         background_cv_.wait(lock);
       } else {
@@ -275,14 +296,8 @@ void ModelScheduler::BackgroundLoop() {
     lock.unlock();
     AnswerDropped(dropped);
     dropped.clear();
-    if (!batch.empty()) {
-      // Every job's requests share the jobs' one budget: the first's
-      // stands for the batch.
-      BackgroundBudget* budget = batch.front().request.budget;
-      if (budget != nullptr) budget->Acquire();
-      Run(std::move(batch));
-      if (budget != nullptr) budget->Release();
-    }
+    if (!batch.empty()) Run(std::move(batch));
+    release();
     lock.lock();
   }
 }

@@ -66,7 +66,7 @@ struct QueuedRequest {
   // when no other request of the model waits.
   bool background = false;
   // Background work's budget: a batch of it runs holding a unit (null: none).
-  BackgroundBudget* budget = nullptr;
+  std::shared_ptr<BackgroundBudget> budget;
   // Executed in a batch of its own.
   bool run_alone = false;
   // Set by the frontend when the client goes away; a cancelled request that is

@@ -312,7 +312,10 @@ class OneUnitBudget final : public BackgroundBudget {
  public:
   void Acquire() override {
     std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
     cv_.wait(lock, [this] { return free_; });
+    --waiting_;
     free_ = false;
     ++acquired_;
   }
@@ -320,6 +323,10 @@ class OneUnitBudget final : public BackgroundBudget {
     std::lock_guard lock(mu_);
     free_ = true;
     cv_.notify_all();
+  }
+  void WaitForAWaiter() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return waiting_ > 0; });
   }
   bool held() {
     std::lock_guard lock(mu_);
@@ -334,40 +341,42 @@ class OneUnitBudget final : public BackgroundBudget {
   std::mutex mu_;
   std::condition_variable cv_;
   bool free_ = true;
+  int waiting_ = 0;
   int acquired_ = 0;
 };
 
 TEST(ModelSchedulerTest, BackgroundWorkRunsHoldingItsBudgetAndWaitsForIt) {
   DoublingBackend backend;
-  OneUnitBudget budget;
-  ModelScheduler scheduler(&backend, SchedulerOptions{});
-  budget.Acquire();  // the jobs' own thread has the only unit
+  auto budget = std::make_shared<OneUnitBudget>();
   std::promise<bool> held_while_running;
-  QueuedRequest q;
-  q.prepared = Rows(1, 0);
-  q.background = true;
-  q.budget = &budget;
-  q.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
-    held_while_running.set_value(r.ok() && budget.held());
-  };
-  ASSERT_TRUE(scheduler.Enqueue(std::move(q)).ok());
-  auto answered = held_while_running.get_future();
-  EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
-  budget.Release();
-  EXPECT_TRUE(answered.get());
-  EXPECT_EQ(budget.acquired(), 2);
-  // Online work never waits for the budget.
-  budget.Acquire();
   std::promise<bool> online;
-  QueuedRequest now;
-  now.prepared = Rows(1, 0);
-  now.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
-    online.set_value(r.ok());
-  };
-  ASSERT_TRUE(scheduler.Enqueue(std::move(now)).ok());
-  EXPECT_TRUE(online.get_future().get());
-  budget.Release();
-  EXPECT_FALSE(budget.held());
+  auto answered = held_while_running.get_future();
+  {
+    ModelScheduler scheduler(&backend, SchedulerOptions{});
+    budget->Acquire();  // the jobs' own thread has the only unit
+    QueuedRequest q;
+    q.prepared = Rows(1, 0);
+    q.background = true;
+    q.budget = budget;
+    q.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+      held_while_running.set_value(r.ok() && budget->held());
+    };
+    EXPECT_TRUE(scheduler.Enqueue(std::move(q)).ok());
+    budget->WaitForAWaiter();  // the background thread waits for the unit...
+    EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    // ... while online work never does.
+    QueuedRequest now;
+    now.prepared = Rows(1, 0);
+    now.done = [&](StatusOr<std::vector<Tensor>> r, const ExecutionReport&) {
+      online.set_value(r.ok());
+    };
+    EXPECT_TRUE(scheduler.Enqueue(std::move(now)).ok());
+    EXPECT_TRUE(online.get_future().get());
+    budget->Release();  // even when a check failed: the scheduler's end needs it
+    EXPECT_TRUE(answered.get());
+  }
+  EXPECT_EQ(budget->acquired(), 2);
+  EXPECT_FALSE(budget->held());  // given back once the batch ran
 }
 
 TEST(ModelSchedulerTest, ARequestThatMustRunAloneIsNeverBatched) {

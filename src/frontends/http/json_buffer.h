@@ -55,7 +55,8 @@ class JsonBuffer {
   }
   void Flush() {}
 
-  // NUL-terminated: one byte past the capacity is always there.
+  // NUL-terminated: one byte past the capacity is always there (written here,
+  // so not to be called from two threads at once).
   const char* GetString() const {
     if (data_ == nullptr) return "";  // released
     data_[size_] = '\0';
@@ -64,6 +65,8 @@ class JsonBuffer {
   size_t GetSize() const { return size_; }
   std::string Release() {
     text_.resize(size_);
+    // Growth doubles: an answer far below its buffer gives the rest back.
+    if (text_.capacity() > 2 * size_ + 4096) text_.shrink_to_fit();
     std::string out = std::move(text_);
     Clear();
     return out;
