@@ -375,7 +375,9 @@ TEST(ModelSchedulerTest, BackgroundWorkRunsHoldingItsBudgetAndWaitsForIt) {
     budget->Release();  // even when a check failed: the scheduler's end needs it
     EXPECT_TRUE(answered.get());
   }
-  EXPECT_EQ(budget->acquired(), 2);
+  // The test's own unit, then the background thread's at least once (again
+  // when its first look found the instance taken by the online request).
+  EXPECT_GE(budget->acquired(), 2);
   EXPECT_FALSE(budget->held());  // given back once the batch ran
 }
 
