@@ -11,7 +11,12 @@ REPO_DIR (a Triton-layout repository that inferd and the ONNX Runtime peer serve
                          own builders (W1, W2)
   mlp256_batched         x FP32 [N,64] -> 3 x (Gemm 256 + Relu) -> Gemm -> y FP32 [N,16],
                          config: max_batch_size 256, dynamic batching (500 us), 1 instance
-  mlp256_unbatched       the same model, max_batch_size 256, no dynamic batching (W3)
+  mlp256_unbatched       the same model, max_batch_size 256, no dynamic batching
+  mlp_wide_batched       x FP32 [N,64] -> 4 x (Gemm 1024 + Relu) -> Gemm -> y FP32 [N,16]
+                         (W3): a row reads 12.6 MB of weights, so a batch of 64 costs far
+                         less than 64 single rows; config: max_batch_size 256, dynamic
+                         batching with the default (no) queue delay, 2 instances
+  mlp_wide_unbatched     the same model and instances, no dynamic batching (W3)
   resnet_mini            input FP32 [N,3,224,224] -> ResNet-style CNN -> logits FP32 [N,1000]
                          (W4): conv stem, 4 residual stages, global average pool, fc 1000
   identity_fp32          x FP32 [N,30] -> Identity -> y (L2: the protocol's own cost)
@@ -98,6 +103,28 @@ name: "mlp256_unbatched"
 platform: "onnxruntime_onnx"
 max_batch_size: 256
 """
+WIDE_HIDDEN, WIDE_LAYERS = 1024, 4
+# W3: batching on and off with the same instances and threads (2 instances, so one
+# ONNX Runtime thread each on 2 cores), so that the ratio measures batching alone.
+WIDE_INSTANCES = """\
+instance_group [
+  {
+    count: 2
+    kind: KIND_CPU
+  }
+]
+"""
+WIDE_BATCHED_CONFIG = """\
+name: "mlp_wide_batched"
+platform: "onnxruntime_onnx"
+max_batch_size: 256
+dynamic_batching { }
+""" + WIDE_INSTANCES
+WIDE_UNBATCHED_CONFIG = """\
+name: "mlp_wide_unbatched"
+platform: "onnxruntime_onnx"
+max_batch_size: 256
+""" + WIDE_INSTANCES
 
 
 # --------------------------------------------------------------------------- io
@@ -124,9 +151,19 @@ def init(name: str, array: np.ndarray):
 
 # ------------------------------------------------------------------------- MLP
 def build_mlp256(path: Path) -> Path:
-    """Three hidden layers of 256 with ReLU: heavy enough per row that batching pays."""
+    """Three hidden layers of 256 with ReLU (W5job's second model)."""
+    return build_mlp(path, [MLP_IN, MLP_HIDDEN, MLP_HIDDEN, MLP_HIDDEN, MLP_OUT], "mlp256")
+
+
+def build_mlp_wide(path: Path) -> Path:
+    """Four hidden layers of 1,024 with ReLU: a single row is bound by reading the
+    weights, a batch by arithmetic, so dynamic batching has compute to save (W3)."""
+    return build_mlp(path, [MLP_IN] + [WIDE_HIDDEN] * WIDE_LAYERS + [MLP_OUT], "mlp_wide")
+
+
+def build_mlp(path: Path, widths: list[int], name: str) -> Path:
+    """Gemm + ReLU layers of `widths`, He-initialised from a fixed seed."""
     rng = np.random.default_rng(1)
-    widths = [MLP_IN, MLP_HIDDEN, MLP_HIDDEN, MLP_HIDDEN, MLP_OUT]
     nodes, inits, x = [], [], "x"
     for i, (fan_in, fan_out) in enumerate(zip(widths, widths[1:])):
         w = (rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32)
@@ -140,9 +177,9 @@ def build_mlp256(path: Path) -> Path:
             x = f"{out}_relu"
     graph = helper.make_graph(
         nodes,
-        "mlp256",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", MLP_IN])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", MLP_OUT])],
+        name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", widths[0]])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", widths[-1]])],
         inits,
     )
     return save_graph(graph, path)
@@ -320,6 +357,10 @@ def build_repository(repo: Path) -> None:
     examples.build_random_forest(repo / "random_forest" / "1" / "model.onnx")
     for name, config in (("mlp256_batched", MLP_BATCHED_CONFIG), ("mlp256_unbatched", MLP_UNBATCHED_CONFIG)):
         build_mlp256(repo / name / "1" / "model.onnx")
+        atomic_write(repo / name / "config.pbtxt", config.encode())
+    for name, config in (("mlp_wide_batched", WIDE_BATCHED_CONFIG),
+                         ("mlp_wide_unbatched", WIDE_UNBATCHED_CONFIG)):
+        build_mlp_wide(repo / name / "1" / "model.onnx")
         atomic_write(repo / name / "config.pbtxt", config.encode())
     build_resnet_mini(repo / "resnet_mini" / "1" / "model.onnx")
     build_identity_fp32(repo / "identity_fp32" / "1" / "model.onnx")

@@ -13,7 +13,7 @@ Workloads (bench/README.md says more):
   W1  logistic regression, single rows: inferd (KServe JSON, /predict, gRPC),
       P1, P2, L1, L2, L3; and latency at a constant rate of half P1's peak
   W2  random forest: single rows and 1,000-row batches
-  W3  MLP 3x256, single rows, dynamic batching on vs off
+  W3  MLP 4x1024, single rows, dynamic batching on vs off (same instances)
   W4  ResNet-style CNN, one 224x224 image per request, KServe JSON vs binary
   idle  idle memory and start-to-ready time
 --quick runs a few short runs of each part, to prove the suite works; its
@@ -57,7 +57,7 @@ import make_example_models as examples  # noqa: E402  (the data sets the models 
 WORKLOADS = {
     "W1": "logistic regression (30 features), one row per request",
     "W2": "random forest (100 trees, 4 features)",
-    "W3": "MLP (3 hidden layers × 256, 64 features), one row per request",
+    "W3": "MLP (4 hidden layers × 1,024, 64 features), one row per request",
     "W4": "ResNet-style CNN, one 1×3×224×224 FP32 image per request",
     "W1auth": "W1 (KServe JSON) without credentials, with an API key, with a JWT",
     "W1route": "W1 (KServe JSON) to the model, and to a route (A/B split) over it",
@@ -692,19 +692,37 @@ def w2(b: Bench, bodies: dict) -> None:
 
 
 def w3(b: Bench, bodies: dict) -> None:
+    """Dynamic batching on and off on mlp_wide (4 x 1,024), the same 2 instances of one
+    thread each: at concurrency 64 for rows/s (target: batching at least 3x), and at
+    concurrency 1 for what the batcher costs a lone request (target: p50 within 10%)."""
     p, group = bodies["paths"], "single rows, concurrency 64"
+    lone = "single rows, concurrency 1"
     with b.inferd() as inferd:
         b.http("W3.inferd_batched", group, inferd, "inferd", f"{KSERVE}, dynamic batching on",
-               "/v2/models/mlp256_batched/infer", p["w3_kserve.json"], [], ROW_CONCURRENCY, 1,
+               "/v2/models/mlp_wide_batched/infer", p["w3_kserve.json"], [], ROW_CONCURRENCY, 1,
                reference=True)
         b.http("W3.inferd_unbatched", group, inferd, "inferd", f"{KSERVE}, dynamic batching off",
-               "/v2/models/mlp256_unbatched/infer", p["w3_kserve.json"], [], ROW_CONCURRENCY, 1)
+               "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [], ROW_CONCURRENCY, 1)
+        if not b.quick:
+            b.http("W3.c1_batched", lone, inferd, "inferd", f"{KSERVE}, dynamic batching on",
+                   "/v2/models/mlp_wide_batched/infer", p["w3_kserve.json"], [], 1, 1)
+            b.http("W3.c1_unbatched", lone, inferd, "inferd", f"{KSERVE}, dynamic batching off",
+                   "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [], 1, 1)
+    rows = {r.key: r for r in b.rows if r.key.startswith("W3.")}
+    on, off = rows["W3.inferd_batched"], rows["W3.inferd_unbatched"]
+    note = (f"W3: dynamic batching on mlp_wide made {on.rows_per_s / off.rows_per_s:.2f}x the "
+            f"rows/s of batching off at concurrency {ROW_CONCURRENCY} (target at least 3x)")
+    if "W3.c1_batched" in rows:
+        c1_on, c1_off = rows["W3.c1_batched"], rows["W3.c1_unbatched"]
+        note += (f"; at concurrency 1, p50 {c1_on.p50_ms:.2f} ms with it and {c1_off.p50_ms:.2f} "
+                 f"ms without ({c1_on.p50_ms / c1_off.p50_ms - 1:+.0%}; target at most +10%)")
+    b.notes.append(note)
     if not b.quick:
         with b.p2() as p2:
-            b.http("W3.p2_json", group, p2, "peer", KSERVE, "/v2/models/mlp256_unbatched/infer",
+            b.http("W3.p2_json", group, p2, "peer", KSERVE, "/v2/models/mlp_wide_unbatched/infer",
                    p["w3_kserve.json"], [], ROW_CONCURRENCY, 1)
-        b.l1("W3", group, "mlp256_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
-                                             (L1_BEST_BATCH["W3"], b.cores)])
+        b.l1("W3", group, "mlp_wide_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
+                                               (L1_BEST_BATCH["W3"], b.cores)])
 
 
 def w4(b: Bench, bodies: dict) -> None:
