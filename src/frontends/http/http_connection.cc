@@ -177,6 +177,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void Read() {
     if (server_->stopping_.load()) return Close();
     const auto& options = server_->options_;
+    // An idle keep-alive connection keeps no large body's room.
+    if (buffer_.capacity() > kBodyReadRoom / 4 && buffer_.size() == 0) buffer_.shrink_to_fit();
     parser_.emplace();
     response_coding_ = ContentCoding::kIdentity;
     body_limit_ = options.max_body_bytes;
@@ -255,6 +257,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   void ReadBody() {
+    // Beast reads no more than the buffer's free room (at least 512 bytes)
+    // at a time: a 600 KB body took hundreds of reads, each a trip through
+    // asio's strand and timer, and its reading cost more CPU than a CNN's
+    // inference left (bench/RESULTS.md, W4). Room for the body, up to
+    // kBodyReadRoom, makes them a few 64 KiB reads.
+    if (const auto length = parser_->content_length();
+        length && *length > buffer_.capacity() - buffer_.size()) {
+      buffer_.reserve(buffer_.size() +
+                      static_cast<size_t>(std::min<uint64_t>(*length, kBodyReadRoom)));
+    }
     if (file_parser_) {
       return bhttp::async_read(stream_, buffer_, *file_parser_,
                                beast::bind_front_handler(&Session::OnSpooled, shared()));
@@ -638,6 +650,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   bool shutting_down_ = false;     // TLS: close_notify sent or being sent
   std::array<char, 16384> drain_;  // what Linger reads and drops
   size_t lingered_ = 0;
+  static constexpr uint64_t kBodyReadRoom = 1 << 20;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;  // a spooled body
