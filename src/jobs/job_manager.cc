@@ -42,6 +42,11 @@ Status NoSuchJob(std::string_view id) {
 const std::vector<double> kChunkSecondsBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                               0.25,  0.5,    1,     2.5,  5,     10};
 
+// Only a job that ended with rows to spare runs again.
+bool Retryable(JobState state) {
+  return state == JobState::kCompleted || state == JobState::kCancelled;
+}
+
 }  // namespace
 
 JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions options,
@@ -333,9 +338,15 @@ Status JobManager::CheckInputUnchanged(const JobRecord& job) const {
 }
 
 StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
+  {
+    // The whole input is read again: before the lock, which the jobs' loop
+    // and every other call wait for.
+    INFERD_ASSIGN_OR_RETURN(JobRecord job, Get(id));
+    if (Retryable(job.state)) INFERD_RETURN_IF_ERROR(CheckInputUnchanged(job));
+  }
   std::lock_guard lock(mu_);
   INFERD_ASSIGN_OR_RETURN(JobRecord job, Get(id));
-  if (job.state != JobState::kCompleted && job.state != JobState::kCancelled) {
+  if (!Retryable(job.state)) {
     return FailedPrecondition("job '" + job.id + "' is " + std::string(JobStateName(job.state)) +
                               ": only a completed or cancelled job can be retried");
   }
@@ -343,7 +354,6 @@ StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
   if (job.failed == 0 && pending == 0) {
     return FailedPrecondition("job '" + job.id + "' has no failed rows to retry");
   }
-  INFERD_RETURN_IF_ERROR(CheckInputUnchanged(job));
   const std::filesystem::path old_results = ResultsPath(job);
   // Queued first: a crash before the rows are requeued leaves a job that
   // completes again as it was, never a completed job with rows to run.

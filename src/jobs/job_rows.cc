@@ -134,10 +134,7 @@ Status LoadChunkText(JobFormat format, const std::filesystem::path& input, JobCh
   SplitRows(format, bytes, true, rows);
   std::string text;
   text.reserve(bytes.size() + 1);
-  for (std::string_view row : rows) {
-    text.append(row);
-    text += '\n';
-  }
+  for (std::string_view row : rows) AppendChunkRow(text, row);
   if (static_cast<int64_t>(rows.size()) != chunk.rows ||
       ChunkTextDigest(text) != chunk.input_digest) {
     return changed("changed");

@@ -29,6 +29,13 @@ namespace inferd::jobs {
 size_t SplitRows(JobFormat format, std::string_view text, bool at_end,
                  std::vector<std::string_view>& rows);
 
+// Appends `row` to a chunk's text: the row, then '\n'. Validation builds
+// chunks so and LoadChunkText rebuilds them so, and their digests must agree.
+inline void AppendChunkRow(std::string& text, std::string_view row) {
+  text.append(row);
+  text += '\n';
+}
+
 // A digest of a chunk's text, to tell that an input read again still holds
 // the rows it was validated with. Fast, not cryptographic: it catches a file
 // changed under a job, not one forged to collide.

@@ -37,8 +37,8 @@ class JobThreads final : public BackgroundBudget {
   // A slot held for as long as it lives.
   class Slot {
    public:
-    explicit Slot(JobThreads& threads) : threads_(threads) { threads_.slots_.acquire(); }
-    ~Slot() { threads_.slots_.release(); }
+    explicit Slot(JobThreads& threads) : threads_(threads) { threads_.Acquire(); }
+    ~Slot() { threads_.Release(); }
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
 

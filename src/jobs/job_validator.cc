@@ -71,8 +71,7 @@ class ChunkCutter {
       current_.input_offset = offset;
     }
     current_.input_bytes = offset + static_cast<int64_t>(row.size()) - current_.input_offset;
-    current_.text.append(row);
-    current_.text += '\n';
+    AppendChunkRow(current_.text, row);
     ++current_.rows;
     ++rows_;
     if (current_.rows >= job_.chunk_rows) return Close();

@@ -20,9 +20,9 @@ namespace {
 // table keeps its rowid; the index on (job_id, done, idx) finds a job's
 // pending chunks in order, counts them, and steps through its done ones.
 // A chunk whose rows lie in the job's input file (input_offset >= 0) keeps
-// only where they are and their digest, and `input` a placeholder: copying every
-// row into the database, and SQLite rewriting the record with its results,
-// was most of a job's file I/O (bench/RESULTS.md W5job).
+// only where they are and their digest, and `input` a placeholder: copying
+// every row into the database, and SQLite rewriting the record with its
+// results, was most of a job's file I/O (bench/RESULTS.md W5job).
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY NOT NULL,

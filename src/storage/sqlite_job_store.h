@@ -1,7 +1,8 @@
 // The job store (core/jobs/job_store.h) in a SQLite database: each job's
 // record, and its chunks (where their rows lie in the job's input file, or
-// the rows themselves) and, once done, their results, so that a restarted server resumes every job
-// from its chunks not done. A chunk's results and its done mark are written in one transaction.
+// the rows themselves) and, once done, their results, so that a restarted
+// server resumes every job from its chunks not done. A chunk's results and
+// its done mark are written in one transaction.
 //
 // Claims are kept in memory only: the store serves one process, and after a
 // restart no chunk is claimed. A claim runs out after its lease (steady
