@@ -133,14 +133,17 @@ def _throughput_table(rows: list[dict]) -> list[str]:
     rows = sorted(rows, key=lambda r: KIND_ORDER[r["kind"]])  # stable: run order within a kind
     ref = next((r for r in rows if r.get("reference")), None)
     lines = [
-        "| server | kind | protocol | conc. | req/s | rows/s | p50 ms | p90 ms | p99 ms | errors | inferd ÷ this |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| server | kind | protocol | conc. | req/s | rows/s | p50 ms | p90 ms | p99 ms | "
+        "server CPU µs/req | errors | inferd ÷ this |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in rows:
+        cpu = r.get("cpu_us_per_req")
         lines.append(
             f"| {r['server']} | {r['kind']} | {r['protocol']} | {r['concurrency']} | "
             f"{r['req_per_s']:,.0f} | {r['rows_per_s']:,.0f} | {_ms(r['p50_ms'])} | {_ms(r['p90_ms'])} | "
-            f"{_ms(r['p99_ms'])} | {r['errors']} | {_fmt_ratio(r, ref)} |")
+            f"{_ms(r['p99_ms'])} | {'—' if cpu is None else f'{cpu:,.0f}'} | {r['errors']} | "
+            f"{_fmt_ratio(r, ref)} |")
     return lines
 
 

@@ -1,0 +1,185 @@
+"""The benchmark's harness: what one run measured (Row), the durations, and
+Bench, which starts servers, runs the load generators and keeps every row.
+
+Owned by run_bench.py's main; the workloads (run_bench.py, feature_workloads.py)
+add to one Bench, one at a time (nothing here is thread-safe).
+"""
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import loadgen
+import servers
+
+ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
+BATCH_CONCURRENCY = 16  # W2 1,000-row batches
+IMAGE_CONCURRENCY = 8  # W4: a 25 ms model saturates 2 cores with a few clients
+BATCH_ROWS = 1000
+L1_BEST_BATCH = {"W1": 64, "W3": 256, "W4": 4}  # batch sizes tried besides 1 (and W2's 1,000)
+
+KSERVE = "KServe v2 JSON"
+BINARY = "KServe v2 binary"
+
+
+
+@dataclass
+class Durations:
+    warmup_s: int
+    measure_s: int
+    openloop_s: int
+    l1_s: float
+    idle_trials: int
+
+
+FULL = Durations(warmup_s=2, measure_s=10, openloop_s=10, l1_s=5, idle_trials=3)
+QUICK = Durations(warmup_s=0, measure_s=2, openloop_s=2, l1_s=1, idle_trials=1)
+
+
+@dataclass
+class Row:
+    """One closed-loop throughput run (or one L1 run) and what it measured."""
+
+    key: str  # "W1.inferd_json": how the targets find it
+    workload: str
+    group: str
+    server: str
+    kind: str  # inferd | peer | limit
+    protocol: str
+    concurrency: int
+    rows: int  # rows per request (per inference for L1)
+    ok: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    tool: str
+    reference: bool = False
+    # The server's CPU time (user + system, every process of it) over the
+    # measured run, per answered request; None where no server ran (L1).
+    cpu_us_per_req: float | None = None
+    req_per_s: float = field(init=False)
+    rows_per_s: float = field(init=False)
+
+    def __post_init__(self):
+        self.req_per_s = self.ok / self.seconds if self.seconds > 0 else 0.0
+        self.rows_per_s = self.req_per_s * self.rows
+
+
+class Bench:
+    """Settings, tools and everything measured so far; the workloads add to it."""
+
+    def __init__(self, args, tools: dict):
+        self.args = args
+        self.tools = tools
+        self.d = QUICK if args.quick else FULL
+        self.quick = args.quick
+        self.out = args.out
+        self.logs = args.out / "logs"
+        self.cores = len(os.sched_getaffinity(0))
+        self.repo = args.out / "models"
+        self.sk_dir = args.out / "sklearn-models"
+        self.bodies = args.out / "bodies"
+        self.venv = Path(tools["BENCH_VENV"])
+        self.rows: list[Row] = []
+        self.openloop: list[dict] = []
+        self.idle: list[dict] = []
+        self.notes: list[str] = []
+        self.failures: list[str] = []
+        self.samples: dict = {}
+
+    # ------------------------------------------------------------ servers
+    def inferd(self, repo: Path | None = None, extra: tuple = ()) -> servers.Server:
+        return servers.inferd(self.args.inferd, repo or self.repo, self.logs, self.args.server_cpus,
+                              extra=extra)
+
+    def p1(self, model: str, workers: int) -> servers.Server:
+        return servers.p1_sklearn(self.venv, self.sk_dir / f"{model}.joblib", workers, self.logs,
+                                  self.args.server_cpus)
+
+    def p2(self, repo: Path | None = None) -> servers.Server:
+        return servers.p2_onnxruntime(self.venv, repo or self.repo, self.cores, self.logs,
+                                      self.args.server_cpus)
+
+    # ------------------------------------------------------------ runs
+    def http(self, key: str, group: str, server: servers.Server, kind: str, protocol: str, path: str,
+             body: Path, headers: list, concurrency: int, rows: int, reference: bool = False,
+             label: str | None = None) -> Row:
+        """Check one request answers 200, warm up, then measure with wrk at `concurrency`."""
+        url = server.base + path
+        self.samples[key] = check_http(url, body, headers)
+        if self.d.warmup_s:
+            self._wrk(url, body, headers, concurrency, self.d.warmup_s)
+        cpu = server.cpu_seconds()
+        load = self._wrk(url, body, headers, concurrency, self.d.measure_s)
+        return self._add(key, group, label or server.name, kind, protocol, concurrency, rows, load,
+                         reference, cpu=server.cpu_seconds() - cpu)
+
+    def _wrk(self, url, body, headers, concurrency, seconds) -> loadgen.Load:
+        return loadgen.wrk(self.tools["WRK"], url, body, headers, concurrency, seconds, self.cores,
+                           self.args.client_cpus)
+
+    def grpc(self, key: str, group: str, server: servers.Server, data: Path, concurrency: int) -> Row:
+        def run(seconds):
+            return loadgen.ghz(self.tools["GHZ"], server.grpc, data, concurrency, seconds, self.cores,
+                               self.args.client_cpus)
+
+        if self.d.warmup_s:
+            run(self.d.warmup_s)
+        cpu = server.cpu_seconds()
+        load = run(self.d.measure_s)
+        return self._add(key, group, "inferd", "inferd", "KServe v2 gRPC (ghz)", concurrency, 1,
+                         load, cpu=server.cpu_seconds() - cpu)
+
+    def l1(self, wl: str, group: str, model: str, configs: list[tuple[int, int]]) -> None:
+        """L1 rows: ONNX Runtime in-process, for each (batch, threads)."""
+        for batch, threads in configs:
+            load = loadgen.l1(self.args.l1, self.repo / model / "1" / "model.onnx", batch, threads,
+                              self.d.l1_s, self.args.server_cpus)
+            self._add(f"{wl}.l1_b{batch}_t{threads}", group, "L1 onnxruntime in-process", "limit",
+                      f"C++ API, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
+                      threads, batch, load)
+
+    def constant_rate(self, key: str, server: servers.Server, protocol: str, path: str, body: Path,
+                      headers: list, rate: float) -> None:
+        r = loadgen.openloop(self.tools["OPENLOOP"], server.base + path, body, headers, rate,
+                             self.d.openloop_s, self.args.client_cpus)
+        if r["ok"] == 0:
+            self.failures.append(f"{key}: no request succeeded at {rate:.0f} req/s")
+        self.openloop.append({"key": key, "workload": key.split(".")[0], "server": server.name,
+                              "protocol": protocol, **r})
+
+    def _add(self, key, group, server, kind, protocol, concurrency, rows, load: loadgen.Load,
+             reference: bool = False, cpu: float | None = None) -> Row:
+        row = Row(key=key, workload=key.split(".")[0], group=group, server=server, kind=kind,
+                  protocol=protocol, concurrency=concurrency, rows=rows, ok=load.ok,
+                  errors=load.errors, seconds=load.seconds, p50_ms=load.p50_ms,
+                  p90_ms=load.p90_ms, p99_ms=load.p99_ms, tool=load.tool, reference=reference,
+                  cpu_us_per_req=cpu / load.ok * 1e6 if cpu is not None and load.ok else None)
+        if row.ok == 0:
+            self.failures.append(f"{key}: no request succeeded ({row.errors} errors)")
+        if load.errors:
+            self.notes.append(f"{key}: {load.errors} errors ({load.error_detail or load.tool})")
+        self.rows.append(row)
+        print(f"  {key:<28} {row.req_per_s:>10,.0f} req/s {row.rows_per_s:>12,.0f} rows/s "
+              f"p50 {row.p50_ms:7.2f} p99 {row.p99_ms:7.2f} ms  errors {row.errors}", flush=True)
+        return row
+
+
+def check_http(url: str, body: Path, headers: list) -> bytes:
+    """One request must answer 200 before any load is measured: errors are not throughput."""
+    req = urllib.request.Request(url, data=body.read_bytes(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    for h in headers:
+        name, value = h.split(":", 1)
+        req.add_header(name.strip(), value.strip())
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.read()
+    except urllib.error.HTTPError as e:
+        raise RuntimeError(f"POST {url} answered {e.code}: {e.read()[:500]!r}") from None
+
