@@ -185,6 +185,10 @@ JOB_ROWS = 1_000_000  # the issue's job size; --quick runs 20,000
 JOB_MLP_ROWS = 200_000  # a job whose model, not its parsing, costs the most
 JOB_RATE = 1000  # W1 req/s online while the job runs
 JOB_TRIALS = 5  # online measurements with and without a job, interleaved
+JOB_COUNT_DURING = 4  # jobs submitted for each measurement during jobs
+# --jobs-online-share for W5job's paced runs: the share at which W1's p99
+# met its target on 2 cores when measured (bench/RESULTS.md, W5job).
+JOB_PACED_SHARE = 0.1
 
 
 def write_job_input(path: Path, rows: int, cols: int) -> None:
@@ -203,9 +207,9 @@ def w5_job(b: Bench, bodies: dict) -> None:
     folder, alone on the server: its rows/s (created to finished, and started to
     finished) against in-process ONNX Runtime at its best batch size. Then W1's
     KServe JSON at a constant JOB_RATE req/s, JOB_TRIALS times without a job and
-    JOB_TRIALS times while jobs run (cancelled once measured),
-    interleaved, compared by their medians: one run's p99 moves by a fifth from
-    run to run on a small machine."""
+    JOB_TRIALS times while jobs run (cancelled once measured), with the jobs at
+    full speed (the default) and again paced (--jobs-online-share JOB_PACED_SHARE):
+    the median p99 of each, and the job's rows/s while it shared the server."""
     rows = 20_000 if b.quick else JOB_ROWS
     inputs = b.out / "jobs-input"
     inputs.mkdir(parents=True, exist_ok=True)
@@ -217,55 +221,23 @@ def w5_job(b: Bench, bodies: dict) -> None:
     if not mlp_data.exists():
         write_job_input(mlp_data, mlp_rows, 64)
     state = b.out / "jobs-state"
-    shutil.rmtree(state, ignore_errors=True)
-    state.mkdir(parents=True)
-    body = bodies["paths"]["w1_kserve.json"]
-    infer = "/v2/models/logreg/infer"
-    extra = ("--jobs-input-dir", str(inputs), "--jobs-dir", str(state / "files"), "--jobs-db",
-             str(state / "jobs.db"))
     trials = 1 if b.quick else JOB_TRIALS
-    with b.inferd(extra=extra) as inferd:
 
-        def call(path: str, method: str = "GET", payload: dict | None = None) -> dict:
-            req = urllib.request.Request(inferd.base + path, method=method,
-                                         data=json.dumps(payload).encode() if payload else None)
-            with urllib.request.urlopen(req, timeout=60) as answer:
-                return json.loads(answer.read())
+    def server(flags: tuple = ()) -> servers.Server:
+        shutil.rmtree(state, ignore_errors=True)
+        state.mkdir(parents=True)
+        return b.inferd(extra=("--jobs-input-dir", str(inputs), "--jobs-dir", str(state / "files"),
+                               "--jobs-db", str(state / "jobs.db"), *flags))
 
-        def submit(model: str = "logreg", path: Path = data) -> str:
-            return call("/v1/jobs", "POST", {"model": model, "input_path": path.name})["id"]
-
-        def wait(job_id: str, states: tuple) -> dict:
-            while (record := call(f"/v1/jobs/{job_id}"))["state"] not in states:
-                time.sleep(0.05)
-            return record
-
-        record = wait(submit(), ("completed", "failed", "cancelled"))
-        mlp_record = wait(submit("mlp256_batched", mlp_data), ("completed", "failed", "cancelled"))
-        idle, during, ended_early = [], [], 0
-        for trial in range(trials):
-            # The jobs' files reach the disk now, not in the kernel's
-            # writeback during the next measurement without a job.
-            os.sync()
-            b.constant_rate(f"W5job.online_idle_{trial}", inferd, f"{KSERVE}, no job running",
-                            infer, body, [], JOB_RATE)
-            idle.append(b.openloop[-1]["p99_ms"])
-            # Two jobs of the same rows, sharing the job slots: work for about
-            # twice as long as the measurement, cancelled after it.
-            jobs = [submit(), submit()]
-            wait(jobs[0], ("in_progress", "completed", "failed", "cancelled"))
-            b.constant_rate(f"W5job.online_during_job_{trial}", inferd,
-                            f"{KSERVE}, a job running", infer, body, [], JOB_RATE)
-            during.append(b.openloop[-1]["p99_ms"])
-            if all(call(f"/v1/jobs/{j}")["state"] != "in_progress" for j in jobs):
-                ended_early += 1
-            for j in jobs:
-                try:
-                    call(f"/v1/jobs/{j}/cancel", "POST")
-                except urllib.error.HTTPError as e:
-                    if e.code != 400:  # 400: it ended first, nothing to cancel
-                        raise
-                wait(j, ("completed", "failed", "cancelled"))
+    with server() as inferd:
+        jobs = JobClient(inferd.base)
+        record = jobs.wait(jobs.submit("logreg", data), FINAL)
+        mlp_record = jobs.wait(jobs.submit("mlp256_batched", mlp_data), FINAL)
+        online = online_during_jobs(b, inferd, jobs, data, bodies, trials, "")
+    paced_flags = ("--jobs-online-share", str(JOB_PACED_SHARE))
+    with server(paced_flags) as inferd:
+        paced = online_during_jobs(b, inferd, JobClient(inferd.base), data, bodies,
+                                   trials, f"{' '.join(paced_flags)}, ")
     for r, n in ((record, rows), (mlp_record, mlp_rows)):
         if r["state"] != "completed" or r["request_counts"]["completed"] != n:
             b.failures.append(f"W5job: the job {r['id']} for {r['model']} ended {r['state']} "
@@ -297,13 +269,84 @@ def w5_job(b: Bench, bodies: dict) -> None:
         f"validated), {mlp_whole / mlp_l1:.3f} of in-process ONNX Runtime at batch "
         f"{L1_BEST_BATCH['W3']} ({mlp_l1:,.0f} rows/s), and {mlp_whole / mlp_text_l1:.3f} of it "
         f"reading the same JSONL and writing text ({mlp_text_l1:,.0f} rows/s)")
-    idle_p99, during_p99 = float(np.median(idle)), float(np.median(during))
-    b.notes.append(
-        f"W5job: W1 online at {JOB_RATE} req/s, median p99 of {trials} runs each (range): "
-        f"{idle_p99:.2f} ms ({min(idle):.2f}-{max(idle):.2f}) without a job and "
-        f"{during_p99:.2f} ms ({min(during):.2f}-{max(during):.2f}) while one ran "
-        f"({during_p99 / idle_p99:.2f}x; target under 1.5x"
-        f"{f'; {ended_early} job(s) ended before their measurement did' if ended_early else ''})")
+    for name, m in (("jobs at full speed (the default)", online),
+                    (f"jobs paced, {' '.join(paced_flags)}", paced)):
+        early = (f"; {m['ended_early']} job(s) ended before their measurement did"
+                 if m["ended_early"] else "")
+        b.notes.append(
+            f"W5job: W1 online at {JOB_RATE} req/s, {name}: median p99 of {trials} runs each "
+            f"(range) {m['idle_p99']:.2f} ms ({m['idle_range']}) without a job and "
+            f"{m['during_p99']:.2f} ms ({m['during_range']}) while one ran "
+            f"({m['during_p99'] / m['idle_p99']:.2f}x; target under 1.5x); the jobs meanwhile "
+            f"answered a median {m['job_rows_per_s']:,.0f} rows/s{early}")
+
+
+FINAL = ("completed", "failed", "cancelled")
+
+
+class JobClient:
+    """The few calls of inferd's job API that W5job makes."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def call(self, path: str, method: str = "GET", payload: dict | None = None) -> dict:
+        req = urllib.request.Request(self.base + path, method=method,
+                                     data=json.dumps(payload).encode() if payload else None)
+        with urllib.request.urlopen(req, timeout=60) as answer:
+            return json.loads(answer.read())
+
+    def submit(self, model: str, path: Path) -> str:
+        return self.call("/v1/jobs", "POST", {"model": model, "input_path": path.name})["id"]
+
+    def wait(self, job_id: str, states: tuple) -> dict:
+        while (record := self.call(f"/v1/jobs/{job_id}"))["state"] not in states:
+            time.sleep(0.05)
+        return record
+
+    def completed(self, job_ids: list) -> int:
+        return sum(self.call(f"/v1/jobs/{j}")["request_counts"]["completed"] for j in job_ids)
+
+    def cancel(self, job_id: str) -> None:
+        try:
+            self.call(f"/v1/jobs/{job_id}/cancel", "POST")
+        except urllib.error.HTTPError as e:
+            if e.code != 400:  # 400: it ended first, nothing to cancel
+                raise
+        self.wait(job_id, FINAL)
+
+
+def online_during_jobs(b: Bench, inferd: servers.Server, jobs: JobClient, data: Path,
+                       bodies: dict, trials: int, label: str) -> dict:
+    """W1 at JOB_RATE req/s without a job and while jobs run, `trials` times in turn."""
+    body = bodies["paths"]["w1_kserve.json"]
+    infer = "/v2/models/logreg/infer"
+    tag = "paced_" if label else ""
+    idle, during, job_rates, ended_early = [], [], [], 0
+    for trial in range(trials):
+        # The jobs' files reach the disk now, not in the kernel's
+        # writeback during the next measurement without a job.
+        os.sync()
+        b.constant_rate(f"W5job.{tag}online_idle_{trial}", inferd, f"{KSERVE}, {label}no job running",
+                        infer, body, [], JOB_RATE)
+        idle.append(b.openloop[-1]["p99_ms"])
+        # Jobs of the same rows, one after the other in the job slots: work
+        # for longer than the measurement at full speed, cancelled after it.
+        ids = [jobs.submit("logreg", data) for _ in range(JOB_COUNT_DURING)]
+        jobs.wait(ids[0], ("in_progress", *FINAL))
+        before, t0 = jobs.completed(ids), time.perf_counter()
+        b.constant_rate(f"W5job.{tag}online_during_job_{trial}", inferd,
+                        f"{KSERVE}, {label}a job running", infer, body, [], JOB_RATE)
+        job_rates.append((jobs.completed(ids) - before) / (time.perf_counter() - t0))
+        during.append(b.openloop[-1]["p99_ms"])
+        if all(jobs.call(f"/v1/jobs/{j}")["state"] != "in_progress" for j in ids):
+            ended_early += 1
+        for j in ids:
+            jobs.cancel(j)
+    return {"idle_p99": float(np.median(idle)), "during_p99": float(np.median(during)),
+            "idle_range": f"{min(idle):.2f}-{max(idle):.2f}",
+            "during_range": f"{min(during):.2f}-{max(during):.2f}",
+            "job_rows_per_s": float(np.median(job_rates)), "ended_early": ended_early}
 
 
 def job_text_ceiling(b: Bench, model: str, jsonl: Path) -> float:

@@ -58,7 +58,12 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
       // The jobs' own work (parsing, writing, the database) is background
       // work too, like their requests in the models' queues, and no wider
       // than the chunks they may run at once.
-      threads_(std::make_shared<JobThreads>(std::max(1, options_.job_threads))),
+      threads_(std::make_shared<JobThreads>(
+          std::max(1, options_.job_threads), options_.online_activity, options_.online_share,
+          &metrics_->GetCounter("inferd_job_paced_seconds_total",
+                                "Seconds batch jobs waited for online requests "
+                                "(--jobs-online-share).",
+                                {}))),
       runner_(core, threads_) {
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     registry.ClearGauges("inferd_jobs");
@@ -156,6 +161,7 @@ Status JobManager::Start() {
   stopping_ = false;
   cancel_validation_ = false;
   thread_ = std::thread([this] { Loop(); });
+  validator_ = std::thread([this] { ValidateLoop(); });
   return Status::Ok();
 }
 
@@ -168,6 +174,7 @@ void JobManager::Stop(std::chrono::milliseconds wait) {
   cancel_validation_ = true;
   cv_.notify_all();
   thread_.join();
+  validator_.join();
   // What is still in flight records when it answers; wait for it here.
   {
     std::unique_lock lock(done_mu_);
@@ -414,19 +421,6 @@ void JobManager::Loop() {
   while (!stopping_) {
     cv_.wait_for(lock, options_.commit_interval);
     if (stopping_) break;
-    if (!to_validate_.empty()) {
-      const std::string id = to_validate_.front();
-      to_validate_.pop_front();
-      validating_ = id;
-      cancel_validation_ = false;
-      lock.unlock();
-      {
-        JobThreads::Slot slot(*threads_);
-        Validate(id);
-      }
-      lock.lock();
-      validating_.clear();
-    }
     lock.unlock();
     // Recording waits on the disk (fdatasync) more than it works: without a
     // slot, so the chunks' answers are written meanwhile.
@@ -451,15 +445,34 @@ void JobManager::Loop() {
   }
 }
 
+void JobManager::ValidateLoop() {
+  RunThisThreadWhenIdle("job validation");
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (to_validate_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    const std::string id = to_validate_.front();
+    to_validate_.pop_front();
+    validating_ = id;
+    cancel_validation_ = false;
+    lock.unlock();
+    Validate(id);  // holding a slot block by block
+    lock.lock();
+    validating_.clear();
+  }
+}
+
 void JobManager::Validate(const std::string& id) {
   auto found = Get(id);
   if (!found.ok()) return;
   JobRecord job = std::move(found).value();
   auto model = core_->GetModel(job.spec.model, job.spec.version);
   StatusOr<ValidatedInput> validated =
-      model.ok()
-          ? ValidateInput(job, (*model)->signature, InputPath(job), *store_, cancel_validation_)
-          : StatusOr<ValidatedInput>(model.status());
+      model.ok() ? ValidateInput(job, (*model)->signature, InputPath(job), *store_,
+                                 cancel_validation_, threads_.get())
+                 : StatusOr<ValidatedInput>(model.status());
   std::lock_guard lock(mu_);
   if (stopping_) return;  // validated again at the next start
   // Cancelled meanwhile: FinishJobs ends it (and it must not run).

@@ -27,6 +27,7 @@
 
 #include "core/jobs/job_service.h"
 #include "core/jobs/job_store.h"
+#include "core/scheduler/online_activity.h"
 #include "core/server_core.h"
 #include "jobs/chunk_runner.h"
 #include "observability/metrics.h"
@@ -39,6 +40,10 @@ struct JobManagerOptions {
   // Threads the jobs' own work (reading rows, writing results, recording
   // chunks) keeps busy at once, at idle priority.
   int job_threads = 1;
+  // While online requests arrive (`online_activity`, not owned, may be null),
+  // the share of the time those threads may be busy (jobs/job_threads.h).
+  const OnlineActivity* online_activity = nullptr;
+  double online_share = 1.0;
   // Chunks in flight, server-wide and per job: more than job_threads, so
   // that a chunk is read while the one before runs on the model.
   int max_running_chunks = 2;
@@ -97,6 +102,9 @@ class JobManager final : public JobService {
     double seconds = 0;
   };
   void Loop();
+  // Reads the inputs of submitted jobs, one job at a time, on a thread of its
+  // own: a large file does not hold up the chunks of the jobs already running.
+  void ValidateLoop();
   void Validate(const std::string& id);
   void Dispatch();
   void CommitFinished();
@@ -163,6 +171,7 @@ class JobManager final : public JobService {
   int running_total_ = 0;
   std::vector<Finished> finished_;  // waiting to be recorded
   std::thread thread_;
+  std::thread validator_;
 };
 
 }  // namespace inferd::jobs

@@ -3,12 +3,15 @@
 // (reading inputs, claiming and recording chunks) take before they work, so
 // that no more than `threads` of them are busy at once. On a loaded machine a
 // job then occupies at most that many cores' idle time, and online requests
-// find the others free (two idle-priority threads busy on two cores double
-// W1's p99 where one raises it a tenth: bench/RESULTS.md, W5job).
+// find the others free (two idle-priority threads busy on two cores raise
+// W1's p99 several times over, where one raises it by a fifth to a half:
+// bench/RESULTS.md, W5job).
 //
 // Its slots are also the background budget of the jobs' inference requests
 // (core/scheduler/background_budget.h): reading, inference and writing share
 // them.
+//
+// While online requests arrive, the slots are paced (jobs/job_pacer.h).
 //
 // Ownership: owns its threads. Thread-safety: thread-safe; a Slot must not be
 // held by a thread that waits for a posted task or for background work.
@@ -18,36 +21,40 @@
 #include <semaphore>
 
 #include "core/scheduler/background_budget.h"
+#include "core/scheduler/online_activity.h"
 #include "core/scheduler/thread_pool.h"
+#include "jobs/job_pacer.h"
+#include "observability/metrics.h"
 
 namespace inferd::jobs {
 
 class JobThreads final : public BackgroundBudget {
  public:
-  explicit JobThreads(int threads);
+  // `paced`: counts the seconds work waited for the pacing (not owned, may be
+  // null; outlives this).
+  explicit JobThreads(int threads, const OnlineActivity* online = nullptr,
+                      double online_share = 1.0, Counter* paced = nullptr);
 
   // A slot, for the models' background threads while they run a job's batch.
-  void Acquire() override { slots_.acquire(); }
-  void Release() override { slots_.release(); }
+  // While online requests arrive, it may wait for the pacing after the slot
+  // is taken.
+  void Acquire() override;
+  void Release() override;
 
   // Runs `task` on a pool thread, holding a slot; false (the task not run)
   // once the pool is shutting down.
   bool Post(std::function<void()> task);
 
   // A slot held for as long as it lives.
-  class Slot {
+  class Slot : public BudgetUnit {
    public:
-    explicit Slot(JobThreads& threads) : threads_(threads) { threads_.Acquire(); }
-    ~Slot() { threads_.Release(); }
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-
-   private:
-    JobThreads& threads_;
+    explicit Slot(JobThreads& threads) : BudgetUnit(&threads) {}
   };
 
  private:
   std::counting_semaphore<> slots_;
+  JobPacer pacer_;
+  Counter* const paced_;
   ThreadPool pool_;
 };
 

@@ -128,7 +128,7 @@ Status CheckCsvColumns(const std::vector<std::string>& columns, const ModelSigna
 
 StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignature& signature,
                                        const std::filesystem::path& input, JobStore& store,
-                                       const std::atomic<bool>& stop) {
+                                       const std::atomic<bool>& stop, BackgroundBudget* budget) {
   std::ifstream in(input, std::ios::binary);
   if (!in) return InvalidArgument("cannot read the job's input " + input.string());
   ChunkCutter cutter(job, store);
@@ -145,6 +145,7 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   while (!at_end) {
     if (stop.load())
       return Status(StatusCode::kCancelled, "the job was cancelled while it was validated");
+    const BudgetUnit unit(budget);
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     const auto got = static_cast<size_t>(in.gcount());
     at_end = got < block.size();
@@ -181,6 +182,7 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   }
   if (!header_seen) return InvalidArgument("the CSV input is empty: it needs a header row");
   if (cutter.rows() == 0) return InvalidArgument("the input has no rows");
+  const BudgetUnit unit(budget);
   INFERD_RETURN_IF_ERROR(cutter.Finish());
   return ValidatedInput{cutter.rows(), cutter.chunks(), file_digest};
 }

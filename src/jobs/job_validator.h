@@ -14,6 +14,7 @@
 #include "core/jobs/job.h"
 #include "core/jobs/job_store.h"
 #include "core/model_signature.h"
+#include "core/scheduler/background_budget.h"
 
 namespace inferd::jobs {
 
@@ -25,10 +26,13 @@ struct ValidatedInput {
 
 // Reads `input` for `job` (its spec and chunk_rows) and adds its chunks to
 // `store`. INVALID_ARGUMENT says what is wrong with the file; `stop` ends
-// the reading early (CANCELLED).
+// the reading early (CANCELLED). With a `budget` (not owned; may be null),
+// each block is read and cut holding a unit of it, so that a large file
+// shares the jobs' threads and their pacing block by block.
 StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignature& signature,
                                        const std::filesystem::path& input, JobStore& store,
-                                       const std::atomic<bool>& stop);
+                                       const std::atomic<bool>& stop,
+                                       BackgroundBudget* budget = nullptr);
 
 // The CSV header's columns (without the key column) against the model's
 // inputs, as the tabular codec maps them: every column an input, or one

@@ -18,6 +18,7 @@ StatusOr<JobsSetup> MakeJobsSetup(const ServeOptions& o, int cores) {
   options.job_threads = o.jobs_concurrency > 0 ? o.jobs_concurrency : std::max(1, cores / 2);
   // Two chunks in flight per thread: one read or written while the other runs.
   options.max_running_chunks = 2 * options.job_threads;
+  options.online_share = o.jobs_online_share;
   options.max_job_chunks = o.jobs_per_job > 0 ? o.jobs_per_job : options.max_running_chunks;
   options.retention = std::chrono::seconds(static_cast<int64_t>(o.jobs_retention_hours * 3600));
   options.max_input_bytes = o.max_upload_bytes;

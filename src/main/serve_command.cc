@@ -230,6 +230,12 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "the cores, at least 1); twice as many chunks are in flight")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
+  cmd.add_option("--jobs-online-share", o.jobs_online_share,
+                 "While online requests arrive, the share of the time batch jobs may keep "
+                 "their threads busy (1: no pacing); jobs run at full speed again 100 ms "
+                 "after the last online request")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 1.0));
   cmd.add_option("--jobs-per-job", o.jobs_per_job,
                  "Chunks of one job in flight at once (0: twice --jobs-concurrency)")
       ->capture_default_str()
@@ -403,6 +409,9 @@ int RunServe(const ServeOptions& o) {
   const std::unique_ptr<tls::TlsReloader> tls = std::move(made_tls).value();
   grpcfe::PipelineGate grpc_gate(request_pipeline.pipeline.get(), AllGrpcRpcs());
 
+  // Online requests noted by every model's scheduler, read by the jobs' pacing.
+  OnlineActivity online_activity;
+  core_options.loader.online_activity = &online_activity;
   ServerCore core(core_options, MakeOrtBackendFactory());
   RouteStats route_stats(&core.metrics());
   // No more in the core at once than may wait: a small queue keeps a slow
@@ -431,6 +440,7 @@ int RunServe(const ServeOptions& o) {
     LogError("cannot start", {{"reason", jobs_setup.status().message()}});
     return 2;
   }
+  jobs_setup->options.online_activity = &online_activity;
   jobs::JobManager job_manager(&core, jobs_setup->opener, jobs_setup->options, &core.metrics());
 
   http::Router router;

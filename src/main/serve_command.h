@@ -69,13 +69,14 @@ struct ServeOptions {
   int max_concurrent_uploads = 8;                 // job inputs streamed to disk at once
   uint64_t upload_min_free_bytes = 256ull << 20;  // disk left free after an upload
   std::string routes_db;                          // empty: <repository>/.inferd-routes.db
-  std::string routes_file;     // routes and rollouts to start with (route_setup.h)
-  int shadow_queue = 256;      // mirrored requests waiting at once
-  std::string jobs_db;         // empty: <repository>/.inferd-jobs.db
-  std::string jobs_dir;        // empty: <repository>/.inferd-jobs
-  std::string jobs_input_dir;  // where job input paths may point; empty: nowhere
-  int jobs_concurrency = 0;    // job threads busy at once; 0: half the cores (at least 1)
-  int jobs_per_job = 0;        // chunks of one job in flight; 0: twice jobs_concurrency
+  std::string routes_file;         // routes and rollouts to start with (route_setup.h)
+  int shadow_queue = 256;          // mirrored requests waiting at once
+  std::string jobs_db;             // empty: <repository>/.inferd-jobs.db
+  std::string jobs_dir;            // empty: <repository>/.inferd-jobs
+  std::string jobs_input_dir;      // where job input paths may point; empty: nowhere
+  int jobs_concurrency = 0;        // job threads busy at once; 0: half the cores (at least 1)
+  double jobs_online_share = 1.0;  // jobs' busy share while online requests arrive; 1: unpaced
+  int jobs_per_job = 0;            // chunks of one job in flight; 0: twice jobs_concurrency
   double jobs_retention_hours = 168;
   std::string jobs_redis;  // redis://… : a job store shared by replicas; empty: SQLite
   std::string jobs_redis_prefix = "inferd:";

@@ -12,6 +12,7 @@ import os
 import random
 import signal
 import subprocess
+import threading
 import time
 
 import requests
@@ -391,3 +392,50 @@ def test_the_job_list_comes_a_page_at_a_time(tmp_path, inferd_factory):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert [line.split()[0] for line in out.stdout.splitlines()] == ids
+
+
+def test_paced_jobs_wait_for_online_requests_and_still_answer_every_row_once(
+        tmp_path, inferd_factory):
+    # --jobs-online-share: while online requests arrive the job's work waits,
+    # and the wait is counted; with none arriving it never waits.
+    srv = inferd_factory(repo_with(tmp_path, clf=threshold_model(0.5)),
+                         ["--jobs-concurrency", "1", "--jobs-online-share", "0.05"])
+    rng = random.Random(20261202)
+    x0s = [round(rng.random(), 4) for _ in range(30_000)]
+    body = "".join(json.dumps(r) + "\n" for r in rows_of(x0s))
+    paced = "inferd_job_paced_seconds_total"
+    assert metric_value(scrape_metrics(srv.url("/metrics")), paced) == 0.0
+    stop, online = threading.Event(), []
+
+    def online_traffic():
+        with requests.Session() as session:
+            while not stop.is_set():
+                r = session.post(srv.url("/v2/models/clf/infer"), timeout=30, json={
+                    "inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 4],
+                                "data": [0.7, 0.0, 0.0, 0.0]}]})
+                online.append((r.status_code, r.text))
+
+    sender = threading.Thread(target=online_traffic)
+    sender.start()
+    try:
+        wait_until(lambda: len(online) > 0, 30, what="an online answer")
+        submitted = submit(srv, None, data=body, params={"model": "clf"},
+                           headers={"Content-Type": "application/x-ndjson"})
+        done = wait_final(srv, submitted["id"], 300)
+    finally:
+        stop.set()
+        sender.join()
+    assert done["state"] == "completed", done
+    assert done["request_counts"] == {"total": 30_000, "completed": 30_000, "failed": 0}
+    lines = jsonl(results(srv, submitted["id"]).text)
+    assert [line["row"] for line in lines] == list(range(30_000))
+    assert [line["prediction"]["label"] for line in lines] == [int(x > 0.5) for x in x0s]
+    assert online and all(status == 200 for status, _ in online), online[:3]
+    waited = metric_value(scrape_metrics(srv.url("/metrics")), paced)
+    assert waited > 0, "the job never waited for the online requests"
+    # No online request now: a second job runs without waiting at all.
+    time.sleep(0.2)
+    again = submit(srv, None, data=body, params={"model": "clf"},
+                   headers={"Content-Type": "application/x-ndjson"})
+    assert wait_final(srv, again["id"], 300)["state"] == "completed"
+    assert metric_value(scrape_metrics(srv.url("/metrics")), paced) == waited

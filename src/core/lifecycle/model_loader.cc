@@ -163,11 +163,13 @@ StatusOr<std::unique_ptr<LoadedModel>> ModelLoader::Load(const std::string& mode
                             InstanceCount(loaded->config)));
   loaded->stats = std::make_unique<ModelStatistics>(options_.metrics, model_name, version);
   ModelStatistics* stats = loaded->stats.get();
-  loaded->scheduler = std::make_unique<ModelScheduler>(
-      loaded->backend.get(), SchedulerOptionsFor(loaded->config, options_.runtime),
-      [stats](const ExecutionReport& report, size_t requests) {
-        stats->RecordExecution(report, requests);
-      });
+  SchedulerOptions scheduling = SchedulerOptionsFor(loaded->config, options_.runtime);
+  scheduling.online_activity = options_.online_activity;
+  loaded->scheduler =
+      std::make_unique<ModelScheduler>(loaded->backend.get(), std::move(scheduling),
+                                       [stats](const ExecutionReport& report, size_t requests) {
+                                         stats->RecordExecution(report, requests);
+                                       });
   return loaded;
 }
 

@@ -10,6 +10,7 @@
 #include "core/lifecycle/model_handle.h"
 #include "core/lifecycle/model_runtime_options.h"
 #include "core/model_config.h"
+#include "core/scheduler/online_activity.h"
 #include "observability/metrics.h"
 
 namespace inferd {
@@ -20,6 +21,8 @@ struct ModelLoaderOptions {
   // Warm a model whose config has no model_warmup with one zero-filled sample.
   bool default_warmup = true;
   MetricsRegistry* metrics = nullptr;  // where each version's series go; may be null
+  // Given to every version's scheduler (SchedulerOptions::online_activity).
+  OnlineActivity* online_activity = nullptr;
 };
 
 class ModelLoader {

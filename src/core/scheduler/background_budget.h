@@ -20,4 +20,20 @@ class BackgroundBudget {
   virtual void Release() = 0;
 };
 
+// One unit of `budget` held for as long as it lives; none when it is null.
+class BudgetUnit {
+ public:
+  explicit BudgetUnit(BackgroundBudget* budget) : budget_(budget) {
+    if (budget_ != nullptr) budget_->Acquire();
+  }
+  ~BudgetUnit() {
+    if (budget_ != nullptr) budget_->Release();
+  }
+  BudgetUnit(const BudgetUnit&) = delete;
+  BudgetUnit& operator=(const BudgetUnit&) = delete;
+
+ private:
+  BackgroundBudget* const budget_;
+};
+
 }  // namespace inferd

@@ -62,6 +62,7 @@ void ModelScheduler::ForEachQueueLocked(Fn fn) {
 Status ModelScheduler::Enqueue(QueuedRequest request) {
   bool pinned = false;
   const bool background = request.background;
+  if (!background && options_.online_activity != nullptr) options_.online_activity->Note();
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the model version is unloading");

@@ -27,6 +27,7 @@
 #include "core/prepared_request.h"
 #include "core/scheduler/background_budget.h"
 #include "core/scheduler/execution_report.h"
+#include "core/scheduler/online_activity.h"
 #include "observability/request_scope.h"
 
 namespace inferd {
@@ -51,6 +52,9 @@ struct SchedulerOptions {
   // wants (a shadow, a batch backfill). The model's own intra-op threads
   // follow only when it runs on its instance threads (intra_op_thread_count 1).
   bool idle_priority = false;
+  // Told of every online (not background) request queued; may be null.
+  // Not owned: outlives the scheduler.
+  OnlineActivity* online_activity = nullptr;
 };
 
 struct QueuedRequest {
