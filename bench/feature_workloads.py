@@ -339,7 +339,7 @@ def online_during_jobs(b: Bench, inferd: servers.Server, jobs: JobClient, data: 
                         f"{KSERVE}, {label}a job running", infer, body, [], JOB_RATE)
         job_rates.append((jobs.completed(ids) - before) / (time.perf_counter() - t0))
         during.append(b.openloop[-1]["p99_ms"])
-        if all(jobs.call(f"/v1/jobs/{j}")["state"] != "in_progress" for j in ids):
+        if all(jobs.call(f"/v1/jobs/{j}")["state"] in FINAL for j in ids):
             ended_early += 1
         for j in ids:
             jobs.cancel(j)

@@ -130,6 +130,7 @@ Status JobManager::Start() {
     INFERD_ASSIGN_OR_RETURN(jobs, store_->ListJobs());
   }
   std::lock_guard lock(mu_);
+  to_validate_.clear();  // a restart: the store says what still needs reading
   for (const JobRecord& job : jobs) {
     switch (job.state) {
       case JobState::kValidating: {
@@ -160,6 +161,7 @@ Status JobManager::Start() {
   }
   stopping_ = false;
   cancel_validation_ = false;
+  threads_->SetStopping(false);
   thread_ = std::thread([this] { Loop(); });
   validator_ = std::thread([this] { ValidateLoop(); });
   return Status::Ok();
@@ -172,7 +174,9 @@ void JobManager::Stop(std::chrono::milliseconds wait) {
     stopping_ = true;
   }
   cancel_validation_ = true;
+  threads_->SetStopping(true);  // no work waits out its pacing now
   cv_.notify_all();
+  validate_cv_.notify_all();
   thread_.join();
   validator_.join();
   // What is still in flight records when it answers; wait for it here.
@@ -270,7 +274,7 @@ StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
     std::lock_guard lock(mu_);
     to_validate_.push_back(job.id);
   }
-  cv_.notify_all();
+  validate_cv_.notify_one();
   return job;
 }
 
@@ -356,6 +360,11 @@ StatusOr<JobRecord> JobManager::Retry(std::string_view id) {
   if (!Retryable(job.state)) {
     return FailedPrecondition("job '" + job.id + "' is " + std::string(JobStateName(job.state)) +
                               ": only a completed or cancelled job can be retried");
+  }
+  if (job.total == 0 && job.state == JobState::kCancelled) {
+    // Its input was never all read: what chunks there are cover part of it.
+    return FailedPrecondition("job '" + job.id +
+                              "' was cancelled before its input was validated: submit it again");
   }
   INFERD_ASSIGN_OR_RETURN(int64_t pending, store_->PendingChunks(job.id));
   if (job.failed == 0 && pending == 0) {
@@ -450,11 +459,12 @@ void JobManager::ValidateLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     if (to_validate_.empty()) {
-      cv_.wait(lock);
+      validate_cv_.wait(lock);
       continue;
     }
     const std::string id = to_validate_.front();
     to_validate_.pop_front();
+    if (cancelling_.count(id) > 0) continue;  // cancelled while it waited: never read
     validating_ = id;
     cancel_validation_ = false;
     lock.unlock();
@@ -642,6 +652,8 @@ void JobManager::CommitFinished() {
 }
 
 bool JobManager::Idle(const std::string& id) {
+  // Its input still being read: cancelled, it ends once the validator stops.
+  if (id == validating_) return false;
   if (auto again = again_.find(id); again != again_.end() && !again->second.empty()) return false;
   std::lock_guard done(done_mu_);
   if (auto r = running_.find(id); r != running_.end() && r->second > 0) return false;

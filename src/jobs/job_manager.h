@@ -7,8 +7,9 @@
 // chunk done gets its results file and is completed. At start, jobs resume
 // where the store left them: validation again, chunks not done run again.
 //
-// Ownership: owns the store and the thread; borrows the core and the metrics
-// registry, which must outlive Stop(). Thread-safety: thread-safe.
+// Ownership: owns the store and two threads (the loop, and the validator that
+// reads submitted inputs); borrows the core and the metrics registry, which
+// must outlive Stop(). Thread-safety: thread-safe.
 #pragma once
 
 #include <atomic>
@@ -41,7 +42,8 @@ struct JobManagerOptions {
   // chunks) keeps busy at once, at idle priority.
   int job_threads = 1;
   // While online requests arrive (`online_activity`, not owned, may be null),
-  // the share of the time those threads may be busy (jobs/job_threads.h).
+  // the share of the time those threads may be busy, all together
+  // (jobs/job_pacer.h).
   const OnlineActivity* online_activity = nullptr;
   double online_share = 1.0;
   // Chunks in flight, server-wide and per job: more than job_threads, so
@@ -143,12 +145,14 @@ class JobManager final : public JobService {
   std::shared_ptr<JobThreads> threads_;
   ChunkRunner runner_;
 
-  // mu_ serializes the jobs' state changes (the API calls and the loop);
+  // mu_ serializes the jobs' state changes (the API calls, the loop and the
+  // validator);
   // done_mu_ guards what the chunks' callbacks touch, on the models' threads,
   // which must never wait for mu_ (held across database writes). Order:
   // mu_, then done_mu_.
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable validate_cv_;  // the validator's: a job submitted, or Stop
   bool stopping_ = false;
   std::atomic<bool> cancel_validation_{false};
   std::deque<std::string> to_validate_;

@@ -2,10 +2,11 @@
 // (jobs/job_threads.h) are paced: while an online request was queued within
 // the last kOnlineWindow, their holders together may be busy `share` of the
 // time, and work that would start past that waits until the time held is paid
-// back. With no online request in the window, nothing waits.
+// back; the share is for all the slots together. With no online request in
+// the window, nothing waits.
 //
 // Why: on two cores, even one idle-priority thread that keeps a core busy
-// raises W1's p99 by a fifth to a half, and a job at full speed by about 1.8x
+// raises W1's p99 by a fifth to a half, and a job at full speed about 2.3x
 // (bench/RESULTS.md, W5job): an idle-priority thread's core is handed back to
 // a woken online thread late. Pacing trades the job's speed under online
 // traffic for online latency (--jobs-online-share).

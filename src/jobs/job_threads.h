@@ -17,7 +17,9 @@
 // held by a thread that waits for a posted task or for background work.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <semaphore>
 
 #include "core/scheduler/background_budget.h"
@@ -37,9 +39,13 @@ class JobThreads final : public BackgroundBudget {
 
   // A slot, for the models' background threads while they run a job's batch.
   // While online requests arrive, it may wait for the pacing after the slot
-  // is taken.
+  // is taken. A slot is released by the thread that took it, one at a time
+  // per thread (the time held is kept per thread).
   void Acquire() override;
   void Release() override;
+
+  // While stopping, nothing waits for the pacing (a server going down).
+  void SetStopping(bool stopping);
 
   // Runs `task` on a pool thread, holding a slot; false (the task not run)
   // once the pool is shutting down.
@@ -55,6 +61,9 @@ class JobThreads final : public BackgroundBudget {
   std::counting_semaphore<> slots_;
   JobPacer pacer_;
   Counter* const paced_;
+  std::mutex wait_mu_;  // for the pacing's waits only
+  std::condition_variable wait_cv_;
+  bool stopping_ = false;  // under wait_mu_
   ThreadPool pool_;
 };
 

@@ -142,10 +142,12 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   uint64_t file_digest = 0;
   std::vector<std::string_view> rows;
   bool at_end = false;
+  const auto cancelled = [] {
+    return Status(StatusCode::kCancelled, "the job was cancelled while it was validated");
+  };
   while (!at_end) {
-    if (stop.load())
-      return Status(StatusCode::kCancelled, "the job was cancelled while it was validated");
     const BudgetUnit unit(budget);
+    if (stop.load()) return cancelled();  // after the unit: taking it may wait
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     const auto got = static_cast<size_t>(in.gcount());
     at_end = got < block.size();
@@ -183,6 +185,7 @@ StatusOr<ValidatedInput> ValidateInput(const JobRecord& job, const ModelSignatur
   if (!header_seen) return InvalidArgument("the CSV input is empty: it needs a header row");
   if (cutter.rows() == 0) return InvalidArgument("the input has no rows");
   const BudgetUnit unit(budget);
+  if (stop.load()) return cancelled();
   INFERD_RETURN_IF_ERROR(cutter.Finish());
   return ValidatedInput{cutter.rows(), cutter.chunks(), file_digest};
 }

@@ -232,8 +232,8 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
       ->check(CLI::Range(0, 4096));
   cmd.add_option("--jobs-online-share", o.jobs_online_share,
                  "While online requests arrive, the share of the time batch jobs may keep "
-                 "their threads busy (1: no pacing); jobs run at full speed again 100 ms "
-                 "after the last online request")
+                 "their threads busy, all together (1: no pacing); jobs run at full speed "
+                 "again 100 ms after the last online request")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 1.0));
   cmd.add_option("--jobs-per-job", o.jobs_per_job,
@@ -409,9 +409,10 @@ int RunServe(const ServeOptions& o) {
   const std::unique_ptr<tls::TlsReloader> tls = std::move(made_tls).value();
   grpcfe::PipelineGate grpc_gate(request_pipeline.pipeline.get(), AllGrpcRpcs());
 
-  // Online requests noted by every model's scheduler, read by the jobs' pacing.
+  // Online requests noted by every model's scheduler, read by the jobs' pacing
+  // (only when it is on: unpaced, no request pays for the note).
   OnlineActivity online_activity;
-  core_options.loader.online_activity = &online_activity;
+  if (o.jobs_online_share < 1.0) core_options.loader.online_activity = &online_activity;
   ServerCore core(core_options, MakeOrtBackendFactory());
   RouteStats route_stats(&core.metrics());
   // No more in the core at once than may wait: a small queue keeps a slow

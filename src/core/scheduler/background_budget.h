@@ -3,12 +3,13 @@
 // one unit of it while it runs the request's batch, as the jobs' own threads
 // do while they read rows and write results, so that a job's reading,
 // inference and writing together keep at most that many cores busy (two
-// idle-priority threads busy on two cores double online p99 where one
-// raises it by about a quarter: bench/RESULTS.md, W5job). Implemented outside
-// the core (jobs/job_threads.h).
+// idle-priority threads busy on two cores raise online p99 several times
+// over, where one raises it by a fifth to a half: bench/RESULTS.md, W5job).
+// Implemented outside the core (jobs/job_threads.h).
 //
 // Thread-safety: implementations are thread-safe. Acquire may block; a
-// thread holding a unit must not wait for background work to run.
+// thread holding a unit must not wait for background work to run. A unit is
+// released by the thread that acquired it, which holds one at a time.
 #pragma once
 
 namespace inferd {

@@ -62,7 +62,6 @@ void ModelScheduler::ForEachQueueLocked(Fn fn) {
 Status ModelScheduler::Enqueue(QueuedRequest request) {
   bool pinned = false;
   const bool background = request.background;
-  if (!background && options_.online_activity != nullptr) options_.online_activity->Note();
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the model version is unloading");
@@ -114,6 +113,7 @@ Status ModelScheduler::Enqueue(QueuedRequest request) {
   } else {
     cv_.notify_one();
   }
+  if (!background && options_.online_activity != nullptr) options_.online_activity->Note();
   return Status::Ok();
 }
 
