@@ -6,6 +6,7 @@ add to one Bench, one at a time (nothing here is thread-safe).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import urllib.error
 import urllib.request
@@ -20,6 +21,11 @@ BATCH_CONCURRENCY = 16  # W2 1,000-row batches
 IMAGE_CONCURRENCY = 8  # W4: a 25 ms model saturates 2 cores with a few clients
 BATCH_ROWS = 1000
 L1_BEST_BATCH = {"W1": 64, "W3": 256, "W4": 4}  # batch sizes tried besides 1 (and W2's 1,000)
+
+# Why bench-quick (inside make test) runs without MLServer: printed, and in the notes.
+MLSERVER_SKIPPED = ("MLServer is left out of quick mode: its venv (about 600 MB, fastapi "
+                    "pinned below the other peers') is installed and run by the full "
+                    "`make bench` only")
 
 KSERVE = "KServe v2 JSON"
 BINARY = "KServe v2 binary"
@@ -104,6 +110,22 @@ class Bench:
     def p2(self, repo: Path | None = None) -> servers.Server:
         return servers.p2_onnxruntime(self.venv, repo or self.repo, self.cores, self.logs,
                                       self.args.server_cpus)
+
+    def onnx(self, model: str) -> Path:
+        """A benchmark model's ONNX file (version 1)."""
+        return self.repo / model / "1" / "model.onnx"
+
+    def mlserver(self, models: dict):
+        """MLServer serving `models` ({name: model file}) with one worker per core, or
+        None (the reason in the notes once) where setup left it out."""
+        venv = self.tools.get("MLSERVER_VENV")
+        if not venv:
+            if not any(n.startswith("MLServer not run") for n in self.notes):
+                reason = MLSERVER_SKIPPED if self.quick else "setup_bench.sh did not install it"
+                print(f"    MLServer not run: {reason}", flush=True)
+                self.notes.append(f"MLServer not run: {reason}")
+            return contextlib.nullcontext(None)
+        return servers.mlserver(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
 
     # ------------------------------------------------------------ runs
     def http(self, key: str, group: str, server: servers.Server, kind: str, protocol: str, path: str,

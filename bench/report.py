@@ -24,6 +24,14 @@ def best(results: dict, prefix: str) -> dict | None:
     return max(rows, key=lambda r: r["rows_per_s"], default=None)
 
 
+def best_peer(results: dict, workload: str) -> dict | None:
+    """The peer row of `workload` (its key's first part, "W2.single" included) with the
+    most rows/s."""
+    rows = [r for r in results["rows"] if r["kind"] == "peer" and r["ok"] > 0
+            and r["key"].rsplit(".", 1)[0] == workload]
+    return max(rows, key=lambda r: r["rows_per_s"], default=None)
+
+
 def openloop_row(results: dict, key: str) -> dict | None:
     return next((r for r in results["openloop"] if r["key"] == key), None)
 
@@ -59,6 +67,13 @@ def targets(results: dict) -> list[dict]:
         _ratio_target("W1 throughput vs P1", "inferd ≥ 30× P1 (best of 1 and 2 workers), concurrency 64",
                       find(results, "W1.inferd_json"), best(results, "W1.p1_"), 30.0),
     ]
+    out.append(_ratio_target("W1 vs the best Python peer",
+                             "inferd ≥ 5× the best Python-based peer (P1, P2, MLServer)",
+                             find(results, "W1.inferd_json"), best_peer(results, "W1"), 5.0))
+    out.append(_ratio_target("W2 single rows vs the best Python peer",
+                             "inferd ≥ 5× the best Python-based peer (P1, P2, MLServer)",
+                             find(results, "W2.single.inferd_json"), best_peer(results, "W2.single"),
+                             5.0))
     out.append(_p99_target(results))
     out += [
         _ratio_target("W1 vs the HTTP limit", "inferd ≥ 50% of L3 (nginx, fixed body)",

@@ -49,6 +49,7 @@ from harness import (
     IMAGE_CONCURRENCY,
     KSERVE,
     L1_BEST_BATCH,
+    MLSERVER_SKIPPED,
     ROW_CONCURRENCY,
     Bench,
 )
@@ -110,6 +111,12 @@ def w1(b: Bench, bodies: dict) -> None:
                label="L2 inferd, identity model")
     with b.p2() as p2:
         b.http("W1.p2_json", group, p2, "peer", KSERVE, infer, p["w1_kserve.json"], [], conc, 1)
+    with b.mlserver({"logreg": b.onnx("logreg"), "logreg_sklearn": b.sk_dir / "logreg.joblib"}) as ml:
+        if ml:
+            b.http("W1.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime", infer,
+                   p["w1_kserve.json"], [], conc, 1)
+            b.http("W1.mlserver_sklearn", group, ml, "peer", f"{KSERVE}, mlserver-sklearn",
+                   "/v2/models/logreg_sklearn/infer", p["w1_kserve.json"], [], conc, 1)
     b.l1("W1", group, "logreg", [(1, b.cores)] if b.quick else
          [(1, 1), (1, b.cores), (L1_BEST_BATCH["W1"], b.cores)])
     # L3 answers with inferd's own answer, so the bytes on the wire match.
@@ -157,6 +164,12 @@ def w2(b: Bench, bodies: dict) -> None:
                    ROW_CONCURRENCY, 1)
             b.http("W2.batch.p2_json", batch, p2, "peer", KSERVE, infer, p["w2_kserve_1000.json"], [],
                    BATCH_CONCURRENCY, BATCH_ROWS)
+        with b.mlserver({"random_forest": b.onnx("random_forest")}) as ml:
+            if ml:
+                b.http("W2.single.mlserver_json", single, ml, "peer", f"{KSERVE}, ONNX Runtime",
+                       infer, p["w2_kserve_1.json"], [], ROW_CONCURRENCY, 1)
+                b.http("W2.batch.mlserver_json", batch, ml, "peer", f"{KSERVE}, ONNX Runtime",
+                       infer, p["w2_kserve_1000.json"], [], BATCH_CONCURRENCY, BATCH_ROWS)
         b.l1("W2.single", single, "random_forest", [(1, 1), (1, b.cores)])
     b.l1("W2.batch", batch, "random_forest",
          [(BATCH_ROWS, b.cores)] if b.quick else [(BATCH_ROWS, 1), (BATCH_ROWS, b.cores)])
@@ -183,6 +196,12 @@ def w3(b: Bench, bodies: dict) -> None:
         with b.p2() as p2:
             b.http("W3.p2_json", group, p2, "peer", KSERVE, "/v2/models/mlp_wide_unbatched/infer",
                    p["w3_kserve.json"], [], ROW_CONCURRENCY, 1)
+        # MLServer's adaptive batching is off by default, as its docs ship it.
+        with b.mlserver({"mlp_wide_unbatched": b.onnx("mlp_wide_unbatched")}) as ml:
+            if ml:
+                b.http("W3.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime",
+                       "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [],
+                       ROW_CONCURRENCY, 1)
         b.l1("W3", group, "mlp_wide_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
                                                (L1_BEST_BATCH["W3"], b.cores)])
 
@@ -202,6 +221,11 @@ def w4(b: Bench, bodies: dict) -> None:
                    h["w4_binary.bin"], IMAGE_CONCURRENCY, 1)
             b.http("W4.p2_json", group, p2, "peer", KSERVE, infer, p["w4_kserve.json"], [],
                    IMAGE_CONCURRENCY, 1)
+        # JSON only: MLServer does not take the binary tensor extension.
+        with b.mlserver({"resnet_mini": b.onnx("resnet_mini")}) as ml:
+            if ml:
+                b.http("W4.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime", infer,
+                       p["w4_kserve.json"], [], IMAGE_CONCURRENCY, 1)
     b.l1("W4", group, "resnet_mini", [(1, b.cores)] if b.quick else
          [(1, 1), (1, b.cores), (L1_BEST_BATCH["W4"], b.cores)])
 
@@ -216,6 +240,11 @@ def idle(b: Bench, bodies: dict) -> None:
             ("p1_2w", "logreg.joblib", lambda: b.p1("logreg", 2)),
             ("p2", "example-models (7)", lambda: b.p2(example_repo)),
         ]
+        if b.tools.get("MLSERVER_VENV"):
+            onnx = {d.name: d / "1" / "model.onnx" for d in sorted(example_repo.iterdir())
+                    if (d / "1" / "model.onnx").is_file()}
+            candidates.append(("mlserver", f"example-models ({len(onnx)})",
+                               lambda: b.mlserver(onnx)))
     for key, models, make in candidates:
         ready, rss, name = [], [], ""
         for _ in range(b.d.idle_trials):
@@ -238,9 +267,12 @@ PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_s
 
 
 # ------------------------------------------------------------------ setting up
-def setup_tools() -> dict:
-    """Run bench/setup_bench.sh (idempotent) and read the KEY=VALUE paths it prints."""
-    proc = subprocess.run([str(BENCH / "setup_bench.sh")], stdout=subprocess.PIPE, text=True)
+def setup_tools(quick: bool) -> dict:
+    """Run bench/setup_bench.sh (idempotent) and read the KEY=VALUE paths it prints.
+    Quick mode leaves MLServer out (see MLSERVER_SKIPPED)."""
+    env = {**os.environ, **({"BENCH_SKIP_MLSERVER": MLSERVER_SKIPPED} if quick else {})}
+    proc = subprocess.run([str(BENCH / "setup_bench.sh")], stdout=subprocess.PIPE, text=True,
+                          env=env)
     if proc.returncode != 0:
         sys.exit("run_bench: bench/setup_bench.sh failed; see its messages above")
     return dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
@@ -339,7 +371,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    tools = setup_tools()
+    tools = setup_tools(args.quick)
     b = Bench(args, tools)
     args.out.mkdir(parents=True, exist_ok=True)
     build_models(b.repo, b.sk_dir)

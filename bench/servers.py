@@ -1,4 +1,4 @@
-"""Server processes for the benchmark: inferd, the peers (P1, P2) and nginx (L3).
+"""Server processes for the benchmark: inferd, the peers (P1, P2, MLServer) and nginx (L3).
 
 Each server runs in a session of its own, so stopping it ends every process it
 forked (uvicorn's workers, nginx's workers) and nothing else; the same session
@@ -6,6 +6,7 @@ id finds those processes to add up their memory.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -192,6 +193,32 @@ def p2_onnxruntime(venv: Path, repo: Path, workers: int, log_dir: Path, cpus: st
     """P2: FastAPI + onnxruntime's Python package over a model repository."""
     return _uvicorn(f"P2 fastapi+onnxruntime {workers}w", venv, "ort_service:app", workers,
                     {"BENCH_MODEL_REPOSITORY": str(repo)}, "/v2/health/ready", log_dir, cpus)
+
+
+def mlserver(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """MLServer serving `models` ({name: an ONNX file, or a .joblib file}) over the
+    KServe v2 protocol: ONNX through bench/peers/mlserver/ort_runtime.py, joblib
+    through mlserver-sklearn. `workers` inference processes (parallel_workers, one
+    ONNX Runtime thread each) behind MLServer's one HTTP process."""
+    root = Path(tempfile.mkdtemp(prefix="inferd-bench-mlserver-"))
+    http, grpc, metrics = free_port(), free_port(), free_port()
+    (root / "settings.json").write_text(json.dumps({
+        "host": "127.0.0.1", "http_port": http, "grpc_port": grpc, "metrics_port": metrics,
+        "parallel_workers": workers, "debug": False}))
+    for name, path in models.items():
+        (root / name).mkdir()
+        runtime = ("mlserver_sklearn.SKLearnModel" if path.suffix == ".joblib"
+                   else "ort_runtime.OrtModel")
+        (root / name / "model-settings.json").write_text(json.dumps({
+            "name": name, "implementation": runtime,
+            "parameters": {"uri": str(path), "version": "1"}}))
+    cmd = [str(venv / "bin" / "mlserver"), "start", str(root)]
+    env = {"PYTHONPATH": str(BENCH / "peers" / "mlserver"), "BENCH_ORT_THREADS": "1",
+           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+    server = Server(f"MLServer {workers}w", pinned(cmd, cpus),
+                    f"http://127.0.0.1:{http}/v2/health/ready", log_dir, env=env)
+    server.base = f"http://127.0.0.1:{http}"
+    return server
 
 
 NGINX_CONF = """\

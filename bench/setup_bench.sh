@@ -2,6 +2,8 @@
 # Installs what the benchmark suite needs, idempotently (bench/README.md):
 #   Debian packages: wrk (HTTP load), nginx-light (L3), nghttp2-client (h2load)
 #   a Python venv for the peers, from the pinned bench/requirements.txt
+#   MLServer's venv, from bench/peers/mlserver/requirements.txt (unless
+#   BENCH_SKIP_MLSERVER says why not)
 #   ghz (gRPC load) and openloop (constant-rate HTTP load), built with Go from
 #   the module pinned in bench/tools (go.mod + the committed go.sum)
 # Downloads and builds are cached outside the clone (INFERD_CACHE, default
@@ -61,6 +63,24 @@ if [ ! -f "$venv/.complete" ]; then
   "$venv/bin/python" -c "import fastapi, uvicorn, joblib, sklearn, onnxruntime, numpy" \
     || die "the peers' venv does not import"
   touch "$venv/.complete"
+fi
+
+# --- MLServer, in a venv of its own (its fastapi pin conflicts with P1/P2's) ---
+if [ -n "${BENCH_SKIP_MLSERVER:-}" ]; then
+  log "skipping MLServer: $BENCH_SKIP_MLSERVER"
+else
+  ml_hash=$(sha256sum peers/mlserver/requirements.txt | cut -c1-12)
+  ml_venv="$CACHE/bench-mlserver-$ml_hash"
+  if [ ! -f "$ml_venv/.complete" ]; then
+    log "creating MLServer's Python environment $ml_venv"
+    rm -rf "$ml_venv"
+    python3 -m venv "$ml_venv"
+    "$ml_venv/bin/pip" install -q --disable-pip-version-check -r peers/mlserver/requirements.txt >&2
+    "$ml_venv/bin/python" -c "import mlserver, mlserver_sklearn, onnxruntime" \
+      || die "MLServer's venv does not import"
+    touch "$ml_venv/.complete"
+  fi
+  echo "MLSERVER_VENV=$ml_venv"
 fi
 
 # --- ghz and openloop -------------------------------------------------------
