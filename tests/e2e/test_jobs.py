@@ -327,7 +327,9 @@ def test_finished_jobs_expire_with_their_files(tmp_path, inferd_factory):
     assert (jobs_dir / submitted["id"]).is_dir()
     wait_until(lambda: requests.get(srv.url(f"/v1/jobs/{submitted['id']}"),
                                     timeout=30).status_code == 404, 30, what="the job to expire")
-    assert not (jobs_dir / submitted["id"]).exists()
+    # The record goes first, then the folder, both in the same sweep.
+    wait_until(lambda: not (jobs_dir / submitted["id"]).exists(), 30,
+               what="the job's folder to go with it")
 
 
 def test_the_cli_submits_a_csv_follows_it_and_downloads_the_results(tmp_path, inferd_factory):
