@@ -100,11 +100,10 @@ def w1_route(b: Bench, bodies: dict) -> None:
             rates[name].append(row.req_per_s)
         for _ in range(0 if b.quick else 8):
             for name, path in runs.items():
-                cpu = inferd.cpu_seconds()
-                load = b._wrk(inferd.base + path, body, user, conc, b.d.measure_s)
-                rates[name].append(load.ok / load.seconds if load.seconds else 0.0)
-                if load.ok:
-                    cpu_us[name].append((inferd.cpu_seconds() - cpu) / load.ok * 1e6)
+                load, per_request = b.measured_wrk(inferd, path, body, user, conc)
+                rates[name].append(load.per_s)
+                if per_request is not None:
+                    cpu_us[name].append(per_request)
     median = {name: float(np.median(values)) for name, values in rates.items()}
     if cpu_us["model"] and cpu_us["route"]:
         cpu = {name: float(np.median(values)) for name, values in cpu_us.items()}
@@ -356,7 +355,7 @@ def job_text_ceiling(b: Bench, model: str, jsonl: Path) -> float:
     order, errors per row), so this is its ceiling from text; the best of 3 passes."""
     best = 0.0
     for _ in range(3):
-        r = loadgen.l1_text(b.args.l1, b.repo / model / "1" / "model.onnx", jsonl, 1024, b.cores,
+        r = loadgen.l1_text(b.args.l1, b.onnx(model), jsonl, 1024, b.cores,
                             b.args.server_cpus)
         best = max(best, r["rows_per_s"])
     print(f"  W5job L1 from text, {model:<16} {best:>12,.0f} rows/s", flush=True)

@@ -136,10 +136,16 @@ class Bench:
         self.samples[key] = check_http(url, body, headers)
         if self.d.warmup_s:
             self._wrk(url, body, headers, concurrency, self.d.warmup_s)
-        cpu = server.cpu_seconds()
-        load = self._wrk(url, body, headers, concurrency, self.d.measure_s)
+        load, cpu_us = self.measured_wrk(server, path, body, headers, concurrency)
         return self._add(key, group, label or server.name, kind, protocol, concurrency, rows, load,
-                         reference, cpu=server.cpu_seconds() - cpu)
+                         reference, cpu_us)
+
+    def measured_wrk(self, server: servers.Server, path: str, body: Path, headers: list,
+                     concurrency: int) -> tuple[loadgen.Load, float | None]:
+        """One measured wrk run on `server`, and the server's CPU µs per answered request."""
+        cpu = server.cpu_seconds()
+        load = self._wrk(server.base + path, body, headers, concurrency, self.d.measure_s)
+        return load, cpu_per_request(server.cpu_seconds() - cpu, load)
 
     def _wrk(self, url, body, headers, concurrency, seconds) -> loadgen.Load:
         return loadgen.wrk(self.tools["WRK"], url, body, headers, concurrency, seconds, self.cores,
@@ -155,12 +161,12 @@ class Bench:
         cpu = server.cpu_seconds()
         load = run(self.d.measure_s)
         return self._add(key, group, "inferd", "inferd", "KServe v2 gRPC (ghz)", concurrency, 1,
-                         load, cpu=server.cpu_seconds() - cpu)
+                         load, cpu_us=cpu_per_request(server.cpu_seconds() - cpu, load))
 
     def l1(self, wl: str, group: str, model: str, configs: list[tuple[int, int]]) -> None:
         """L1 rows: ONNX Runtime in-process, for each (batch, threads)."""
         for batch, threads in configs:
-            load = loadgen.l1(self.args.l1, self.repo / model / "1" / "model.onnx", batch, threads,
+            load = loadgen.l1(self.args.l1, self.onnx(model), batch, threads,
                               self.d.l1_s, self.args.server_cpus)
             self._add(f"{wl}.l1_b{batch}_t{threads}", group, "L1 onnxruntime in-process", "limit",
                       f"C++ API, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
@@ -176,12 +182,12 @@ class Bench:
                               "protocol": protocol, **r})
 
     def _add(self, key, group, server, kind, protocol, concurrency, rows, load: loadgen.Load,
-             reference: bool = False, cpu: float | None = None) -> Row:
+             reference: bool = False, cpu_us: float | None = None) -> Row:
         row = Row(key=key, workload=key.split(".")[0], group=group, server=server, kind=kind,
                   protocol=protocol, concurrency=concurrency, rows=rows, ok=load.ok,
                   errors=load.errors, seconds=load.seconds, p50_ms=load.p50_ms,
                   p90_ms=load.p90_ms, p99_ms=load.p99_ms, tool=load.tool, reference=reference,
-                  cpu_us_per_req=cpu / load.ok * 1e6 if cpu is not None and load.ok else None)
+                  cpu_us_per_req=cpu_us)
         if row.ok == 0:
             self.failures.append(f"{key}: no request succeeded ({row.errors} errors)")
         if load.errors:
@@ -190,6 +196,11 @@ class Bench:
         print(f"  {key:<28} {row.req_per_s:>10,.0f} req/s {row.rows_per_s:>12,.0f} rows/s "
               f"p50 {row.p50_ms:7.2f} p99 {row.p99_ms:7.2f} ms  errors {row.errors}", flush=True)
         return row
+
+
+def cpu_per_request(cpu_seconds: float, load: loadgen.Load) -> float | None:
+    """A server's CPU seconds over a run, in µs per request it answered."""
+    return cpu_seconds / load.ok * 1e6 if load.ok else None
 
 
 def check_http(url: str, body: Path, headers: list) -> bytes:

@@ -435,7 +435,7 @@ void JobManager::Loop() {
     // slot, so the chunks' answers are written meanwhile.
     CommitFinished();
     {
-      JobThreads::Slot slot(*threads_);
+      const BudgetUnit slot(threads_.get());
       Dispatch();
       FinishJobs();
       if (Clock::now() >= next_sweep_) {

@@ -53,7 +53,7 @@ void JobThreads::Release() {
 
 bool JobThreads::Post(std::function<void()> task) {
   return pool_.Submit([this, task = std::move(task)] {
-    Slot slot(*this);
+    const BudgetUnit slot(this);
     task();
   });
 }

@@ -13,8 +13,9 @@
 //
 // While online requests arrive, the slots are paced (jobs/job_pacer.h).
 //
-// Ownership: owns its threads. Thread-safety: thread-safe; a Slot must not be
-// held by a thread that waits for a posted task or for background work.
+// Ownership: owns its threads. Thread-safety: thread-safe; a slot (a
+// BudgetUnit of it) must not be held by a thread that waits for a posted task
+// or for background work.
 #pragma once
 
 #include <condition_variable>
@@ -50,12 +51,6 @@ class JobThreads final : public BackgroundBudget {
   // Runs `task` on a pool thread, holding a slot; false (the task not run)
   // once the pool is shutting down.
   bool Post(std::function<void()> task);
-
-  // A slot held for as long as it lives.
-  class Slot : public BudgetUnit {
-   public:
-    explicit Slot(JobThreads& threads) : BudgetUnit(&threads) {}
-  };
 
  private:
   std::counting_semaphore<> slots_;

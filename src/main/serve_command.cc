@@ -409,10 +409,11 @@ int RunServe(const ServeOptions& o) {
   const std::unique_ptr<tls::TlsReloader> tls = std::move(made_tls).value();
   grpcfe::PipelineGate grpc_gate(request_pipeline.pipeline.get(), AllGrpcRpcs());
 
-  // Online requests noted by every model's scheduler, read by the jobs' pacing
-  // (only when it is on: unpaced, no request pays for the note).
+  // Online requests noted by every model's scheduler, read by the jobs' pacing;
+  // only when it is on, so that unpaced no request pays for the note.
   OnlineActivity online_activity;
-  if (o.jobs_online_share < 1.0) core_options.loader.online_activity = &online_activity;
+  OnlineActivity* const paced_by = o.jobs_online_share < 1.0 ? &online_activity : nullptr;
+  core_options.loader.online_activity = paced_by;
   ServerCore core(core_options, MakeOrtBackendFactory());
   RouteStats route_stats(&core.metrics());
   // No more in the core at once than may wait: a small queue keeps a slow
@@ -441,7 +442,7 @@ int RunServe(const ServeOptions& o) {
     LogError("cannot start", {{"reason", jobs_setup.status().message()}});
     return 2;
   }
-  jobs_setup->options.online_activity = &online_activity;
+  jobs_setup->options.online_activity = paced_by;
   jobs::JobManager job_manager(&core, jobs_setup->opener, jobs_setup->options, &core.metrics());
 
   http::Router router;
