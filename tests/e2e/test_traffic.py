@@ -67,14 +67,15 @@ def weights(srv, name="clf"):
 
 class RouteLoad(ConstantLoad):
     """HTTP and gRPC clients calling a route back to back with x[:, 0] drawn
-    from [0, 1); every answer is kept as (time, protocol, ok, variant)."""
+    from [0, 1); every answer is kept as (sent, protocol, ok, variant, answered),
+    the times from time.monotonic()."""
 
     def __init__(self, srv, name="clf", http_threads=2, grpc_threads=1):
         super().__init__(srv, model=name, http_threads=http_threads, grpc_threads=grpc_threads)
 
     def _keep(self, started, protocol, ok, variant):
         with self.lock:
-            self.answers.append((started, protocol, ok, variant))
+            self.answers.append((started, protocol, ok, variant, time.monotonic()))
 
     def _http(self):
         session = requests.Session()
@@ -347,16 +348,18 @@ def test_weights_changed_under_load_fail_no_request_and_take_effect_at_once(
     assert load.answers and all(a[2] for a in load.answers), \
         [a for a in load.answers if not a[2]][:5]
     assert {a[1] for a in load.answers} == {"http", "grpc"}
-    # A request sent after a PUT answered, and before the next was sent, sees
-    # that PUT's weights: at 0 and 100 only one variant serves.
+    # A request sent after a PUT answered, and answered before the next was
+    # sent, sees that PUT's weights: at 0 and 100 only one variant serves.
+    # (Its send time alone is not enough: a client thread can note the time,
+    # lose the GIL, and reach the server after the next PUT.)
     for i, (_, at, weight) in enumerate(changes):
         until = changes[i + 1][0] if i + 1 < len(changes) else float("inf")
-        seen = {a[3] for a in load.answers if at < a[0] < until}
-        assert seen, f"no request between the changes to {weight}"
+        within = [a for a in load.answers if at < a[0] and a[4] < until]
+        assert within, f"no request between the changes to {weight}"
         if weight in (0, 100):
             want = "candidate" if weight == 100 else "stable"
-            assert seen == {want}, (
-                weight, at, [a for a in load.answers if at < a[0] < until and a[3] != want])
+            assert {a[3] for a in within} == {want}, (
+                weight, at, [a for a in within if a[3] != want])
     def counted():
         return {v["variant"]: v for v in get(srv, "/v1/routes/clf")["traffic"]["variants"]}
 
