@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 
 #include "core/scheduler/thread_priority.h"
 #include "jobs/job_results.h"
@@ -140,6 +139,8 @@ Status JobManager::Start() {
             !std::filesystem::exists(std::filesystem::symlink_status(InputPath(job), ec))) {
           continue;
         }
+        // Not if another replica gave up on this one meanwhile (it failed the job).
+        if (!store_->HoldReading(job.id).ok()) continue;
         to_validate_.push_back(job.id);
         break;
       }
@@ -464,13 +465,21 @@ void JobManager::ValidateLoop() {
     }
     const std::string id = to_validate_.front();
     to_validate_.pop_front();
-    if (cancelling_.count(id) > 0) continue;  // cancelled while it waited: never read
-    validating_ = id;
-    cancel_validation_ = false;
-    lock.unlock();
-    Validate(id);  // holding a slot block by block
-    lock.lock();
-    validating_.clear();
+    if (cancelling_.count(id) == 0) {  // else cancelled while it waited: never read
+      validating_ = id;
+      cancel_validation_ = false;
+      lock.unlock();
+      Validate(id);  // holding a slot block by block
+      lock.lock();
+      validating_.clear();
+    }
+    // Read, whatever came of it. Not at shutdown: the job is read again at the
+    // next start, and other replicas wait a lease for that.
+    if (!stopping_) {
+      lock.unlock();
+      store_->ReleaseReading(id);
+      lock.lock();
+    }
   }
 }
 
@@ -716,68 +725,6 @@ void JobManager::Finalize(JobRecord job, JobState final_state) {
   }
   job.finished_ms = finished_ms;
   SetState(job, final_state, final_state == JobState::kCancelled ? "cancelled on request" : "");
-}
-
-void JobManager::Sweep() {
-  auto jobs = List();
-  if (!jobs.ok()) return;
-  const int64_t now = NowMs();
-  const int64_t keep_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.retention).count();
-  for (const JobRecord& job : *jobs) {
-    if (!IsFinal(job.state) || job.finished_ms == 0 || job.finished_ms + keep_ms > now) continue;
-    if (store_->DeleteJob(job.id).ok()) {
-      std::error_code ec;
-      std::filesystem::remove_all(JobDir(job.id), ec);
-      LogInfo("job expired", {{"job", job.id}, {"state", JobStateName(job.state)}});
-    }
-  }
-  if (!options_.shared_store) return;
-  // Jobs another replica deleted or expired leave their folders here; an
-  // hour's margin spares a submission between its folder and its record.
-  std::set<std::string> known;
-  for (const JobRecord& job : *jobs) known.insert(job.id);
-  std::error_code ec;
-  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
-  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("job_") || known.count(name) > 0) continue;
-    if (std::filesystem::last_write_time(entry.path(), ec) < old && !ec) {
-      std::filesystem::remove_all(entry.path(), ec);
-    }
-  }
-}
-
-void JobManager::StopHere(const std::string& id) {
-  if (id == validating_) cancel_validation_ = true;  // stop reading its input
-  if (auto flag = cancel_flags_.find(id); flag != cancel_flags_.end()) {
-    flag->second->store(true);  // its requests still queued are dropped
-  }
-  again_.erase(id);  // chunks waiting to run again: they never will
-  backoff_.erase(id);
-}
-
-void JobManager::Discover() {
-  if (!HasStore()) return;
-  auto jobs = store_->ListUnfinishedJobs();
-  if (!jobs.ok()) return;
-  std::lock_guard lock(mu_);
-  for (const JobRecord& job : *jobs) {
-    const bool active = std::find(active_.begin(), active_.end(), job.id) != active_.end();
-    switch (job.state) {
-      case JobState::kCancelling:
-        if (cancelling_.insert(job.id).second) StopHere(job.id);  // cancelled on another replica
-        [[fallthrough]];
-      case JobState::kQueued:
-      case JobState::kInProgress:
-      case JobState::kFinalizing:
-        if (!active) active_.push_back(job.id);
-        break;
-      default:  // validating where it was submitted (Dispatch stops the ended ones)
-        break;
-    }
-  }
-  cv_.notify_all();
 }
 
 }  // namespace inferd::jobs

@@ -57,8 +57,10 @@ struct JobManagerOptions {
   // and end with it; a store shared by replicas needs a lease they renew.
   std::chrono::milliseconds lease{24 * 3600 * 1000};
   // The store is shared by replicas (Redis): jobs other replicas submitted,
-  // cancelled or finished are picked up every `discover_interval`, and a
-  // results file is written where it is asked for.
+  // cancelled or finished are picked up every `discover_interval`, a job
+  // whose input's reader went silent past the lease is failed (the input is
+  // on that replica's disk), and a results file is written where it is
+  // asked for (job_manager_upkeep.cc).
   bool shared_store = false;
   std::chrono::milliseconds discover_interval{500};
   int max_unavailable_retries = 120;              // a second apart; then the job fails

@@ -17,11 +17,22 @@ constexpr char kGroup[] = "inferd";
 // and values. 0 when the job exists.
 constexpr char kCreateScript[] = R"lua(
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 redis.call('DEL', KEYS[3])
 redis.call('XGROUP', 'CREATE', KEYS[3], 'inferd', '0', 'MKSTREAM')
+redis.call('SET', KEYS[5], ARGV[3], 'PX', ARGV[4])
+return 1
+)lua";
+
+// KEYS: job, reader. ARGV: consumer, lease (ms). The reader's lease, taken
+// again only while the job validates: 0 when it does not.
+constexpr char kHoldReadingScript[] = R"lua(
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur then return -1 end
+if cur ~= 'validating' then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 1
 )lua";
 
@@ -287,15 +298,28 @@ std::string RedisJobStore::JobKey(std::string_view id) const {
   return options_.prefix + "job:" + std::string(id);
 }
 
+std::string RedisJobStore::ReaderKey(std::string_view id) const {
+  return JobKey(id) + ":reader";
+}
+
 std::string RedisJobStore::ChunkKey(std::string_view id, int64_t index) const {
   return JobKey(id) + ":c:" + std::to_string(index);
 }
 
 Status RedisJobStore::CreateJob(const JobRecord& job) {
   const std::string key = JobKey(job.id);
-  std::vector<std::string> args{
-      "EVAL",          kCreateScript,   "4",    options_.prefix + "jobs",      key,
-      key + ":stream", UnfinishedKey(), job.id, std::to_string(job.created_ms)};
+  std::vector<std::string> args{"EVAL",
+                                kCreateScript,
+                                "5",
+                                options_.prefix + "jobs",
+                                key,
+                                key + ":stream",
+                                UnfinishedKey(),
+                                ReaderKey(job.id),
+                                job.id,
+                                std::to_string(job.created_ms),
+                                consumer_,
+                                std::to_string(options_.lease.count())};
   const auto field = [&args](std::string name, std::string value) {
     args.push_back(std::move(name));
     args.push_back(std::move(value));
@@ -321,6 +345,10 @@ Status RedisJobStore::CreateJob(const JobRecord& job) {
   // The errors are written only when the job is new: the script says.
   INFERD_ASSIGN_OR_RETURN(RedisReply created, redis_.Command(args));
   if (created.integer == 0) return AlreadyExists("job '" + job.id + "' already exists");
+  {
+    std::lock_guard lock(mu_);
+    reading_.insert(job.id);
+  }
   std::vector<std::vector<std::string>> errors;
   for (const RowError& e : job.first_errors) {
     errors.push_back({"ZADD", key + ":errors", std::to_string(e.row), EncodeErrors({e})});
@@ -626,6 +654,8 @@ Status RedisJobStore::DeleteJob(std::string_view id) {
     std::lock_guard lock(mu_);
     const auto claims = claims_.find(id);
     if (claims != claims_.end()) claims_.erase(claims);
+    const auto reading = reading_.find(id);
+    if (reading != reading_.end()) reading_.erase(reading);
   }
   const std::string job = JobKey(id);
   INFERD_ASSIGN_OR_RETURN(RedisReply indexes,
@@ -635,7 +665,7 @@ Status RedisJobStore::DeleteJob(std::string_view id) {
       {"ZREM", options_.prefix + "jobs", std::string(id)},
       {"ZREM", UnfinishedKey(), std::string(id)},
       {"UNLINK", job, job + ":chunks", job + ":pending", job + ":failed", job + ":errors",
-       job + ":stream"}};
+       job + ":stream", job + ":reader"}};
   std::vector<std::string> chunks{"UNLINK"};
   for (const RedisReply& index : indexes.elements) {
     chunks.push_back(job + ":c:" + index.text);
@@ -652,6 +682,34 @@ Status RedisJobStore::DeleteJob(std::string_view id) {
   return Status::Ok();
 }
 
+Status RedisJobStore::HoldReading(std::string_view id) {
+  auto reply = redis_.Command({"EVAL", kHoldReadingScript, "2", JobKey(id), ReaderKey(id),
+                               consumer_, std::to_string(options_.lease.count())});
+  INFERD_RETURN_IF_ERROR(ScriptResult(reply, id));
+  if (reply->integer == 0) {
+    return FailedPrecondition("job '" + std::string(id) + "' is no longer validating");
+  }
+  std::lock_guard lock(mu_);
+  reading_.emplace(id);
+  return Status::Ok();
+}
+
+void RedisJobStore::ReleaseReading(std::string_view id) {
+  {
+    std::lock_guard lock(mu_);
+    const auto reading = reading_.find(id);
+    if (reading == reading_.end()) return;
+    reading_.erase(reading);
+  }
+  // Left to expire if Redis is away: the job is no longer validating then.
+  (void)redis_.Command({"DEL", ReaderKey(id)});
+}
+
+StatusOr<bool> RedisJobStore::ReaderGone(std::string_view id) {
+  INFERD_ASSIGN_OR_RETURN(RedisReply exists, redis_.Command({"EXISTS", ReaderKey(id)}));
+  return exists.integer == 0;
+}
+
 void RedisJobStore::RenewLoop() {
   const auto every = std::max(options_.lease / 3, std::chrono::milliseconds(10));
   std::unique_lock lock(mu_);
@@ -662,7 +720,18 @@ void RedisJobStore::RenewLoop() {
     for (const auto& [job, claims] : claims_) {
       for (const auto& [message, index] : claims) held[job].push_back(message);
     }
+    std::vector<std::vector<std::string>> readers;
+    for (const std::string& job : reading_) {
+      readers.push_back(
+          {"SET", ReaderKey(job), consumer_, "PX", std::to_string(options_.lease.count())});
+    }
     lock.unlock();
+    if (!readers.empty()) {
+      if (auto renewed = redis_.Pipeline(readers); !renewed.ok()) {
+        LogWarn("cannot renew the leases on the inputs being read",
+                {{"reason", renewed.status().message()}});
+      }
+    }
     for (const auto& [job, messages] : held) {
       std::vector<std::string> args{"EVAL", kRenewScript, "1", JobKey(job) + ":stream", consumer_};
       args.insert(args.end(), messages.begin(), messages.end());

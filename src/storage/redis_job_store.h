@@ -17,9 +17,12 @@
 // by creation time), and per job "job:<id>" (a hash: the record), with
 // ":chunks" (sorted set of chunk indexes), ":c:<index>" (hash: the chunk's
 // rows, results and marks), ":pending" and ":failed" (sets of indexes),
-// ":errors" (sorted set of the first errors by row) and ":stream".
+// ":errors" (sorted set of the first errors by row), ":stream", and
+// ":reader" (the replica reading a validating job's input, expiring with the
+// lease unless that replica renews it).
 //
-// Ownership: owns its connection and the thread that renews claims.
+// Ownership: owns its connection and the thread that renews claims and the
+// leases on the inputs it reads.
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -28,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -69,6 +73,9 @@ class RedisJobStore : public JobStore {
   Status ReadResults(std::string_view id,
                      const std::function<Status(std::string_view lines)>& sink) override;
   Status DeleteJob(std::string_view id) override;
+  Status HoldReading(std::string_view id) override;
+  void ReleaseReading(std::string_view id) override;
+  StatusOr<bool> ReaderGone(std::string_view id) override;
 
   // This replica's name in the consumer group.
   const std::string& consumer() const { return consumer_; }
@@ -83,6 +90,8 @@ class RedisJobStore : public JobStore {
   // The jobs a sorted set of ids names, in its order.
   StatusOr<std::vector<JobRecord>> ReadJobs(const std::string& index);
   std::string ChunkKey(std::string_view id, int64_t index) const;
+  // Set (with the lease's expiry) while a replica reads the job's input.
+  std::string ReaderKey(std::string_view id) const;
   // Reads the messages' chunks; stale messages (a chunk done, or given a
   // newer message) are acknowledged and left out.
   StatusOr<std::vector<JobChunk>> ReadClaimed(
@@ -97,6 +106,7 @@ class RedisJobStore : public JobStore {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::map<std::string, Claims, std::less<>> claims_;  // by job id
+  std::set<std::string, std::less<>> reading_;         // jobs whose input this replica reads
   std::thread renewer_;
 };
 

@@ -166,6 +166,46 @@ TEST_F(RedisJobStoreTest, AReplicaThatGoesSilentLosesItsChunksAfterTheLease) {
   EXPECT_TRUE(Claim(*b, 10, lease).empty());
 }
 
+TEST_F(RedisJobStoreTest, TheReplicaReadingAnInputHoldsALeaseThatRunsOutWhenItDies) {
+  const auto lease = milliseconds(300);
+  auto a = Replica(lease);
+  auto b = Replica(lease);
+  ASSERT_TRUE(a && b);
+  JobRecord job;
+  job.id = "j";
+  job.spec.model = "logreg";
+  job.state = JobState::kValidating;
+  ASSERT_TRUE(a->CreateJob(job).ok());
+  // A renews while it reads: past several leases B still sees a reader.
+  std::this_thread::sleep_for(lease * 3);
+  EXPECT_FALSE(*b->ReaderGone("j"));
+  // Done reading: the lease goes at once.
+  a->ReleaseReading("j");
+  EXPECT_TRUE(*b->ReaderGone("j"));
+  // A restarted replica takes it again while the job validates...
+  ASSERT_TRUE(a->HoldReading("j").ok());
+  EXPECT_FALSE(*b->ReaderGone("j"));
+  // ...and a replica that dies holding it loses it after the lease.
+  a.reset();
+  EXPECT_FALSE(*b->ReaderGone("j"));
+  std::this_thread::sleep_for(lease + milliseconds(100));
+  EXPECT_TRUE(*b->ReaderGone("j"));
+  // Once the job is no longer validating, nobody takes it again.
+  job.state = JobState::kFailed;
+  ASSERT_TRUE(b->UpdateJob(job, JobState::kValidating).ok());
+  EXPECT_EQ(b->HoldReading("j").code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(*b->ReaderGone("j"));
+  EXPECT_EQ(b->HoldReading("nope").code(), StatusCode::kNotFound);
+  // Deleting the job removes the lease with the rest.
+  JobRecord other;
+  other.id = "k";
+  other.spec.model = "logreg";
+  ASSERT_TRUE(b->CreateJob(other).ok());
+  EXPECT_FALSE(*b->ReaderGone("k"));
+  ASSERT_TRUE(b->DeleteJob("k").ok());
+  EXPECT_TRUE(*b->ReaderGone("k"));
+}
+
 TEST_F(RedisJobStoreTest, ARedisRestartLosesNothingAndTheStoreReconnects) {
   auto store = Replica(milliseconds(30000));
   ASSERT_TRUE(store);

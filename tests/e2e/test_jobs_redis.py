@@ -10,6 +10,7 @@ import json
 import random
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -36,10 +37,10 @@ def slow_repo(tmp_path):
     return repo
 
 
-def replica(inferd_factory, repo, redis_server, tmp_path, name):
+def replica(inferd_factory, repo, redis_server, tmp_path, name, extra=()):
     return inferd_factory(repo, ["--jobs-redis", redis_server.url, "--jobs-lease-seconds", LEASE_S,
                                  "--jobs-dir", str(tmp_path / f"jobs-{name}"),
-                                 "--jobs-concurrency", "1"])
+                                 "--jobs-concurrency", "1", *extra])
 
 
 def rows_done(srv) -> float:
@@ -124,6 +125,55 @@ def test_a_cancel_on_one_replica_stops_them_all(tmp_path, inferd_factory, redis_
     assert requests.delete(b.url(f"/v1/jobs/{submitted['id']}"), timeout=30).status_code == 200
     assert requests.get(a.url(f"/v1/jobs/{submitted['id']}"), timeout=30).status_code == 404
     assert redis_server.cli("KEYS", "inferd:job:*") == ""
+
+
+def test_a_job_whose_replica_dies_while_reading_its_input_fails_with_the_reason(
+        tmp_path, inferd_factory, redis_server):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    # A paces its jobs to 1% of the time while online requests arrive, so
+    # with requests arriving its reading of a large input crawls.
+    a = replica(inferd_factory, repo, redis_server, tmp_path, "a",
+                ["--jobs-online-share", "0.01"])
+    b = replica(inferd_factory, repo, redis_server, tmp_path, "b")
+    stop = threading.Event()
+
+    def online():
+        with requests.Session() as session:
+            while not stop.is_set():
+                try:
+                    session.post(a.url("/v2/models/clf/infer"), timeout=5, json={"inputs": [
+                        {"name": "x", "datatype": "FP32", "shape": [1, 4],
+                         "data": [0.2, 0, 0, 0]}]})
+                except requests.RequestException:
+                    return  # A is gone
+
+    load = threading.Thread(target=online)
+    load.start()
+    try:
+        body = "".join(json.dumps(r) + "\n" for r in rows_of(x0s_for(200_000, 4)))
+        submitted = submit(a, None, data=body, params={"model": "clf"},
+                           headers={"Content-Type": "application/x-ndjson"})
+        time.sleep(1)
+        assert job(b, submitted["id"])["state"] == "validating"  # still reading
+        a.send_signal(signal.SIGKILL)
+        a.proc.wait()
+        a.stopped_rc = 0  # killed on purpose
+    finally:
+        stop.set()
+        load.join()
+    # Nobody else has the input: B fails the job once A's lease runs out.
+    failed = wait_final(b, submitted["id"], 60)
+    assert failed["state"] == "failed", failed
+    assert "the replica reading its input stopped" in failed["error"], failed
+    assert "submit the job again" in failed["error"], failed
+    assert redis_server.cli("EXISTS", f"inferd:job:{submitted['id']}:reader") == "0"
+    # A back on the same folder leaves the job as it is, and serves on.
+    a2 = replica(inferd_factory, repo, redis_server, tmp_path, "a")
+    time.sleep(1)
+    assert job(a2, submitted["id"])["state"] == "failed"
+    fresh = submit(a2, {"model": "clf", "rows": rows_of([0.2, 0.8])})
+    assert wait_final(b, fresh["id"], 60)["state"] == "completed"
 
 
 @pytest.mark.parametrize("address,reason", [

@@ -78,6 +78,19 @@ class JobStore {
                              const std::function<Status(std::string_view lines)>& sink) = 0;
   // The job and everything kept for it; OK when there was none.
   virtual Status DeleteJob(std::string_view id) = 0;
+
+  // Who reads a job's input. A store shared by processes that each keep
+  // their inputs on their own disk holds a lease for the process reading a
+  // validating job's input: taken by CreateJob (or by HoldReading, for a job
+  // resumed after a restart), renewed by the store until ReleaseReading or
+  // its own end. A validating job whose reader's lease ran out (ReaderGone)
+  // can never be validated by anyone else. A store used by one process
+  // needs none of this: the defaults.
+  //
+  // FAILED_PRECONDITION when the job is no longer validating.
+  virtual Status HoldReading(std::string_view /*id*/) { return Status::Ok(); }
+  virtual void ReleaseReading(std::string_view /*id*/) {}
+  virtual StatusOr<bool> ReaderGone(std::string_view /*id*/) { return false; }
 };
 
 }  // namespace inferd
