@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/model_visibility.h"
 #include "core/scheduler/thread_priority.h"
 #include "jobs/job_results.h"
 #include "jobs/job_rows.h"
 #include "jobs/job_validator.h"
 #include "observability/log.h"
+#include "observability/request_scope.h"
 
 namespace inferd::jobs {
 namespace {
@@ -277,6 +279,18 @@ StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
   }
   validate_cv_.notify_one();
   return job;
+}
+
+void JobManager::RunCall(std::function<void(Status)> work) {
+  if (calls_.queued() >= kMaxWaitingCalls) {
+    return work(Unavailable("too many job API calls are waiting: try again shortly"));
+  }
+  auto call = [work, visibility = CurrentModelVisibility(), request = CurrentRequest()] {
+    ScopedModelVisibility scope(visibility);
+    ScopedRequest logged_as(request);
+    work(Status::Ok());
+  };
+  if (!calls_.Submit(call)) work(Unavailable("the server is shutting down"));
 }
 
 StatusOr<JobRecord> JobManager::Get(std::string_view id) {

@@ -7,9 +7,9 @@
 // chunk done gets its results file and is completed. At start, jobs resume
 // where the store left them: validation again, chunks not done run again.
 //
-// Ownership: owns the store and two threads (the loop, and the validator that
-// reads submitted inputs); borrows the core and the metrics registry, which
-// must outlive Stop(). Thread-safety: thread-safe.
+// Ownership: owns the store and its threads (the loop, the validator that
+// reads submitted inputs, and two for the API's calls); borrows the core and the metrics registry,
+// which must outlive Stop(). Thread-safety: thread-safe.
 #pragma once
 
 #include <atomic>
@@ -29,6 +29,7 @@
 #include "core/jobs/job_service.h"
 #include "core/jobs/job_store.h"
 #include "core/scheduler/online_activity.h"
+#include "core/scheduler/thread_pool.h"
 #include "core/server_core.h"
 #include "jobs/chunk_runner.h"
 #include "observability/metrics.h"
@@ -97,6 +98,9 @@ class JobManager final : public JobService {
   StatusOr<JobRecord> Retry(std::string_view id) override;
   Status Delete(std::string_view id) override;
   StatusOr<std::filesystem::path> ResultsFile(std::string_view id) override;
+  void RunCall(std::function<void(Status)> work) override;
+  // Calls waiting for RunCall's threads past which new ones are refused.
+  static constexpr size_t kMaxWaitingCalls = 256;
 
  private:
   struct Finished {
@@ -178,6 +182,9 @@ class JobManager final : public JobService {
   std::vector<Finished> finished_;  // waiting to be recorded
   std::thread thread_;
   std::thread validator_;
+  // RunCall's threads. Last: destroyed first, finishing the calls queued
+  // while the store and the rest are still there.
+  ThreadPool calls_{2};
 };
 
 }  // namespace inferd::jobs

@@ -45,9 +45,19 @@ class RedisServer:
             time.sleep(0.05)
         raise RuntimeError("redis-server did not answer within 20 s")
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, as a stalled
+        Redis or a network that drops packets."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: what the append-only file holds is what survives."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            self.proc.send_signal(signal.SIGKILL)  # a stopped process dies too
             self.proc.wait()
         self.proc = None

@@ -176,6 +176,42 @@ def test_a_job_whose_replica_dies_while_reading_its_input_fails_with_the_reason(
     assert wait_final(b, fresh["id"], 60)["state"] == "completed"
 
 
+def test_a_stalled_redis_holds_up_job_calls_and_never_online_requests(
+        tmp_path, inferd_factory, redis_server):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    srv = replica(inferd_factory, repo, redis_server, tmp_path, "a", ["--http-threads", "2"])
+    submitted = submit(srv, {"model": "clf", "rows": rows_of([0.2, 0.8])})
+    assert wait_final(srv, submitted["id"], 60)["state"] == "completed"
+    answered: list[int] = []
+
+    def status():
+        r = requests.get(srv.url(f"/v1/jobs/{submitted['id']}"), timeout=60)
+        answered.append(r.status_code)
+
+    redis_server.pause()
+    callers = [threading.Thread(target=status) for _ in range(4)]
+    try:
+        for caller in callers:
+            caller.start()
+        time.sleep(0.5)  # the calls are waiting on Redis (for up to its 5 s timeout)
+        # More job calls than the server has HTTP I/O threads (2) wait, and
+        # online requests on fresh connections are answered meanwhile.
+        with requests.Session() as session:
+            for _ in range(20):
+                r = session.post(srv.url("/v2/models/clf/infer"), timeout=30, json={"inputs": [
+                    {"name": "x", "datatype": "FP32", "shape": [1, 4], "data": [0.7, 0, 0, 0]}]})
+                assert r.status_code == 200, r.text
+        assert answered == [], "the job calls should still be waiting on Redis"
+    finally:
+        redis_server.resume()
+        for caller in callers:
+            caller.join()
+    # Each call ended one way or the other: its answer, or 503 past the timeout.
+    assert len(answered) == 4 and set(answered) <= {200, 503}, answered
+    assert job(srv, submitted["id"])["state"] == "completed"
+
+
 @pytest.mark.parametrize("address,reason", [
     ("rediss://127.0.0.1:6380", "TLS"),
     ("http://127.0.0.1:6379", "must start with redis://"),

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,14 @@ class JobService {
   // The results file of a final job (completed, or cancelled with what it
   // recorded; a failed job has none): FAILED_PRECONDITION while it runs.
   virtual StatusOr<std::filesystem::path> ResultsFile(std::string_view id) = 0;
+
+  // Runs `work`, which calls the methods above, on the service's own
+  // threads: they may wait on the store (a Redis call, up to its timeout) or
+  // write a results file, and the caller's thread (an HTTP I/O thread that
+  // serves other connections too) must not. The caller's model visibility
+  // and request go along. `work` gets UNAVAILABLE instead, on the caller's
+  // thread, when the service is stopping or too many calls already wait.
+  virtual void RunCall(std::function<void(Status)> work) = 0;
 };
 
 }  // namespace inferd

@@ -160,25 +160,42 @@ std::string Owner() {
   return identity.value_or("");
 }
 
-// A caller sees the jobs it submitted, on models it may see; an admin, or
-// anyone when nobody authenticates, sees every job on those models. Others'
-// jobs are "not found", as if they did not exist.
-bool MayAccess(const HttpRequest& req, const JobRecord& job) {
-  if (!ModelVisibleNow(job.spec.model)) return false;
-  const pipeline::Identity* caller = req.identity;
-  if (caller == nullptr || !caller->authenticated() || caller->roles.Has(Role::kAdmin)) {
-    return true;
+// Who calls, as far as access to jobs goes. A caller sees the jobs it
+// submitted, on models it may see; an admin, or anyone when nobody
+// authenticates, sees every job on those models. Others' jobs are "not
+// found", as if they did not exist. Taken from the request on its I/O
+// thread; the calls themselves run on the service's threads.
+struct Caller {
+  bool sees_all = true;
+  std::string label;
+
+  static Caller Of(const HttpRequest& req) {
+    const pipeline::Identity* identity = req.identity;
+    if (identity == nullptr || !identity->authenticated() || identity->roles.Has(Role::kAdmin)) {
+      return Caller{};
+    }
+    return Caller{false, identity->Label()};
   }
-  return job.spec.owner == caller->Label();
-}
+  bool MayAccess(const JobRecord& job) const {
+    return ModelVisibleNow(job.spec.model) && (sees_all || job.spec.owner == label);
+  }
+};
 
 // The job `id`, when the caller may act on it.
-StatusOr<JobRecord> Accessible(JobService& jobs, const HttpRequest& req, std::string_view id) {
+StatusOr<JobRecord> Accessible(JobService& jobs, const Caller& caller, std::string_view id) {
   auto job = jobs.Get(id);
-  if (job.ok() && !MayAccess(req, *job)) {
+  if (job.ok() && !caller.MayAccess(*job)) {
     return NotFound("job '" + std::string(id) + "' not found");
   }
   return job;
+}
+
+// Answers what `call` returns, run on the service's threads (it waits on
+// the store or the disk; this thread serves other connections).
+void Offload(JobService& jobs, Responder respond, std::function<HttpResponse()> call) {
+  jobs.RunCall([respond = std::move(respond), call = std::move(call)](Status ok) {
+    respond(ok.ok() ? call() : Error(ok));
+  });
 }
 
 // POST /v1/jobs with the input as the body (the rest in the query).
@@ -256,6 +273,91 @@ void WriteSeedsResult(JsonWriter& w, simdjson::dom::element line, std::string_vi
   w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
 }
 
+// GET /v1/jobs: a page of the jobs the caller may see.
+HttpResponse ListAnswer(JobService& jobs, const ListPage& page, const Caller& caller) {
+  auto all = jobs.List();
+  if (!all.ok()) return Error(all.status());
+  std::vector<const JobRecord*> shown;
+  bool has_more = false;
+  bool past_cursor = page.after.empty();
+  for (const JobRecord& job : *all) {
+    if (!past_cursor) {
+      past_cursor = job.id == page.after;
+      continue;
+    }
+    if (!caller.MayAccess(job) || (page.state && job.state != *page.state)) continue;
+    if (static_cast<int64_t>(shown.size()) == page.limit) {
+      has_more = true;
+      break;
+    }
+    shown.push_back(&job);
+  }
+  if (!past_cursor) {
+    return Error(InvalidArgument("after: no job '" + page.after + "' to list after"));
+  }
+  return Json(200, [&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("jobs");
+    w.StartArray();
+    for (const JobRecord* job : shown) WriteJob(w, *job);
+    w.EndArray();
+    w.Key("has_more");
+    w.Bool(has_more);
+    w.Key("last_id");
+    if (shown.empty()) {
+      w.Null();
+    } else {
+      http::WriteJsonString(w, shown.back()->id);
+    }
+    w.EndObject();
+  });
+}
+
+// GET /predict/batch/{task_id}: pending, or the results as the seeds' list.
+HttpResponse SeedsTaskAnswer(ServerCore& core, JobService& jobs, const StatusOr<JobRecord>& job) {
+  if (!job.ok()) return Error(job.status());
+  if (!IsFinal(job->state)) {
+    return Json(200, [](JsonWriter& w) {
+      w.StartObject();
+      Str(w, "status", "pending");
+      w.EndObject();
+    });
+  }
+  if (job->state != JobState::kCompleted) {
+    return Json(200, [&](JsonWriter& w) {
+      w.StartObject();
+      Str(w, "status", JobStateName(job->state));
+      Str(w, "error", job->error);
+      w.EndObject();
+    });
+  }
+  auto path = jobs.ResultsFile(job->id);
+  std::ifstream in(path.ok() ? *path : std::filesystem::path(), std::ios::binary);
+  if (!path.ok() || !in) return Error(Internal("cannot read the job's results"));
+  std::string label;
+  if (auto model = core.GetModel(job->spec.model, job->spec.version); model.ok()) {
+    const http::ClassifierSpec classifier = http::FindClassifier((*model)->signature);
+    if (classifier.label) label = classifier.label->name;
+  }
+  return Json(200, [&](JsonWriter& w) {
+    w.StartObject();
+    Str(w, "status", "completed");
+    w.Key("result");
+    w.StartArray();
+    simdjson::dom::parser parser;
+    std::string line;
+    while (std::getline(in, line)) {
+      simdjson::dom::element e;
+      if (parser.parse(line).get(e)) continue;
+      WriteSeedsResult(w, e, label);
+    }
+    w.EndArray();
+    w.Key("failed_rows");
+    w.Int64(job->failed);
+    w.EndObject();
+  });
+}
+
 }  // namespace
 
 void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
@@ -299,96 +401,78 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                submission->spec.owner = Owner();
                // The job takes the uploaded file now, or removes it if refused.
                if (submission->owns_input_file) req.body_file.clear();
-               respond(JobAnswer(202, jobs->Submit(std::move(submission).value())));
+               auto taken = std::make_shared<JobSubmission>(std::move(submission).value());
+               Offload(*jobs, std::move(respond),
+                       [jobs, taken] { return JobAnswer(202, jobs->Submit(std::move(*taken))); });
              });
   router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest& req, Responder respond) {
     if (off(respond)) return;
     auto page = ListPage::Of(req);
     if (!page.ok()) return respond(Error(page.status()));
-    auto all = jobs->List();
-    if (!all.ok()) return respond(Error(all.status()));
-    std::vector<const JobRecord*> shown;
-    bool has_more = false;
-    bool past_cursor = page->after.empty();
-    for (const JobRecord& job : *all) {
-      if (!past_cursor) {
-        past_cursor = job.id == page->after;
-        continue;
-      }
-      if (!MayAccess(req, job) || (page->state && job.state != *page->state)) continue;
-      if (static_cast<int64_t>(shown.size()) == page->limit) {
-        has_more = true;
-        break;
-      }
-      shown.push_back(&job);
-    }
-    if (!past_cursor) {
-      return respond(Error(InvalidArgument("after: no job '" + page->after + "' to list after")));
-    }
-    respond(Json(200, [&](JsonWriter& w) {
-      w.StartObject();
-      w.Key("jobs");
-      w.StartArray();
-      for (const JobRecord* job : shown) WriteJob(w, *job);
-      w.EndArray();
-      w.Key("has_more");
-      w.Bool(has_more);
-      w.Key("last_id");
-      if (shown.empty()) {
-        w.Null();
-      } else {
-        http::WriteJsonString(w, shown.back()->id);
-      }
-      w.EndObject();
-    }));
+    Offload(*jobs, std::move(respond), [jobs, page = *page, caller = Caller::Of(req)] {
+      return ListAnswer(*jobs, page, caller);
+    });
   });
   router.Add(Method::kGet, "/v1/jobs/{job}", read,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               respond(JobAnswer(200, Accessible(*jobs, req, req.Param("job"))));
+               Offload(*jobs, std::move(respond),
+                       [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
+                         return JobAnswer(200, Accessible(*jobs, caller, id));
+                       });
              });
   router.Add(Method::kPost, "/v1/jobs/{job}/cancel", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               auto job = Accessible(*jobs, req, req.Param("job"));
-               respond(JobAnswer(200, job.ok() ? jobs->Cancel(job->id) : job));
+               Offload(*jobs, std::move(respond),
+                       [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
+                         auto job = Accessible(*jobs, caller, id);
+                         return JobAnswer(200, job.ok() ? jobs->Cancel(job->id) : job);
+                       });
              });
   router.Add(Method::kPost, "/v1/jobs/{job}/retry", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               auto job = Accessible(*jobs, req, req.Param("job"));
-               respond(JobAnswer(202, job.ok() ? jobs->Retry(job->id) : job));
+               Offload(*jobs, std::move(respond),
+                       [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
+                         auto job = Accessible(*jobs, caller, id);
+                         return JobAnswer(202, job.ok() ? jobs->Retry(job->id) : job);
+                       });
              });
   router.Add(Method::kDelete, "/v1/jobs/{job}", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               auto job = Accessible(*jobs, req, req.Param("job"));
-               if (!job.ok()) return respond(Error(job.status()));
-               Status s = jobs->Delete(job->id);
-               if (!s.ok()) return respond(Error(s));
-               respond(Json(200, [&](JsonWriter& w) {
-                 w.StartObject();
-                 Str(w, "id", req.Param("job"));
-                 w.Key("deleted");
-                 w.Bool(true);
-                 w.EndObject();
-               }));
+               Offload(*jobs, std::move(respond),
+                       [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
+                         auto job = Accessible(*jobs, caller, id);
+                         if (!job.ok()) return Error(job.status());
+                         if (Status s = jobs->Delete(job->id); !s.ok()) return Error(s);
+                         return Json(200, [&](JsonWriter& w) {
+                           w.StartObject();
+                           Str(w, "id", id);
+                           w.Key("deleted");
+                           w.Bool(true);
+                           w.EndObject();
+                         });
+                       });
              });
   router.Add(Method::kGet, "/v1/jobs/{job}/results", read,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               auto job = Accessible(*jobs, req, req.Param("job"));
-               if (!job.ok()) return respond(Error(job.status()));
-               auto path = jobs->ResultsFile(job->id);
-               if (!path.ok()) return respond(Error(path.status()));
-               // Sent from the file as the client reads it, never whole in memory.
-               HttpResponse answer{
-                   200,
-                   path->extension() == ".csv" ? "text/csv" : "application/x-ndjson",
-                   "",
-                   {},
-                   path->string()};
-               respond(std::move(answer));
+               Offload(*jobs, std::move(respond),
+                       [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
+                         auto job = Accessible(*jobs, caller, id);
+                         if (!job.ok()) return Error(job.status());
+                         auto path = jobs->ResultsFile(job->id);
+                         if (!path.ok()) return Error(path.status());
+                         // Sent from the file as the client reads it, never whole in memory.
+                         return HttpResponse{
+                             200,
+                             path->extension() == ".csv" ? "text/csv" : "application/x-ndjson",
+                             "",
+                             {},
+                             path->string()};
+                       });
              });
 
   // The seeds' shape: {"data": [[...], ...]} in, {"task_id"} out.
@@ -411,66 +495,29 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                auto name = http::SelectModel(*core, given, default_model,
                                              "the X-Model header or the \"model\" field");
                if (!name.ok()) return respond(Error(name.status()));
-               JobSubmission s;
-               s.spec.model = *name;
-               s.spec.origin = "predict_batch";
-               s.spec.owner = Owner();
-               s.rows = RowsAsJsonl(data);
-               auto job = jobs->Submit(std::move(s));
-               if (!job.ok()) return respond(Error(job.status()));
-               respond(Json(200, [&](JsonWriter& w) {
-                 w.StartObject();
-                 Str(w, "task_id", job->id);
-                 w.EndObject();
-               }));
+               auto taken = std::make_shared<JobSubmission>();
+               taken->spec.model = *name;
+               taken->spec.origin = "predict_batch";
+               taken->spec.owner = Owner();
+               taken->rows = RowsAsJsonl(data);
+               Offload(*jobs, std::move(respond), [jobs, taken] {
+                 auto job = jobs->Submit(std::move(*taken));
+                 if (!job.ok()) return Error(job.status());
+                 return Json(200, [&](JsonWriter& w) {
+                   w.StartObject();
+                   Str(w, "task_id", job->id);
+                   w.EndObject();
+                 });
+               });
              });
   router.Add(Method::kGet, "/predict/batch/{task_id}", read,
              [core, jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               auto job = Accessible(*jobs, req, req.Param("task_id"));
-               if (!job.ok()) return respond(Error(job.status()));
-               if (!IsFinal(job->state)) {
-                 return respond(Json(200, [](JsonWriter& w) {
-                   w.StartObject();
-                   Str(w, "status", "pending");
-                   w.EndObject();
-                 }));
-               }
-               if (job->state != JobState::kCompleted) {
-                 return respond(Json(200, [&](JsonWriter& w) {
-                   w.StartObject();
-                   Str(w, "status", JobStateName(job->state));
-                   Str(w, "error", job->error);
-                   w.EndObject();
-                 }));
-               }
-               auto path = jobs->ResultsFile(job->id);
-               std::ifstream in(path.ok() ? *path : std::filesystem::path(), std::ios::binary);
-               if (!path.ok() || !in) {
-                 return respond(Error(Internal("cannot read the job's results")));
-               }
-               std::string label;
-               if (auto model = core->GetModel(job->spec.model, job->spec.version); model.ok()) {
-                 const http::ClassifierSpec classifier = http::FindClassifier((*model)->signature);
-                 if (classifier.label) label = classifier.label->name;
-               }
-               respond(Json(200, [&](JsonWriter& w) {
-                 w.StartObject();
-                 Str(w, "status", "completed");
-                 w.Key("result");
-                 w.StartArray();
-                 simdjson::dom::parser parser;
-                 std::string line;
-                 while (std::getline(in, line)) {
-                   simdjson::dom::element e;
-                   if (parser.parse(line).get(e)) continue;
-                   WriteSeedsResult(w, e, label);
-                 }
-                 w.EndArray();
-                 w.Key("failed_rows");
-                 w.Int64(job->failed);
-                 w.EndObject();
-               }));
+               Offload(
+                   *jobs, std::move(respond),
+                   [core, jobs, caller = Caller::Of(req), id = std::string(req.Param("task_id"))] {
+                     return SeedsTaskAnswer(*core, *jobs, Accessible(*jobs, caller, id));
+                   });
              });
 }
 
