@@ -24,6 +24,7 @@
 #include "frontends/tls/tls_reloader.h"
 #include "jobs/job_manager.h"
 #include "main/jobs_setup.h"
+#include "main/open_files_limit.h"
 #include "main/request_pipeline.h"
 #include "main/route_setup.h"
 #include "observability/log.h"
@@ -353,9 +354,15 @@ int RunServe(const ServeOptions& o) {
 
   InitLogging(o.log_format == "json" ? LogFormat::kJson : LogFormat::kText, o.log_verbose);
   const auto start = std::chrono::steady_clock::now();
+  const OpenFilesLimit files = RaiseOpenFilesLimit();
   LogInfo("starting", {{"version", ServerCore::Version()},
                        {"model_repository", o.model_repository},
-                       {"http_port", o.http_port}});
+                       {"http_port", o.http_port},
+                       {"open_files_limit", files.now}});
+  if (files.now != 0 && files.now < 4096) {
+    LogWarn("the open files limit is low: connections past it wait to be accepted",
+            {{"limit", files.now}, {"fix", "raise the hard limit (ulimit -Hn, LimitNOFILE=)"}});
+  }
 
   if (!o.load_models.empty() && o.model_control_mode != "explicit") {
     LogError("cannot start", {{"reason", "--load-model needs --model-control-mode=explicit"}});

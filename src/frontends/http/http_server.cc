@@ -1,9 +1,12 @@
 #include "frontends/http/http_server.h"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
+#include <chrono>
 
 #include "frontends/http/http_server_impl.h"
+#include "observability/log.h"
 
 namespace inferd::http {
 
@@ -47,18 +50,36 @@ void HttpServer::Impl::Accept(tcp::acceptor& acceptor, bool tls) {
   acceptor.async_accept(asio::make_strand(ioc_),
                         [this, &acceptor, tls](beast::error_code ec, StrandSocket socket) {
                           if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-                          if (!ec) {
-                            beast::error_code opt_ec;
-                            socket.set_option(tcp::no_delay(true), opt_ec);
-                            if (tls) {
-                              // The newest context: certificates reloaded since reach this one.
-                              ServeTlsConnection(std::move(socket), options_.tls_context(), this);
-                            } else {
-                              ServePlainConnection(std::move(socket), this);
-                            }
+                          if (ec) return AcceptLater(acceptor, tls, ec);
+                          beast::error_code opt_ec;
+                          socket.set_option(tcp::no_delay(true), opt_ec);
+                          if (tls) {
+                            // The newest context: certificates reloaded since reach this one.
+                            ServeTlsConnection(std::move(socket), options_.tls_context(), this);
+                          } else {
+                            ServePlainConnection(std::move(socket), this);
                           }
                           Accept(acceptor, tls);
                         });
+}
+
+void HttpServer::Impl::AcceptLater(tcp::acceptor& acceptor, bool tls, beast::error_code ec) {
+  // Out of file descriptors (or memory), accepting again at once fails again
+  // at once: an I/O thread would spin while the connections waiting in the
+  // backlog stay there. They wait a little instead, and one line a minute
+  // says why.
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_accept_warning_ms_.load();
+  if (now - last >= 60000 && last_accept_warning_ms_.compare_exchange_strong(last, now)) {
+    LogWarn("cannot accept connections; retrying every 100 ms", {{"reason", ec.message()}});
+  }
+  auto timer =
+      std::make_shared<asio::steady_timer>(acceptor.get_executor(), std::chrono::milliseconds(100));
+  timer->async_wait([this, &acceptor, tls, timer](beast::error_code) {
+    if (!stopping_.load() && acceptor.is_open()) Accept(acceptor, tls);
+  });
 }
 
 void HttpServer::Impl::BeginShutdown() {

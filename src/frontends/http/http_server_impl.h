@@ -68,6 +68,11 @@ class HttpServer::Impl {
  private:
   Status Listen(boost::asio::ip::tcp::acceptor& acceptor, int port, int& bound);
   void Accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+  // After an accept failed (out of file descriptors, say): again in 100 ms.
+  void AcceptLater(boost::asio::ip::tcp::acceptor& acceptor, bool tls,
+                   boost::system::error_code ec);
+
+  std::atomic<int64_t> last_accept_warning_ms_{-60000};
 };
 
 // Serve one accepted connection until it closes; they own themselves.
