@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from e2e_lib import wait_until
+from e2e_lib import UNDER_SANITIZER, wait_until
 
 
 def open_files_limit(pid: int) -> tuple[str, str]:
@@ -40,7 +40,18 @@ def test_the_soft_limit_is_raised_to_the_hard_one(example_repo, inferd_factory):
 
 
 def test_connections_past_the_limit_wait_and_are_served_once_files_are_free(
-        example_repo, inferd_factory):
+        example_repo, inferd_factory, monkeypatch, tmp_path):
+    if UNDER_SANITIZER:
+        # UBSan's vptr check tests that a vtable is readable by writing it to
+        # a pipe (sanitizer_common's IsAccessibleMemoryRange); with no
+        # descriptor left the pipe fails and it reports virtual calls it has
+        # not checked before as type mismatches (a false report: the server
+        # is fine). That check alone is off here; the rest stay on.
+        suppressions = tmp_path / "ubsan.supp"
+        suppressions.write_text("vptr:*\n")
+        options = os.environ.get("UBSAN_OPTIONS", "")
+        monkeypatch.setenv("UBSAN_OPTIONS", ":".join(
+            filter(None, [options, f"suppressions={suppressions}"])))
     srv = inferd_factory(example_repo)
     pid = srv.proc.pid
     in_use = len(os.listdir(f"/proc/{pid}/fd"))

@@ -1,7 +1,6 @@
 #include "frontends/http/http_server.h"
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 
@@ -75,9 +74,9 @@ void HttpServer::Impl::AcceptLater(tcp::acceptor& acceptor, bool tls, beast::err
   if (now - last >= 60000 && last_accept_warning_ms_.compare_exchange_strong(last, now)) {
     LogWarn("cannot accept connections; retrying every 100 ms", {{"reason", ec.message()}});
   }
-  auto timer =
-      std::make_shared<asio::steady_timer>(acceptor.get_executor(), std::chrono::milliseconds(100));
-  timer->async_wait([this, &acceptor, tls, timer](beast::error_code) {
+  boost::asio::steady_timer& timer = tls ? tls_accept_retry_ : accept_retry_;
+  timer.expires_after(std::chrono::milliseconds(100));
+  timer.async_wait([this, &acceptor, tls](beast::error_code) {
     if (!stopping_.load() && acceptor.is_open()) Accept(acceptor, tls);
   });
 }

@@ -9,6 +9,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <condition_variable>
 #include <cstdint>
@@ -56,6 +57,10 @@ class HttpServer::Impl {
       ioc_.get_executor()};
   boost::asio::ip::tcp::acceptor acceptor_;      // plain HTTP
   boost::asio::ip::tcp::acceptor tls_acceptor_;  // HTTPS
+  // AcceptLater's waits, one per acceptor (used only on its strand, while its
+  // accept is not pending).
+  boost::asio::steady_timer accept_retry_{acceptor_.get_executor()};
+  boost::asio::steady_timer tls_accept_retry_{tls_acceptor_.get_executor()};
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> in_flight_{0};
