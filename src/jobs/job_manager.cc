@@ -66,28 +66,21 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
                                 "(--jobs-online-share).",
                                 {}))),
       runner_(core, threads_) {
+  for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
+    jobs_by_state_[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
+  }
   metrics_->AddCollector([this](MetricsRegistry& registry) {
-    registry.ClearGauges("inferd_jobs");
-    auto jobs = List();
-    std::map<std::string, int> by_state;
-    for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
-      by_state[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
-    }
-    int64_t waiting = 0;  // the queue's depth: rows of unfinished jobs not yet answered
-    if (jobs.ok()) {
-      for (const JobRecord& job : *jobs) {
-        ++by_state[std::string(JobStateName(job.state))];
-        if (!IsFinal(job.state))
-          waiting += std::max<int64_t>(0, job.total - job.completed - job.failed);
+    {
+      std::lock_guard lock(counts_mu_);
+      for (const auto& [state, count] : jobs_by_state_) {
+        registry.GetGauge("inferd_jobs", "Batch jobs by state.", {{"state", state}})
+            .Set(static_cast<double>(count));
       }
+      registry
+          .GetGauge("inferd_job_rows_waiting", "Rows of unfinished batch jobs not yet answered.",
+                    {})
+          .Set(static_cast<double>(rows_waiting_));
     }
-    for (const auto& [state, count] : by_state) {
-      registry.GetGauge("inferd_jobs", "Batch jobs by state.", {{"state", state}})
-          .Set(static_cast<double>(count));
-    }
-    registry
-        .GetGauge("inferd_job_rows_waiting", "Rows of unfinished batch jobs not yet answered.", {})
-        .Set(static_cast<double>(waiting));
     std::lock_guard lock(done_mu_);
     registry.GetGauge("inferd_job_chunks_running", "Batch job chunks running now.", {})
         .Set(static_cast<double>(running_total_));
@@ -96,6 +89,24 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
 
 JobManager::~JobManager() {
   Stop();
+}
+
+void JobManager::CountJobs() {
+  auto jobs = List();
+  if (!jobs.ok()) return;  // the last counts stand
+  std::map<std::string, int> by_state;
+  for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
+    by_state[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
+  }
+  int64_t waiting = 0;  // the queue's depth: rows of unfinished jobs not yet answered
+  for (const JobRecord& job : *jobs) {
+    ++by_state[std::string(JobStateName(job.state))];
+    if (!IsFinal(job.state))
+      waiting += std::max<int64_t>(0, job.total - job.completed - job.failed);
+  }
+  std::lock_guard lock(counts_mu_);
+  jobs_by_state_ = std::move(by_state);
+  rows_waiting_ = waiting;
 }
 
 int64_t JobManager::NowMs() {
@@ -132,6 +143,7 @@ Status JobManager::Start() {
   }
   std::lock_guard lock(mu_);
   to_validate_.clear();  // a restart: the store says what still needs reading
+  validation_retries_.clear();
   for (const JobRecord& job : jobs) {
     switch (job.state) {
       case JobState::kValidating: {
@@ -141,8 +153,13 @@ Status JobManager::Start() {
             !std::filesystem::exists(std::filesystem::symlink_status(InputPath(job), ec))) {
           continue;
         }
-        // Not if another replica gave up on this one meanwhile (it failed the job).
-        if (!store_->HoldReading(job.id).ok()) continue;
+        // Not if another replica gave up on this one meanwhile (it failed the
+        // job); Redis away for now is no reason not to read it.
+        if (Status held = store_->HoldReading(job.id);
+            held.code() == StatusCode::kFailedPrecondition ||
+            held.code() == StatusCode::kNotFound) {
+          continue;
+        }
         to_validate_.push_back(job.id);
         break;
       }
@@ -162,15 +179,32 @@ Status JobManager::Start() {
       LogInfo("job resumed", {{"job", job.id}, {"state", JobStateName(job.state)}});
     }
   }
+  CountJobs();  // before the first scrape
   stopping_ = false;
   cancel_validation_ = false;
   threads_->SetStopping(false);
+  {
+    std::lock_guard calls_lock(calls_mu_);
+    if (!calls_) calls_ = std::make_unique<ThreadPool>(2);
+    calls_stopping_ = false;
+  }
   thread_ = std::thread([this] { Loop(); });
   validator_ = std::thread([this] { ValidateLoop(); });
   return Status::Ok();
 }
 
+void JobManager::StopCalls() {
+  std::unique_ptr<ThreadPool> calls;
+  {
+    std::lock_guard lock(calls_mu_);
+    calls_stopping_ = true;
+    calls = std::move(calls_);
+  }
+  if (calls) calls->Shutdown();  // the waiting ones answer at once (calls_stopping_)
+}
+
 void JobManager::Stop(std::chrono::milliseconds wait) {
+  StopCalls();
   {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) return;
@@ -272,6 +306,7 @@ StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
                            std::to_string(options_.max_input_bytes)));
   }
   if (Status s = store_->CreateJob(job); !s.ok()) return fail(s);
+  counts_stale_ = true;
   LogInfo("job submitted", {{"job", job.id}, {"model", spec.model}, {"bytes", size}});
   {
     std::lock_guard lock(mu_);
@@ -282,15 +317,24 @@ StatusOr<JobRecord> JobManager::Submit(JobSubmission submission) {
 }
 
 void JobManager::RunCall(std::function<void(Status)> work) {
-  if (calls_.queued() >= kMaxWaitingCalls) {
-    return work(Unavailable("too many job API calls are waiting: try again shortly"));
-  }
-  auto call = [work, visibility = CurrentModelVisibility(), request = CurrentRequest()] {
+  auto call = [this, work, visibility = CurrentModelVisibility(), request = CurrentRequest()] {
+    if (calls_stopping_.load()) return work(Unavailable("the server is shutting down"));
     ScopedModelVisibility scope(visibility);
     ScopedRequest logged_as(request);
     work(Status::Ok());
   };
-  if (!calls_.Submit(call)) work(Unavailable("the server is shutting down"));
+  Status refused = Status::Ok();
+  {
+    std::lock_guard lock(calls_mu_);
+    if (!calls_ || calls_stopping_.load()) {
+      refused = Unavailable("the server is shutting down");
+    } else if (calls_->queued() >= kMaxWaitingCalls) {
+      refused = Unavailable("too many job API calls are waiting: try again shortly");
+    } else if (!calls_->Submit(std::move(call))) {
+      refused = Unavailable("the server is shutting down");
+    }
+  }
+  if (!refused.ok()) work(refused);  // not under calls_mu_: it answers the client
 }
 
 StatusOr<JobRecord> JobManager::Get(std::string_view id) {
@@ -310,7 +354,7 @@ bool JobManager::HasStore() {
   return store_ != nullptr;
 }
 
-void JobManager::SetState(JobRecord& job, JobState state, std::string error) {
+bool JobManager::SetState(JobRecord& job, JobState state, std::string error) {
   const JobState from = job.state;
   job.state = state;
   if (!error.empty()) job.error = std::move(error);
@@ -320,16 +364,18 @@ void JobManager::SetState(JobRecord& job, JobState state, std::string error) {
     // FAILED_PRECONDITION: moved meanwhile (a cancel, another replica): theirs stands.
     if (s.code() == StatusCode::kFailedPrecondition) {
       LogInfo("job state not moved", {{"job", job.id}, {"reason", s.message()}});
-    } else {
-      LogError("cannot record a job's state", {{"job", job.id}, {"reason", s.message()}});
+      return true;
     }
-    return;
+    LogError("cannot record a job's state", {{"job", job.id}, {"reason", s.message()}});
+    return false;
   }
+  counts_stale_ = true;
   LogInfo("job state", {{"job", job.id},
                         {"state", JobStateName(state)},
                         {"completed", job.completed},
                         {"failed", job.failed},
                         {"error", job.error}});
+  return true;
 }
 
 StatusOr<JobRecord> JobManager::Cancel(std::string_view id) {
@@ -411,6 +457,7 @@ Status JobManager::Delete(std::string_view id) {
   std::error_code ec;
   std::filesystem::remove_all(JobDir(job.id), ec);
   LogInfo("job deleted", {{"job", job.id}});
+  counts_stale_ = true;
   return Status::Ok();
 }
 
@@ -464,73 +511,18 @@ void JobManager::Loop() {
         next_discover_ = Clock::now() + options_.discover_interval;
         Discover();
       }
+      // Soon after a job moved (at most 4 times a second), and every few
+      // seconds for the other replicas' jobs.
+      const auto now = Clock::now();
+      if ((counts_stale_ && now >= counted_at_ + std::chrono::milliseconds(250)) ||
+          now >= counted_at_ + std::chrono::seconds(5)) {
+        counts_stale_ = false;
+        counted_at_ = now;
+        CountJobs();
+      }
     }
     lock.lock();
   }
-}
-
-void JobManager::ValidateLoop() {
-  RunThisThreadWhenIdle("job validation");
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    if (to_validate_.empty()) {
-      validate_cv_.wait(lock);
-      continue;
-    }
-    const std::string id = to_validate_.front();
-    to_validate_.pop_front();
-    if (cancelling_.count(id) == 0) {  // else cancelled while it waited: never read
-      validating_ = id;
-      cancel_validation_ = false;
-      lock.unlock();
-      Validate(id);  // holding a slot block by block
-      lock.lock();
-      validating_.clear();
-    }
-    // Read, whatever came of it. Not at shutdown: the job is read again at the
-    // next start, and other replicas wait a lease for that.
-    if (!stopping_) {
-      lock.unlock();
-      store_->ReleaseReading(id);
-      lock.lock();
-    }
-  }
-}
-
-void JobManager::Validate(const std::string& id) {
-  auto found = Get(id);
-  if (!found.ok()) return;
-  JobRecord job = std::move(found).value();
-  auto model = core_->GetModel(job.spec.model, job.spec.version);
-  StatusOr<ValidatedInput> validated =
-      model.ok() ? ValidateInput(job, (*model)->signature, InputPath(job), *store_,
-                                 cancel_validation_, threads_.get())
-                 : StatusOr<ValidatedInput>(model.status());
-  std::lock_guard lock(mu_);
-  if (stopping_) return;  // validated again at the next start
-  // Cancelled meanwhile: FinishJobs ends it (and it must not run).
-  auto current = Get(id);
-  if (cancelling_.count(id) > 0 || !current.ok() || current->state != JobState::kValidating) {
-    return;
-  }
-  if (!validated.ok()) {
-    SetState(job, JobState::kFailed, validated.status().message());
-    return;
-  }
-  if (!options_.shared_store) {
-    std::ofstream kept(InputDigestPath(job), std::ios::trunc);
-    kept << std::hex << validated->file_digest << '\n';  // lost: a retry goes unchecked
-  }
-  if (Status s = store_->MarkValidated(id, validated->rows, validated->chunks, job.chunk_rows);
-      !s.ok()) {
-    // Not validating any more: cancelled on another replica, which ends it.
-    if (s.code() != StatusCode::kFailedPrecondition) SetState(job, JobState::kFailed, s.message());
-    return;
-  }
-  LogInfo(
-      "job state",
-      {{"job", id}, {"state", "queued"}, {"rows", validated->rows}, {"chunks", validated->chunks}});
-  active_.push_back(id);
 }
 
 void JobManager::Dispatch() {
@@ -672,6 +664,7 @@ void JobManager::CommitFinished() {
     return;
   }
   for (const JobChunkResult& r : results) CountRows(r);
+  if (!results.empty()) counts_stale_ = true;  // the rows waiting
 }
 
 bool JobManager::Idle(const std::string& id) {

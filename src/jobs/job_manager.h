@@ -8,8 +8,9 @@
 // where the store left them: validation again, chunks not done run again.
 //
 // Ownership: owns the store and its threads (the loop, the validator that
-// reads submitted inputs, and two for the API's calls); borrows the core and the metrics registry,
-// which must outlive Stop(). Thread-safety: thread-safe.
+// reads submitted inputs, and two for the API's calls, from Start to Stop);
+// borrows the core and the metrics registry, which must outlive it.
+// Thread-safety: thread-safe.
 #pragma once
 
 #include <atomic>
@@ -90,6 +91,10 @@ class JobManager final : public JobService {
   // already in the models' queues; after `wait` it warns and waits on) and
   // records them, and ends the thread. Jobs resume at the next Start.
   void Stop(std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
+  // Ends RunCall's threads (Stop does too): calls still waiting are answered
+  // UNAVAILABLE at once, and those running finish first. Call it before the
+  // servers whose responders the calls hold are stopped.
+  void StopCalls();
 
   StatusOr<JobRecord> Submit(JobSubmission submission) override;
   StatusOr<JobRecord> Get(std::string_view id) override;
@@ -113,7 +118,9 @@ class JobManager final : public JobService {
   // Reads the inputs of submitted jobs, one job at a time, on a thread of its
   // own: a large file does not hold up the chunks of the jobs already running.
   void ValidateLoop();
-  void Validate(const std::string& id);
+  // False when the job is still validating in the store (the store or the
+  // model unavailable, or stopping): it is to be read again.
+  bool Validate(const std::string& id);
   void Dispatch();
   void CommitFinished();
   void FinishJobs();
@@ -125,7 +132,12 @@ class JobManager final : public JobService {
   // and chunks waiting to run again (a cancel, here or elsewhere). Under mu_.
   void StopHere(const std::string& id);
   bool Idle(const std::string& id);  // under mu_
-  void SetState(JobRecord& job, JobState state, std::string error = "");
+  // False when the store could not record it (moved meanwhile is recorded:
+  // another replica's state stands).
+  bool SetState(JobRecord& job, JobState state, std::string error = "");
+  // The gauges /metrics reads, counted on the loop (the store may be
+  // Redis: a scrape must not wait on it on an HTTP thread).
+  void CountJobs();
   std::filesystem::path JobDir(std::string_view id) const { return options_.dir / std::string(id); }
   std::filesystem::path ResultsPath(const JobRecord& job) const;
   // The digest of the job's input as validated, kept beside it: the store on
@@ -182,9 +194,22 @@ class JobManager final : public JobService {
   std::vector<Finished> finished_;  // waiting to be recorded
   std::thread thread_;
   std::thread validator_;
-  // RunCall's threads. Last: destroyed first, finishing the calls queued
-  // while the store and the rest are still there.
-  ThreadPool calls_{2};
+  struct ValidationRetry {
+    int attempts = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, ValidationRetry> validation_retries_;  // reads to try again, and when
+
+  std::mutex counts_mu_;
+  std::map<std::string, int> jobs_by_state_;
+  int64_t rows_waiting_ = 0;
+  std::chrono::steady_clock::time_point counted_at_{};  // the loop's
+  std::atomic<bool> counts_stale_{false};               // a job moved since they were counted
+
+  // RunCall's threads, from Start to StopCalls.
+  std::mutex calls_mu_;
+  std::unique_ptr<ThreadPool> calls_;
+  std::atomic<bool> calls_stopping_{true};
 };
 
 }  // namespace inferd::jobs

@@ -67,9 +67,18 @@ void JobManager::Discover() {
   if (!HasStore()) return;
   auto jobs = store_->ListUnfinishedJobs();
   if (!jobs.ok()) return;
-  std::set<std::string> unread;  // validating, and no replica reads the input
+  // The validating jobs whose reader is gone. Not those read here: this
+  // replica holds their leases (a job read, or to be read again, here is
+  // checked again under mu_ below).
+  std::set<std::string> here;
+  {
+    std::lock_guard lock(mu_);
+    here.insert(to_validate_.begin(), to_validate_.end());
+    if (!validating_.empty()) here.insert(validating_);
+  }
+  std::set<std::string> unread;
   for (const JobRecord& job : *jobs) {
-    if (job.state != JobState::kValidating) continue;
+    if (job.state != JobState::kValidating || here.count(job.id) > 0) continue;
     auto gone = store_->ReaderGone(job.id);
     if (gone.ok() && *gone) unread.insert(job.id);
   }
@@ -88,10 +97,10 @@ void JobManager::Discover() {
       case JobState::kValidating: {
         // Validated where it was submitted, whose disk has the input; if
         // that replica stopped renewing its lease, nobody can.
-        const bool here =
+        const bool read_here =
             job.id == validating_ ||
             std::find(to_validate_.begin(), to_validate_.end(), job.id) != to_validate_.end();
-        if (unread.count(job.id) == 0 || here) break;
+        if (unread.count(job.id) == 0 || read_here) break;
         JobRecord failed = job;
         SetState(failed, JobState::kFailed,
                  "the replica reading its input stopped before it finished (no word from it "

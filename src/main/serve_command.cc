@@ -254,7 +254,8 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
       ->capture_default_str();
   cmd.add_option("--jobs-lease-seconds", o.jobs_lease_seconds,
                  "With --jobs-redis: how long a replica that stopped answering keeps its job "
-                 "chunks before other replicas take them over")
+                 "chunks before other replicas take them over, and the jobs whose input it was "
+                 "reading before they fail")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
   cmd.add_option("--max-upload-bytes", o.max_upload_bytes,
@@ -570,6 +571,8 @@ int RunServe(const ServeOptions& o) {
     LogWarn("shutdown timeout passed with requests in flight",
             {{"in_flight", http_server.in_flight()}});
   }
+  // Job calls still waiting hold HTTP responders: answered before the server goes.
+  job_manager.StopCalls();
   http_server.Stop();
   if (metrics_server) metrics_server->Stop();
   rollouts.Stop();

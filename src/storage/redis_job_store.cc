@@ -13,8 +13,10 @@ namespace {
 
 constexpr char kGroup[] = "inferd";
 
-// KEYS: jobs, job, stream. ARGV: id, created_ms, then the record's fields
-// and values. 0 when the job exists.
+// KEYS: jobs, job, stream, unfinished, reader. ARGV: id, created_ms,
+// consumer, lease (ms), then the record's fields and values. The job is
+// marked as made with a reader's lease (older replicas made none), and this
+// replica holds it. 0 when the job exists.
 constexpr char kCreateScript[] = R"lua(
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('HSET', KEYS[2], unpack(ARGV, 5))
@@ -22,12 +24,13 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 redis.call('DEL', KEYS[3])
 redis.call('XGROUP', 'CREATE', KEYS[3], 'inferd', '0', 'MKSTREAM')
+redis.call('HSET', KEYS[2], 'leased', '1')
 redis.call('SET', KEYS[5], ARGV[3], 'PX', ARGV[4])
 return 1
 )lua";
 
 // KEYS: job, reader. ARGV: consumer, lease (ms). The reader's lease, taken
-// again only while the job validates: 0 when it does not.
+// or renewed only while the job validates: 0 when it does not.
 constexpr char kHoldReadingScript[] = R"lua(
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return -1 end
@@ -51,6 +54,14 @@ redis.call('HSET', KEYS[2], 'first_row', ARGV[2], 'rows', ARGV[3], 'header', ARG
 redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
+return 1
+)lua";
+
+// KEYS: job, reader. 1 when the job was created with a reader's lease (by
+// this version or later) and nobody holds it now.
+constexpr char kReaderGoneScript[] = R"lua(
+if redis.call('HGET', KEYS[1], 'leased') ~= '1' then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 return 1
 )lua";
 
@@ -682,16 +693,32 @@ Status RedisJobStore::DeleteJob(std::string_view id) {
   return Status::Ok();
 }
 
+std::vector<std::string> RedisJobStore::HoldReadingCommand(std::string_view id) const {
+  return {"EVAL",
+          kHoldReadingScript,
+          "2",
+          JobKey(id),
+          ReaderKey(id),
+          consumer_,
+          std::to_string(options_.lease.count())};
+}
+
 Status RedisJobStore::HoldReading(std::string_view id) {
-  auto reply = redis_.Command({"EVAL", kHoldReadingScript, "2", JobKey(id), ReaderKey(id),
-                               consumer_, std::to_string(options_.lease.count())});
-  INFERD_RETURN_IF_ERROR(ScriptResult(reply, id));
-  if (reply->integer == 0) {
-    return FailedPrecondition("job '" + std::string(id) + "' is no longer validating");
+  {
+    // Renewed from now on, even if Redis does not answer this time.
+    std::lock_guard lock(mu_);
+    reading_.emplace(id);
   }
-  std::lock_guard lock(mu_);
-  reading_.emplace(id);
-  return Status::Ok();
+  auto reply = redis_.Command(HoldReadingCommand(id));
+  Status held = ScriptResult(reply, id);
+  if (held.ok() && reply->integer == 0) {
+    held = FailedPrecondition("job '" + std::string(id) + "' is no longer validating");
+  }
+  if (held.code() == StatusCode::kFailedPrecondition || held.code() == StatusCode::kNotFound) {
+    std::lock_guard lock(mu_);
+    reading_.erase(std::string(id));
+  }
+  return held;
 }
 
 void RedisJobStore::ReleaseReading(std::string_view id) {
@@ -706,8 +733,9 @@ void RedisJobStore::ReleaseReading(std::string_view id) {
 }
 
 StatusOr<bool> RedisJobStore::ReaderGone(std::string_view id) {
-  INFERD_ASSIGN_OR_RETURN(RedisReply exists, redis_.Command({"EXISTS", ReaderKey(id)}));
-  return exists.integer == 0;
+  INFERD_ASSIGN_OR_RETURN(
+      RedisReply gone, redis_.Command({"EVAL", kReaderGoneScript, "2", JobKey(id), ReaderKey(id)}));
+  return gone.integer == 1;
 }
 
 void RedisJobStore::RenewLoop() {
@@ -721,10 +749,7 @@ void RedisJobStore::RenewLoop() {
       for (const auto& [message, index] : claims) held[job].push_back(message);
     }
     std::vector<std::vector<std::string>> readers;
-    for (const std::string& job : reading_) {
-      readers.push_back(
-          {"SET", ReaderKey(job), consumer_, "PX", std::to_string(options_.lease.count())});
-    }
+    for (const std::string& job : reading_) readers.push_back(HoldReadingCommand(job));
     lock.unlock();
     if (!readers.empty()) {
       if (auto renewed = redis_.Pipeline(readers); !renewed.ok()) {

@@ -92,6 +92,8 @@ class RedisJobStore : public JobStore {
   std::string ChunkKey(std::string_view id, int64_t index) const;
   // Set (with the lease's expiry) while a replica reads the job's input.
   std::string ReaderKey(std::string_view id) const;
+  // Takes or renews the reader's lease while the job validates.
+  std::vector<std::string> HoldReadingCommand(std::string_view id) const;
   // Reads the messages' chunks; stale messages (a chunk done, or given a
   // newer message) are acknowledged and left out.
   StatusOr<std::vector<JobChunk>> ReadClaimed(

@@ -58,6 +58,13 @@ TEST(RedisUrlTest, ParsesHostsSocketsCredentialsAndDatabases) {
   EXPECT_NE(tls.status().message().find("TLS"), std::string::npos);
 }
 
+// Whether nobody holds the job's reader lease; a Redis error fails the test.
+bool ReaderGone(JobStore& store, std::string_view id) {
+  auto gone = store.ReaderGone(id);
+  EXPECT_TRUE(gone.ok()) << gone.status().message();
+  return gone.ok() && *gone;
+}
+
 class RedisJobStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -178,32 +185,49 @@ TEST_F(RedisJobStoreTest, TheReplicaReadingAnInputHoldsALeaseThatRunsOutWhenItDi
   ASSERT_TRUE(a->CreateJob(job).ok());
   // A renews while it reads: past several leases B still sees a reader.
   std::this_thread::sleep_for(lease * 3);
-  EXPECT_FALSE(*b->ReaderGone("j"));
+  EXPECT_FALSE(ReaderGone(*b, "j"));
   // Done reading: the lease goes at once.
   a->ReleaseReading("j");
-  EXPECT_TRUE(*b->ReaderGone("j"));
+  EXPECT_TRUE(ReaderGone(*b, "j"));
   // A restarted replica takes it again while the job validates...
   ASSERT_TRUE(a->HoldReading("j").ok());
-  EXPECT_FALSE(*b->ReaderGone("j"));
+  EXPECT_FALSE(ReaderGone(*b, "j"));
   // ...and a replica that dies holding it loses it after the lease.
   a.reset();
-  EXPECT_FALSE(*b->ReaderGone("j"));
+  EXPECT_FALSE(ReaderGone(*b, "j"));
   std::this_thread::sleep_for(lease + milliseconds(100));
-  EXPECT_TRUE(*b->ReaderGone("j"));
+  EXPECT_TRUE(ReaderGone(*b, "j"));
   // Once the job is no longer validating, nobody takes it again.
   job.state = JobState::kFailed;
   ASSERT_TRUE(b->UpdateJob(job, JobState::kValidating).ok());
   EXPECT_EQ(b->HoldReading("j").code(), StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(*b->ReaderGone("j"));
+  EXPECT_TRUE(ReaderGone(*b, "j"));
   EXPECT_EQ(b->HoldReading("nope").code(), StatusCode::kNotFound);
-  // Deleting the job removes the lease with the rest.
+  // A reader still renewing a job another replica failed does not take the
+  // lease back; and deleting the job removes the lease with the rest.
   JobRecord other;
   other.id = "k";
   other.spec.model = "logreg";
   ASSERT_TRUE(b->CreateJob(other).ok());
-  EXPECT_FALSE(*b->ReaderGone("k"));
-  ASSERT_TRUE(b->DeleteJob("k").ok());
-  EXPECT_TRUE(*b->ReaderGone("k"));
+  EXPECT_FALSE(ReaderGone(*b, "k"));
+  auto c = Replica(lease);
+  other.state = JobState::kFailed;
+  ASSERT_TRUE(c->UpdateJob(other, JobState::kValidating).ok());
+  std::this_thread::sleep_for(lease * 2);
+  EXPECT_TRUE(ReaderGone(*c, "k"));
+  ASSERT_TRUE(c->CreateJob([] {
+                 JobRecord third;
+                 third.id = "m";
+                 third.spec.model = "logreg";
+                 return third;
+               }())
+                  .ok());
+  ASSERT_TRUE(c->DeleteJob("m").ok());
+  RedisClient raw(server_->endpoint(), milliseconds(1000));
+  auto left = raw.Command({"EXISTS", "inferd:job:m:reader"});
+  ASSERT_TRUE(left.ok()) << left.status().message();
+  EXPECT_EQ(left->integer, 0);
+  EXPECT_FALSE(ReaderGone(*c, "m"));  // no job: nothing to fail
 }
 
 TEST_F(RedisJobStoreTest, ARedisRestartLosesNothingAndTheStoreReconnects) {

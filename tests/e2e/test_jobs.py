@@ -79,8 +79,10 @@ def test_inline_rows_answer_in_order_and_bad_rows_fail_alone(tmp_path, inferd_fa
     assert labels == [int(x > 0.5) for x in good]
     assert lines[4]["error"]["status"] == 400
     assert lines[0]["prediction"]["score"] == [1.0, 0.0]
+    # The jobs by state are counted on the server's jobs thread, soon after a change.
+    wait_until(lambda: metric_value(scrape_metrics(srv.url("/metrics")), "inferd_jobs",
+                                    state="completed") == 1, 10, what="the completed job counted")
     samples = scrape_metrics(srv.url("/metrics"))
-    assert metric_value(samples, "inferd_jobs", state="completed") == 1
     assert metric_value(samples, "inferd_job_rows_total", outcome="failed") == 3
     assert metric_value(samples, "inferd_job_rows_waiting") == 0
 

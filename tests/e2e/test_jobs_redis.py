@@ -127,41 +127,59 @@ def test_a_cancel_on_one_replica_stops_them_all(tmp_path, inferd_factory, redis_
     assert redis_server.cli("KEYS", "inferd:job:*") == ""
 
 
+class OnlineLoad:
+    """Inference requests to `srv` back to back, on a thread, until the block
+    ends or the server goes: with --jobs-online-share 0.01 they slow the
+    server's reading of a job's input to a crawl."""
+
+    def __init__(self, srv):
+        self.srv, self.stop = srv, threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        with requests.Session() as session:
+            while not self.stop.is_set():
+                try:
+                    session.post(self.srv.url("/v2/models/clf/infer"), timeout=5, json={
+                        "inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 4],
+                                    "data": [0.2, 0, 0, 0]}]})
+                except requests.RequestException:
+                    time.sleep(0.05)  # the server is gone, or busy restarting Redis
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def paced_replica(inferd_factory, repo, redis_server, tmp_path, name):
+    return replica(inferd_factory, repo, redis_server, tmp_path, name,
+                   ["--jobs-online-share", "0.01"])
+
+
+def upload(srv, x0s):
+    body = "".join(json.dumps(r) + "\n" for r in rows_of(x0s))
+    return submit(srv, None, data=body, params={"model": "clf"},
+                  headers={"Content-Type": "application/x-ndjson"})
+
+
 def test_a_job_whose_replica_dies_while_reading_its_input_fails_with_the_reason(
         tmp_path, inferd_factory, redis_server):
     repo = tmp_path / "repo"
     write_model(repo, "clf", threshold_model(0.5))
-    # A paces its jobs to 1% of the time while online requests arrive, so
-    # with requests arriving its reading of a large input crawls.
-    a = replica(inferd_factory, repo, redis_server, tmp_path, "a",
-                ["--jobs-online-share", "0.01"])
+    a = paced_replica(inferd_factory, repo, redis_server, tmp_path, "a")
     b = replica(inferd_factory, repo, redis_server, tmp_path, "b")
-    stop = threading.Event()
-
-    def online():
-        with requests.Session() as session:
-            while not stop.is_set():
-                try:
-                    session.post(a.url("/v2/models/clf/infer"), timeout=5, json={"inputs": [
-                        {"name": "x", "datatype": "FP32", "shape": [1, 4],
-                         "data": [0.2, 0, 0, 0]}]})
-                except requests.RequestException:
-                    return  # A is gone
-
-    load = threading.Thread(target=online)
-    load.start()
-    try:
-        body = "".join(json.dumps(r) + "\n" for r in rows_of(x0s_for(200_000, 4)))
-        submitted = submit(a, None, data=body, params={"model": "clf"},
-                           headers={"Content-Type": "application/x-ndjson"})
-        time.sleep(1)
-        assert job(b, submitted["id"])["state"] == "validating"  # still reading
+    with OnlineLoad(a):
+        submitted = upload(a, x0s_for(400_000, 4))
+        # Past two leases, A still holds the job: it renews its lease while it reads.
+        time.sleep(2.5 * float(LEASE_S))
+        assert job(b, submitted["id"])["state"] == "validating"
         a.send_signal(signal.SIGKILL)
         a.proc.wait()
         a.stopped_rc = 0  # killed on purpose
-    finally:
-        stop.set()
-        load.join()
     # Nobody else has the input: B fails the job once A's lease runs out.
     failed = wait_final(b, submitted["id"], 60)
     assert failed["state"] == "failed", failed
@@ -174,6 +192,30 @@ def test_a_job_whose_replica_dies_while_reading_its_input_fails_with_the_reason(
     assert job(a2, submitted["id"])["state"] == "failed"
     fresh = submit(a2, {"model": "clf", "rows": rows_of([0.2, 0.8])})
     assert wait_final(b, fresh["id"], 60)["state"] == "completed"
+
+
+def test_a_redis_restart_while_an_input_is_read_loses_nothing(tmp_path, inferd_factory,
+                                                              redis_server):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    srv = paced_replica(inferd_factory, repo, redis_server, tmp_path, "a")
+    x0s = x0s_for(300_000, 5)
+    with OnlineLoad(srv):
+        submitted = upload(srv, x0s)
+        # Stopped the moment the job is accepted, Redis holds its reading up
+        # part-way (300,000 rows are not read in that moment; the log proves it).
+        redis_server.pause()
+        time.sleep(0.5)
+        queued = f'"job":"{submitted["id"]}","state":"queued"'
+        assert queued not in srv.stderr(), "the input was read before Redis stopped"
+        # Then away for longer than the lease, and until the reading has
+        # needed it: the reading fails, and is tried again once Redis is back.
+        redis_server.kill()
+        time.sleep(2 * float(LEASE_S))
+        wait_until(lambda: "job input to be read again" in srv.stderr(), 60,
+                   what="the reading to fail for want of Redis")
+        redis_server.start()
+    check_every_row_once(srv, submitted["id"], x0s)
 
 
 def test_a_stalled_redis_holds_up_job_calls_and_never_online_requests(

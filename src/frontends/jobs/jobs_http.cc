@@ -9,6 +9,7 @@
 #include "core/auth/roles.h"
 #include "core/model_visibility.h"
 #include "core/routing/route_keys_scope.h"
+#include "frontends/http/http_route_keys.h"
 #include "frontends/http/json_tensor_codec.h"
 #include "frontends/http/model_selection.h"
 #include "frontends/http/query_params.h"
@@ -191,10 +192,25 @@ StatusOr<JobRecord> Accessible(JobService& jobs, const Caller& caller, std::stri
 }
 
 // Answers what `call` returns, run on the service's threads (it waits on
-// the store or the disk; this thread serves other connections).
-void Offload(JobService& jobs, Responder respond, std::function<HttpResponse()> call) {
-  jobs.RunCall([respond = std::move(respond), call = std::move(call)](Status ok) {
-    respond(ok.ok() ? call() : Error(ok));
+// the store or the disk; this thread serves other connections), with the
+// request's route keys offered there as here: the responder holds the
+// request and its pipeline context (the identity) until it answers.
+// `refused` runs when the service does not take the call.
+void Offload(JobService& jobs, const HttpRequest& req, Responder respond,
+             std::function<HttpResponse()> call, std::function<void()> refused = nullptr) {
+  jobs.RunCall([&req, identity = req.identity, respond = std::move(respond), call = std::move(call),
+                refused = std::move(refused)](Status ok) {
+    if (!ok.ok()) {
+      if (refused) refused();
+      return respond(Error(ok));
+    }
+    HttpResponse answer;
+    {
+      http::HttpRouteKeys keys(req, identity);
+      ScopedRouteKeys keyed(&keys);
+      answer = call();
+    }
+    respond(std::move(answer));
   });
 }
 
@@ -402,21 +418,26 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                // The job takes the uploaded file now, or removes it if refused.
                if (submission->owns_input_file) req.body_file.clear();
                auto taken = std::make_shared<JobSubmission>(std::move(submission).value());
-               Offload(*jobs, std::move(respond),
-                       [jobs, taken] { return JobAnswer(202, jobs->Submit(std::move(*taken))); });
+               Offload(
+                   *jobs, req, std::move(respond),
+                   [jobs, taken] { return JobAnswer(202, jobs->Submit(std::move(*taken))); },
+                   [taken] {
+                     std::error_code ec;  // never the job's: the upload goes
+                     if (taken->owns_input_file) std::filesystem::remove(taken->input_file, ec);
+                   });
              });
   router.Add(Method::kGet, "/v1/jobs", read, [jobs, off](HttpRequest& req, Responder respond) {
     if (off(respond)) return;
     auto page = ListPage::Of(req);
     if (!page.ok()) return respond(Error(page.status()));
-    Offload(*jobs, std::move(respond), [jobs, page = *page, caller = Caller::Of(req)] {
+    Offload(*jobs, req, std::move(respond), [jobs, page = *page, caller = Caller::Of(req)] {
       return ListAnswer(*jobs, page, caller);
     });
   });
   router.Add(Method::kGet, "/v1/jobs/{job}", read,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Offload(*jobs, std::move(respond),
+               Offload(*jobs, req, std::move(respond),
                        [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
                          return JobAnswer(200, Accessible(*jobs, caller, id));
                        });
@@ -424,7 +445,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
   router.Add(Method::kPost, "/v1/jobs/{job}/cancel", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Offload(*jobs, std::move(respond),
+               Offload(*jobs, req, std::move(respond),
                        [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
                          auto job = Accessible(*jobs, caller, id);
                          return JobAnswer(200, job.ok() ? jobs->Cancel(job->id) : job);
@@ -433,7 +454,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
   router.Add(Method::kPost, "/v1/jobs/{job}/retry", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Offload(*jobs, std::move(respond),
+               Offload(*jobs, req, std::move(respond),
                        [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
                          auto job = Accessible(*jobs, caller, id);
                          return JobAnswer(202, job.ok() ? jobs->Retry(job->id) : job);
@@ -442,7 +463,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
   router.Add(Method::kDelete, "/v1/jobs/{job}", change,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Offload(*jobs, std::move(respond),
+               Offload(*jobs, req, std::move(respond),
                        [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
                          auto job = Accessible(*jobs, caller, id);
                          if (!job.ok()) return Error(job.status());
@@ -459,7 +480,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
   router.Add(Method::kGet, "/v1/jobs/{job}/results", read,
              [jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
-               Offload(*jobs, std::move(respond),
+               Offload(*jobs, req, std::move(respond),
                        [jobs, caller = Caller::Of(req), id = std::string(req.Param("job"))] {
                          auto job = Accessible(*jobs, caller, id);
                          if (!job.ok()) return Error(job.status());
@@ -500,7 +521,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
                taken->spec.origin = "predict_batch";
                taken->spec.owner = Owner();
                taken->rows = RowsAsJsonl(data);
-               Offload(*jobs, std::move(respond), [jobs, taken] {
+               Offload(*jobs, req, std::move(respond), [jobs, taken] {
                  auto job = jobs->Submit(std::move(*taken));
                  if (!job.ok()) return Error(job.status());
                  return Json(200, [&](JsonWriter& w) {
@@ -514,7 +535,7 @@ void AddJobRoutes(ServerCore* core, JobService* jobs, std::string default_model,
              [core, jobs, off](HttpRequest& req, Responder respond) {
                if (off(respond)) return;
                Offload(
-                   *jobs, std::move(respond),
+                   *jobs, req, std::move(respond),
                    [core, jobs, caller = Caller::Of(req), id = std::string(req.Param("task_id"))] {
                      return SeedsTaskAnswer(*core, *jobs, Accessible(*jobs, caller, id));
                    });
