@@ -87,6 +87,7 @@ def targets(results: dict) -> list[dict]:
         _ratio_target("W4 JSON vs L1", "KServe JSON ≥ 70% of L1 images/s, same threads",
                       find(results, "W4.inferd_json"), best(results, "W4.l1_b1_t"), 0.7),
     ]
+    out += [_connections_target(results), *_models_targets(results)]
     idle = idle_row(results, "inferd")
     if idle:
         rss, ready = idle["rss_bytes"] / MB, idle["ready_s"]
@@ -97,6 +98,38 @@ def targets(results: dict) -> list[dict]:
         out.append(_target("idle RSS", "≤ 60 MB (example-models)", None, None, ""))
         out.append(_target("start to ready", "≤ 0.5 s (example-models)", None, None, ""))
     return out
+
+
+def _connections_target(results: dict) -> dict:
+    name, goal = "1,024 connections", "no errors, and p99 < 4× the p99 at 64 connections"
+    many, base = find(results, "scale.conn_1024"), find(results, "scale.conn_64")
+    if not many or not base or base["p99_ms"] <= 0:
+        return _target(name, goal, None, None, "")
+    ratio = many["p99_ms"] / base["p99_ms"]
+    measured = (f"{ratio:.2f}× ({many['p99_ms']:.2f} ms at 1,024, {base['p99_ms']:.2f} ms at 64; "
+                f"{many['errors']} errors)")
+    return _target(name, goal, ratio, ratio < 4 and many["errors"] == 0, measured)
+
+
+def _models_targets(results: dict) -> list[dict]:
+    """500 models ready within 5 s; each model beyond the first adds at most its file
+    and 1 MB of RSS."""
+    many, one = idle_row(results, "models_500"), idle_row(results, "models_1")
+    ready_name, ready_goal = "500 models: start to ready", "< 5 s"
+    rss_name, rss_goal = "500 models: RSS per model", "≤ the model's file + 1 MB each"
+    if not many or not one:
+        return [_target(ready_name, ready_goal, None, None, ""),
+                _target(rss_name, rss_goal, None, None, "")]
+    per_model = (many["rss_bytes"] - one["rss_bytes"]) / 499
+    allowed = many["model_bytes"] + MB
+    return [
+        _target(ready_name, ready_goal, many["ready_s"], many["ready_s"] < 5,
+                f"{many['ready_s']:.2f} s (1 model: {one['ready_s'] * 1000:.0f} ms)"),
+        _target(rss_name, rss_goal, per_model, per_model <= allowed,
+                f"{per_model / 1024:,.0f} KB per model ({one['rss_bytes'] / MB:.1f} MB with 1, "
+                f"{many['rss_bytes'] / MB:.1f} MB with 500; allowed "
+                f"{allowed / 1024:,.0f} KB)"),
+    ]
 
 
 def _c1_batching_target(results: dict) -> dict:

@@ -16,6 +16,8 @@ Workloads (bench/README.md says more):
   W3  MLP 4x1024, single rows, dynamic batching on vs off (same instances)
   W4  ResNet-style CNN, one 224x224 image per request, KServe JSON vs binary
   idle  idle memory and start-to-ready time
+  scale  W1 against 1-1,024 connections, W2 against 1-4,096 rows per request,
+         ready time and memory against 1-500 models (bench/scale_workloads.py)
 --quick runs a few short runs of each part, to prove the suite works; its
 numbers are not measurements. Neither mode asserts on timings: the exit status
 is 1 only when something failed to run (a server that does not start, a load
@@ -53,6 +55,7 @@ from harness import (
     ROW_CONCURRENCY,
     Bench,
 )
+from scale_workloads import scale
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -68,6 +71,8 @@ WORKLOADS = {
                 "shadow, a slow shadow",
     "W5job": "a batch job of W1's rows (JSONL under the input folder), and W1 online while "
              "it runs",
+    "scale": "how costs grow: W1 against connections, W2 against rows per request, and "
+             "start to ready and idle memory against the number of models",
 }
 PARTS = [*WORKLOADS, "idle"]
 
@@ -263,7 +268,7 @@ def idle(b: Bench, bodies: dict) -> None:
 
 PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_shadow,
               "W5job": w5_job, "W2": w2,
-              "W3": w3, "W4": w4, "idle": idle}
+              "W3": w3, "W4": w4, "idle": idle, "scale": scale}
 
 
 # ------------------------------------------------------------------ setting up
