@@ -73,6 +73,9 @@ class HttpServer::Impl {
  private:
   Status Listen(boost::asio::ip::tcp::acceptor& acceptor, int port, int& bound);
   void Accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+  // After an accept: takes the connections already waiting, then accepts again.
+  void AcceptWaiting(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+  void Serve(StrandSocket socket, bool tls);
   // After an accept failed (out of file descriptors, say): again in 100 ms.
   void AcceptLater(boost::asio::ip::tcp::acceptor& acceptor, bool tls,
                    boost::system::error_code ec);
