@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libboost-dev rapidjson-dev libsimdjson-dev libspdlog-dev libcli11-dev libgtest-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libsqlite3-dev libssl-dev sqlite3 zlib1g-dev libyaml-cpp-dev libhiredis-dev redis-server
+  libjemalloc-dev
   clang clang-format libclang-rt-14-dev
   python3 python3-venv
 )

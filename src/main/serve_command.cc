@@ -24,6 +24,7 @@
 #include "frontends/tls/tls_reloader.h"
 #include "jobs/job_manager.h"
 #include "main/jobs_setup.h"
+#include "main/memory_allocator.h"
 #include "main/open_files_limit.h"
 #include "main/request_pipeline.h"
 #include "main/route_setup.h"
@@ -359,7 +360,8 @@ int RunServe(const ServeOptions& o) {
   LogInfo("starting", {{"version", ServerCore::Version()},
                        {"model_repository", o.model_repository},
                        {"http_port", o.http_port},
-                       {"open_files_limit", files.now}});
+                       {"open_files_limit", files.now},
+                       {"memory_allocator", MemoryAllocatorName()}});
   if (files.now != 0 && files.now < 4096) {
     LogWarn("the open files limit is low: connections past it wait to be accepted",
             {{"limit", files.now}, {"fix", "raise the hard limit (ulimit -Hn, LimitNOFILE=)"}});
