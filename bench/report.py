@@ -87,7 +87,7 @@ def targets(results: dict) -> list[dict]:
         _ratio_target("W4 JSON vs L1", "KServe JSON ≥ 70% of L1 images/s, same threads",
                       find(results, "W4.inferd_json"), best(results, "W4.l1_b1_t"), 0.7),
     ]
-    out += [_connections_target(results), *_models_targets(results)]
+    out += [*_connections_targets(results), *_models_targets(results)]
     idle = idle_row(results, "inferd")
     if idle:
         rss, ready = idle["rss_bytes"] / MB, idle["ready_s"]
@@ -100,23 +100,34 @@ def targets(results: dict) -> list[dict]:
     return out
 
 
-def _connections_target(results: dict) -> dict:
-    """Closed loop, every connection busy: by Little's law latency grows with the
-    count, so what 1,024 connections may cost is throughput (against the best count)
-    and fairness (no connection starved: p99 within 3x the median)."""
-    name = "1,024 connections"
-    goal = "no errors, ≥ 70% of the best count's req/s, p99 ≤ 3× p50"
-    many = find(results, "scale.conn_1024")
+def _connections_targets(results: dict) -> list[dict]:
+    """Issue 16's target for 1,024 connections (p99 under 4x the p99 at 64), and
+    beside it what 1,024 connections cost once Little's law is out of the way: in
+    a closed loop with every connection busy, latency grows with the count (nginx
+    itself lands near 4x), so throughput against the best count and fairness (no
+    connection starved: p99 within 3x the median) say more."""
+    name, goal = "1,024 connections", "no errors, and p99 < 4× the p99 at 64 connections"
+    fair_name = "1,024 connections: throughput and fairness"
+    fair_goal = "≥ 70% of the best count's req/s, and p99 ≤ 3× p50"
+    many, base = find(results, "scale.conn_1024"), find(results, "scale.conn_64")
     counts = [r for r in (find(results, f"scale.conn_{n}") for n in (1, 4, 16, 64, 256, 1024))
               if r]
-    if not many or many["p50_ms"] <= 0:
-        return _target(name, goal, None, None, "")
+    if not many or not base or base["p99_ms"] <= 0 or many["p50_ms"] <= 0:
+        return [_target(name, goal, None, None, ""), _target(fair_name, fair_goal, None, None, "")]
+    ratio = many["p99_ms"] / base["p99_ms"]
+    limit = find(results, "scale.conn_l3_1024"), find(results, "scale.conn_l3_64")
+    nginx = (f"; nginx {limit[0]['p99_ms'] / limit[1]['p99_ms']:.2f}×"
+             if all(limit) and limit[1]["p99_ms"] > 0 else "")
+    measured = (f"{ratio:.2f}× ({many['p99_ms']:.2f} ms at 1,024, {base['p99_ms']:.2f} ms at 64; "
+                f"{many['errors']} errors{nginx})")
     peak = max(r["req_per_s"] for r in counts)
     share, spread = many["req_per_s"] / peak, many["p99_ms"] / many["p50_ms"]
-    measured = (f"{share:.2f} of the best req/s ({many['req_per_s']:,.0f} vs {peak:,.0f}); p99 "
-                f"{many['p99_ms']:.1f} ms = {spread:.2f}× p50; {many['errors']} errors")
-    return _target(name, goal, share, share >= 0.7 and spread <= 3 and many["errors"] == 0,
-                   measured)
+    fair = (f"{share:.2f} of the best req/s ({many['req_per_s']:,.0f} vs {peak:,.0f}); p99 "
+            f"{many['p99_ms']:.1f} ms = {spread:.2f}× p50")
+    return [
+        _target(name, goal, ratio, ratio < 4 and many["errors"] == 0, measured),
+        _target(fair_name, fair_goal, share, share >= 0.7 and spread <= 3, fair),
+    ]
 
 
 def _models_targets(results: dict) -> list[dict]:

@@ -5,8 +5,9 @@
   with in-process ONNX Runtime (L1) at the same batch on the same cores;
 - start to ready and idle memory against the number of models in the
   repository, 1 to 500 copies of W1's logistic regression.
-report.targets checks 1,024 connections (no errors, at least 70% of the best
-count's req/s, p99 within 3x p50: no connection starved) and 500 models (ready under 5 s, each adding at most its file and 1 MB)."""
+report.targets checks 1,024 connections (no errors and p99 under 4x 64's, as
+issue 16 sets it; and at least 70% of the best count's req/s with p99 within 3x
+p50) and 500 models (ready under 5 s, each adding at most its file and 1 MB)."""
 from __future__ import annotations
 
 import resource
