@@ -2,6 +2,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/error.hpp>
+#include <cerrno>
 #include <chrono>
 
 #include "frontends/http/http_server_impl.h"
@@ -23,6 +24,9 @@ Status HttpServer::Impl::Listen(tcp::acceptor& acceptor, int port, int& bound) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (!ec) acceptor.non_blocking(true, ec);  // for AcceptWaiting's draining
+  // A client gone before it was accepted is an error to skip, not a reason
+  // for asio's synchronous accept to wait in poll() for the next client.
+  if (!ec) acceptor.set_option(asio::socket_base::enable_connection_aborted(true), ec);
   if (ec) {
     return Unavailable("cannot listen on " + options_.address + ":" + std::to_string(port) + ": " +
                        ec.message());
@@ -46,10 +50,20 @@ Status HttpServer::Impl::Start() {
   return Status::Ok();
 }
 
+namespace {
+
+// The connection was reset or aborted while it waited in the backlog.
+bool ClientLeftFirst(const beast::error_code& ec) {
+  return ec == asio::error::connection_aborted || ec.value() == EPROTO;
+}
+
+}  // namespace
+
 void HttpServer::Impl::Accept(tcp::acceptor& acceptor, bool tls) {
   acceptor.async_accept(asio::make_strand(ioc_),
                         [this, &acceptor, tls](beast::error_code ec, StrandSocket socket) {
                           if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+                          if (ClientLeftFirst(ec)) return Accept(acceptor, tls);
                           if (ec) return AcceptLater(acceptor, tls, ec);
                           Serve(std::move(socket), tls);
                           AcceptWaiting(acceptor, tls);
@@ -64,13 +78,16 @@ void HttpServer::Impl::AcceptWaiting(tcp::acceptor& acceptor, bool tls) {
   // is taken now, a bounded number at a time so requests are not held up.
   constexpr int kAtOnce = 64;
   beast::error_code ec;
+  StrandSocket socket(asio::make_strand(ioc_));  // kept for the next try when none came
   for (int i = 0; i < kAtOnce; ++i) {
-    StrandSocket socket(asio::make_strand(ioc_));
     acceptor.accept(socket, ec);  // the acceptor is non-blocking: would_block once drained
+    if (ClientLeftFirst(ec)) continue;
     if (ec) break;
     Serve(std::move(socket), tls);
+    socket = StrandSocket(asio::make_strand(ioc_));
   }
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again &&
+      !ClientLeftFirst(ec)) {
     return AcceptLater(acceptor, tls, ec);
   }
   Accept(acceptor, tls);
