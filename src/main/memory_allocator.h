@@ -9,7 +9,9 @@
 
 namespace inferd {
 
-// "jemalloc 5.3.0-..." when linked with it, else "system".
+// "jemalloc 5.3.0-..." when it serves malloc; "system" in a build without
+// it; "system (jemalloc linked, not in use)" if something else took malloc
+// over (an LD_PRELOAD, say).
 std::string MemoryAllocatorName();
 
 }  // namespace inferd
