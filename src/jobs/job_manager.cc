@@ -511,15 +511,16 @@ void JobManager::Loop() {
         next_discover_ = Clock::now() + options_.discover_interval;
         Discover();
       }
-      // Soon after a job moved (at most 4 times a second), and every few
-      // seconds for the other replicas' jobs.
-      const auto now = Clock::now();
-      if ((counts_stale_ && now >= counted_at_ + std::chrono::milliseconds(250)) ||
-          now >= counted_at_ + std::chrono::seconds(5)) {
-        counts_stale_ = false;
-        counted_at_ = now;
-        CountJobs();
-      }
+    }
+    // Soon after a job moved (at most 4 times a second), and every few
+    // seconds for the other replicas' jobs; a read of the store, so outside
+    // the slot like the commits.
+    const auto now = Clock::now();
+    if ((counts_stale_ && now >= counted_at_ + std::chrono::milliseconds(250)) ||
+        now >= counted_at_ + std::chrono::seconds(5)) {
+      counts_stale_ = false;
+      counted_at_ = now;
+      CountJobs();
     }
     lock.lock();
   }

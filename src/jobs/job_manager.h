@@ -92,8 +92,8 @@ class JobManager final : public JobService {
   // records them, and ends the thread. Jobs resume at the next Start.
   void Stop(std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
   // Ends RunCall's threads (Stop does too): calls still waiting are answered
-  // UNAVAILABLE at once, and those running finish first. Call it before the
-  // servers whose responders the calls hold are stopped.
+  // UNAVAILABLE at once, and those running finish first. Call it while the
+  // HTTP server can still send their answers (serve: before its drain).
   void StopCalls();
 
   StatusOr<JobRecord> Submit(JobSubmission submission) override;
@@ -199,6 +199,9 @@ class JobManager final : public JobService {
     std::chrono::steady_clock::time_point at;
   };
   std::map<std::string, ValidationRetry> validation_retries_;  // reads to try again, and when
+  // Other replicas' validating jobs whose reader lease was missing, since
+  // when (Discover's; under mu_).
+  std::map<std::string, std::chrono::steady_clock::time_point> readers_missing_since_;
 
   std::mutex counts_mu_;
   std::map<std::string, int> jobs_by_state_;

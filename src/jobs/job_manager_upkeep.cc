@@ -83,6 +83,17 @@ void JobManager::Discover() {
     if (gone.ok() && *gone) unread.insert(job.id);
   }
   std::lock_guard lock(mu_);
+  // A reader key can be missing for a moment while its replica is alive:
+  // after Redis was away past the lease every key has expired, and the
+  // reader renews a third of a lease later. Only a reader missing at every
+  // look for a whole lease is gone.
+  const auto now = std::chrono::steady_clock::now();
+  std::map<std::string, std::chrono::steady_clock::time_point> missing;
+  for (const std::string& id : unread) {
+    const auto seen = readers_missing_since_.find(id);
+    missing[id] = seen == readers_missing_since_.end() ? now : seen->second;
+  }
+  readers_missing_since_ = missing;
   for (const JobRecord& job : *jobs) {
     const bool active = std::find(active_.begin(), active_.end(), job.id) != active_.end();
     switch (job.state) {
@@ -101,6 +112,8 @@ void JobManager::Discover() {
             job.id == validating_ ||
             std::find(to_validate_.begin(), to_validate_.end(), job.id) != to_validate_.end();
         if (unread.count(job.id) == 0 || read_here) break;
+        if (now - missing[job.id] < options_.lease) break;
+        readers_missing_since_.erase(job.id);
         JobRecord failed = job;
         SetState(failed, JobState::kFailed,
                  "the replica reading its input stopped before it finished (no word from it "

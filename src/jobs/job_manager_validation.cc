@@ -68,6 +68,9 @@ bool JobManager::Validate(const std::string& id) {
   auto found = Get(id);
   if (!found.ok()) return found.status().code() == StatusCode::kNotFound;  // gone: settled
   JobRecord job = std::move(found).value();
+  // Cancelled (here or elsewhere) or failed while it waited to be read again:
+  // its input is never read.
+  if (job.state != JobState::kValidating) return true;
   auto model = core_->GetModel(job.spec.model, job.spec.version);
   StatusOr<ValidatedInput> validated =
       model.ok() ? ValidateInput(job, (*model)->signature, InputPath(job), *store_,

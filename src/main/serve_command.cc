@@ -564,6 +564,9 @@ int RunServe(const ServeOptions& o) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(o.shutdown_timeout_secs);
   http_server.BeginShutdown();
+  // Job calls still waiting are answered 503 now, so the drain below sends
+  // those answers (and waits for the calls already running).
+  job_manager.StopCalls();
   // gRPC's shutdown stops new calls and waits (bounded) for those in flight.
   grpc_server.Shutdown(std::chrono::seconds(o.shutdown_timeout_secs));
   const bool drained =
@@ -573,8 +576,6 @@ int RunServe(const ServeOptions& o) {
     LogWarn("shutdown timeout passed with requests in flight",
             {{"in_flight", http_server.in_flight()}});
   }
-  // Job calls still waiting hold HTTP responders: answered before the server goes.
-  job_manager.StopCalls();
   http_server.Stop();
   if (metrics_server) metrics_server->Stop();
   rollouts.Stop();

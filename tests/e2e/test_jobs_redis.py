@@ -174,8 +174,15 @@ def test_a_job_whose_replica_dies_while_reading_its_input_fails_with_the_reason(
     b = replica(inferd_factory, repo, redis_server, tmp_path, "b")
     with OnlineLoad(a):
         submitted = upload(a, x0s_for(400_000, 4))
-        # Past two leases, A still holds the job: it renews its lease while it reads.
-        time.sleep(2.5 * float(LEASE_S))
+        # A renews its lease while it reads: the key's time to live goes back up.
+        key = f"inferd:job:{submitted['id']}:reader"
+        ttls: list[int] = []
+
+        def renewed() -> bool:
+            ttls.append(int(redis_server.cli("PTTL", key)))
+            return len(ttls) > 1 and ttls[-1] > ttls[-2] + 100
+
+        wait_until(renewed, 30, interval_s=0.05, what="A to renew its reader lease")
         assert job(b, submitted["id"])["state"] == "validating"
         a.send_signal(signal.SIGKILL)
         a.proc.wait()
@@ -199,6 +206,9 @@ def test_a_redis_restart_while_an_input_is_read_loses_nothing(tmp_path, inferd_f
     repo = tmp_path / "repo"
     write_model(repo, "clf", threshold_model(0.5))
     srv = paced_replica(inferd_factory, repo, redis_server, tmp_path, "a")
+    # Another replica looks on: when Redis is back every lease has expired, and
+    # it must not take the reader for gone before the reader has renewed.
+    replica(inferd_factory, repo, redis_server, tmp_path, "b")
     x0s = x0s_for(300_000, 5)
     with OnlineLoad(srv):
         submitted = upload(srv, x0s)
