@@ -48,6 +48,15 @@ bool Retryable(JobState state) {
   return state == JobState::kCompleted || state == JobState::kCancelled;
 }
 
+// Every state at 0: a state with no jobs is still exported.
+std::map<std::string, int> NoJobsByState() {
+  std::map<std::string, int> counts;
+  for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
+    counts[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
+  }
+  return counts;
+}
+
 }  // namespace
 
 JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions options,
@@ -66,9 +75,7 @@ JobManager::JobManager(ServerCore* core, StoreOpener opener, JobManagerOptions o
                                 "(--jobs-online-share).",
                                 {}))),
       runner_(core, threads_) {
-  for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
-    jobs_by_state_[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
-  }
+  jobs_by_state_ = NoJobsByState();
   metrics_->AddCollector([this](MetricsRegistry& registry) {
     {
       std::lock_guard lock(counts_mu_);
@@ -94,10 +101,7 @@ JobManager::~JobManager() {
 void JobManager::CountJobs() {
   auto jobs = List();
   if (!jobs.ok()) return;  // the last counts stand
-  std::map<std::string, int> by_state;
-  for (int s = 0; s <= static_cast<int>(JobState::kCancelled); ++s) {
-    by_state[std::string(JobStateName(static_cast<JobState>(s)))] = 0;
-  }
+  std::map<std::string, int> by_state = NoJobsByState();
   int64_t waiting = 0;  // the queue's depth: rows of unfinished jobs not yet answered
   for (const JobRecord& job : *jobs) {
     ++by_state[std::string(JobStateName(job.state))];
