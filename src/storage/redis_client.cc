@@ -2,7 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <optional>
 
 namespace inferd {
@@ -189,6 +191,20 @@ void RedisClient::DropLocked() {
   context_ = nullptr;
 }
 
+Status RedisClient::LostLocked() {
+  // A blocking hiredis context reports a reply that did not come within its
+  // timeout as an I/O error carrying EAGAIN's text.
+  const bool timed_out = context_->err == REDIS_ERR_IO &&
+                         (std::strcmp(context_->errstr, std::strerror(EAGAIN)) == 0 ||
+                          std::strcmp(context_->errstr, std::strerror(ETIMEDOUT)) == 0);
+  Status s = timed_out
+                 ? Unavailable("Redis at " + RedisEndpointName(endpoint_) +
+                               " did not answer within " + std::to_string(timeout_.count()) + " ms")
+                 : Unavailable(std::string("Redis connection lost: ") + context_->errstr);
+  DropLocked();
+  return s;
+}
+
 Status RedisClient::ConnectLocked() {
   if (context_ != nullptr) return Status::Ok();
   const timeval tv = ToTimeval(timeout_);
@@ -215,11 +231,7 @@ Status RedisClient::ConnectLocked() {
   for (const auto& command : hello) {
     Append(context_, command);
     void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK) {
-      Status s = Unavailable(std::string("Redis connection lost: ") + context_->errstr);
-      DropLocked();
-      return s;
-    }
+    if (redisGetReply(context_, &raw) != REDIS_OK) return LostLocked();
     const RedisReply reply = Convert(static_cast<redisReply*>(raw));
     freeReplyObject(raw);
     if (reply.error()) {
@@ -246,12 +258,8 @@ StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
   replies.reserve(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
-      // The connection is in an unknown state: the next call reconnects.
-      Status s = Unavailable(std::string("Redis connection lost: ") + context_->errstr);
-      DropLocked();
-      return s;
-    }
+    // The connection is in an unknown state: the next call reconnects.
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return LostLocked();
     replies.push_back(Convert(static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
   }

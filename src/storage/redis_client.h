@@ -70,6 +70,8 @@ class RedisClient {
  private:
   Status ConnectLocked();
   void DropLocked();
+  // The error for a failed read (a timeout says so), and the connection dropped.
+  Status LostLocked();
 
   const RedisEndpoint endpoint_;
   const std::chrono::milliseconds timeout_;

@@ -251,5 +251,23 @@ TEST_F(RedisJobStoreTest, ARedisRestartLosesNothingAndTheStoreReconnects) {
   EXPECT_EQ((*job)->state, JobState::kQueued);
 }
 
+TEST(RedisClientTest, ARedisThatDoesNotAnswerTimesOutWithTheReasonAndIsReachedAgainAfter) {
+  test_util::RedisTestServer server("client_timeout");
+  RedisClient client(server.endpoint(), milliseconds(300));
+  ASSERT_TRUE(client.Command({"SET", "k", "v"}).ok());
+  server.Pause();
+  auto stalled = client.Command({"GET", "k"});
+  server.Resume();
+  ASSERT_EQ(stalled.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(stalled.status().message().find("did not answer within 300 ms"), std::string::npos)
+      << stalled.status().message();
+  // The stalled connection is dropped; the next call reconnects and is not
+  // handed the stale reply.
+  auto again = client.Command({"GET", "k"});
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->text, "v");
+  EXPECT_EQ(client.Command({"ECHO", "fresh"})->text, "fresh");
+}
+
 }  // namespace
 }  // namespace inferd

@@ -2,7 +2,7 @@
 // started for one test on a unix socket in a fresh folder, so tests never
 // share a server or race for a port, and killed when the test ends. It can
 // be stopped and started again on the same folder (a Redis restart), with
-// its append-only file on.
+// its append-only file on, or paused (SIGSTOP) and resumed.
 //
 // Not for production: a server that does not start fails the test.
 // Thread-compatible.
@@ -73,6 +73,10 @@ class RedisTestServer {
     }
     FAIL() << "redis-server did not answer within 20 s";
   }
+
+  // SIGSTOP and SIGCONT: a server that is there and does not answer.
+  void Pause() const { ::kill(pid_, SIGSTOP); }
+  void Resume() const { ::kill(pid_, SIGCONT); }
 
   // SIGKILL: what the append-only file holds is all that survives.
   void Stop() {

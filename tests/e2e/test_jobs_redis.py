@@ -3,7 +3,9 @@ two replicas run one job's chunks, one is killed with -9 mid-job and the
 other finishes it with every row exactly once; any replica answers for a
 job and serves its results; a cancel on one stops the others; Redis itself
 killed and restarted mid-job (its append-only file on) loses nothing; and
-addresses that cannot work are refused at start with the reason."""
+a Redis that stops answering costs a job call 503 with the reason after
+the timeout, calls waiting past the cap are refused at once, and addresses
+that cannot work are refused at start with the reason."""
 from __future__ import annotations
 
 import json
@@ -37,8 +39,8 @@ def slow_repo(tmp_path):
     return repo
 
 
-def replica(inferd_factory, repo, redis_server, tmp_path, name, extra=()):
-    return inferd_factory(repo, ["--jobs-redis", redis_server.url, "--jobs-lease-seconds", LEASE_S,
+def replica(inferd_factory, repo, redis_server, tmp_path, name, extra=(), lease=LEASE_S):
+    return inferd_factory(repo, ["--jobs-redis", redis_server.url, "--jobs-lease-seconds", lease,
                                  "--jobs-dir", str(tmp_path / f"jobs-{name}"),
                                  "--jobs-concurrency", "1", *extra])
 
@@ -155,9 +157,9 @@ class OnlineLoad:
         self.thread.join()
 
 
-def paced_replica(inferd_factory, repo, redis_server, tmp_path, name):
+def paced_replica(inferd_factory, repo, redis_server, tmp_path, name, lease=LEASE_S):
     return replica(inferd_factory, repo, redis_server, tmp_path, name,
-                   ["--jobs-online-share", "0.01"])
+                   ["--jobs-online-share", "0.01"], lease)
 
 
 def upload(srv, x0s):
@@ -199,6 +201,32 @@ def test_a_job_whose_replica_dies_while_reading_its_input_fails_with_the_reason(
     assert job(a2, submitted["id"])["state"] == "failed"
     fresh = submit(a2, {"model": "clf", "rows": rows_of([0.2, 0.8])})
     assert wait_final(b, fresh["id"], 60)["state"] == "completed"
+
+
+def test_a_reader_back_within_its_lease_reads_the_input_again_and_loses_nothing(
+        tmp_path, inferd_factory, redis_server):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    lease = "60"  # longer than a restart takes, even under the sanitizers
+    a = paced_replica(inferd_factory, repo, redis_server, tmp_path, "a", lease)
+    b = replica(inferd_factory, repo, redis_server, tmp_path, "b", lease=lease)
+    x0s = x0s_for(200_000, 6)
+    with OnlineLoad(a):
+        submitted = upload(a, x0s)
+        time.sleep(0.5)
+        queued = f'"job":"{submitted["id"]}","state":"queued"'
+        assert queued not in a.stderr(), "the input was read before A was killed"
+        a.send_signal(signal.SIGKILL)
+        a.proc.wait()
+        a.stopped_rc = 0  # killed on purpose
+    key = f"inferd:job:{submitted['id']}:reader"
+    assert int(redis_server.cli("PTTL", key)) > 0, "A's lease should outlive A"
+    assert job(b, submitted["id"])["state"] == "validating"
+    # A back on its folder within the lease takes the reading up again; B,
+    # looking on, neither fails the job nor reads it.
+    replica(inferd_factory, repo, redis_server, tmp_path, "a", lease=lease)
+    check_every_row_once(b, submitted["id"], x0s)
+    assert redis_server.cli("EXISTS", key) == "0"
 
 
 def test_a_redis_restart_while_an_input_is_read_loses_nothing(tmp_path, inferd_factory,
@@ -262,6 +290,76 @@ def test_a_stalled_redis_holds_up_job_calls_and_never_online_requests(
     # Each call ended one way or the other: its answer, or 503 past the timeout.
     assert len(answered) == 4 and set(answered) <= {200, 503}, answered
     assert job(srv, submitted["id"])["state"] == "completed"
+
+
+def finished_job(srv):
+    submitted = submit(srv, {"model": "clf", "rows": rows_of([0.2, 0.8])})
+    assert wait_final(srv, submitted["id"], 60)["state"] == "completed"
+    return submitted["id"]
+
+
+def test_a_job_call_to_a_redis_that_never_answers_gets_503_with_the_reason(
+        tmp_path, inferd_factory, redis_server):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    srv = replica(inferd_factory, repo, redis_server, tmp_path, "a")
+    job_id = finished_job(srv)
+    redis_server.pause()
+    try:
+        # Redis stays stopped until the answer comes: only the server's own
+        # timeout (5 s a reply) can end the call.
+        r = requests.get(srv.url(f"/v1/jobs/{job_id}"), timeout=120)
+    finally:
+        redis_server.resume()
+    assert r.status_code == 503, r.text
+    assert "did not answer within 5000 ms" in r.json()["error"], r.text
+    # The dropped connection is made again at the next call.
+    assert job(srv, job_id)["state"] == "completed"
+
+
+def test_job_calls_past_the_waiting_cap_are_refused_at_once_and_the_rest_answered(
+        tmp_path, inferd_factory, redis_server):
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    srv = replica(inferd_factory, repo, redis_server, tmp_path, "a")
+    job_id = finished_job(srv)
+    running, cap, extra = 2, 256, 14  # the calls' two threads, their queue, and more
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def status():
+        r = requests.get(srv.url(f"/v1/jobs/{job_id}"), timeout=600)
+        with lock:
+            answers.append((r.status_code, r.text))
+
+    def refused() -> list[str]:
+        with lock:
+            return [text for code, text in answers if code == 503 and "too many" in text]
+
+    redis_server.pause()
+    callers = [threading.Thread(target=status) for _ in range(running + cap + extra)]
+    try:
+        for caller in callers:
+            caller.start()
+        wait_until(lambda: len(refused()) > 0, 60, what="calls past the cap to be refused")
+        # Inference is served while the job calls' queue is full.
+        r = requests.post(srv.url("/v2/models/clf/infer"), timeout=30, json={"inputs": [
+            {"name": "x", "datatype": "FP32", "shape": [1, 4], "data": [0.7, 0, 0, 0]}]})
+        assert r.status_code == 200, r.text
+    finally:
+        redis_server.resume()
+        for caller in callers:
+            caller.join()
+    assert len(answers) == len(callers)
+    # At most `extra` refused (a call that timed out meanwhile frees a place),
+    # each with the reason; every call let in was answered: its job, or 503
+    # for one that waited on the stopped Redis past the timeout.
+    assert 1 <= len(refused()) <= extra, len(refused())
+    assert all("try again shortly" in text for text in refused())
+    others = [(code, text) for code, text in answers if "too many" not in text]
+    assert all(code == 200 or "did not answer" in text for code, text in others), others
+    assert len(others) >= cap  # the cap lets in no fewer
+    assert job(srv, job_id)["state"] == "completed"
 
 
 @pytest.mark.parametrize("address,reason", [
