@@ -1,6 +1,6 @@
 """The request bodies every workload sends, written once as files for the load
 generators (wrk, ghz, openloop): KServe JSON and binary, the seeds' /predict
-features, and ghz's gRPC data, all from the example models' data sets."""
+features, BentoML's JSON, and ghz's gRPC data, all from the example models' data sets."""
 from __future__ import annotations
 
 import base64
@@ -43,6 +43,13 @@ def features(array: np.ndarray) -> bytes:
     return json.dumps({"features": values[0] if array.shape[0] == 1 else values}).encode()
 
 
+def bento(model: str, array: np.ndarray) -> bytes:
+    """The BentoML peer's body (peers/bentoml/ort_service.py): the model's name and
+    the rows, in the input's own shape."""
+    return json.dumps({"model": model, "instances": rounded(array).tolist()},
+                      separators=(",", ":")).encode()
+
+
 def ghz_data(model: str, name: str, array: np.ndarray) -> bytes:
     raw = rounded(array).astype("<f4").tobytes()
     return json.dumps({"model_name": model, "inputs": [{"name": name, "datatype": "FP32",
@@ -71,6 +78,11 @@ def write_bodies(directory: Path) -> dict:
         "w2_features_1000.json": features(w2_batch),
         "w3_kserve.json": kserve_json("x", mlp),
         "w4_kserve.json": kserve_json("input", image),
+        "w1_bento.json": bento("logreg", w1),
+        "w2_bento_1.json": bento("random_forest", iris[:1]),
+        "w2_bento_1000.json": bento("random_forest", w2_batch),
+        "w3_bento.json": bento("mlp_wide_unbatched", mlp),
+        "w4_bento.json": bento("resnet_mini", image),
     }
     headers = {}
     for name, array in (("w2_binary_1000.bin", w2_batch), ("w4_binary.bin", image)):

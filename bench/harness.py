@@ -27,8 +27,12 @@ MLSERVER_SKIPPED = ("MLServer is left out of quick mode: its venv (about 600 MB,
                     "pinned below the other peers') is installed and run by the full "
                     "`make bench` only")
 
+BENTOML_SKIPPED = ("BentoML is left out of quick mode: its venv (about 260 MB) is installed "
+                   "and run by the full `make bench` only")
+
 KSERVE = "KServe v2 JSON"
 BINARY = "KServe v2 binary"
+BENTOML = "BentoML JSON {model, instances}, ONNX Runtime"
 
 
 
@@ -126,6 +130,18 @@ class Bench:
                 self.notes.append(f"MLServer not run: {reason}")
             return contextlib.nullcontext(None)
         return servers.mlserver(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
+
+    def bentoml(self, models: dict):
+        """BentoML serving `models` ({name: ONNX file}) with one worker per core, or
+        None (the reason in the notes once) where setup left it out."""
+        venv = self.tools.get("BENTOML_VENV")
+        if not venv:
+            if not any(n.startswith("BentoML not run") for n in self.notes):
+                reason = BENTOML_SKIPPED if self.quick else "setup_bench.sh did not install it"
+                print(f"    BentoML not run: {reason}", flush=True)
+                self.notes.append(f"BentoML not run: {reason}")
+            return contextlib.nullcontext(None)
+        return servers.bentoml(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
 
     # ------------------------------------------------------------ runs
     def http(self, key: str, group: str, server: servers.Server, kind: str, protocol: str, path: str,

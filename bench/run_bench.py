@@ -47,6 +47,8 @@ from feature_workloads import w1_auth, w1_route, w1_shadow, w5_job
 from harness import (
     BATCH_CONCURRENCY,
     BATCH_ROWS,
+    BENTOML,
+    BENTOML_SKIPPED,
     BINARY,
     IMAGE_CONCURRENCY,
     KSERVE,
@@ -122,6 +124,10 @@ def w1(b: Bench, bodies: dict) -> None:
                    p["w1_kserve.json"], [], conc, 1)
             b.http("W1.mlserver_sklearn", group, ml, "peer", f"{KSERVE}, mlserver-sklearn",
                    "/v2/models/logreg_sklearn/infer", p["w1_kserve.json"], [], conc, 1)
+    with b.bentoml({"logreg": b.onnx("logreg")}) as bento:
+        if bento:
+            b.http("W1.bentoml_json", group, bento, "peer", BENTOML, "/predict",
+                   p["w1_bento.json"], [], conc, 1)
     b.l1("W1", group, "logreg", [(1, b.cores)] if b.quick else
          [(1, 1), (1, b.cores), (L1_BEST_BATCH["W1"], b.cores)])
     # L3 answers with inferd's own answer, so the bytes on the wire match.
@@ -175,6 +181,12 @@ def w2(b: Bench, bodies: dict) -> None:
                        infer, p["w2_kserve_1.json"], [], ROW_CONCURRENCY, 1)
                 b.http("W2.batch.mlserver_json", batch, ml, "peer", f"{KSERVE}, ONNX Runtime",
                        infer, p["w2_kserve_1000.json"], [], BATCH_CONCURRENCY, BATCH_ROWS)
+        with b.bentoml({"random_forest": b.onnx("random_forest")}) as bento:
+            if bento:
+                b.http("W2.single.bentoml_json", single, bento, "peer", BENTOML, "/predict",
+                       p["w2_bento_1.json"], [], ROW_CONCURRENCY, 1)
+                b.http("W2.batch.bentoml_json", batch, bento, "peer", BENTOML, "/predict",
+                       p["w2_bento_1000.json"], [], BATCH_CONCURRENCY, BATCH_ROWS)
         b.l1("W2.single", single, "random_forest", [(1, 1), (1, b.cores)])
     b.l1("W2.batch", batch, "random_forest",
          [(BATCH_ROWS, b.cores)] if b.quick else [(BATCH_ROWS, 1), (BATCH_ROWS, b.cores)])
@@ -207,6 +219,11 @@ def w3(b: Bench, bodies: dict) -> None:
                 b.http("W3.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime",
                        "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [],
                        ROW_CONCURRENCY, 1)
+        # BentoML's adaptive batching is opt-in (@bentoml.api(batchable=True)): off, as shipped.
+        with b.bentoml({"mlp_wide_unbatched": b.onnx("mlp_wide_unbatched")}) as bento:
+            if bento:
+                b.http("W3.bentoml_json", group, bento, "peer", BENTOML, "/predict",
+                       p["w3_bento.json"], [], ROW_CONCURRENCY, 1)
         b.l1("W3", group, "mlp_wide_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
                                                (L1_BEST_BATCH["W3"], b.cores)])
 
@@ -231,6 +248,10 @@ def w4(b: Bench, bodies: dict) -> None:
             if ml:
                 b.http("W4.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime", infer,
                        p["w4_kserve.json"], [], IMAGE_CONCURRENCY, 1)
+        with b.bentoml({"resnet_mini": b.onnx("resnet_mini")}) as bento:
+            if bento:
+                b.http("W4.bentoml_json", group, bento, "peer", BENTOML, "/predict",
+                       p["w4_bento.json"], [], IMAGE_CONCURRENCY, 1)
     b.l1("W4", group, "resnet_mini", [(1, b.cores)] if b.quick else
          [(1, 1), (1, b.cores), (L1_BEST_BATCH["W4"], b.cores)])
 
@@ -250,6 +271,11 @@ def idle(b: Bench, bodies: dict) -> None:
                     if (d / "1" / "model.onnx").is_file()}
             candidates.append(("mlserver", f"example-models ({len(onnx)})",
                                lambda: b.mlserver(onnx)))
+        if b.tools.get("BENTOML_VENV"):
+            onnx = {d.name: d / "1" / "model.onnx" for d in sorted(example_repo.iterdir())
+                    if (d / "1" / "model.onnx").is_file()}
+            candidates.append(("bentoml", f"example-models ({len(onnx)})",
+                               lambda: b.bentoml(onnx)))
     for key, models, make in candidates:
         ready, rss, name = [], [], ""
         for _ in range(b.d.idle_trials):
@@ -274,8 +300,9 @@ PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_s
 # ------------------------------------------------------------------ setting up
 def setup_tools(quick: bool) -> dict:
     """Run bench/setup_bench.sh (idempotent) and read the KEY=VALUE paths it prints.
-    Quick mode leaves MLServer out (see MLSERVER_SKIPPED)."""
-    env = {**os.environ, **({"BENCH_SKIP_MLSERVER": MLSERVER_SKIPPED} if quick else {})}
+    Quick mode leaves MLServer and BentoML out (see MLSERVER_SKIPPED, BENTOML_SKIPPED)."""
+    skips = {"BENCH_SKIP_MLSERVER": MLSERVER_SKIPPED, "BENCH_SKIP_BENTOML": BENTOML_SKIPPED}
+    env = {**os.environ, **(skips if quick else {})}
     proc = subprocess.run([str(BENCH / "setup_bench.sh")], stdout=subprocess.PIPE, text=True,
                           env=env)
     if proc.returncode != 0:

@@ -1,4 +1,5 @@
-"""Server processes for the benchmark: inferd, the peers (P1, P2, MLServer) and nginx (L3).
+"""Server processes for the benchmark: inferd, the peers (P1, P2, MLServer, BentoML) and nginx
+(L3).
 
 Each server runs in a session of its own, so stopping it ends every process it
 forked (uvicorn's workers, nginx's workers) and nothing else; the same session
@@ -6,6 +7,7 @@ id finds those processes to add up their memory.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -50,6 +52,14 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
     except urllib.error.HTTPError as e:
         return e.code
     except (urllib.error.URLError, ConnectionError, OSError):
+        return None
+
+
+def _start_time(pid: int) -> int | None:
+    """When process `pid` started (clock ticks since boot), or None if it is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
         return None
 
 
@@ -99,8 +109,10 @@ class Server:
             return "(no log)"
 
     def session_pids(self) -> list[int]:
-        """Every live process in this server's session (the server and its workers)."""
-        pids = []
+        """Every live process of this server: its session (the server and the workers
+        it forks) and their descendants in sessions of their own (BentoML's process
+        manager starts each worker with setsid)."""
+        parents, members = {}, []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -110,9 +122,19 @@ class Server:
                 continue
             # Fields after the parenthesised command: state ppid pgrp session ...
             fields = stat[stat.rindex(")") + 2:].split()
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
             if int(fields[3]) == self.proc.pid:
-                pids.append(int(entry.name))
-        return pids
+                members.append(pid)
+        found = set(members)
+        for pid in parents:
+            chain, seen = pid, set()
+            while chain in parents and chain not in found and chain not in seen:
+                seen.add(chain)
+                chain = parents[chain]
+            if chain in found:
+                found |= seen
+        return sorted(found)
 
     def rss_bytes(self) -> int:
         """Resident memory of the whole server, all its processes added up."""
@@ -141,6 +163,7 @@ class Server:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
+        started = {pid: _start_time(pid) for pid in self.session_pids()}  # outside the group too
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=STOP_GRACE_S)
@@ -152,6 +175,10 @@ class Server:
             SLOW_STOPS.append(note)
         except ProcessLookupError:
             pass
+        for pid, start in started.items():  # a worker in a session of its own that outlived it
+            if start is not None and _start_time(pid) == start:  # the same process, not a reused pid
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
     def __enter__(self) -> "Server":
         return self.start()
@@ -218,6 +245,26 @@ def mlserver(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
     server = Server(f"MLServer {workers}w", pinned(cmd, cpus),
                     f"http://127.0.0.1:{http}/v2/health/ready", log_dir, env=env)
     server.base = f"http://127.0.0.1:{http}"
+    return server
+
+
+def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """BentoML serving `models` ({name: an ONNX file}) through
+    bench/peers/bentoml/ort_service.py: `workers` worker processes, one ONNX
+    Runtime thread each, `POST /predict {"model": ..., "instances": [...]}`."""
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix="inferd-bench-bentoml-"))
+    cmd = [str(venv / "bin" / "bentoml"), "serve", "ort_service:OrtService",
+           "--host", "127.0.0.1", "--port", str(port), "--working-dir",
+           str(BENCH / "peers" / "bentoml")]
+    env = {"BENCH_MODELS": json.dumps({name: str(path) for name, path in models.items()}),
+           "BENCH_WORKERS": str(workers), "BENCH_ORT_THREADS": "1",
+           # No usage reports (there is no network here anyway), and its home in a temp dir.
+           "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(home),
+           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+    server = Server(f"BentoML {workers}w", pinned(cmd, cpus),
+                    f"http://127.0.0.1:{port}/readyz", log_dir, env=env)
+    server.base = f"http://127.0.0.1:{port}"
     return server
 
 

@@ -4,6 +4,8 @@
 #   a Python venv for the peers, from the pinned bench/requirements.txt
 #   MLServer's venv, from bench/peers/mlserver/requirements.txt (unless
 #   BENCH_SKIP_MLSERVER says why not)
+#   BentoML's venv, from bench/peers/bentoml/requirements.txt (unless
+#   BENCH_SKIP_BENTOML says why not)
 #   ghz (gRPC load) and openloop (constant-rate HTTP load), built with Go from
 #   the module pinned in bench/tools (go.mod + the committed go.sum)
 # Downloads and builds are cached outside the clone (INFERD_CACHE, default
@@ -81,6 +83,24 @@ else
     touch "$ml_venv/.complete"
   fi
   echo "MLSERVER_VENV=$ml_venv"
+fi
+
+# --- BentoML, in a venv of its own -----------------------------------------
+if [ -n "${BENCH_SKIP_BENTOML:-}" ]; then
+  log "skipping BentoML: $BENCH_SKIP_BENTOML"
+else
+  bento_hash=$(sha256sum peers/bentoml/requirements.txt | cut -c1-12)
+  bento_venv="$CACHE/bench-bentoml-$bento_hash"
+  if [ ! -f "$bento_venv/.complete" ]; then
+    log "creating BentoML's Python environment $bento_venv"
+    rm -rf "$bento_venv"
+    python3 -m venv "$bento_venv"
+    "$bento_venv/bin/pip" install -q --disable-pip-version-check -r peers/bentoml/requirements.txt >&2
+    "$bento_venv/bin/python" -c "import bentoml, onnxruntime, numpy" \
+      || die "BentoML's venv does not import"
+    touch "$bento_venv/.complete"
+  fi
+  echo "BENTOML_VENV=$bento_venv"
 fi
 
 # --- ghz and openloop -------------------------------------------------------
