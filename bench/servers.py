@@ -263,7 +263,8 @@ def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | N
            "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(home),
            "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
     server = Server(f"BentoML {workers}w", pinned(cmd, cpus),
-                    f"http://127.0.0.1:{port}/readyz", log_dir, env=env)
+                    f"http://127.0.0.1:{port}/readyz", log_dir, env=env,
+                    cwd=home)  # its metrics folder (.metrics) lands in the working folder
     server.base = f"http://127.0.0.1:{port}"
     return server
 
