@@ -3,13 +3,16 @@
 
 Each server runs in a session of its own, so stopping it ends every process it
 forked (uvicorn's workers, nginx's workers) and nothing else; the same session
-id finds those processes to add up their memory.
+id, and parenthood for workers that start sessions of their own (BentoML's),
+finds those processes to add up their memory and CPU. Processes seen once are
+killed at stop even if their parent has gone.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -78,6 +81,8 @@ class Server:
         self.ready_s: float | None = None
         self.base = ""  # http://host:port of its HTTP API
         self.grpc = ""  # host:port of its gRPC API, if any
+        self.temp_dirs: list[Path] = []  # removed at stop
+        self._seen: dict[int, int] = {}  # pid -> start time of every process seen
 
     def start(self) -> "Server":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +92,7 @@ class Server:
                                      cwd=self.cwd, start_new_session=True)
         log.close()
         self._wait_ready(t0)
+        self.session_pids()  # remembers the workers started so far
         print(f"    {self.name} ready in {self.ready_s * 1000:.0f} ms", flush=True)
         return self
 
@@ -94,6 +100,7 @@ class Server:
         deadline = t0 + READY_TIMEOUT_S
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
+                self.stop()  # the workers seen, and its folders
                 raise ServerError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
             if http_status(self.ready_url, timeout=1.0) == 200:
                 self.ready_s = time.perf_counter() - t0
@@ -112,7 +119,7 @@ class Server:
         """Every live process of this server: its session (the server and the workers
         it forks) and their descendants in sessions of their own (BentoML's process
         manager starts each worker with setsid)."""
-        parents, members = {}, []
+        parents, starts, members = {}, {}, []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -124,6 +131,7 @@ class Server:
             fields = stat[stat.rindex(")") + 2:].split()
             pid = int(entry.name)
             parents[pid] = int(fields[1])
+            starts[pid] = int(fields[19])
             if int(fields[3]) == self.proc.pid:
                 members.append(pid)
         found = set(members)
@@ -134,6 +142,7 @@ class Server:
                 chain = parents[chain]
             if chain in found:
                 found |= seen
+        self._seen.update({pid: starts[pid] for pid in found})
         return sorted(found)
 
     def rss_bytes(self) -> int:
@@ -161,24 +170,30 @@ class Server:
         return total
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
             return
-        started = {pid: _start_time(pid) for pid in self.session_pids()}  # outside the group too
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-            note = f"{self.name} had not exited {STOP_GRACE_S:.0f} s after SIGTERM; killed (see {self.log_path.name})"
-            print(f"    {note}", flush=True)
-            SLOW_STOPS.append(note)
-        except ProcessLookupError:
-            pass
-        for pid, start in started.items():  # a worker in a session of its own that outlived it
-            if start is not None and _start_time(pid) == start:  # the same process, not a reused pid
+        if self.proc.poll() is None:
+            self.session_pids()  # those outside the process group too
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+                note = f"{self.name} had not exited {STOP_GRACE_S:.0f} s after SIGTERM; killed (see {self.log_path.name})"
+                print(f"    {note}", flush=True)
+                SLOW_STOPS.append(note)
+            except ProcessLookupError:
+                pass
+        # A worker in a session of its own outlives its parent; the start time
+        # tells the same process from a reused pid.
+        for pid, start in self._seen.items():
+            if _start_time(pid) == start:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+        self._seen.clear()
+        for directory in self.temp_dirs:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def __enter__(self) -> "Server":
         return self.start()
@@ -245,6 +260,7 @@ def mlserver(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
     server = Server(f"MLServer {workers}w", pinned(cmd, cpus),
                     f"http://127.0.0.1:{http}/v2/health/ready", log_dir, env=env)
     server.base = f"http://127.0.0.1:{http}"
+    server.temp_dirs.append(root)
     return server
 
 
@@ -266,6 +282,7 @@ def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | N
                     f"http://127.0.0.1:{port}/readyz", log_dir, env=env,
                     cwd=home)  # its metrics folder (.metrics) lands in the working folder
     server.base = f"http://127.0.0.1:{port}"
+    server.temp_dirs.append(home)
     return server
 
 

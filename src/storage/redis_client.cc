@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <optional>
 
 namespace inferd {
@@ -191,12 +190,15 @@ void RedisClient::DropLocked() {
   context_ = nullptr;
 }
 
-Status RedisClient::LostLocked() {
-  // A blocking hiredis context reports a reply that did not come within its
-  // timeout as an I/O error carrying EAGAIN's text.
-  const bool timed_out = context_->err == REDIS_ERR_IO &&
-                         (std::strcmp(context_->errstr, std::strerror(EAGAIN)) == 0 ||
-                          std::strcmp(context_->errstr, std::strerror(ETIMEDOUT)) == 0);
+Status RedisClient::LostLocked(int read_errno) {
+  // A blocking hiredis 0.14 context reports a reply that did not come within
+  // its timeout (SO_RCVTIMEO) as an I/O error with errno EAGAIN; 1.x has a
+  // code of its own for it.
+  bool timed_out =
+      context_->err == REDIS_ERR_IO && (read_errno == EAGAIN || read_errno == EWOULDBLOCK);
+#ifdef REDIS_ERR_TIMEOUT
+  timed_out = timed_out || context_->err == REDIS_ERR_TIMEOUT;
+#endif
   Status s = timed_out
                  ? Unavailable("Redis at " + RedisEndpointName(endpoint_) +
                                " did not answer within " + std::to_string(timeout_.count()) + " ms")
@@ -231,7 +233,8 @@ Status RedisClient::ConnectLocked() {
   for (const auto& command : hello) {
     Append(context_, command);
     void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK) return LostLocked();
+    errno = 0;
+    if (redisGetReply(context_, &raw) != REDIS_OK) return LostLocked(errno);
     const RedisReply reply = Convert(static_cast<redisReply*>(raw));
     freeReplyObject(raw);
     if (reply.error()) {
@@ -259,7 +262,8 @@ StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     // The connection is in an unknown state: the next call reconnects.
-    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return LostLocked();
+    errno = 0;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return LostLocked(errno);
     replies.push_back(Convert(static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
   }

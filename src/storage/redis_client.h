@@ -70,8 +70,9 @@ class RedisClient {
  private:
   Status ConnectLocked();
   void DropLocked();
-  // The error for a failed read (a timeout says so), and the connection dropped.
-  Status LostLocked();
+  // The error for a failed read, given errno right after it (a timeout says
+  // so), and the connection dropped.
+  Status LostLocked(int read_errno);
 
   const RedisEndpoint endpoint_;
   const std::chrono::milliseconds timeout_;

@@ -266,7 +266,9 @@ TEST(RedisClientTest, ARedisThatDoesNotAnswerTimesOutWithTheReasonAndIsReachedAg
   auto again = client.Command({"GET", "k"});
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->text, "v");
-  EXPECT_EQ(client.Command({"ECHO", "fresh"})->text, "fresh");
+  auto fresh = client.Command({"ECHO", "fresh"});
+  ASSERT_TRUE(fresh.ok()) << fresh.status().message();
+  EXPECT_EQ(fresh->text, "fresh");
 }
 
 }  // namespace

@@ -328,9 +328,13 @@ def test_job_calls_past_the_waiting_cap_are_refused_at_once_and_the_rest_answere
     lock = threading.Lock()
 
     def status():
-        r = requests.get(srv.url(f"/v1/jobs/{job_id}"), timeout=600)
+        try:
+            r = requests.get(srv.url(f"/v1/jobs/{job_id}"), timeout=600)
+            answer = (r.status_code, r.text)
+        except requests.RequestException as e:  # recorded, so the count below says so
+            answer = (0, repr(e))
         with lock:
-            answers.append((r.status_code, r.text))
+            answers.append(answer)
 
     def refused() -> list[str]:
         with lock:
@@ -351,14 +355,13 @@ def test_job_calls_past_the_waiting_cap_are_refused_at_once_and_the_rest_answere
         for caller in callers:
             caller.join()
     assert len(answers) == len(callers)
-    # At most `extra` refused (a call that timed out meanwhile frees a place),
-    # each with the reason; every call let in was answered: its job, or 503
-    # for one that waited on the stopped Redis past the timeout.
+    # At most `extra` refused (a call that timed out meanwhile frees a place,
+    # so fewer may be), each with the reason; every call let in was answered:
+    # its job, or 503 for one that waited on the stopped Redis past the timeout.
     assert 1 <= len(refused()) <= extra, len(refused())
     assert all("try again shortly" in text for text in refused())
     others = [(code, text) for code, text in answers if "too many" not in text]
     assert all(code == 200 or "did not answer" in text for code, text in others), others
-    assert len(others) >= cap  # the cap lets in no fewer
     assert job(srv, job_id)["state"] == "completed"
 
 
