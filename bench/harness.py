@@ -122,26 +122,24 @@ class Bench:
     def mlserver(self, models: dict):
         """MLServer serving `models` ({name: model file}) with one worker per core, or
         None (the reason in the notes once) where setup left it out."""
-        venv = self.tools.get("MLSERVER_VENV")
-        if not venv:
-            if not any(n.startswith("MLServer not run") for n in self.notes):
-                reason = MLSERVER_SKIPPED if self.quick else "setup_bench.sh did not install it"
-                print(f"    MLServer not run: {reason}", flush=True)
-                self.notes.append(f"MLServer not run: {reason}")
-            return contextlib.nullcontext(None)
-        return servers.mlserver(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
+        return self._optional_peer("MLServer", "MLSERVER_VENV", MLSERVER_SKIPPED, servers.mlserver,
+                                   models)
 
     def bentoml(self, models: dict):
         """BentoML serving `models` ({name: ONNX file}) with one worker per core, or
         None (the reason in the notes once) where setup left it out."""
-        venv = self.tools.get("BENTOML_VENV")
+        return self._optional_peer("BentoML", "BENTOML_VENV", BENTOML_SKIPPED, servers.bentoml,
+                                   models)
+
+    def _optional_peer(self, name: str, venv_key: str, skipped: str, make, models: dict):
+        venv = self.tools.get(venv_key)
         if not venv:
-            if not any(n.startswith("BentoML not run") for n in self.notes):
-                reason = BENTOML_SKIPPED if self.quick else "setup_bench.sh did not install it"
-                print(f"    BentoML not run: {reason}", flush=True)
-                self.notes.append(f"BentoML not run: {reason}")
+            if not any(n.startswith(f"{name} not run") for n in self.notes):
+                reason = skipped if self.quick else "setup_bench.sh did not install it"
+                print(f"    {name} not run: {reason}", flush=True)
+                self.notes.append(f"{name} not run: {reason}")
             return contextlib.nullcontext(None)
-        return servers.bentoml(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
+        return make(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
 
     # ------------------------------------------------------------ runs
     def http(self, key: str, group: str, server: servers.Server, kind: str, protocol: str, path: str,

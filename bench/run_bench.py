@@ -266,14 +266,12 @@ def idle(b: Bench, bodies: dict) -> None:
             ("p1_2w", "logreg.joblib", lambda: b.p1("logreg", 2)),
             ("p2", "example-models (7)", lambda: b.p2(example_repo)),
         ]
+        onnx = {d.name: d / "1" / "model.onnx" for d in sorted(example_repo.iterdir())
+                if (d / "1" / "model.onnx").is_file()}
         if b.tools.get("MLSERVER_VENV"):
-            onnx = {d.name: d / "1" / "model.onnx" for d in sorted(example_repo.iterdir())
-                    if (d / "1" / "model.onnx").is_file()}
             candidates.append(("mlserver", f"example-models ({len(onnx)})",
                                lambda: b.mlserver(onnx)))
         if b.tools.get("BENTOML_VENV"):
-            onnx = {d.name: d / "1" / "model.onnx" for d in sorted(example_repo.iterdir())
-                    if (d / "1" / "model.onnx").is_file()}
             candidates.append(("bentoml", f"example-models ({len(onnx)})",
                                lambda: b.bentoml(onnx)))
     for key, models, make in candidates:

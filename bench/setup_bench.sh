@@ -67,41 +67,33 @@ if [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
 fi
 
-# --- MLServer, in a venv of its own (its fastapi pin conflicts with P1/P2's) ---
-if [ -n "${BENCH_SKIP_MLSERVER:-}" ]; then
-  log "skipping MLServer: $BENCH_SKIP_MLSERVER"
-else
-  ml_hash=$(sha256sum peers/mlserver/requirements.txt | cut -c1-12)
-  ml_venv="$CACHE/bench-mlserver-$ml_hash"
-  if [ ! -f "$ml_venv/.complete" ]; then
-    log "creating MLServer's Python environment $ml_venv"
-    rm -rf "$ml_venv"
-    python3 -m venv "$ml_venv"
-    "$ml_venv/bin/pip" install -q --disable-pip-version-check -r peers/mlserver/requirements.txt >&2
-    "$ml_venv/bin/python" -c "import mlserver, mlserver_sklearn, onnxruntime" \
-      || die "MLServer's venv does not import"
-    touch "$ml_venv/.complete"
+# --- peers in venvs of their own (their pins conflict with P1/P2's) -----------
+# peer_venv NAME SKIP_REASON REQUIREMENTS IMPORTS KEY: creates the venv from
+# REQUIREMENTS once (cache key: its hash) and prints KEY=path, or logs why not.
+peer_venv() {
+  local name=$1 skip=$2 requirements=$3 imports=$4 key=$5
+  if [ -n "$skip" ]; then
+    log "skipping $name: $skip"
+    return
   fi
-  echo "MLSERVER_VENV=$ml_venv"
-fi
-
-# --- BentoML, in a venv of its own -----------------------------------------
-if [ -n "${BENCH_SKIP_BENTOML:-}" ]; then
-  log "skipping BentoML: $BENCH_SKIP_BENTOML"
-else
-  bento_hash=$(sha256sum peers/bentoml/requirements.txt | cut -c1-12)
-  bento_venv="$CACHE/bench-bentoml-$bento_hash"
-  if [ ! -f "$bento_venv/.complete" ]; then
-    log "creating BentoML's Python environment $bento_venv"
-    rm -rf "$bento_venv"
-    python3 -m venv "$bento_venv"
-    "$bento_venv/bin/pip" install -q --disable-pip-version-check -r peers/bentoml/requirements.txt >&2
-    "$bento_venv/bin/python" -c "import bentoml, onnxruntime, numpy" \
-      || die "BentoML's venv does not import"
-    touch "$bento_venv/.complete"
+  local hash peer
+  hash=$(sha256sum "$requirements" | cut -c1-12)
+  peer="$CACHE/bench-$(echo "$name" | tr '[:upper:]' '[:lower:]')-$hash"
+  if [ ! -f "$peer/.complete" ]; then
+    log "creating $name's Python environment $peer"
+    rm -rf "$peer"
+    python3 -m venv "$peer"
+    "$peer/bin/pip" install -q --disable-pip-version-check -r "$requirements" >&2
+    "$peer/bin/python" -c "import $imports" || die "$name's venv does not import"
+    touch "$peer/.complete"
   fi
-  echo "BENTOML_VENV=$bento_venv"
-fi
+  echo "$key=$peer"
+}
+# MLServer needs fastapi<0.116, which P1/P2 do not take.
+peer_venv MLServer "${BENCH_SKIP_MLSERVER:-}" peers/mlserver/requirements.txt \
+  "mlserver, mlserver_sklearn, onnxruntime" MLSERVER_VENV
+peer_venv BentoML "${BENCH_SKIP_BENTOML:-}" peers/bentoml/requirements.txt \
+  "bentoml, onnxruntime, numpy" BENTOML_VENV
 
 # --- ghz and openloop -------------------------------------------------------
 tools_hash=$(cat tools/go.mod tools/go.sum tools/openloop/main.go | sha256sum | cut -c1-12)

@@ -292,18 +292,19 @@ def test_a_stalled_redis_holds_up_job_calls_and_never_online_requests(
     assert job(srv, submitted["id"])["state"] == "completed"
 
 
-def finished_job(srv):
+def replica_with_a_finished_job(inferd_factory, redis_server, tmp_path):
+    """A replica of a plain threshold model, and the id of a two-row job it completed."""
+    repo = tmp_path / "repo"
+    write_model(repo, "clf", threshold_model(0.5))
+    srv = replica(inferd_factory, repo, redis_server, tmp_path, "a")
     submitted = submit(srv, {"model": "clf", "rows": rows_of([0.2, 0.8])})
     assert wait_final(srv, submitted["id"], 60)["state"] == "completed"
-    return submitted["id"]
+    return srv, submitted["id"]
 
 
 def test_a_job_call_to_a_redis_that_never_answers_gets_503_with_the_reason(
         tmp_path, inferd_factory, redis_server):
-    repo = tmp_path / "repo"
-    write_model(repo, "clf", threshold_model(0.5))
-    srv = replica(inferd_factory, repo, redis_server, tmp_path, "a")
-    job_id = finished_job(srv)
+    srv, job_id = replica_with_a_finished_job(inferd_factory, redis_server, tmp_path)
     redis_server.pause()
     try:
         # Redis stays stopped until the answer comes: only the server's own
@@ -319,10 +320,7 @@ def test_a_job_call_to_a_redis_that_never_answers_gets_503_with_the_reason(
 
 def test_job_calls_past_the_waiting_cap_are_refused_at_once_and_the_rest_answered(
         tmp_path, inferd_factory, redis_server):
-    repo = tmp_path / "repo"
-    write_model(repo, "clf", threshold_model(0.5))
-    srv = replica(inferd_factory, repo, redis_server, tmp_path, "a")
-    job_id = finished_job(srv)
+    srv, job_id = replica_with_a_finished_job(inferd_factory, redis_server, tmp_path)
     running, cap, extra = 2, 256, 14  # the calls' two threads, their queue, and more
     answers: list[tuple[int, str]] = []
     lock = threading.Lock()
