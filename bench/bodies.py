@@ -1,6 +1,7 @@
 """The request bodies every workload sends, written once as files for the load
 generators (wrk, ghz, openloop): KServe JSON and binary, the seeds' /predict
-features, BentoML's JSON, and ghz's gRPC data, all from the example models' data sets."""
+features, BentoML's and TorchServe's JSON, and ghz's gRPC data, all from the
+example models' data sets."""
 from __future__ import annotations
 
 import base64
@@ -50,6 +51,12 @@ def bento(model: str, array: np.ndarray) -> bytes:
                       separators=(",", ":")).encode()
 
 
+def instances(array: np.ndarray) -> bytes:
+    """The TorchServe peer's body (peers/torchserve/ort_handler.py): the rows, in the
+    input's own shape; the model is in the URL."""
+    return json.dumps({"instances": rounded(array).tolist()}, separators=(",", ":")).encode()
+
+
 def ghz_data(model: str, name: str, array: np.ndarray) -> bytes:
     raw = rounded(array).astype("<f4").tobytes()
     return json.dumps({"model_name": model, "inputs": [{"name": name, "datatype": "FP32",
@@ -78,12 +85,13 @@ def write_bodies(directory: Path) -> dict:
         "w2_features_1000.json": features(w2_batch),
         "w3_kserve.json": kserve_json("x", mlp),
         "w4_kserve.json": kserve_json("input", image),
-        "w1_bento.json": bento("logreg", w1),
-        "w2_bento_1.json": bento("random_forest", iris[:1]),
-        "w2_bento_1000.json": bento("random_forest", w2_batch),
-        "w3_bento.json": bento("mlp_wide_unbatched", mlp),
-        "w4_bento.json": bento("resnet_mini", image),
     }
+    # The JSON peers' bodies, as harness.Bench.json_peer_rows names them: <tag>_<peer>.json.
+    for tag, model, array in (("w1", "logreg", w1), ("w2_1", "random_forest", iris[:1]),
+                              ("w2_1000", "random_forest", w2_batch),
+                              ("w3", "mlp_wide_unbatched", mlp), ("w4", "resnet_mini", image)):
+        bodies[f"{tag}_bentoml.json"] = bento(model, array)
+        bodies[f"{tag}_torchserve.json"] = instances(array)
     headers = {}
     for name, array in (("w2_binary_1000.bin", w2_batch), ("w4_binary.bin", image)):
         bodies[name], header_len = kserve_binary("float_input" if "w2" in name else "input", array)

@@ -10,6 +10,7 @@ import contextlib
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +28,39 @@ MLSERVER_SKIPPED = ("MLServer is left out of quick mode: its venv (about 600 MB,
                     "pinned below the other peers') is installed and run by the full "
                     "`make bench` only")
 
-BENTOML_SKIPPED = ("BentoML is left out of quick mode: its venv (about 260 MB) is installed "
-                   "and run by the full `make bench` only")
-
 KSERVE = "KServe v2 JSON"
 BINARY = "KServe v2 binary"
-BENTOML = "BentoML JSON {model, instances}, ONNX Runtime"
+
+
+@dataclass(frozen=True)
+class JsonPeer:
+    """A model server of its own API and JSON body, serving the workloads' ONNX files.
+    Its rows are keyed `<workload>.<key>_json` and its bodies are the files
+    `<tag>_<key>.json` (bodies.py)."""
+
+    name: str
+    key: str
+    venv_key: str  # setup_bench.sh's KEY=path for its venv
+    skipped: str  # why quick mode leaves it out
+    skip_env: str  # what tells setup_bench.sh to leave it out
+    protocol: str
+    make: Callable  # servers.<key>(venv, models, workers, log_dir, cpus)
+    path: Callable[[str], str]  # the URL path that serves a model
+
+
+BENTOML = JsonPeer(
+    "BentoML", "bentoml", "BENTOML_VENV",
+    "BentoML is left out of quick mode: its venv (about 260 MB) is installed and run by the "
+    "full `make bench` only", "BENCH_SKIP_BENTOML",
+    "BentoML JSON {model, instances}, ONNX Runtime", servers.bentoml, lambda model: "/predict")
+TORCHSERVE = JsonPeer(
+    "TorchServe", "torchserve", "TORCHSERVE_VENV",
+    "TorchServe is left out of quick mode: its venv (about 5.3 GB: its worker imports torch, "
+    "whose PyPI wheels bring CUDA) and Java are installed and run by the full `make bench` only",
+    "BENCH_SKIP_TORCHSERVE", "TorchServe JSON {instances}, ONNX Runtime handler",
+    servers.torchserve, lambda model: f"/predictions/{model}")
+# The peers with an API of their own, in the order they run.
+JSON_PEERS = (BENTOML, TORCHSERVE)
 
 
 
@@ -125,11 +153,21 @@ class Bench:
         return self._optional_peer("MLServer", "MLSERVER_VENV", MLSERVER_SKIPPED, servers.mlserver,
                                    models)
 
-    def bentoml(self, models: dict):
-        """BentoML serving `models` ({name: ONNX file}) with one worker per core, or
+    def json_peer(self, peer: JsonPeer, models: dict):
+        """`peer` serving `models` ({name: ONNX file}) with one worker per core, or
         None (the reason in the notes once) where setup left it out."""
-        return self._optional_peer("BentoML", "BENTOML_VENV", BENTOML_SKIPPED, servers.bentoml,
-                                   models)
+        return self._optional_peer(peer.name, peer.venv_key, peer.skipped, peer.make, models)
+
+    def json_peer_rows(self, model: str, runs: list[tuple], bodies: dict) -> None:
+        """Every JSON peer serving `model`, one after the other: for each run
+        (key, group, body tag, concurrency, rows per request) one row."""
+        for peer in JSON_PEERS:
+            with self.json_peer(peer, {model: self.onnx(model)}) as server:
+                if server:
+                    for key, group, tag, concurrency, rows in runs:
+                        self.http(f"{key}.{peer.key}_json", group, server, "peer", peer.protocol,
+                                  peer.path(model), bodies[f"{tag}_{peer.key}.json"], [],
+                                  concurrency, rows)
 
     def _optional_peer(self, name: str, venv_key: str, skipped: str, make, models: dict):
         venv = self.tools.get(venv_key)

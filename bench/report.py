@@ -68,10 +68,10 @@ def targets(results: dict) -> list[dict]:
                       find(results, "W1.inferd_json"), best(results, "W1.p1_"), 30.0),
     ]
     out.append(_ratio_target("W1 vs the best Python peer",
-                             "inferd ≥ 5× the best Python-based peer (P1, P2, MLServer, BentoML)",
+                             "inferd ≥ 5× the best Python-based peer (P1, P2, MLServer, BentoML, TorchServe)",
                              find(results, "W1.inferd_json"), best_peer(results, "W1"), 5.0))
     out.append(_ratio_target("W2 single rows vs the best Python peer",
-                             "inferd ≥ 5× the best Python-based peer (P1, P2, MLServer, BentoML)",
+                             "inferd ≥ 5× the best Python-based peer (P1, P2, MLServer, BentoML, TorchServe)",
                              find(results, "W2.single.inferd_json"), best_peer(results, "W2.single"),
                              5.0))
     out.append(_p99_target(results))

@@ -47,10 +47,9 @@ from feature_workloads import w1_auth, w1_route, w1_shadow, w5_job
 from harness import (
     BATCH_CONCURRENCY,
     BATCH_ROWS,
-    BENTOML,
-    BENTOML_SKIPPED,
     BINARY,
     IMAGE_CONCURRENCY,
+    JSON_PEERS,
     KSERVE,
     L1_BEST_BATCH,
     MLSERVER_SKIPPED,
@@ -124,10 +123,7 @@ def w1(b: Bench, bodies: dict) -> None:
                    p["w1_kserve.json"], [], conc, 1)
             b.http("W1.mlserver_sklearn", group, ml, "peer", f"{KSERVE}, mlserver-sklearn",
                    "/v2/models/logreg_sklearn/infer", p["w1_kserve.json"], [], conc, 1)
-    with b.bentoml({"logreg": b.onnx("logreg")}) as bento:
-        if bento:
-            b.http("W1.bentoml_json", group, bento, "peer", BENTOML, "/predict",
-                   p["w1_bento.json"], [], conc, 1)
+    b.json_peer_rows("logreg", [("W1", group, "w1", conc, 1)], p)
     b.l1("W1", group, "logreg", [(1, b.cores)] if b.quick else
          [(1, 1), (1, b.cores), (L1_BEST_BATCH["W1"], b.cores)])
     # L3 answers with inferd's own answer, so the bytes on the wire match.
@@ -181,12 +177,9 @@ def w2(b: Bench, bodies: dict) -> None:
                        infer, p["w2_kserve_1.json"], [], ROW_CONCURRENCY, 1)
                 b.http("W2.batch.mlserver_json", batch, ml, "peer", f"{KSERVE}, ONNX Runtime",
                        infer, p["w2_kserve_1000.json"], [], BATCH_CONCURRENCY, BATCH_ROWS)
-        with b.bentoml({"random_forest": b.onnx("random_forest")}) as bento:
-            if bento:
-                b.http("W2.single.bentoml_json", single, bento, "peer", BENTOML, "/predict",
-                       p["w2_bento_1.json"], [], ROW_CONCURRENCY, 1)
-                b.http("W2.batch.bentoml_json", batch, bento, "peer", BENTOML, "/predict",
-                       p["w2_bento_1000.json"], [], BATCH_CONCURRENCY, BATCH_ROWS)
+        b.json_peer_rows("random_forest", [("W2.single", single, "w2_1", ROW_CONCURRENCY, 1),
+                                           ("W2.batch", batch, "w2_1000", BATCH_CONCURRENCY,
+                                            BATCH_ROWS)], p)
         b.l1("W2.single", single, "random_forest", [(1, 1), (1, b.cores)])
     b.l1("W2.batch", batch, "random_forest",
          [(BATCH_ROWS, b.cores)] if b.quick else [(BATCH_ROWS, 1), (BATCH_ROWS, b.cores)])
@@ -219,11 +212,9 @@ def w3(b: Bench, bodies: dict) -> None:
                 b.http("W3.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime",
                        "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [],
                        ROW_CONCURRENCY, 1)
-        # BentoML's adaptive batching is opt-in (@bentoml.api(batchable=True)): off, as shipped.
-        with b.bentoml({"mlp_wide_unbatched": b.onnx("mlp_wide_unbatched")}) as bento:
-            if bento:
-                b.http("W3.bentoml_json", group, bento, "peer", BENTOML, "/predict",
-                       p["w3_bento.json"], [], ROW_CONCURRENCY, 1)
+        # BentoML's adaptive batching is opt-in (@bentoml.api(batchable=True)) and so is
+        # TorchServe's (a model's batch_size, 1 by default): off, as shipped.
+        b.json_peer_rows("mlp_wide_unbatched", [("W3", group, "w3", ROW_CONCURRENCY, 1)], p)
         b.l1("W3", group, "mlp_wide_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
                                                (L1_BEST_BATCH["W3"], b.cores)])
 
@@ -248,10 +239,7 @@ def w4(b: Bench, bodies: dict) -> None:
             if ml:
                 b.http("W4.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime", infer,
                        p["w4_kserve.json"], [], IMAGE_CONCURRENCY, 1)
-        with b.bentoml({"resnet_mini": b.onnx("resnet_mini")}) as bento:
-            if bento:
-                b.http("W4.bentoml_json", group, bento, "peer", BENTOML, "/predict",
-                       p["w4_bento.json"], [], IMAGE_CONCURRENCY, 1)
+        b.json_peer_rows("resnet_mini", [("W4", group, "w4", IMAGE_CONCURRENCY, 1)], p)
     b.l1("W4", group, "resnet_mini", [(1, b.cores)] if b.quick else
          [(1, 1), (1, b.cores), (L1_BEST_BATCH["W4"], b.cores)])
 
@@ -271,9 +259,10 @@ def idle(b: Bench, bodies: dict) -> None:
         if b.tools.get("MLSERVER_VENV"):
             candidates.append(("mlserver", f"example-models ({len(onnx)})",
                                lambda: b.mlserver(onnx)))
-        if b.tools.get("BENTOML_VENV"):
-            candidates.append(("bentoml", f"example-models ({len(onnx)})",
-                               lambda: b.bentoml(onnx)))
+        for peer in JSON_PEERS:
+            if b.tools.get(peer.venv_key):
+                candidates.append((peer.key, f"example-models ({len(onnx)})",
+                                   lambda peer=peer: b.json_peer(peer, onnx)))
     for key, models, make in candidates:
         ready, rss, name = [], [], ""
         for _ in range(b.d.idle_trials):
@@ -298,8 +287,9 @@ PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_s
 # ------------------------------------------------------------------ setting up
 def setup_tools(quick: bool) -> dict:
     """Run bench/setup_bench.sh (idempotent) and read the KEY=VALUE paths it prints.
-    Quick mode leaves MLServer and BentoML out (see MLSERVER_SKIPPED, BENTOML_SKIPPED)."""
-    skips = {"BENCH_SKIP_MLSERVER": MLSERVER_SKIPPED, "BENCH_SKIP_BENTOML": BENTOML_SKIPPED}
+    Quick mode leaves MLServer and the JSON peers out (MLSERVER_SKIPPED, JsonPeer.skipped)."""
+    skips = {"BENCH_SKIP_MLSERVER": MLSERVER_SKIPPED,
+             **{peer.skip_env: peer.skipped for peer in JSON_PEERS}}
     env = {**os.environ, **(skips if quick else {})}
     proc = subprocess.run([str(BENCH / "setup_bench.sh")], stdout=subprocess.PIPE, text=True,
                           env=env)

@@ -1,5 +1,5 @@
-"""Server processes for the benchmark: inferd, the peers (P1, P2, MLServer, BentoML) and nginx
-(L3).
+"""Server processes for the benchmark: inferd, the peers (P1, P2, MLServer, BentoML,
+TorchServe) and nginx (L3).
 
 Each server runs in a session of its own, so stopping it ends every process it
 forked (uvicorn's workers, nginx's workers) and nothing else; the same session
@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -67,13 +68,16 @@ def _start_time(pid: int) -> int | None:
 
 
 class Server:
-    """A server process: started, polled until `ready_url` answers 200, stopped."""
+    """A server process: started, polled until `ready_url` answers 200 (or, where a
+    health route answers before the models can serve, until `is_ready()` says so),
+    stopped."""
 
     def __init__(self, name: str, cmd: list, ready_url: str, log_dir: Path, env: dict | None = None,
-                 cwd: Path | None = None):
+                 cwd: Path | None = None, is_ready: Callable[[], bool] | None = None):
         self.name = name
         self.cmd = cmd
         self.ready_url = ready_url
+        self.is_ready = is_ready or (lambda: http_status(ready_url, timeout=1.0) == 200)
         self.env = {**os.environ, **(env or {})}
         self.cwd = cwd
         self.log_path = log_dir / f"{name.replace(' ', '_').replace('/', '_')}.log"
@@ -102,7 +106,7 @@ class Server:
             if self.proc.poll() is not None:
                 self.stop()  # the workers seen, and its folders
                 raise ServerError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            if http_status(self.ready_url, timeout=1.0) == 200:
+            if self.is_ready():
                 self.ready_s = time.perf_counter() - t0
                 return
             time.sleep(READY_POLL_S)
@@ -246,7 +250,9 @@ def mlserver(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
     http, grpc, metrics = free_port(), free_port(), free_port()
     (root / "settings.json").write_text(json.dumps({
         "host": "127.0.0.1", "http_port": http, "grpc_port": grpc, "metrics_port": metrics,
-        "parallel_workers": workers, "debug": False}))
+        "parallel_workers": workers, "debug": False,
+        # Its Prometheus files; by default ".metrics" in the working folder (the clone's).
+        "metrics_dir": str(root / ".metrics")}))
     for name, path in models.items():
         (root / name).mkdir()
         runtime = ("mlserver_sklearn.SKLearnModel" if path.suffix == ".joblib"
@@ -284,6 +290,70 @@ def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | N
     server.base = f"http://127.0.0.1:{port}"
     server.temp_dirs.append(home)
     return server
+
+
+
+def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """TorchServe serving `models` ({name: an ONNX file}) through the custom handler
+    bench/peers/torchserve/ort_handler.py: its Java frontend, and `workers` Python
+    workers per model (TorchServe's default on CPU is one per core), one ONNX Runtime
+    thread each; `POST /predictions/<model> {"instances": [...]}`. Each model is
+    archived with torch-model-archiver (as a folder, not a .mar file) before the
+    server starts, so start-to-ready times TorchServe alone."""
+    home = Path(tempfile.mkdtemp(prefix="inferd-bench-torchserve-"))
+    store = home / "store"
+    store.mkdir()
+    handler = BENCH / "peers" / "torchserve" / "ort_handler.py"
+    for name, path in models.items():
+        archive = subprocess.run([str(venv / "bin" / "torch-model-archiver"), "--model-name", name,
+                                  "--version", "1", "--serialized-file", str(path), "--handler",
+                                  str(handler), "--export-path", str(store), "--archive-format",
+                                  "no-archive"], capture_output=True, text=True)
+        if archive.returncode != 0:
+            shutil.rmtree(home, ignore_errors=True)
+            raise ServerError(f"torch-model-archiver failed on {path}:\n{archive.stderr}")
+    http, management, metrics = free_port(), free_port(), free_port()
+    config = home / "config.properties"
+    config.write_text("\n".join([
+        f"inference_address=http://127.0.0.1:{http}",
+        f"management_address=http://127.0.0.1:{management}",
+        f"metrics_address=http://127.0.0.1:{metrics}",
+        f"default_workers_per_model={workers}",
+        # No tokens (the other servers run without auth too), no pip install per model.
+        "disable_token_authorization=true",
+        "install_py_dep_per_model=false", ""]))
+    cmd = [str(venv / "bin" / "torchserve"), "--start", "--foreground", "--ncs",
+           "--ts-config", str(config), "--model-store", str(store), "--models", *models,
+           "--log-config", str(BENCH / "peers" / "torchserve" / "log4j2.xml")]
+    # Its pid file and its workers' sockets go to the temp dir (TMPDIR for the
+    # launcher, TEMP for the JVM), its log files to the home folder.
+    env = {"TMPDIR": str(home), "TEMP": str(home), "LOG_LOCATION": str(home / "logs"),
+           "METRICS_LOCATION": str(home / "logs"), "BENCH_ORT_THREADS": "1",
+           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+    server = Server(f"TorchServe {workers}w/model", pinned(cmd, cpus),
+                    f"http://127.0.0.1:{http}/ping", log_dir, env=env, cwd=home,
+                    is_ready=lambda: _torchserve_workers_ready(management, list(models), workers))
+    server.base = f"http://127.0.0.1:{http}"
+    server.temp_dirs.append(home)
+    return server
+
+
+def _torchserve_workers_ready(management: int, models: list, workers: int) -> bool:
+    """Whether every model has `workers` workers READY. TorchServe's /ping answers
+    "Healthy" while the workers still load (their status is UNLOADING, then READY
+    seconds later), and requests sent meanwhile queue up: the first measured run
+    then finds the queue (100 jobs a model) full and is answered 503."""
+    for name in models:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{management}/models/{name}",
+                                        timeout=1.0) as r:
+                described = json.loads(r.read())
+        except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+            return False
+        states = [w.get("status") for entry in described for w in entry.get("workers", [])]
+        if states.count("READY") < workers:
+            return False
+    return True
 
 
 NGINX_CONF = """\

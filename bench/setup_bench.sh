@@ -6,6 +6,8 @@
 #   BENCH_SKIP_MLSERVER says why not)
 #   BentoML's venv, from bench/peers/bentoml/requirements.txt (unless
 #   BENCH_SKIP_BENTOML says why not)
+#   TorchServe's venv, from bench/peers/torchserve/requirements.txt, and its
+#   Java (openjdk-17-jre-headless), unless BENCH_SKIP_TORCHSERVE says why not
 #   ghz (gRPC load) and openloop (constant-rate HTTP load), built with Go from
 #   the module pinned in bench/tools (go.mod + the committed go.sum)
 # Downloads and builds are cached outside the clone (INFERD_CACHE, default
@@ -25,6 +27,8 @@ SUDO=""
 
 # --- Debian packages --------------------------------------------------------
 APT_PACKAGES=(wrk nginx-light nghttp2-client python3 python3-venv)
+# TorchServe's frontend is Java (it asks for 11 or later; Debian 12 has 17).
+[ -n "${BENCH_SKIP_TORCHSERVE:-}" ] || APT_PACKAGES+=(openjdk-17-jre-headless)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -51,6 +55,9 @@ WRK=$(command -v wrk) || die "wrk not found"
 H2LOAD=$(command -v h2load) || die "h2load not found"
 NGINX=/usr/sbin/nginx
 [ -x "$NGINX" ] || die "nginx not found"
+if [ -z "${BENCH_SKIP_TORCHSERVE:-}" ]; then
+  command -v java >/dev/null || die "java not found (TorchServe's frontend needs it)"
+fi
 # Debian enables and starts the packaged nginx on :80; L3 runs its own instance
 # from a config of its own, so the packaged one is left as it is.
 
@@ -94,6 +101,10 @@ peer_venv MLServer "${BENCH_SKIP_MLSERVER:-}" peers/mlserver/requirements.txt \
   "mlserver, mlserver_sklearn, onnxruntime" MLSERVER_VENV
 peer_venv BentoML "${BENCH_SKIP_BENTOML:-}" peers/bentoml/requirements.txt \
   "bentoml, onnxruntime, numpy" BENTOML_VENV
+# TorchServe's worker imports torch: PyPI's Linux wheel and its CUDA libraries
+# make this venv about 5.3 GB (peers/torchserve/requirements.txt says why).
+peer_venv TorchServe "${BENCH_SKIP_TORCHSERVE:-}" peers/torchserve/requirements.txt \
+  "ts.model_service_worker, model_archiver, onnxruntime, torch" TORCHSERVE_VENV
 
 # --- ghz and openloop -------------------------------------------------------
 tools_hash=$(cat tools/go.mod tools/go.sum tools/openloop/main.go | sha256sum | cut -c1-12)
