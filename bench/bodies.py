@@ -1,6 +1,6 @@
 """The request bodies every workload sends, written once as files for the load
 generators (wrk, ghz, openloop): KServe JSON and binary, the seeds' /predict
-features, BentoML's and TorchServe's JSON, and ghz's gRPC data, all from the
+features, BentoML's, TorchServe's and MLflow's JSON, and ghz's gRPC data, all from the
 example models' data sets."""
 from __future__ import annotations
 
@@ -52,8 +52,9 @@ def bento(model: str, array: np.ndarray) -> bytes:
 
 
 def instances(array: np.ndarray) -> bytes:
-    """The TorchServe peer's body (peers/torchserve/ort_handler.py): the rows, in the
-    input's own shape; the model is in the URL."""
+    """TorchServe's body (peers/torchserve/ort_handler.py) and MLflow's (its scoring
+    server's "instances" form, a tensor): the rows, in the input's own shape; the model
+    is in the URL, or is the server's only one."""
     return json.dumps({"instances": rounded(array).tolist()}, separators=(",", ":")).encode()
 
 
@@ -91,7 +92,7 @@ def write_bodies(directory: Path) -> dict:
                               ("w2_1000", "random_forest", w2_batch),
                               ("w3", "mlp_wide_unbatched", mlp), ("w4", "resnet_mini", image)):
         bodies[f"{tag}_bentoml.json"] = bento(model, array)
-        bodies[f"{tag}_torchserve.json"] = instances(array)
+        bodies[f"{tag}_torchserve.json"] = bodies[f"{tag}_mlflow.json"] = instances(array)
     headers = {}
     for name, array in (("w2_binary_1000.bin", w2_batch), ("w4_binary.bin", image)):
         bodies[name], header_len = kserve_binary("float_input" if "w2" in name else "input", array)

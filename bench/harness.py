@@ -46,6 +46,7 @@ class JsonPeer:
     protocol: str
     make: Callable  # servers.<key>(venv, models, workers, log_dir, cpus)
     path: Callable[[str], str]  # the URL path that serves a model
+    one_model: bool = False  # serves one model a server
 
 
 BENTOML = JsonPeer(
@@ -59,8 +60,13 @@ TORCHSERVE = JsonPeer(
     "whose PyPI wheels bring CUDA) and Java are installed and run by the full `make bench` only",
     "BENCH_SKIP_TORCHSERVE", "TorchServe JSON {instances}, ONNX Runtime handler",
     servers.torchserve, lambda model: f"/predictions/{model}")
+MLFLOW = JsonPeer(
+    "MLflow", "mlflow", "MLFLOW_VENV",
+    "MLflow is left out of quick mode: its venv (about 1 GB) is installed and run by the full "
+    "`make bench` only", "BENCH_SKIP_MLFLOW", "MLflow /invocations {instances}, mlflow.onnx",
+    servers.mlflow, lambda model: "/invocations", one_model=True)
 # The peers with an API of their own, in the order they run.
-JSON_PEERS = (BENTOML, TORCHSERVE)
+JSON_PEERS = (BENTOML, TORCHSERVE, MLFLOW)
 
 
 
@@ -71,10 +77,11 @@ class Durations:
     openloop_s: int
     l1_s: float
     idle_trials: int
+    trials: int  # measured runs per closed-loop and L1 cell; the row is their median
 
 
-FULL = Durations(warmup_s=2, measure_s=10, openloop_s=10, l1_s=5, idle_trials=3)
-QUICK = Durations(warmup_s=0, measure_s=2, openloop_s=2, l1_s=1, idle_trials=1)
+FULL = Durations(warmup_s=2, measure_s=10, openloop_s=10, l1_s=5, idle_trials=3, trials=3)
+QUICK = Durations(warmup_s=0, measure_s=2, openloop_s=2, l1_s=1, idle_trials=1, trials=1)
 
 
 @dataclass
@@ -100,6 +107,9 @@ class Row:
     # The server's CPU time (user + system, every process of it) over the
     # measured run, per answered request; None where no server ran (L1).
     cpu_us_per_req: float | None = None
+    # req/s of every measured run of the cell, in run order; the row's figures are
+    # those of the median run (errors: all runs' added up).
+    trial_req_per_s: list = field(default_factory=list)
     req_per_s: float = field(init=False)
     rows_per_s: float = field(init=False)
 
@@ -182,15 +192,17 @@ class Bench:
     # ------------------------------------------------------------ runs
     def http(self, key: str, group: str, server: servers.Server, kind: str, protocol: str, path: str,
              body: Path, headers: list, concurrency: int, rows: int, reference: bool = False,
-             label: str | None = None) -> Row:
-        """Check one request answers 200, warm up, then measure with wrk at `concurrency`."""
+             label: str | None = None, trials: int | None = None) -> Row:
+        """Check one request answers 200, warm up, then measure with wrk at `concurrency`,
+        `trials` times (default: the mode's) back to back; the row is the median run."""
         url = server.base + path
         self.samples[key] = check_http(url, body, headers)
         if self.d.warmup_s:
             self._wrk(url, body, headers, concurrency, self.d.warmup_s)
-        load, cpu_us = self.measured_wrk(server, path, body, headers, concurrency)
-        return self._add(key, group, label or server.name, kind, protocol, concurrency, rows, load,
-                         reference, cpu_us)
+        runs = [self.measured_wrk(server, path, body, headers, concurrency)
+                for _ in range(trials or self.d.trials)]
+        return self._add_median(key, group, label or server.name, kind, protocol, concurrency, rows,
+                                runs, reference)
 
     def measured_wrk(self, server: servers.Server, path: str, body: Path, headers: list,
                      concurrency: int) -> tuple[loadgen.Load, float | None]:
@@ -208,21 +220,25 @@ class Bench:
             return loadgen.ghz(self.tools["GHZ"], server.grpc, data, concurrency, seconds, self.cores,
                                self.args.client_cpus)
 
+        def measured():
+            cpu = server.cpu_seconds()
+            load = run(self.d.measure_s)
+            return load, cpu_per_request(server.cpu_seconds() - cpu, load)
+
         if self.d.warmup_s:
             run(self.d.warmup_s)
-        cpu = server.cpu_seconds()
-        load = run(self.d.measure_s)
-        return self._add(key, group, "inferd", "inferd", "KServe v2 gRPC (ghz)", concurrency, 1,
-                         load, cpu_us=cpu_per_request(server.cpu_seconds() - cpu, load))
+        return self._add_median(key, group, "inferd", "inferd", "KServe v2 gRPC (ghz)", concurrency,
+                                1, [measured() for _ in range(self.d.trials)])
 
     def l1(self, wl: str, group: str, model: str, configs: list[tuple[int, int]]) -> None:
         """L1 rows: ONNX Runtime in-process, for each (batch, threads)."""
         for batch, threads in configs:
-            load = loadgen.l1(self.args.l1, self.onnx(model), batch, threads,
-                              self.d.l1_s, self.args.server_cpus)
-            self._add(f"{wl}.l1_b{batch}_t{threads}", group, "L1 onnxruntime in-process", "limit",
-                      f"C++ API, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
-                      threads, batch, load)
+            runs = [(loadgen.l1(self.args.l1, self.onnx(model), batch, threads, self.d.l1_s,
+                                self.args.server_cpus), None) for _ in range(self.d.trials)]
+            self._add_median(f"{wl}.l1_b{batch}_t{threads}", group, "L1 onnxruntime in-process",
+                             "limit",
+                             f"C++ API, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
+                             threads, batch, runs)
 
     def constant_rate(self, key: str, server: servers.Server, protocol: str, path: str, body: Path,
                       headers: list, rate: float) -> None:
@@ -233,20 +249,39 @@ class Bench:
         self.openloop.append({"key": key, "workload": key.split(".")[0], "server": server.name,
                               "protocol": protocol, **r})
 
+    def _add_median(self, key, group, server, kind, protocol, concurrency, rows, runs: list,
+                    reference: bool = False) -> Row:
+        """One row from several runs of a cell ([(Load, CPU µs per request)]): the
+        figures of the run with the median req/s (the upper middle of an even
+        count), every run's req/s beside them, and the errors of all runs."""
+        ordered = sorted(runs, key=lambda run: run[0].per_s)
+        load, cpu_us = ordered[len(ordered) // 2]
+        errors = sum(run[0].errors for run in runs)
+        detail = "; ".join(dict.fromkeys(run[0].error_detail for run in runs if run[0].errors))
+        return self._add(key, group, server, kind, protocol, concurrency, rows, load, reference,
+                         cpu_us, errors=errors, error_detail=detail,
+                         trials=[run[0].per_s for run in runs])
+
     def _add(self, key, group, server, kind, protocol, concurrency, rows, load: loadgen.Load,
-             reference: bool = False, cpu_us: float | None = None) -> Row:
+             reference: bool = False, cpu_us: float | None = None, errors: int | None = None,
+             error_detail: str = "", trials: list | None = None) -> Row:
+        errors = load.errors if errors is None else errors
         row = Row(key=key, workload=key.split(".")[0], group=group, server=server, kind=kind,
                   protocol=protocol, concurrency=concurrency, rows=rows, ok=load.ok,
-                  errors=load.errors, seconds=load.seconds, p50_ms=load.p50_ms,
+                  errors=errors, seconds=load.seconds, p50_ms=load.p50_ms,
                   p90_ms=load.p90_ms, p99_ms=load.p99_ms, tool=load.tool, reference=reference,
-                  cpu_us_per_req=cpu_us)
+                  cpu_us_per_req=cpu_us, trial_req_per_s=trials or [load.per_s])
         if row.ok == 0:
             self.failures.append(f"{key}: no request succeeded ({row.errors} errors)")
-        if load.errors:
-            self.notes.append(f"{key}: {load.errors} errors ({load.error_detail or load.tool})")
+        if errors:
+            self.notes.append(f"{key}: {errors} errors "
+                              f"({error_detail or load.error_detail or load.tool})")
         self.rows.append(row)
+        spread = (f"  ({min(row.trial_req_per_s):,.0f}-{max(row.trial_req_per_s):,.0f} in "
+                  f"{len(row.trial_req_per_s)} runs)" if len(row.trial_req_per_s) > 1 else "")
         print(f"  {key:<28} {row.req_per_s:>10,.0f} req/s {row.rows_per_s:>12,.0f} rows/s "
-              f"p50 {row.p50_ms:7.2f} p99 {row.p99_ms:7.2f} ms  errors {row.errors}", flush=True)
+              f"p50 {row.p50_ms:7.2f} p99 {row.p99_ms:7.2f} ms  errors {row.errors}{spread}",
+              flush=True)
         return row
 
 

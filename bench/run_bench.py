@@ -213,7 +213,7 @@ def w3(b: Bench, bodies: dict) -> None:
                        "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [],
                        ROW_CONCURRENCY, 1)
         # BentoML's adaptive batching is opt-in (@bentoml.api(batchable=True)) and so is
-        # TorchServe's (a model's batch_size, 1 by default): off, as shipped.
+        # TorchServe's (a model's batch_size, 1 by default); MLflow has none: off, as shipped.
         b.json_peer_rows("mlp_wide_unbatched", [("W3", group, "w3", ROW_CONCURRENCY, 1)], p)
         b.l1("W3", group, "mlp_wide_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
                                                (L1_BEST_BATCH["W3"], b.cores)])
@@ -261,8 +261,12 @@ def idle(b: Bench, bodies: dict) -> None:
                                lambda: b.mlserver(onnx)))
         for peer in JSON_PEERS:
             if b.tools.get(peer.venv_key):
-                candidates.append((peer.key, f"example-models ({len(onnx)})",
-                                   lambda peer=peer: b.json_peer(peer, onnx)))
+                # A server of one model gets logreg.
+                served = {"logreg": onnx["logreg"]} if peer.one_model else onnx
+                label = ("logreg (serves one model)" if peer.one_model
+                         else f"example-models ({len(onnx)})")
+                candidates.append((peer.key, label,
+                                   lambda peer=peer, served=served: b.json_peer(peer, served)))
     for key, models, make in candidates:
         ready, rss, name = [], [], ""
         for _ in range(b.d.idle_trials):
@@ -361,8 +365,10 @@ def cpu_split(args, cores: int) -> str:
     cli = args.client_cpus or f"{everything} (not pinned)"
     return (f"servers on cores {srv}, load generators on cores {cli}; wrk and ghz {cores} threads; "
             f"inferd with its defaults (one HTTP thread per core; per model one instance per "
-            f"core, the cores shared among them for ONNX Runtime's intra-op threads); P1 with 1 and 2 uvicorn workers, P2 with {cores} workers, 1 ORT thread each; "
-            f"nginx {cores} workers; L1 1 intra-op thread per calling thread")
+            f"core, the cores shared among them for ONNX Runtime's intra-op threads); P1 with 1 "
+            f"and 2 uvicorn workers; P2, MLServer, BentoML and MLflow with {cores} workers, "
+            f"TorchServe with {cores} workers a model, 1 ORT thread each; nginx {cores} workers; "
+            f"L1 1 intra-op thread per calling thread")
 
 
 # ----------------------------------------------------------------------- main

@@ -1,5 +1,5 @@
 """Server processes for the benchmark: inferd, the peers (P1, P2, MLServer, BentoML,
-TorchServe) and nginx (L3).
+TorchServe, MLflow) and nginx (L3).
 
 Each server runs in a session of its own, so stopping it ends every process it
 forked (uvicorn's workers, nginx's workers) and nothing else; the same session
@@ -319,6 +319,11 @@ def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str 
         f"management_address=http://127.0.0.1:{management}",
         f"metrics_address=http://127.0.0.1:{metrics}",
         f"default_workers_per_model={workers}",
+        # Its queue holds 100 jobs a model, and a job stays queued after its client
+        # has gone: the requests a load generator leaves in flight when its run ends
+        # fill the queue, and the next run's first requests were answered 503 ("has
+        # no worker to serve inference request"). Room for several runs' leftovers.
+        "job_queue_size=1000",
         # No tokens (the other servers run without auth too), no pip install per model.
         "disable_token_authorization=true",
         "install_py_dep_per_model=false", ""]))
@@ -337,6 +342,36 @@ def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str 
     server.temp_dirs.append(home)
     return server
 
+
+
+def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """`mlflow models serve` on one model ({name: an ONNX file}): the file saved as an
+    MLflow model by bench/peers/mlflow/save_model.py (mlflow.onnx, one ONNX Runtime
+    thread) before the timed start, then uvicorn with `workers` workers and MLflow's
+    scoring app, `POST /invocations {"instances": [...]}`. MLflow serves one model a
+    server; `models` must hold one."""
+    if len(models) != 1:
+        raise ValueError(f"mlflow models serve serves one model, not {len(models)}")
+    home = Path(tempfile.mkdtemp(prefix="inferd-bench-mlflow-"))
+    (name, path), = models.items()
+    model_dir = home / name
+    saved = subprocess.run([str(venv / "bin" / "python"), str(BENCH / "peers" / "mlflow" / "save_model.py"),
+                            str(path), str(model_dir)], capture_output=True, text=True)
+    if saved.returncode != 0:
+        shutil.rmtree(home, ignore_errors=True)
+        raise ServerError(f"mlflow.onnx.save_model failed on {path}:\n{saved.stderr[-2000:]}")
+    port = free_port()
+    cmd = [str(venv / "bin" / "mlflow"), "models", "serve", "-m", str(model_dir), "--env-manager",
+           "local", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    # It starts `uvicorn` from PATH; uvicorn reads UVICORN_* settings from the
+    # environment: access logs off, as for every server here.
+    env = {"PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}", "UVICORN_ACCESS_LOG": "false",
+           "UVICORN_LOG_LEVEL": "warning", "MLFLOW_TRACKING_URI": str(home / "mlruns")}
+    server = Server(f"MLflow {workers}w", pinned(cmd, cpus), f"http://127.0.0.1:{port}/ping", log_dir,
+                    env=env, cwd=home)
+    server.base = f"http://127.0.0.1:{port}"
+    server.temp_dirs.append(home)
+    return server
 
 def _torchserve_workers_ready(management: int, models: list, workers: int) -> bool:
     """Whether every model has `workers` workers READY. TorchServe's /ping answers

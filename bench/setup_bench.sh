@@ -8,6 +8,8 @@
 #   BENCH_SKIP_BENTOML says why not)
 #   TorchServe's venv, from bench/peers/torchserve/requirements.txt, and its
 #   Java (openjdk-17-jre-headless), unless BENCH_SKIP_TORCHSERVE says why not
+#   MLflow's venv, from bench/peers/mlflow/requirements.txt (unless
+#   BENCH_SKIP_MLFLOW says why not)
 #   ghz (gRPC load) and openloop (constant-rate HTTP load), built with Go from
 #   the module pinned in bench/tools (go.mod + the committed go.sum)
 # Downloads and builds are cached outside the clone (INFERD_CACHE, default
@@ -105,6 +107,8 @@ peer_venv BentoML "${BENCH_SKIP_BENTOML:-}" peers/bentoml/requirements.txt \
 # make this venv about 5.3 GB (peers/torchserve/requirements.txt says why).
 peer_venv TorchServe "${BENCH_SKIP_TORCHSERVE:-}" peers/torchserve/requirements.txt \
   "ts.model_service_worker, model_archiver, onnxruntime, torch" TORCHSERVE_VENV
+peer_venv MLflow "${BENCH_SKIP_MLFLOW:-}" peers/mlflow/requirements.txt \
+  "mlflow.onnx, mlflow.pyfunc.scoring_server, onnxruntime, uvloop, httptools" MLFLOW_VENV
 
 # --- ghz and openloop -------------------------------------------------------
 tools_hash=$(cat tools/go.mod tools/go.sum tools/openloop/main.go | sha256sum | cut -c1-12)
