@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -20,6 +21,10 @@ import servers
 ROW_CONCURRENCY = 64  # W1, W2 single rows, W3: many small clients
 BATCH_CONCURRENCY = 16  # W2 1,000-row batches
 IMAGE_CONCURRENCY = 8  # W4: a 25 ms model saturates 2 cores with a few clients
+# A pause before each measured run: the requests the last run (or warm-up) left in
+# flight when wrk stopped are still being answered (TorchServe queues them, W4's
+# take 100 ms and more each), and that work belongs to no run.
+DRAIN_S = 1.0
 BATCH_ROWS = 1000
 L1_BEST_BATCH = {"W1": 64, "W3": 256, "W4": 4}  # batch sizes tried besides 1 (and W2's 1,000)
 
@@ -69,7 +74,6 @@ MLFLOW = JsonPeer(
 JSON_PEERS = (BENTOML, TORCHSERVE, MLFLOW)
 
 
-
 @dataclass
 class Durations:
     warmup_s: int
@@ -107,9 +111,10 @@ class Row:
     # The server's CPU time (user + system, every process of it) over the
     # measured run, per answered request; None where no server ran (L1).
     cpu_us_per_req: float | None = None
-    # req/s of every measured run of the cell, in run order; the row's figures are
-    # those of the median run (errors: all runs' added up).
+    # req/s and errors of every measured run of the cell, in run order; the row's
+    # figures are those of the median run, its errors all runs' added up.
     trial_req_per_s: list = field(default_factory=list)
+    trial_errors: list = field(default_factory=list)
     req_per_s: float = field(init=False)
     rows_per_s: float = field(init=False)
 
@@ -201,14 +206,21 @@ class Bench:
             self._wrk(url, body, headers, concurrency, self.d.warmup_s)
         runs = [self.measured_wrk(server, path, body, headers, concurrency)
                 for _ in range(trials or self.d.trials)]
-        return self._add_median(key, group, label or server.name, kind, protocol, concurrency, rows,
-                                runs, reference)
+        return self._add(key, group, label or server.name, kind, protocol, concurrency, rows, runs,
+                         reference)
 
     def measured_wrk(self, server: servers.Server, path: str, body: Path, headers: list,
                      concurrency: int) -> tuple[loadgen.Load, float | None]:
         """One measured wrk run on `server`, and the server's CPU µs per answered request."""
+        return self._measured(server, lambda: self._wrk(server.base + path, body, headers,
+                                                        concurrency, self.d.measure_s))
+
+    def _measured(self, server: servers.Server, run) -> tuple[loadgen.Load, float | None]:
+        """`run()`'s Load once the requests the last run left in flight are done, and the
+        server's CPU µs per request it answered."""
+        time.sleep(DRAIN_S)
         cpu = server.cpu_seconds()
-        load = self._wrk(server.base + path, body, headers, concurrency, self.d.measure_s)
+        load = run()
         return load, cpu_per_request(server.cpu_seconds() - cpu, load)
 
     def _wrk(self, url, body, headers, concurrency, seconds) -> loadgen.Load:
@@ -220,25 +232,19 @@ class Bench:
             return loadgen.ghz(self.tools["GHZ"], server.grpc, data, concurrency, seconds, self.cores,
                                self.args.client_cpus)
 
-        def measured():
-            cpu = server.cpu_seconds()
-            load = run(self.d.measure_s)
-            return load, cpu_per_request(server.cpu_seconds() - cpu, load)
-
         if self.d.warmup_s:
             run(self.d.warmup_s)
-        return self._add_median(key, group, "inferd", "inferd", "KServe v2 gRPC (ghz)", concurrency,
-                                1, [measured() for _ in range(self.d.trials)])
+        runs = [self._measured(server, lambda: run(self.d.measure_s)) for _ in range(self.d.trials)]
+        return self._add(key, group, "inferd", "inferd", "KServe v2 gRPC (ghz)", concurrency, 1, runs)
 
     def l1(self, wl: str, group: str, model: str, configs: list[tuple[int, int]]) -> None:
         """L1 rows: ONNX Runtime in-process, for each (batch, threads)."""
         for batch, threads in configs:
             runs = [(loadgen.l1(self.args.l1, self.onnx(model), batch, threads, self.d.l1_s,
                                 self.args.server_cpus), None) for _ in range(self.d.trials)]
-            self._add_median(f"{wl}.l1_b{batch}_t{threads}", group, "L1 onnxruntime in-process",
-                             "limit",
-                             f"C++ API, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
-                             threads, batch, runs)
+            self._add(f"{wl}.l1_b{batch}_t{threads}", group, "L1 onnxruntime in-process", "limit",
+                      f"C++ API, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
+                      threads, batch, runs)
 
     def constant_rate(self, key: str, server: servers.Server, protocol: str, path: str, body: Path,
                       headers: list, rate: float) -> None:
@@ -249,33 +255,27 @@ class Bench:
         self.openloop.append({"key": key, "workload": key.split(".")[0], "server": server.name,
                               "protocol": protocol, **r})
 
-    def _add_median(self, key, group, server, kind, protocol, concurrency, rows, runs: list,
-                    reference: bool = False) -> Row:
-        """One row from several runs of a cell ([(Load, CPU µs per request)]): the
-        figures of the run with the median req/s (the upper middle of an even
-        count), every run's req/s beside them, and the errors of all runs."""
-        ordered = sorted(runs, key=lambda run: run[0].per_s)
-        load, cpu_us = ordered[len(ordered) // 2]
-        errors = sum(run[0].errors for run in runs)
-        detail = "; ".join(dict.fromkeys(run[0].error_detail for run in runs if run[0].errors))
-        return self._add(key, group, server, kind, protocol, concurrency, rows, load, reference,
-                         cpu_us, errors=errors, error_detail=detail,
-                         trials=[run[0].per_s for run in runs])
-
-    def _add(self, key, group, server, kind, protocol, concurrency, rows, load: loadgen.Load,
-             reference: bool = False, cpu_us: float | None = None, errors: int | None = None,
-             error_detail: str = "", trials: list | None = None) -> Row:
-        errors = load.errors if errors is None else errors
+    def _add(self, key, group, server, kind, protocol, concurrency, rows, runs: list,
+             reference: bool = False) -> Row:
+        """One row from the runs of a cell ([(Load, CPU µs per request or None)]): the
+        figures of the run with the median req/s (the upper middle of an even count),
+        every run's req/s and errors beside them, and the errors of all runs added up."""
+        load, cpu_us = sorted(runs, key=lambda run: run[0].per_s)[len(runs) // 2]
         row = Row(key=key, workload=key.split(".")[0], group=group, server=server, kind=kind,
                   protocol=protocol, concurrency=concurrency, rows=rows, ok=load.ok,
-                  errors=errors, seconds=load.seconds, p50_ms=load.p50_ms,
-                  p90_ms=load.p90_ms, p99_ms=load.p99_ms, tool=load.tool, reference=reference,
-                  cpu_us_per_req=cpu_us, trial_req_per_s=trials or [load.per_s])
-        if row.ok == 0:
-            self.failures.append(f"{key}: no request succeeded ({row.errors} errors)")
-        if errors:
-            self.notes.append(f"{key}: {errors} errors "
-                              f"({error_detail or load.error_detail or load.tool})")
+                  errors=sum(run[0].errors for run in runs), seconds=load.seconds,
+                  p50_ms=load.p50_ms, p90_ms=load.p90_ms, p99_ms=load.p99_ms, tool=load.tool,
+                  reference=reference, cpu_us_per_req=cpu_us,
+                  trial_req_per_s=[run[0].per_s for run in runs],
+                  trial_errors=[run[0].errors for run in runs])
+        for i, (run, _) in enumerate(runs):
+            # Any run without a single answer fails the benchmark, not only the median one.
+            if run.ok == 0:
+                self.failures.append(f"{key}: no request succeeded in run {i + 1} of {len(runs)} "
+                                     f"({run.errors} errors)")
+            if run.errors:
+                self.notes.append(f"{key}: {run.errors} errors in run {i + 1} of {len(runs)} "
+                                  f"({run.error_detail or run.tool})")
         self.rows.append(row)
         spread = (f"  ({min(row.trial_req_per_s):,.0f}-{max(row.trial_req_per_s):,.0f} in "
                   f"{len(row.trial_req_per_s)} runs)" if len(row.trial_req_per_s) > 1 else "")

@@ -92,9 +92,15 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                     cwd=self.cwd, start_new_session=True)
-        log.close()
+        try:
+            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT,
+                                         env=self.env, cwd=self.cwd, start_new_session=True)
+        except BaseException:
+            for directory in self.temp_dirs:
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
+        finally:
+            log.close()
         self._wait_ready(t0)
         self.session_pids()  # remembers the workers started so far
         print(f"    {self.name} ready in {self.ready_s * 1000:.0f} ms", flush=True)
@@ -292,15 +298,9 @@ def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | N
     return server
 
 
-
-def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
-    """TorchServe serving `models` ({name: an ONNX file}) through the custom handler
-    bench/peers/torchserve/ort_handler.py: its Java frontend, and `workers` Python
-    workers per model (TorchServe's default on CPU is one per core), one ONNX Runtime
-    thread each; `POST /predictions/<model> {"instances": [...]}`. Each model is
-    archived with torch-model-archiver (as a folder, not a .mar file) before the
-    server starts, so start-to-ready times TorchServe alone."""
-    home = Path(tempfile.mkdtemp(prefix="inferd-bench-torchserve-"))
+def _torchserve_setup(venv: Path, models: dict, workers: int, home: Path) -> tuple:
+    """TorchServe's model store (each model archived as a folder) and config file in
+    `home`: (store, config, inference port, management port)."""
     store = home / "store"
     store.mkdir()
     handler = BENCH / "peers" / "torchserve" / "ort_handler.py"
@@ -310,7 +310,6 @@ def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str 
                                   str(handler), "--export-path", str(store), "--archive-format",
                                   "no-archive"], capture_output=True, text=True)
         if archive.returncode != 0:
-            shutil.rmtree(home, ignore_errors=True)
             raise ServerError(f"torch-model-archiver failed on {path}:\n{archive.stderr}")
     http, management, metrics = free_port(), free_port(), free_port()
     config = home / "config.properties"
@@ -327,6 +326,22 @@ def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str 
         # No tokens (the other servers run without auth too), no pip install per model.
         "disable_token_authorization=true",
         "install_py_dep_per_model=false", ""]))
+    return store, config, http, management
+
+
+def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """TorchServe serving `models` ({name: an ONNX file}) through the custom handler
+    bench/peers/torchserve/ort_handler.py: its Java frontend, and `workers` Python
+    workers per model (TorchServe's default on CPU is one per core), one ONNX Runtime
+    thread each; `POST /predictions/<model> {"instances": [...]}`. Each model is
+    archived with torch-model-archiver (as a folder, not a .mar file) before the
+    server starts, so start-to-ready times TorchServe alone."""
+    home = Path(tempfile.mkdtemp(prefix="inferd-bench-torchserve-"))
+    try:
+        store, config, http, management = _torchserve_setup(venv, models, workers, home)
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
     cmd = [str(venv / "bin" / "torchserve"), "--start", "--foreground", "--ncs",
            "--ts-config", str(config), "--model-store", str(store), "--models", *models,
            "--log-config", str(BENCH / "peers" / "torchserve" / "log4j2.xml")]
@@ -342,36 +357,6 @@ def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str 
     server.temp_dirs.append(home)
     return server
 
-
-
-def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
-    """`mlflow models serve` on one model ({name: an ONNX file}): the file saved as an
-    MLflow model by bench/peers/mlflow/save_model.py (mlflow.onnx, one ONNX Runtime
-    thread) before the timed start, then uvicorn with `workers` workers and MLflow's
-    scoring app, `POST /invocations {"instances": [...]}`. MLflow serves one model a
-    server; `models` must hold one."""
-    if len(models) != 1:
-        raise ValueError(f"mlflow models serve serves one model, not {len(models)}")
-    home = Path(tempfile.mkdtemp(prefix="inferd-bench-mlflow-"))
-    (name, path), = models.items()
-    model_dir = home / name
-    saved = subprocess.run([str(venv / "bin" / "python"), str(BENCH / "peers" / "mlflow" / "save_model.py"),
-                            str(path), str(model_dir)], capture_output=True, text=True)
-    if saved.returncode != 0:
-        shutil.rmtree(home, ignore_errors=True)
-        raise ServerError(f"mlflow.onnx.save_model failed on {path}:\n{saved.stderr[-2000:]}")
-    port = free_port()
-    cmd = [str(venv / "bin" / "mlflow"), "models", "serve", "-m", str(model_dir), "--env-manager",
-           "local", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    # It starts `uvicorn` from PATH; uvicorn reads UVICORN_* settings from the
-    # environment: access logs off, as for every server here.
-    env = {"PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}", "UVICORN_ACCESS_LOG": "false",
-           "UVICORN_LOG_LEVEL": "warning", "MLFLOW_TRACKING_URI": str(home / "mlruns")}
-    server = Server(f"MLflow {workers}w", pinned(cmd, cpus), f"http://127.0.0.1:{port}/ping", log_dir,
-                    env=env, cwd=home)
-    server.base = f"http://127.0.0.1:{port}"
-    server.temp_dirs.append(home)
-    return server
 
 def _torchserve_workers_ready(management: int, models: list, workers: int) -> bool:
     """Whether every model has `workers` workers READY. TorchServe's /ping answers
@@ -390,6 +375,39 @@ def _torchserve_workers_ready(management: int, models: list, workers: int) -> bo
             return False
     return True
 
+
+def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """`mlflow models serve` on one model ({name: an ONNX file}): the file saved as an
+    MLflow model by bench/peers/mlflow/save_model.py (mlflow.onnx, one ONNX Runtime
+    thread) before the timed start, then uvicorn with `workers` workers and MLflow's
+    scoring app, `POST /invocations {"instances": [...]}`. MLflow serves one model a
+    server; `models` must hold one."""
+    if len(models) != 1:
+        raise ValueError(f"mlflow models serve serves one model, not {len(models)}")
+    home = Path(tempfile.mkdtemp(prefix="inferd-bench-mlflow-"))
+    (name, path), = models.items()
+    model_dir = home / name
+    try:
+        saved = subprocess.run([str(venv / "bin" / "python"),
+                                str(BENCH / "peers" / "mlflow" / "save_model.py"), str(path),
+                                str(model_dir)], capture_output=True, text=True)
+        if saved.returncode != 0:
+            raise ServerError(f"mlflow.onnx.save_model failed on {path}:\n{saved.stderr[-2000:]}")
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    port = free_port()
+    cmd = [str(venv / "bin" / "mlflow"), "models", "serve", "-m", str(model_dir), "--env-manager",
+           "local", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    # It starts `uvicorn` from PATH; uvicorn reads UVICORN_* settings from the
+    # environment: access logs off, as for every server here.
+    env = {"PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}", "UVICORN_ACCESS_LOG": "false",
+           "UVICORN_LOG_LEVEL": "warning", "MLFLOW_TRACKING_URI": str(home / "mlruns")}
+    server = Server(f"MLflow {workers}w", pinned(cmd, cpus), f"http://127.0.0.1:{port}/ping", log_dir,
+                    env=env, cwd=home)
+    server.base = f"http://127.0.0.1:{port}"
+    server.temp_dirs.append(home)
+    return server
 
 NGINX_CONF = """\
 {user}worker_processes {workers};

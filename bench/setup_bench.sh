@@ -59,6 +59,9 @@ NGINX=/usr/sbin/nginx
 [ -x "$NGINX" ] || die "nginx not found"
 if [ -z "${BENCH_SKIP_TORCHSERVE:-}" ]; then
   command -v java >/dev/null || die "java not found (TorchServe's frontend needs it)"
+  # The java on PATH is the one TorchServe runs (JAVA_HOME is not set for it).
+  java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  [ "${java_major:-0}" -ge 11 ] || die "TorchServe needs Java 11 or later; java on PATH is ${java_major:-unknown}"
 fi
 # Debian enables and starts the packaged nginx on :80; L3 runs its own instance
 # from a config of its own, so the packaged one is left as it is.

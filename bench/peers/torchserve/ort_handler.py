@@ -4,14 +4,17 @@ TorchServe's documented way to serve a framework it has no handler for is a
 custom handler: a class with `initialize(context)`, which loads the model file
 the archive names, and `handle(data, context)`, which answers a list of
 requests (several when server-side batching is on) with one answer each.
-TorchServe turns an `application/json` body into a Python object and a dict
-answer into JSON. The body here is `{"instances": [[...], ...]}`; a
-classifier's ZipMap output (a list of {class: probability}) becomes an
-[N, classes] list, the way inferd answers it. `BENCH_ORT_THREADS` is ONNX
-Runtime's thread count in each worker (one: TorchServe runs a worker per core).
+TorchServe turns an `application/json` body into a Python object. It would
+write a dict answer as JSON indented by 2 spaces; the handler writes compact
+JSON itself and says so in the content type, as a handler may. The body here is
+`{"instances": [[...], ...]}`; a classifier's ZipMap output (a list of
+{class: probability}) becomes an [N, classes] list, the way inferd answers it.
+`BENCH_ORT_THREADS` is ONNX Runtime's thread count in each worker (one:
+TorchServe runs a worker per core).
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -37,10 +40,15 @@ class OrtHandler:
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
 
-    def handle(self, data: list[dict], context: Any) -> list[Any]:
-        return [self._answer(request, context, i) for i, request in enumerate(data)]
+    def handle(self, data: list[dict], context: Any) -> list[str]:
+        answers = []
+        for index, request in enumerate(data):
+            context.set_response_content_type(index, "application/json")
+            answers.append(json.dumps(self._answer(request, context, index),
+                                      separators=(",", ":")))
+        return answers
 
-    def _answer(self, request: dict, context: Any, index: int) -> Any:
+    def _answer(self, request: dict, context: Any, index: int) -> dict:
         body = request.get("body") if request.get("body") is not None else request.get("data")
         if not isinstance(body, dict) or not isinstance(body.get("instances"), list):
             context.set_response_status(400, "Bad Request", idx=index)
