@@ -449,4 +449,5 @@ def nginx(binary: Path, body: str, workers: int, log_dir: Path, cpus: str | None
            "-g", "daemon off;"]
     server = Server("L3 nginx", pinned(cmd, cpus), f"http://127.0.0.1:{port}/health", log_dir)
     server.base = f"http://127.0.0.1:{port}"
+    server.temp_dirs.append(tmp)  # its config, pid file and error log
     return server
