@@ -28,50 +28,62 @@ DRAIN_S = 1.0
 BATCH_ROWS = 1000
 L1_BEST_BATCH = {"W1": 64, "W3": 256, "W4": 4}  # batch sizes tried besides 1 (and W2's 1,000)
 
-# Why bench-quick (inside make test) runs without MLServer: printed, and in the notes.
-MLSERVER_SKIPPED = ("MLServer is left out of quick mode: its venv (about 600 MB, fastapi "
-                    "pinned below the other peers') is installed and run by the full "
-                    "`make bench` only")
-
 KSERVE = "KServe v2 JSON"
 BINARY = "KServe v2 binary"
 
 
-@dataclass(frozen=True)
-class JsonPeer:
+@dataclass(frozen=True, kw_only=True)
+class InstalledPeer:
+    """A peer that setup_bench.sh installs in a venv of its own, in full runs only."""
+
+    name: str
+    key: str  # its idle entry's key, and in its rows' keys
+    venv_key: str  # setup_bench.sh's KEY=path for its venv
+    skipped: str  # why quick mode leaves it out
+    skip_env: str  # what tells setup_bench.sh to leave it out
+    make: Callable  # servers.<key>(venv, models, workers, log_dir, cpus)
+    one_model: bool = False  # serves one model a server
+
+
+@dataclass(frozen=True, kw_only=True)
+class JsonPeer(InstalledPeer):
     """A model server of its own API and JSON body, serving the workloads' ONNX files.
     Its rows are keyed `<workload>.<key>_json` and its bodies are the files
     `<tag>_<key>.json` (bodies.py)."""
 
-    name: str
-    key: str
-    venv_key: str  # setup_bench.sh's KEY=path for its venv
-    skipped: str  # why quick mode leaves it out
-    skip_env: str  # what tells setup_bench.sh to leave it out
     protocol: str
-    make: Callable  # servers.<key>(venv, models, workers, log_dir, cpus)
     path: Callable[[str], str]  # the URL path that serves a model
-    one_model: bool = False  # serves one model a server
 
 
+# MLServer speaks KServe v2, so its rows use inferd's bodies (run_bench.py).
+MLSERVER = InstalledPeer(
+    name="MLServer", key="mlserver", venv_key="MLSERVER_VENV",
+    skipped="MLServer is left out of quick mode: its venv (about 600 MB, fastapi pinned below "
+            "the other peers') is installed and run by the full `make bench` only",
+    skip_env="BENCH_SKIP_MLSERVER", make=servers.mlserver)
 BENTOML = JsonPeer(
-    "BentoML", "bentoml", "BENTOML_VENV",
-    "BentoML is left out of quick mode: its venv (about 260 MB) is installed and run by the "
-    "full `make bench` only", "BENCH_SKIP_BENTOML",
-    "BentoML JSON {model, instances}, ONNX Runtime", servers.bentoml, lambda model: "/predict")
+    name="BentoML", key="bentoml", venv_key="BENTOML_VENV",
+    skipped="BentoML is left out of quick mode: its venv (about 260 MB) is installed and run by "
+            "the full `make bench` only",
+    skip_env="BENCH_SKIP_BENTOML", make=servers.bentoml,
+    protocol="BentoML JSON {model, instances}, ONNX Runtime", path=lambda model: "/predict")
 TORCHSERVE = JsonPeer(
-    "TorchServe", "torchserve", "TORCHSERVE_VENV",
-    "TorchServe is left out of quick mode: its venv (about 5.3 GB: its worker imports torch, "
-    "whose PyPI wheels bring CUDA) and Java are installed and run by the full `make bench` only",
-    "BENCH_SKIP_TORCHSERVE", "TorchServe JSON {instances}, ONNX Runtime handler",
-    servers.torchserve, lambda model: f"/predictions/{model}")
+    name="TorchServe", key="torchserve", venv_key="TORCHSERVE_VENV",
+    skipped="TorchServe is left out of quick mode: its venv (about 5.3 GB: its worker imports "
+            "torch, whose PyPI wheels bring CUDA) and Java are installed and run by the full "
+            "`make bench` only",
+    skip_env="BENCH_SKIP_TORCHSERVE", make=servers.torchserve,
+    protocol="TorchServe JSON {instances}, ONNX Runtime handler",
+    path=lambda model: f"/predictions/{model}")
 MLFLOW = JsonPeer(
-    "MLflow", "mlflow", "MLFLOW_VENV",
-    "MLflow is left out of quick mode: its venv (about 1 GB) is installed and run by the full "
-    "`make bench` only", "BENCH_SKIP_MLFLOW", "MLflow /invocations {instances}, mlflow.onnx",
-    servers.mlflow, lambda model: "/invocations", one_model=True)
+    name="MLflow", key="mlflow", venv_key="MLFLOW_VENV",
+    skipped="MLflow is left out of quick mode: its venv (about 1 GB) is installed and run by the "
+            "full `make bench` only",
+    skip_env="BENCH_SKIP_MLFLOW", make=servers.mlflow, one_model=True,
+    protocol="MLflow /invocations {instances}, mlflow.onnx", path=lambda model: "/invocations")
 # The peers with an API of their own, in the order they run.
 JSON_PEERS = (BENTOML, TORCHSERVE, MLFLOW)
+INSTALLED_PEERS = (MLSERVER, *JSON_PEERS)
 
 
 @dataclass
@@ -162,37 +174,28 @@ class Bench:
         """A benchmark model's ONNX file (version 1)."""
         return self.repo / model / "1" / "model.onnx"
 
-    def mlserver(self, models: dict):
-        """MLServer serving `models` ({name: model file}) with one worker per core, or
+    def peer(self, peer: InstalledPeer, models: dict):
+        """`peer` serving `models` ({name: model file}) with one worker per core, or
         None (the reason in the notes once) where setup left it out."""
-        return self._optional_peer("MLServer", "MLSERVER_VENV", MLSERVER_SKIPPED, servers.mlserver,
-                                   models)
-
-    def json_peer(self, peer: JsonPeer, models: dict):
-        """`peer` serving `models` ({name: ONNX file}) with one worker per core, or
-        None (the reason in the notes once) where setup left it out."""
-        return self._optional_peer(peer.name, peer.venv_key, peer.skipped, peer.make, models)
+        venv = self.tools.get(peer.venv_key)
+        if not venv:
+            if not any(n.startswith(f"{peer.name} not run") for n in self.notes):
+                reason = peer.skipped if self.quick else "setup_bench.sh did not install it"
+                print(f"    {peer.name} not run: {reason}", flush=True)
+                self.notes.append(f"{peer.name} not run: {reason}")
+            return contextlib.nullcontext(None)
+        return peer.make(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
 
     def json_peer_rows(self, model: str, runs: list[tuple], bodies: dict) -> None:
         """Every JSON peer serving `model`, one after the other: for each run
         (key, group, body tag, concurrency, rows per request) one row."""
         for peer in JSON_PEERS:
-            with self.json_peer(peer, {model: self.onnx(model)}) as server:
+            with self.peer(peer, {model: self.onnx(model)}) as server:
                 if server:
                     for key, group, tag, concurrency, rows in runs:
                         self.http(f"{key}.{peer.key}_json", group, server, "peer", peer.protocol,
                                   peer.path(model), bodies[f"{tag}_{peer.key}.json"], [],
                                   concurrency, rows)
-
-    def _optional_peer(self, name: str, venv_key: str, skipped: str, make, models: dict):
-        venv = self.tools.get(venv_key)
-        if not venv:
-            if not any(n.startswith(f"{name} not run") for n in self.notes):
-                reason = skipped if self.quick else "setup_bench.sh did not install it"
-                print(f"    {name} not run: {reason}", flush=True)
-                self.notes.append(f"{name} not run: {reason}")
-            return contextlib.nullcontext(None)
-        return make(Path(venv), models, self.cores, self.logs, self.args.server_cpus)
 
     # ------------------------------------------------------------ runs
     def http(self, key: str, group: str, server: servers.Server, kind: str, protocol: str, path: str,

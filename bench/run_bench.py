@@ -49,10 +49,10 @@ from harness import (
     BATCH_ROWS,
     BINARY,
     IMAGE_CONCURRENCY,
-    JSON_PEERS,
+    INSTALLED_PEERS,
     KSERVE,
     L1_BEST_BATCH,
-    MLSERVER_SKIPPED,
+    MLSERVER,
     ROW_CONCURRENCY,
     Bench,
 )
@@ -117,7 +117,8 @@ def w1(b: Bench, bodies: dict) -> None:
                label="L2 inferd, identity model")
     with b.p2() as p2:
         b.http("W1.p2_json", group, p2, "peer", KSERVE, infer, p["w1_kserve.json"], [], conc, 1)
-    with b.mlserver({"logreg": b.onnx("logreg"), "logreg_sklearn": b.sk_dir / "logreg.joblib"}) as ml:
+    mlserver_models = {"logreg": b.onnx("logreg"), "logreg_sklearn": b.sk_dir / "logreg.joblib"}
+    with b.peer(MLSERVER, mlserver_models) as ml:
         if ml:
             b.http("W1.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime", infer,
                    p["w1_kserve.json"], [], conc, 1)
@@ -171,7 +172,7 @@ def w2(b: Bench, bodies: dict) -> None:
                    ROW_CONCURRENCY, 1)
             b.http("W2.batch.p2_json", batch, p2, "peer", KSERVE, infer, p["w2_kserve_1000.json"], [],
                    BATCH_CONCURRENCY, BATCH_ROWS)
-        with b.mlserver({"random_forest": b.onnx("random_forest")}) as ml:
+        with b.peer(MLSERVER, {"random_forest": b.onnx("random_forest")}) as ml:
             if ml:
                 b.http("W2.single.mlserver_json", single, ml, "peer", f"{KSERVE}, ONNX Runtime",
                        infer, p["w2_kserve_1.json"], [], ROW_CONCURRENCY, 1)
@@ -207,7 +208,7 @@ def w3(b: Bench, bodies: dict) -> None:
             b.http("W3.p2_json", group, p2, "peer", KSERVE, "/v2/models/mlp_wide_unbatched/infer",
                    p["w3_kserve.json"], [], ROW_CONCURRENCY, 1)
         # MLServer's adaptive batching is off by default, as its docs ship it.
-        with b.mlserver({"mlp_wide_unbatched": b.onnx("mlp_wide_unbatched")}) as ml:
+        with b.peer(MLSERVER, {"mlp_wide_unbatched": b.onnx("mlp_wide_unbatched")}) as ml:
             if ml:
                 b.http("W3.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime",
                        "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [],
@@ -235,7 +236,7 @@ def w4(b: Bench, bodies: dict) -> None:
             b.http("W4.p2_json", group, p2, "peer", KSERVE, infer, p["w4_kserve.json"], [],
                    IMAGE_CONCURRENCY, 1)
         # JSON only: MLServer does not take the binary tensor extension.
-        with b.mlserver({"resnet_mini": b.onnx("resnet_mini")}) as ml:
+        with b.peer(MLSERVER, {"resnet_mini": b.onnx("resnet_mini")}) as ml:
             if ml:
                 b.http("W4.mlserver_json", group, ml, "peer", f"{KSERVE}, ONNX Runtime", infer,
                        p["w4_kserve.json"], [], IMAGE_CONCURRENCY, 1)
@@ -256,17 +257,14 @@ def idle(b: Bench, bodies: dict) -> None:
         ]
         onnx = {d.name: d / "1" / "model.onnx" for d in sorted(example_repo.iterdir())
                 if (d / "1" / "model.onnx").is_file()}
-        if b.tools.get("MLSERVER_VENV"):
-            candidates.append(("mlserver", f"example-models ({len(onnx)})",
-                               lambda: b.mlserver(onnx)))
-        for peer in JSON_PEERS:
+        for peer in INSTALLED_PEERS:
             if b.tools.get(peer.venv_key):
                 # A server of one model gets logreg.
                 served = {"logreg": onnx["logreg"]} if peer.one_model else onnx
                 label = ("logreg (serves one model)" if peer.one_model
                          else f"example-models ({len(onnx)})")
                 candidates.append((peer.key, label,
-                                   lambda peer=peer, served=served: b.json_peer(peer, served)))
+                                   lambda peer=peer, served=served: b.peer(peer, served)))
     for key, models, make in candidates:
         ready, rss, name = [], [], ""
         for _ in range(b.d.idle_trials):
@@ -291,9 +289,8 @@ PART_FUNCS = {"W1": w1, "W1auth": w1_auth, "W1route": w1_route, "W1shadow": w1_s
 # ------------------------------------------------------------------ setting up
 def setup_tools(quick: bool) -> dict:
     """Run bench/setup_bench.sh (idempotent) and read the KEY=VALUE paths it prints.
-    Quick mode leaves MLServer and the JSON peers out (MLSERVER_SKIPPED, JsonPeer.skipped)."""
-    skips = {"BENCH_SKIP_MLSERVER": MLSERVER_SKIPPED,
-             **{peer.skip_env: peer.skipped for peer in JSON_PEERS}}
+    Quick mode leaves the installed peers out (InstalledPeer.skipped says why)."""
+    skips = {peer.skip_env: peer.skipped for peer in INSTALLED_PEERS}
     env = {**os.environ, **(skips if quick else {})}
     proc = subprocess.run([str(BENCH / "setup_bench.sh")], stdout=subprocess.PIPE, text=True,
                           env=env)

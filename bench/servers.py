@@ -59,6 +59,28 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+def _venv_env(venv: Path) -> dict:
+    """PATH with `venv`'s bin first: the peers' launchers start their own tools
+    (uvicorn, java's launcher, workers) by name."""
+    return {"PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+
+
+def _remove(directories: list[Path]) -> None:
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(*directories: Path):
+    """Removes `directories` if the block fails: a server's temp folders before a
+    Server owns them (Server.stop removes them after)."""
+    try:
+        yield
+    except BaseException:
+        _remove(list(directories))
+        raise
+
+
 def _start_time(pid: int) -> int | None:
     """When process `pid` started (clock ticks since boot), or None if it is gone."""
     try:
@@ -93,12 +115,9 @@ class Server:
         log = open(self.log_path, "ab")
         t0 = time.perf_counter()
         try:
-            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT,
-                                         env=self.env, cwd=self.cwd, start_new_session=True)
-        except BaseException:
-            for directory in self.temp_dirs:
-                shutil.rmtree(directory, ignore_errors=True)
-            raise
+            with _removed_on_failure(*self.temp_dirs):
+                self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT,
+                                             env=self.env, cwd=self.cwd, start_new_session=True)
         finally:
             log.close()
         self._wait_ready(t0)
@@ -202,8 +221,7 @@ class Server:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         self._seen.clear()
-        for directory in self.temp_dirs:
-            shutil.rmtree(directory, ignore_errors=True)
+        _remove(self.temp_dirs)
 
     def __enter__(self) -> "Server":
         return self.start()
@@ -268,7 +286,7 @@ def mlserver(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
             "parameters": {"uri": str(path), "version": "1"}}))
     cmd = [str(venv / "bin" / "mlserver"), "start", str(root)]
     env = {"PYTHONPATH": str(BENCH / "peers" / "mlserver"), "BENCH_ORT_THREADS": "1",
-           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+           **_venv_env(venv)}
     server = Server(f"MLServer {workers}w", pinned(cmd, cpus),
                     f"http://127.0.0.1:{http}/v2/health/ready", log_dir, env=env)
     server.base = f"http://127.0.0.1:{http}"
@@ -288,8 +306,7 @@ def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | N
     env = {"BENCH_MODELS": json.dumps({name: str(path) for name, path in models.items()}),
            "BENCH_WORKERS": str(workers), "BENCH_ORT_THREADS": "1",
            # No usage reports (there is no network here anyway), and its home in a temp dir.
-           "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(home),
-           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+           "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(home), **_venv_env(venv)}
     server = Server(f"BentoML {workers}w", pinned(cmd, cpus),
                     f"http://127.0.0.1:{port}/readyz", log_dir, env=env,
                     cwd=home)  # its metrics folder (.metrics) lands in the working folder
@@ -337,19 +354,15 @@ def torchserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str 
     archived with torch-model-archiver (as a folder, not a .mar file) before the
     server starts, so start-to-ready times TorchServe alone."""
     home = Path(tempfile.mkdtemp(prefix="inferd-bench-torchserve-"))
-    try:
+    with _removed_on_failure(home):
         store, config, http, management = _torchserve_setup(venv, models, workers, home)
-    except BaseException:
-        shutil.rmtree(home, ignore_errors=True)
-        raise
     cmd = [str(venv / "bin" / "torchserve"), "--start", "--foreground", "--ncs",
            "--ts-config", str(config), "--model-store", str(store), "--models", *models,
            "--log-config", str(BENCH / "peers" / "torchserve" / "log4j2.xml")]
     # Its pid file and its workers' sockets go to the temp dir (TMPDIR for the
     # launcher, TEMP for the JVM), its log files to the home folder.
     env = {"TMPDIR": str(home), "TEMP": str(home), "LOG_LOCATION": str(home / "logs"),
-           "METRICS_LOCATION": str(home / "logs"), "BENCH_ORT_THREADS": "1",
-           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+           "METRICS_LOCATION": str(home / "logs"), "BENCH_ORT_THREADS": "1", **_venv_env(venv)}
     server = Server(f"TorchServe {workers}w/model", pinned(cmd, cpus),
                     f"http://127.0.0.1:{http}/ping", log_dir, env=env, cwd=home,
                     is_ready=lambda: _torchserve_workers_ready(management, list(models), workers))
@@ -387,27 +400,25 @@ def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | No
     home = Path(tempfile.mkdtemp(prefix="inferd-bench-mlflow-"))
     (name, path), = models.items()
     model_dir = home / name
-    try:
+    with _removed_on_failure(home):
         saved = subprocess.run([str(venv / "bin" / "python"),
                                 str(BENCH / "peers" / "mlflow" / "save_model.py"), str(path),
                                 str(model_dir)], capture_output=True, text=True)
         if saved.returncode != 0:
             raise ServerError(f"mlflow.onnx.save_model failed on {path}:\n{saved.stderr[-2000:]}")
-    except BaseException:
-        shutil.rmtree(home, ignore_errors=True)
-        raise
     port = free_port()
     cmd = [str(venv / "bin" / "mlflow"), "models", "serve", "-m", str(model_dir), "--env-manager",
            "local", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     # It starts `uvicorn` from PATH; uvicorn reads UVICORN_* settings from the
     # environment: access logs off, as for every server here.
-    env = {"PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}", "UVICORN_ACCESS_LOG": "false",
-           "UVICORN_LOG_LEVEL": "warning", "MLFLOW_TRACKING_URI": str(home / "mlruns")}
+    env = {"UVICORN_ACCESS_LOG": "false", "UVICORN_LOG_LEVEL": "warning",
+           "MLFLOW_TRACKING_URI": str(home / "mlruns"), **_venv_env(venv)}
     server = Server(f"MLflow {workers}w", pinned(cmd, cpus), f"http://127.0.0.1:{port}/ping", log_dir,
                     env=env, cwd=home)
     server.base = f"http://127.0.0.1:{port}"
     server.temp_dirs.append(home)
     return server
+
 
 NGINX_CONF = """\
 {user}worker_processes {workers};

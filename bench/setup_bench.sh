@@ -66,20 +66,7 @@ fi
 # Debian enables and starts the packaged nginx on :80; L3 runs its own instance
 # from a config of its own, so the packaged one is left as it is.
 
-# --- the peers' Python environment ------------------------------------------
-req_hash=$(sha256sum requirements.txt | cut -c1-12)
-venv="$CACHE/bench-venv-$req_hash"
-if [ ! -f "$venv/.complete" ]; then
-  log "creating Python environment $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements.txt >&2
-  "$venv/bin/python" -c "import fastapi, uvicorn, joblib, sklearn, onnxruntime, numpy" \
-    || die "the peers' venv does not import"
-  touch "$venv/.complete"
-fi
-
-# --- peers in venvs of their own (their pins conflict with P1/P2's) -----------
+# --- the peers' Python environments, a venv each (their pins conflict) -------
 # peer_venv NAME SKIP_REASON REQUIREMENTS IMPORTS KEY: creates the venv from
 # REQUIREMENTS once (cache key: its hash) and prints KEY=path, or logs why not.
 peer_venv() {
@@ -101,6 +88,8 @@ peer_venv() {
   fi
   echo "$key=$peer"
 }
+# P1 and P2's venv (bench/requirements.txt), at $CACHE/bench-venv-<hash>.
+peer_venv venv "" requirements.txt "fastapi, uvicorn, joblib, sklearn, onnxruntime, numpy" BENCH_VENV
 # MLServer needs fastapi<0.116, which P1/P2 do not take.
 peer_venv MLServer "${BENCH_SKIP_MLSERVER:-}" peers/mlserver/requirements.txt \
   "mlserver, mlserver_sklearn, onnxruntime" MLSERVER_VENV
@@ -134,7 +123,6 @@ if [ ! -f "$tools/.complete" ]; then
 fi
 [ -x "$tools/ghz" ] && [ -x "$tools/openloop" ] || die "ghz or openloop missing in $tools"
 
-echo "BENCH_VENV=$venv"
 echo "WRK=$WRK"
 echo "H2LOAD=$H2LOAD"
 echo "NGINX=$NGINX"
