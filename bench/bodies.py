@@ -92,7 +92,8 @@ def write_bodies(directory: Path) -> dict:
                               ("w2_1000", "random_forest", w2_batch),
                               ("w3", "mlp_wide_unbatched", mlp), ("w4", "resnet_mini", image)):
         bodies[f"{tag}_bentoml.json"] = bento(model, array)
-        bodies[f"{tag}_torchserve.json"] = bodies[f"{tag}_mlflow.json"] = instances(array)
+        for peer in ("torchserve", "mlflow", "rayserve"):
+            bodies[f"{tag}_{peer}.json"] = instances(array)
     headers = {}
     for name, array in (("w2_binary_1000.bin", w2_batch), ("w4_binary.bin", image)):
         bodies[name], header_len = kserve_binary("float_input" if "w2" in name else "input", array)

@@ -81,8 +81,14 @@ MLFLOW = JsonPeer(
             "full `make bench` only",
     skip_env="BENCH_SKIP_MLFLOW", make=servers.mlflow, one_model=True,
     protocol="MLflow /invocations {instances}, mlflow.onnx", path=lambda model: "/invocations")
+RAYSERVE = JsonPeer(
+    name="Ray Serve", key="rayserve", venv_key="RAYSERVE_VENV",
+    skipped="Ray Serve is left out of quick mode: its venv (about 560 MB) is installed and run "
+            "by the full `make bench` only",
+    skip_env="BENCH_SKIP_RAYSERVE", make=servers.rayserve,
+    protocol="Ray Serve JSON {instances}, ONNX Runtime deployment", path=lambda model: f"/{model}")
 # The peers with an API of their own, in the order they run.
-JSON_PEERS = (BENTOML, TORCHSERVE, MLFLOW)
+JSON_PEERS = (BENTOML, TORCHSERVE, MLFLOW, RAYSERVE)
 INSTALLED_PEERS = (MLSERVER, *JSON_PEERS)
 
 

@@ -19,7 +19,7 @@ def find(results: dict, key: str) -> dict | None:
 
 
 PYTHON_PEERS_GOAL = ("inferd ≥ 5× the best Python-based peer (P1, P2, MLServer, BentoML, "
-                     "TorchServe, MLflow)")
+                     "TorchServe, MLflow, Ray Serve)")
 
 
 def best(results: dict, prefix: str) -> dict | None:

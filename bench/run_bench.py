@@ -214,7 +214,8 @@ def w3(b: Bench, bodies: dict) -> None:
                        "/v2/models/mlp_wide_unbatched/infer", p["w3_kserve.json"], [],
                        ROW_CONCURRENCY, 1)
         # BentoML's adaptive batching is opt-in (@bentoml.api(batchable=True)) and so is
-        # TorchServe's (a model's batch_size, 1 by default); MLflow has none: off, as shipped.
+        # TorchServe's (a model's batch_size, 1 by default) and Ray Serve's (@serve.batch);
+        # MLflow has none: off, as shipped.
         b.json_peer_rows("mlp_wide_unbatched", [("W3", group, "w3", ROW_CONCURRENCY, 1)], p)
         b.l1("W3", group, "mlp_wide_batched", [(1, b.cores), (L1_BEST_BATCH["W3"], 1),
                                                (L1_BEST_BATCH["W3"], b.cores)])
@@ -364,6 +365,7 @@ def cpu_split(args, cores: int) -> str:
             f"inferd with its defaults (one HTTP thread per core; per model one instance per "
             f"core, the cores shared among them for ONNX Runtime's intra-op threads); P1 with 1 "
             f"and 2 uvicorn workers; P2, MLServer, BentoML and MLflow with {cores} workers, "
+            f"Ray Serve with {cores} replicas, "
             f"TorchServe with {cores} workers a model, 1 ORT thread each; nginx {cores} workers; "
             f"L1 1 intra-op thread per calling thread")
 

@@ -1,5 +1,5 @@
 """Server processes for the benchmark: inferd, the peers (P1, P2, MLServer, BentoML,
-TorchServe, MLflow) and nginx (L3).
+TorchServe, MLflow, Ray Serve) and nginx (L3).
 
 Each server runs in a session of its own, so stopping it ends every process it
 forked (uvicorn's workers, nginx's workers) and nothing else; the same session
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -95,8 +96,10 @@ class Server:
     stopped."""
 
     def __init__(self, name: str, cmd: list, ready_url: str, log_dir: Path, env: dict | None = None,
-                 cwd: Path | None = None, is_ready: Callable[[], bool] | None = None):
+                 cwd: Path | None = None, is_ready: Callable[[], bool] | None = None,
+                 stop_grace_s: float = STOP_GRACE_S):
         self.name = name
+        self.stop_grace_s = stop_grace_s
         self.cmd = cmd
         self.ready_url = ready_url
         self.is_ready = is_ready or (lambda: http_status(ready_url, timeout=1.0) == 200)
@@ -131,7 +134,12 @@ class Server:
             if self.proc.poll() is not None:
                 self.stop()  # the workers seen, and its folders
                 raise ServerError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            if self.is_ready():
+            try:
+                ready = self.is_ready()
+            except ServerError as e:  # it says it cannot get ready
+                self.stop()
+                raise ServerError(f"{self.name}: {e}:\n{self.log_tail()}") from None
+            if ready:
                 self.ready_s = time.perf_counter() - t0
                 return
             time.sleep(READY_POLL_S)
@@ -205,11 +213,11 @@ class Server:
             self.session_pids()  # those outside the process group too
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=STOP_GRACE_S)
+                self.proc.wait(timeout=self.stop_grace_s)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
-                note = f"{self.name} had not exited {STOP_GRACE_S:.0f} s after SIGTERM; killed (see {self.log_path.name})"
+                note = f"{self.name} had not exited {self.stop_grace_s:.0f} s after SIGTERM; killed (see {self.log_path.name})"
                 print(f"    {note}", flush=True)
                 SLOW_STOPS.append(note)
             except ProcessLookupError:
@@ -418,6 +426,77 @@ def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | No
     server.base = f"http://127.0.0.1:{port}"
     server.temp_dirs.append(home)
     return server
+
+
+RAYSERVE_CONFIG = """\
+proxy_location: HeadOnly
+http_options:
+  host: 127.0.0.1
+  port: {port}
+logging_config:
+  enable_access_log: false
+applications:
+  - name: bench
+    route_prefix: /
+    import_path: ort_app:app
+    deployments:
+      - name: OrtModels
+        num_replicas: {workers}
+"""
+# Ray's processes (GCS, raylet, dashboard, the Serve controller, proxy and
+# replicas) take several seconds to wind down after `serve run` gets SIGTERM.
+RAYSERVE_STOP_GRACE_S = 20.0
+
+
+def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
+    """Ray Serve serving `models` ({name: an ONNX file}) through the deployment in
+    bench/peers/rayserve/ort_app.py: `serve run` on a config file (its documented way
+    to set the HTTP port and replica count), which starts a local Ray instance with
+    its defaults (dashboard included), then `workers` replicas, one ONNX Runtime
+    thread each, behind Serve's HTTP proxy; `POST /<model> {"instances": [...]}`.
+    Ready when Serve's own API (on the dashboard) says the application is RUNNING:
+    its proxy routes requests before the replicas are up."""
+    home = Path(tempfile.mkdtemp(prefix="inferd-bench-rayserve-"))
+    port = free_port()
+    config = home / "serve.yaml"
+    config.write_text(RAYSERVE_CONFIG.format(port=port, workers=workers))
+    cmd = [str(venv / "bin" / "serve"), "run", str(config)]
+    env = {"BENCH_MODELS": json.dumps({name: str(path) for name, path in models.items()}),
+           "BENCH_ORT_THREADS": "1", "PYTHONPATH": str(BENCH / "peers" / "rayserve"),
+           # Its session files under the temp dir; no usage reports, and no cluster
+           # token (none of the servers here authenticates; Ray would write one to
+           # ~/.ray).
+           "RAY_TMPDIR": str(home), "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
+           **_venv_env(venv)}
+    server = Server(f"Ray Serve {workers} replicas", pinned(cmd, cpus),
+                    f"http://127.0.0.1:{port}/-/healthz", log_dir, env=env, cwd=home,
+                    stop_grace_s=RAYSERVE_STOP_GRACE_S)
+    server.is_ready = lambda: _rayserve_running(server.log_path)
+    server.base = f"http://127.0.0.1:{port}"
+    server.temp_dirs.append(home)
+    return server
+
+
+def _rayserve_running(log_path: Path) -> bool:
+    """Whether Serve's REST API (on the dashboard, at the address `serve run` logs
+    once Ray is up) says the application is RUNNING, every replica up; ServerError
+    when it says the deployment failed."""
+    try:
+        log = log_path.read_text(errors="replace")
+    except OSError:
+        return False
+    found = re.findall(r"dashboard at \S*?(http://[0-9.]+:[0-9]+)", log)
+    if not found:
+        return False
+    try:
+        with urllib.request.urlopen(f"{found[-1]}/api/serve/applications/", timeout=1.0) as r:
+            described = json.loads(r.read())
+    except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+        return False
+    status = (described.get("applications") or {}).get("bench", {}).get("status")
+    if status == "DEPLOY_FAILED":
+        raise ServerError("Ray Serve could not deploy the application")
+    return status == "RUNNING"
 
 
 NGINX_CONF = """\

@@ -10,6 +10,8 @@
 #   Java (openjdk-17-jre-headless), unless BENCH_SKIP_TORCHSERVE says why not
 #   MLflow's venv, from bench/peers/mlflow/requirements.txt (unless
 #   BENCH_SKIP_MLFLOW says why not)
+#   Ray Serve's venv, from bench/peers/rayserve/requirements.txt (unless
+#   BENCH_SKIP_RAYSERVE says why not)
 #   ghz (gRPC load) and openloop (constant-rate HTTP load), built with Go from
 #   the module pinned in bench/tools (go.mod + the committed go.sum)
 # Downloads and builds are cached outside the clone (INFERD_CACHE, default
@@ -77,7 +79,7 @@ peer_venv() {
   fi
   local hash peer
   hash=$(sha256sum "$requirements" | cut -c1-12)
-  peer="$CACHE/bench-$(echo "$name" | tr '[:upper:]' '[:lower:]')-$hash"
+  peer="$CACHE/bench-$(echo "$name" | tr '[:upper:]' '[:lower:]' | tr -d ' ')-$hash"
   if [ ! -f "$peer/.complete" ]; then
     log "creating $name's Python environment $peer"
     rm -rf "$peer"
@@ -101,6 +103,8 @@ peer_venv TorchServe "${BENCH_SKIP_TORCHSERVE:-}" peers/torchserve/requirements.
   "ts.model_service_worker, model_archiver, onnxruntime, torch" TORCHSERVE_VENV
 peer_venv MLflow "${BENCH_SKIP_MLFLOW:-}" peers/mlflow/requirements.txt \
   "mlflow.onnx, mlflow.pyfunc.scoring_server, onnxruntime, uvloop, httptools" MLFLOW_VENV
+peer_venv "Ray Serve" "${BENCH_SKIP_RAYSERVE:-}" peers/rayserve/requirements.txt \
+  "ray.serve, starlette, onnxruntime, numpy" RAYSERVE_VENV
 
 # --- ghz and openloop -------------------------------------------------------
 tools_hash=$(cat tools/go.mod tools/go.sum tools/openloop/main.go | sha256sum | cut -c1-12)

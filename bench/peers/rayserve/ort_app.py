@@ -1,0 +1,54 @@
+"""A Ray Serve application that runs ONNX models with onnxruntime.
+
+Ray Serve has no model format of its own: its documentation serves a model as a
+`@serve.deployment` class that loads it in `__init__` and answers HTTP in
+`async def __call__(self, request)` (a Starlette request; a returned dict goes
+back as JSON). One deployment holds every model, as the other peers' services
+do; `POST /<model> {"instances": [...]}` runs one. The replica count comes from
+the config file servers.rayserve() writes (one replica per core), and each
+session runs `BENCH_ORT_THREADS` intra-op threads. A classifier's ZipMap output
+(a list of {class: probability}) becomes an [N, classes] list, the way inferd
+answers it.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from ray import serve
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+
+@serve.deployment
+class OrtModels:
+    def __init__(self) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = int(os.environ.get("BENCH_ORT_THREADS", "1"))
+        options.inter_op_num_threads = 1
+        models: dict[str, str] = json.loads(os.environ.get("BENCH_MODELS", "{}"))
+        self.sessions = {name: ort.InferenceSession(path, options,
+                                                    providers=["CPUExecutionProvider"])
+                         for name, path in models.items()}
+
+    async def __call__(self, request: Request) -> Any:
+        session = self.sessions.get(request.url.path.strip("/"))
+        if session is None:
+            return JSONResponse({"error": f"no model at {request.url.path}"}, status_code=404)
+        body = await request.json()
+        feed = {session.get_inputs()[0].name: np.asarray(body["instances"], dtype=np.float32)}
+        answer: dict[str, Any] = {}
+        for meta, value in zip(session.get_outputs(), session.run(None, feed)):
+            if isinstance(value, list):  # ZipMap
+                classes = sorted(value[0]) if value else []
+                value = [[row[c] for c in classes] for row in value]
+            else:
+                value = value.tolist()
+            answer[meta.name] = value
+        return answer
+
+
+app = OrtModels.bind()
