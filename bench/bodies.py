@@ -52,9 +52,10 @@ def bento(model: str, array: np.ndarray) -> bytes:
 
 
 def instances(array: np.ndarray) -> bytes:
-    """TorchServe's body (peers/torchserve/ort_handler.py) and MLflow's (its scoring
-    server's "instances" form, a tensor): the rows, in the input's own shape; the model
-    is in the URL, or is the server's only one."""
+    """TorchServe's body (peers/torchserve/ort_handler.py), MLflow's (its scoring
+    server's "instances" form, a tensor) and Ray Serve's (peers/rayserve/ort_app.py):
+    the rows, in the input's own shape; the model is in the URL, or is the server's
+    only one."""
     return json.dumps({"instances": rounded(array).tolist()}, separators=(",", ":")).encode()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -111,10 +110,13 @@ class Server:
         self.base = ""  # http://host:port of its HTTP API
         self.grpc = ""  # host:port of its gRPC API, if any
         self.temp_dirs: list[Path] = []  # removed at stop
+        self.log_offset = 0  # where this start's lines begin in the log
         self._seen: dict[int, int] = {}  # pid -> start time of every process seen
 
     def start(self) -> "Server":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The log is appended to by every start of a server of this name.
+        self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         t0 = time.perf_counter()
         try:
@@ -134,17 +136,21 @@ class Server:
             if self.proc.poll() is not None:
                 self.stop()  # the workers seen, and its folders
                 raise ServerError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                ready = self.is_ready()
-            except ServerError as e:  # it says it cannot get ready
-                self.stop()
-                raise ServerError(f"{self.name}: {e}:\n{self.log_tail()}") from None
-            if ready:
+            if self.is_ready():
                 self.ready_s = time.perf_counter() - t0
                 return
             time.sleep(READY_POLL_S)
         self.stop()
         raise ServerError(f"{self.name} not ready after {READY_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
+
+    def new_log(self) -> str:
+        """What this start of the server has logged so far."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_offset)
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -428,39 +434,26 @@ def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | No
     return server
 
 
-RAYSERVE_CONFIG = """\
-proxy_location: HeadOnly
-http_options:
-  host: 127.0.0.1
-  port: {port}
-logging_config:
-  enable_access_log: false
-applications:
-  - name: bench
-    route_prefix: /
-    import_path: ort_app:app
-    deployments:
-      - name: OrtModels
-        num_replicas: {workers}
-"""
 # Ray's processes (GCS, raylet, dashboard, the Serve controller, proxy and
-# replicas) take several seconds to wind down after `serve run` gets SIGTERM.
+# replicas) take several seconds to wind down after the driver gets SIGTERM.
 RAYSERVE_STOP_GRACE_S = 20.0
+RAYSERVE_READY_LINE = "bench-rayserve: application RUNNING"  # peers/rayserve/launch.py's
 
 
 def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
     """Ray Serve serving `models` ({name: an ONNX file}) through the deployment in
-    bench/peers/rayserve/ort_app.py: `serve run` on a config file (its documented way
-    to set the HTTP port and replica count), which starts a local Ray instance with
-    its defaults (dashboard included), then `workers` replicas, one ONNX Runtime
-    thread each, behind Serve's HTTP proxy; `POST /<model> {"instances": [...]}`.
-    Ready when Serve's own API (on the dashboard) says the application is RUNNING:
-    its proxy routes requests before the replicas are up."""
-    home = Path(tempfile.mkdtemp(prefix="inferd-bench-rayserve-"))
+    bench/peers/rayserve/ort_app.py, started by peers/rayserve/launch.py: a local Ray
+    instance with its defaults (dashboard included), Serve's HTTP proxy, and `workers`
+    replicas, one ONNX Runtime thread each, access logs off in the proxy and the
+    replicas; `POST /<model> {"instances": [...]}`. Ready when the launcher says
+    serve.run() returned, that is when Serve reports the application RUNNING with
+    every replica up (its proxy routes requests, and /-/healthz answers, before)."""
+    # A short folder in /tmp: Ray's sockets live under it, and a Unix socket's
+    # path may not pass 107 bytes.
+    home = Path(tempfile.mkdtemp(prefix="inferd-ray-", dir="/tmp"))
     port = free_port()
-    config = home / "serve.yaml"
-    config.write_text(RAYSERVE_CONFIG.format(port=port, workers=workers))
-    cmd = [str(venv / "bin" / "serve"), "run", str(config)]
+    cmd = [str(venv / "bin" / "python"), str(BENCH / "peers" / "rayserve" / "launch.py"),
+           str(port), str(workers)]
     env = {"BENCH_MODELS": json.dumps({name: str(path) for name, path in models.items()}),
            "BENCH_ORT_THREADS": "1", "PYTHONPATH": str(BENCH / "peers" / "rayserve"),
            # Its session files under the temp dir; no usage reports, and no cluster
@@ -471,32 +464,10 @@ def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
     server = Server(f"Ray Serve {workers} replicas", pinned(cmd, cpus),
                     f"http://127.0.0.1:{port}/-/healthz", log_dir, env=env, cwd=home,
                     stop_grace_s=RAYSERVE_STOP_GRACE_S)
-    server.is_ready = lambda: _rayserve_running(server.log_path)
+    server.is_ready = lambda: RAYSERVE_READY_LINE in server.new_log()
     server.base = f"http://127.0.0.1:{port}"
     server.temp_dirs.append(home)
     return server
-
-
-def _rayserve_running(log_path: Path) -> bool:
-    """Whether Serve's REST API (on the dashboard, at the address `serve run` logs
-    once Ray is up) says the application is RUNNING, every replica up; ServerError
-    when it says the deployment failed."""
-    try:
-        log = log_path.read_text(errors="replace")
-    except OSError:
-        return False
-    found = re.findall(r"dashboard at \S*?(http://[0-9.]+:[0-9]+)", log)
-    if not found:
-        return False
-    try:
-        with urllib.request.urlopen(f"{found[-1]}/api/serve/applications/", timeout=1.0) as r:
-            described = json.loads(r.read())
-    except (urllib.error.URLError, ConnectionError, OSError, ValueError):
-        return False
-    status = (described.get("applications") or {}).get("bench", {}).get("status")
-    if status == "DEPLOY_FAILED":
-        raise ServerError("Ray Serve could not deploy the application")
-    return status == "RUNNING"
 
 
 NGINX_CONF = """\

@@ -4,11 +4,10 @@ Ray Serve has no model format of its own: its documentation serves a model as a
 `@serve.deployment` class that loads it in `__init__` and answers HTTP in
 `async def __call__(self, request)` (a Starlette request; a returned dict goes
 back as JSON). One deployment holds every model, as the other peers' services
-do; `POST /<model> {"instances": [...]}` runs one. The replica count comes from
-the config file servers.rayserve() writes (one replica per core), and each
-session runs `BENCH_ORT_THREADS` intra-op threads. A classifier's ZipMap output
-(a list of {class: probability}) becomes an [N, classes] list, the way inferd
-answers it.
+do; `POST /<model> {"instances": [...]}` runs one. launch.py deploys it with
+one replica per core, and each session runs `BENCH_ORT_THREADS` intra-op
+threads. A classifier's ZipMap output (a list of {class: probability}) becomes
+an [N, classes] list, the way inferd answers it.
 """
 from __future__ import annotations
 
@@ -49,6 +48,3 @@ class OrtModels:
                 value = value.tolist()
             answer[meta.name] = value
         return answer
-
-
-app = OrtModels.bind()
