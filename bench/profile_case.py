@@ -105,7 +105,7 @@ def batch_stats(base: str, model: str) -> dict:
 def run_case(name: str, case: Case, tools: dict, args) -> dict:
     out = args.out / name
     out.mkdir(parents=True, exist_ok=True)
-    models = BENCH / "out" / "models"
+    models = args.repo
     cores = len(os.sched_getaffinity(0))
     if case.tool == "l1":
         proc = subprocess.Popen([str(args.l1), "--model", str(models / case.model / "1" / "model.onnx"),
@@ -183,6 +183,8 @@ def main(argv: list) -> int:
     parser.add_argument("cases", nargs="+", choices=sorted(CASES))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=BENCH / "out" / "profiles")
+    parser.add_argument("--repo", type=Path, default=BENCH / "out" / "models",
+                        help="the model repository (a copy with another config, to compare)")
     parser.add_argument("--inferd", type=Path, default=ROOT / "build" / "inferd")
     parser.add_argument("--l1", type=Path, default=ROOT / "build" / "bench" / "inferd_bench_l1")
     args = parser.parse_args(argv)

