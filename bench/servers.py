@@ -95,10 +95,8 @@ class Server:
     stopped."""
 
     def __init__(self, name: str, cmd: list, ready_url: str, log_dir: Path, env: dict | None = None,
-                 cwd: Path | None = None, is_ready: Callable[[], bool] | None = None,
-                 stop_grace_s: float = STOP_GRACE_S):
+                 cwd: Path | None = None, is_ready: Callable[[], bool] | None = None):
         self.name = name
-        self.stop_grace_s = stop_grace_s
         self.cmd = cmd
         self.ready_url = ready_url
         self.is_ready = is_ready or (lambda: http_status(ready_url, timeout=1.0) == 200)
@@ -219,11 +217,11 @@ class Server:
             self.session_pids()  # those outside the process group too
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=self.stop_grace_s)
+                self.proc.wait(timeout=STOP_GRACE_S)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
-                note = f"{self.name} had not exited {self.stop_grace_s:.0f} s after SIGTERM; killed (see {self.log_path.name})"
+                note = f"{self.name} had not exited {STOP_GRACE_S:.0f} s after SIGTERM; killed (see {self.log_path.name})"
                 print(f"    {note}", flush=True)
                 SLOW_STOPS.append(note)
             except ProcessLookupError:
@@ -434,20 +432,17 @@ def mlflow(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | No
     return server
 
 
-# Ray's processes (GCS, raylet, dashboard, the Serve controller, proxy and
-# replicas) take several seconds to wind down after the driver gets SIGTERM.
-RAYSERVE_STOP_GRACE_S = 20.0
-RAYSERVE_READY_LINE = "bench-rayserve: application RUNNING"  # peers/rayserve/launch.py's
+RAYSERVE_READY_LINE = "bench-rayserve: application RUNNING"  # what launch.py prints once ready
 
 
 def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | None) -> Server:
     """Ray Serve serving `models` ({name: an ONNX file}) through the deployment in
     bench/peers/rayserve/ort_app.py, started by peers/rayserve/launch.py: a local Ray
-    instance with its defaults (dashboard included), Serve's HTTP proxy, and `workers`
-    replicas, one ONNX Runtime thread each, access logs off in the proxy and the
-    replicas; `POST /<model> {"instances": [...]}`. Ready when the launcher says
-    serve.run() returned, that is when Serve reports the application RUNNING with
-    every replica up (its proxy routes requests, and /-/healthz answers, before)."""
+    instance with its defaults (dashboard included), Serve's ingress (HAProxy, in its
+    high-throughput mode), and `workers` replicas, one ONNX Runtime thread each,
+    Serve's access logs off; `POST /<model>
+    {"instances": [...]}`. Ready when the launcher says a request reached a replica
+    through the ingress (polled every 10 ms)."""
     # A short folder in /tmp: Ray's sockets live under it, and a Unix socket's
     # path may not pass 107 bytes.
     home = Path(tempfile.mkdtemp(prefix="inferd-ray-", dir="/tmp"))
@@ -469,10 +464,16 @@ def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
            "RAY_SERVE_HAPROXY_SOCKET_PATH": str(home / "h" / "admin.sock"),
            "RAY_SERVE_HAPROXY_SERVER_STATE_BASE": str(home / "h"),
            "RAY_SERVE_HAPROXY_SERVER_STATE_FILE": str(home / "h" / "server-state"),
+           "RAY_SERVE_HAPROXY_METRICS_SOCKET_PATH": str(home / "h" / "metrics.sock"),
+           # Its per-request metrics are off: each request's log record would go to a
+           # Python actor that parses it (the other servers run without metrics too).
+           # Its stats and Prometheus ports on free ports, not the fixed 8404 and 9101.
+           "RAY_SERVE_HAPROXY_METRICS_ENABLED": "0",
+           "RAY_SERVE_HAPROXY_STATS_PORT": str(free_port()),
+           "RAY_SERVE_HAPROXY_METRICS_PORT": str(free_port()),
            **_venv_env(venv)}
     server = Server(f"Ray Serve {workers} replicas", pinned(cmd, cpus),
-                    f"http://127.0.0.1:{port}/-/healthz", log_dir, env=env, cwd=home,
-                    stop_grace_s=RAYSERVE_STOP_GRACE_S)
+                    f"http://127.0.0.1:{port}/-/healthz", log_dir, env=env, cwd=home)
     server.is_ready = lambda: RAYSERVE_READY_LINE in server.new_log()
     server.base = f"http://127.0.0.1:{port}"
     server.temp_dirs.append(home)

@@ -4,7 +4,8 @@ Ray Serve has no model format of its own: its documentation serves a model as a
 `@serve.deployment` class that loads it in `__init__` and answers HTTP in
 `async def __call__(self, request)` (a Starlette request; a returned dict goes
 back as JSON). One deployment holds every model, as the other peers' services
-do; `POST /<model> {"instances": [...]}` runs one. launch.py deploys it with
+do; `POST /<model> {"instances": [...]}` runs one (`GET /<model>` says it is
+there). launch.py deploys it with
 one replica per core, and each session runs `BENCH_ORT_THREADS` intra-op
 threads. A classifier's ZipMap output (a list of {class: probability}) becomes
 an [N, classes] list, the way inferd answers it.
@@ -34,9 +35,12 @@ class OrtModels:
                          for name, path in models.items()}
 
     async def __call__(self, request: Request) -> Any:
-        session = self.sessions.get(request.url.path.strip("/"))
+        name = request.url.path.strip("/")
+        session = self.sessions.get(name)
         if session is None:
             return JSONResponse({"error": f"no model at {request.url.path}"}, status_code=404)
+        if request.method == "GET":  # launch.py's readiness check, through the ingress
+            return {"model": name}
         body = await request.json()
         feed = {session.get_inputs()[0].name: np.asarray(body["instances"], dtype=np.float32)}
         answer: dict[str, Any] = {}
