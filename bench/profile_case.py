@@ -8,7 +8,8 @@
   by_symbol.txt  the hottest functions
 
 Usage (after `make build examples` and one `make bench-quick`, which writes the
-benchmark models and bodies into bench/out):
+benchmark models into bench/out/models; the bodies are written here, as
+run_bench.py writes them):
 
   $VENV/bin/python bench/profile_case.py [--seconds 8] w3_batched w3_unbatched ...
 
@@ -43,10 +44,9 @@ ROOT = BENCH.parent
 @dataclass(frozen=True)
 class Case:
     model: str
-    body: str  # a file in bench/out/bodies
+    body: str  # one of bodies.write_bodies' files
     concurrency: int
     tool: str = "wrk"  # wrk | ghz | l1
-    binary: bool = False  # KServe binary headers (bodies' w4_binary.bin)
 
 
 CASES = {
@@ -54,7 +54,7 @@ CASES = {
     "w1_grpc": Case("logreg", "w1_ghz.json", 64, tool="ghz"),
     "w3_batched": Case("mlp_wide_batched", "w3_kserve.json", 64),
     "w3_unbatched": Case("mlp_wide_unbatched", "w3_kserve.json", 64),
-    "w4_binary": Case("resnet_mini", "w4_binary.bin", 8, binary=True),
+    "w4_binary": Case("resnet_mini", "w4_binary.bin", 8),
     "w4_l1": Case("resnet_mini", "", 1, tool="l1"),
     "conn_1024": Case("logreg", "w1_kserve.json", 1024),
 }
@@ -102,7 +102,7 @@ def batch_stats(base: str, model: str) -> dict:
             "execution_count": stats.get("execution_count")}
 
 
-def run_case(name: str, case: Case, tools: dict, args) -> dict:
+def run_case(name: str, case: Case, tools: dict, bodies: dict, args) -> dict:
     out = args.out / name
     out.mkdir(parents=True, exist_ok=True)
     models = args.repo
@@ -118,8 +118,8 @@ def run_case(name: str, case: Case, tools: dict, args) -> dict:
                    "p99_ms": answer["p99_us"] / 1e3, "switches_per_inference":
                    switches / (answer["inferences"] * args.seconds / answer["seconds"])}
     else:
-        body = BENCH / "out" / "bodies" / case.body
-        headers = binary_headers(body) if case.binary else []
+        body = bodies["paths"][case.body]
+        headers = bodies["headers"].get(case.body, [])
         server = servers.inferd(args.inferd, models, out, None)
         with server:
             path = f"/v2/models/{case.model}/infer"
@@ -165,19 +165,6 @@ def run_case(name: str, case: Case, tools: dict, args) -> dict:
     return summary
 
 
-def binary_headers(body: Path) -> list:
-    """The KServe binary headers of a body from bodies.kserve_binary: its JSON header's
-    length is where the first '}' closes the header object."""
-    data = body.read_bytes()
-    depth = 0
-    for i, byte in enumerate(data):
-        depth += {ord("{"): 1, ord("}"): -1}.get(byte, 0)
-        if depth == 0 and byte == ord("}"):
-            return [f"Inference-Header-Content-Length: {i + 1}",
-                    "Content-Type: application/octet-stream"]
-    raise ValueError(f"{body} has no JSON header")
-
-
 def main(argv: list) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cases", nargs="+", choices=sorted(CASES))
@@ -192,8 +179,9 @@ def main(argv: list) -> int:
         sys.exit("profile_case: perf is missing (Debian: apt-get install linux-perf)")
     import run_bench  # its setup, with the installed peers left out
     tools = run_bench.setup_tools(quick=True)
+    bodies = run_bench.write_bodies(args.out / "bodies")
     for name in args.cases:
-        summary = run_case(name, CASES[name], tools, args)
+        summary = run_case(name, CASES[name], tools, bodies, args)
         print(name, json.dumps(summary), flush=True)
     return 0
 

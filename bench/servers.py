@@ -318,7 +318,8 @@ def bentoml(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | N
     env = {"BENCH_MODELS": json.dumps({name: str(path) for name, path in models.items()}),
            "BENCH_WORKERS": str(workers), "BENCH_ORT_THREADS": "1",
            # No usage reports (there is no network here anyway), and its home in a temp dir.
-           "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(home), **_venv_env(venv)}
+           "BENTOML_DO_NOT_TRACK": "true", "BENTOML_HOME": str(home),
+           "PYTHONPATH": str(BENCH / "peers"), **_venv_env(venv)}  # peers/ort_answer.py
     server = Server(f"BentoML {workers}w", pinned(cmd, cpus),
                     f"http://127.0.0.1:{port}/readyz", log_dir, env=env,
                     cwd=home)  # its metrics folder (.metrics) lands in the working folder
@@ -450,7 +451,10 @@ def rayserve(venv: Path, models: dict, workers: int, log_dir: Path, cpus: str | 
     cmd = [str(venv / "bin" / "python"), str(BENCH / "peers" / "rayserve" / "launch.py"),
            str(port), str(workers)]
     env = {"BENCH_MODELS": json.dumps({name: str(path) for name, path in models.items()}),
-           "BENCH_ORT_THREADS": "1", "PYTHONPATH": str(BENCH / "peers" / "rayserve"),
+           "BENCH_ORT_THREADS": "1",
+           # The app, peers/ort_answer.py, and servers.py's http_status for launch.py.
+           "PYTHONPATH": os.pathsep.join(str(d) for d in (BENCH / "peers" / "rayserve",
+                                                         BENCH / "peers", BENCH)),
            # Its session files under the temp dir; no usage reports, and no cluster
            # token (none of the servers here authenticates; Ray would write one to
            # ~/.ray).

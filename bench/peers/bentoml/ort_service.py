@@ -6,8 +6,7 @@ serve any framework is a `@bentoml.service` class that loads the model in
 which BentoML validates and converts (here a numpy array from a JSON list).
 `BENCH_MODELS` maps model names to ONNX files, `BENCH_WORKERS` is the number of
 worker processes (one per core) and each session runs one ONNX Runtime thread.
-A classifier's ZipMap output (a list of {class: probability}) becomes an
-[N, classes] list, the way inferd answers it.
+Answers are peers/ort_answer.py's (servers.bentoml() puts peers/ on PYTHONPATH).
 """
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ from typing import Any
 import bentoml
 import numpy as np
 import onnxruntime as ort
+from ort_answer import run_rows
 
 MODELS: dict[str, str] = json.loads(os.environ.get("BENCH_MODELS", "{}"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
@@ -40,13 +40,4 @@ class OrtService:
         session = self.sessions.get(model)
         if session is None:
             raise bentoml.exceptions.NotFound(f"no model '{model}'")
-        feed = {session.get_inputs()[0].name: instances.astype(np.float32, copy=False)}
-        answer: dict[str, Any] = {}
-        for meta, value in zip(session.get_outputs(), session.run(None, feed)):
-            if isinstance(value, list):  # ZipMap
-                classes = sorted(value[0]) if value else []
-                value = [[row[c] for c in classes] for row in value]
-            else:
-                value = value.tolist()
-            answer[meta.name] = value
-        return answer
+        return run_rows(session, instances)

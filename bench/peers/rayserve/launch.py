@@ -22,23 +22,15 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import ray
 from ort_app import OrtModels
 from ray import serve
 
+from servers import http_status  # bench/servers.py, on PYTHONPATH
+
 READY_LINE = "bench-rayserve: application RUNNING"
 POLL_S = 0.01
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1.0) as r:
-            return r.status == 200
-    except (urllib.error.URLError, ConnectionError, OSError):
-        return False
 
 
 def main(port: int, replicas: int) -> None:
@@ -54,7 +46,7 @@ def main(port: int, replicas: int) -> None:
     model = next(iter(json.loads(os.environ.get("BENCH_MODELS", "{}"))), "")
     url = f"http://127.0.0.1:{port}/{model}"
     checked = time.monotonic()
-    while not answers(url):
+    while http_status(url, timeout=1.0) != 200:
         if time.monotonic() - checked > 1.0:
             checked = time.monotonic()
             if serve.status().applications["bench"].status == "DEPLOY_FAILED":

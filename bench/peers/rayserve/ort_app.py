@@ -7,8 +7,7 @@ back as JSON). One deployment holds every model, as the other peers' services
 do; `POST /<model> {"instances": [...]}` runs one (`GET /<model>` says it is
 there). launch.py deploys it with
 one replica per core, and each session runs `BENCH_ORT_THREADS` intra-op
-threads. A classifier's ZipMap output (a list of {class: probability}) becomes
-an [N, classes] list, the way inferd answers it.
+threads; answers are peers/ort_answer.py's.
 """
 from __future__ import annotations
 
@@ -16,8 +15,8 @@ import json
 import os
 from typing import Any
 
-import numpy as np
 import onnxruntime as ort
+from ort_answer import run_rows
 from ray import serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -42,13 +41,4 @@ class OrtModels:
         if request.method == "GET":  # launch.py's readiness check, through the ingress
             return {"model": name}
         body = await request.json()
-        feed = {session.get_inputs()[0].name: np.asarray(body["instances"], dtype=np.float32)}
-        answer: dict[str, Any] = {}
-        for meta, value in zip(session.get_outputs(), session.run(None, feed)):
-            if isinstance(value, list):  # ZipMap
-                classes = sorted(value[0]) if value else []
-                value = [[row[c] for c in classes] for row in value]
-            else:
-                value = value.tolist()
-            answer[meta.name] = value
-        return answer
+        return run_rows(session, body["instances"])
