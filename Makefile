@@ -143,8 +143,18 @@ clean:
 # Benchmarks (bench/README.md): inferd against its peers and this machine's limits,
 # written to bench/out/results.{md,json}; no timing is asserted. bench-quick runs a
 # few seconds per workload, to show the suite still works. BENCH_ARGS adds flags.
+# A full `make bench` then runs the parts in BENCH_PINNED again with the servers on
+# core 1 and the load generators on core 0 (bench/out/pinned/), for the per-core
+# comparisons; it is left out when BENCH_ARGS is given, or with BENCH_PINNED=.
+BENCH_PINNED ?= $(if $(BENCH_ARGS),,W1)
+bench_run = $(with_env) "$$VENV/bin/python" bench/run_bench.py --inferd build/inferd \
+  --l1 build/bench/inferd_bench_l1
 .PHONY: bench bench-quick
 bench bench-quick: build examples
 	cmake --build build --target inferd_bench_l1
-	@$(with_env) "$$VENV/bin/python" bench/run_bench.py --inferd build/inferd \
-	  --l1 build/bench/inferd_bench_l1 $(if $(filter bench-quick,$@),--quick) $(BENCH_ARGS)
+	@$(bench_run) $(if $(filter bench-quick,$@),--quick) $(BENCH_ARGS)
+	@if [ "$@" = bench ] && [ -n "$(BENCH_PINNED)" ]; then \
+	  if [ "$$(nproc)" -ge 2 ]; then \
+	    $(bench_run) --only "$(BENCH_PINNED)" --server-cpus 1 --client-cpus 0 \
+	      --out bench/out/pinned; \
+	  else echo "bench: one core, so no pinned pass"; fi; fi

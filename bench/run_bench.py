@@ -349,6 +349,17 @@ def machine() -> dict:
             "loadavg_before": loadavg()}
 
 
+def settle(quiet: float = 0.5, limit_s: float = 180.0) -> None:
+    """Wait (at most limit_s) for the 1-minute load average to fall under `quiet`: a
+    full run right after a build would otherwise measure its first servers on a busy
+    machine. The load at the start is recorded either way."""
+    t0 = time.perf_counter()
+    while float(loadavg().split()[0]) >= quiet and time.perf_counter() - t0 < limit_s:
+        time.sleep(5)
+    print(f"load average {loadavg()} after {time.perf_counter() - t0:.0f} s of waiting for a "
+          f"quiet machine (under {quiet}, at most {limit_s:.0f} s)", flush=True)
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -401,6 +412,8 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     build_models(b.repo, b.sk_dir)
     bodies = write_bodies(b.bodies)
+    if not args.quick:
+        settle()
     info = machine()
     busy = float(info["loadavg_before"].split()[0])
     if busy > 0.5:
